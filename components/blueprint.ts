@@ -1,0 +1,66 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as vault from "@pulumi/vault";
+import * as path from "node:path";
+import type { BlueprintConfig } from "./config";
+import { Platform } from "./platform";
+import { ProductionService, type ProductionServiceOutputs } from "./service/productionService";
+
+export interface BlueprintOutputs {
+  environment: string;
+  namespaces: Platform["namespaces"];
+  collectorEndpoint: string;
+  vault: { enabled: boolean; address?: string; kvMount?: pulumi.Output<string> };
+  services: Record<string, ProductionServiceOutputs>;
+}
+
+const PROJECT_ROOT = path.resolve(__dirname, "..");
+
+function kubernetesProvider(config: BlueprintConfig): k8s.Provider {
+  const { context, renderYamlToDirectory } = config.kubernetes;
+  return new k8s.Provider("kubernetes", {
+    ...(renderYamlToDirectory ? { renderYamlToDirectory: path.resolve(PROJECT_ROOT, renderYamlToDirectory) } : {}),
+    ...(context ? { context } : {}),
+  });
+}
+
+/** The whole program: declares the platform and every configured service, and returns the stack outputs. */
+export function blueprint(config: BlueprintConfig): BlueprintOutputs {
+  const providers: Record<string, pulumi.ProviderResource> = { kubernetes: kubernetesProvider(config) };
+  if (config.vault.enabled) {
+    // Without a token in config the provider reads VAULT_TOKEN from the environment.
+    providers.vault = new vault.Provider("vault", {
+      address: config.vault.address,
+      ...(config.secrets.vaultToken ? { token: config.secrets.vaultToken } : {}),
+    });
+  }
+  const platform = new Platform("platform", { config }, { providers });
+  const services: Record<string, ProductionServiceOutputs> = {};
+  for (const [name, service] of Object.entries(config.services)) {
+    const ownNamespace = service.namespace !== undefined && service.namespace !== config.namespaces.apps;
+    const callerNamespace = (caller: string) => config.services[caller].namespace ?? config.namespaces.apps;
+    services[name] = new ProductionService(
+      name,
+      {
+        environment: config.environment,
+        config: service,
+        namespace: ownNamespace ? { create: true, name: service.namespace as string } : { create: false, name: platform.namespaces.apps },
+        platform: platform.endpoints,
+        ingressController: config.ingressController,
+        allowedCallers: service.allowFrom.map((caller) => ({ namespace: callerNamespace(caller), podLabels: { "app.kubernetes.io/name": caller } })),
+        vault: config.vault,
+        ...(platform.vaultMounts ? { vaultMounts: platform.vaultMounts } : {}),
+        ...(config.secrets.databaseUrls[name] ? { databaseUrl: config.secrets.databaseUrls[name] } : {}),
+        projectRoot: PROJECT_ROOT,
+      },
+      { providers, dependsOn: [platform] },
+    );
+  }
+  return {
+    environment: config.environment,
+    namespaces: platform.namespaces,
+    collectorEndpoint: platform.endpoints.jaeger.otlpHttpEndpoint,
+    vault: config.vault.enabled ? { enabled: true, address: config.vault.address, kvMount: platform.vaultMounts?.kvMountPath } : { enabled: false },
+    services,
+  };
+}

@@ -1,0 +1,146 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { configSchema, ENVIRONMENTS } from "./configSchema";
+
+export const PROJECT = "production-blueprint";
+
+/** Config keys that hold credentials. They must be set with `pulumi config set --secret`. */
+export const SECRET_KEYS = ["vaultToken", "databaseUrls"] as const;
+
+/** The stack's config as the engine hands it over: values by key (without the project prefix). */
+export interface RawStackConfig {
+  values: Record<string, unknown>;
+  secretKeys: ReadonlySet<string>;
+}
+
+export type BlueprintConfig = z.infer<typeof configSchema> & {
+  stack: string;
+  secrets: {
+    vaultToken?: pulumi.Output<string>;
+    databaseUrls: Record<string, pulumi.Output<string>>;
+  };
+};
+
+export class ConfigError extends Error {
+  constructor(stack: string, problems: string[]) {
+    super(`Invalid config for stack '${stack}':\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+function keyOf(path: ReadonlyArray<PropertyKey>): string {
+  const [top, ...rest] = path.map(String);
+  return `${PROJECT}:${top ?? "<root>"}${rest.length ? `.${rest.join(".")}` : ""}`;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, values: Record<string, unknown>): string {
+  if (issue.code === "unrecognized_keys") {
+    return `${keyOf(issue.path)}: unknown key(s) ${issue.keys.map((key) => `'${key}'`).join(", ")} (check the spelling)`;
+  }
+  const isMissing = issue.code === "invalid_type" && lookup(values, issue.path) === undefined;
+  return `${keyOf(issue.path)}: ${isMissing ? `is required (${issue.message.replace(/, received undefined$/, "")})` : issue.message}`;
+}
+
+function lookup(values: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  return path.reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[key] : undefined), values);
+}
+
+/** The environment is the stack name for the standard stacks; any other stack must say which it is. */
+function withEnvironment(values: Record<string, unknown>, stack: string): Record<string, unknown> {
+  if (values.environment !== undefined || !(ENVIRONMENTS as readonly string[]).includes(stack)) return values;
+  return { ...values, environment: stack };
+}
+
+function readSecrets(raw: RawStackConfig, problems: string[]): BlueprintConfig["secrets"] {
+  for (const key of SECRET_KEYS) {
+    if (raw.values[key] !== undefined && !raw.secretKeys.has(key)) {
+      problems.push(`${PROJECT}:${key}: holds a credential and must be set with 'pulumi config set --secret ${key} …'`);
+    }
+  }
+  const vaultToken = raw.values.vaultToken;
+  const databaseUrls = raw.values.databaseUrls ?? {};
+  if (vaultToken !== undefined && (typeof vaultToken !== "string" || vaultToken.length === 0)) {
+    problems.push(`${PROJECT}:vaultToken: expected a non-empty string`);
+  }
+  const urls: Record<string, pulumi.Output<string>> = {};
+  if (typeof databaseUrls !== "object" || databaseUrls === null || Array.isArray(databaseUrls)) {
+    problems.push(`${PROJECT}:databaseUrls: expected a map of service name to connection URL`);
+  } else {
+    for (const [service, url] of Object.entries(databaseUrls)) {
+      if (typeof url !== "string" || url.length === 0) problems.push(`${PROJECT}:databaseUrls.${service}: expected a non-empty string`);
+      else urls[service] = pulumi.secret(url);
+    }
+  }
+  return {
+    ...(typeof vaultToken === "string" && vaultToken ? { vaultToken: pulumi.secret(vaultToken) } : {}),
+    databaseUrls: urls,
+  };
+}
+
+/**
+ * Validates the whole stack config before any resource is declared. Every problem is reported at once,
+ * each naming the key, in one error that also names the stack.
+ */
+export function parseConfig(raw: RawStackConfig, stack: string): BlueprintConfig {
+  const problems: string[] = [];
+  const { vaultToken: _token, databaseUrls: _urls, ...plain } = withEnvironment(raw.values, stack);
+  if (plain.environment === undefined) {
+    problems.push(`${PROJECT}:environment: is required for stack '${stack}' (expected one of ${ENVIRONMENTS.join(", ")})`);
+  }
+  const secrets = readSecrets(raw, problems);
+  const parsed = configSchema.safeParse(plain);
+  if (!parsed.success) {
+    problems.push(...parsed.error.issues.filter((issue) => !(issue.path[0] === "environment" && plain.environment === undefined)).map((issue) => describeIssue(issue, plain)));
+  }
+  if (parsed.success) problems.push(...crossChecks(parsed.data));
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(stack, problems);
+  return { ...parsed.data, stack, secrets };
+}
+
+/** Rules that span several keys. */
+function crossChecks(config: z.infer<typeof configSchema>): string[] {
+  const problems: string[] = [];
+  const names = Object.keys(config.services);
+  for (const [name, service] of Object.entries(config.services)) {
+    for (const caller of service.allowFrom) {
+      if (!names.includes(caller)) problems.push(`${PROJECT}:services.${name}.allowFrom: '${caller}' is not a declared service`);
+    }
+    if (config.environment === "production" && service.replicas.min < 2) {
+      problems.push(`${PROJECT}:services.${name}.replicas.min: production needs at least 2 replicas, got ${service.replicas.min}`);
+    }
+  }
+  if (config.environment === "local" && !config.kubernetes.renderYamlToDirectory) {
+    problems.push(`${PROJECT}:kubernetes.renderYamlToDirectory: is required for the local stack, which never touches a cluster`);
+  }
+  if (config.environment !== "local" && config.kubernetes.renderYamlToDirectory) {
+    problems.push(`${PROJECT}:kubernetes.renderYamlToDirectory: only the local stack renders to a directory; '${config.environment}' deploys to a cluster`);
+  }
+  return problems;
+}
+
+// The SDK exports isConfigSecret at runtime but leaves it out of its typings; it is how the engine's
+// secret markers (including nested `secure:` leaves) are known without decrypting twice.
+const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
+
+/** Reads the running stack's config through the Pulumi runtime. */
+export function readStackConfig(): RawStackConfig {
+  const values: Record<string, unknown> = {};
+  const secretKeys = new Set<string>();
+  const prefix = `${PROJECT}:`;
+  for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+    if (!fullKey.startsWith(prefix)) continue;
+    const key = fullKey.slice(prefix.length);
+    values[key] = parseConfigValue(value);
+    if (runtimeConfig.isConfigSecret(fullKey)) secretKeys.add(key);
+  }
+  return { values, secretKeys };
+}
+
+// The engine hands every value over as a string; objects, numbers and booleans arrive JSON-encoded.
+function parseConfigValue(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}

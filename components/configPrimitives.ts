@@ -1,0 +1,38 @@
+import { z } from "zod";
+import { QUANTITY_PATTERN, parseQuantity } from "./k8s/quantity";
+
+// RFC 1123 label: what Kubernetes accepts for namespace and Service names.
+export const dnsLabel = z
+  .string()
+  .regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, "expected a DNS label: lowercase letters, digits and '-', at most 63 characters");
+
+export const hostname = z
+  .string()
+  .regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, "expected a fully qualified host name");
+
+export const quantity = z.string().regex(QUANTITY_PATTERN, "expected a Kubernetes quantity such as 500m, 256Mi or 1Gi");
+
+// An image reference must be pinned: a tag other than "latest", a digest, or both.
+const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+export const imageRef = z
+  .string()
+  .regex(IMAGE_REF, "expected an image reference such as registry.example.com/items-api:1.2.3 or …@sha256:<digest>")
+  .refine((ref) => /:[^/]+$/.test(ref) || ref.includes("@sha256:"), "the image must be pinned with a tag or a digest")
+  .refine((ref) => !/:latest(@|$)/.test(ref), "the tag 'latest' is not allowed: pin a version or a digest");
+
+const resourceList = z.strictObject({ cpu: quantity, memory: quantity, ephemeralStorage: quantity });
+
+export const resourcesSchema = z
+  .strictObject({ requests: resourceList, limits: resourceList })
+  .superRefine((value, ctx) => {
+    for (const key of ["cpu", "memory", "ephemeralStorage"] as const) {
+      if (parseQuantity(value.requests[key]) > parseQuantity(value.limits[key])) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["requests", key],
+          message: `request ${value.requests[key]} is larger than the limit ${value.limits[key]}`,
+        });
+      }
+    }
+  });
+export type ResourcesConfig = z.infer<typeof resourcesSchema>;

@@ -1,0 +1,83 @@
+import { z } from "zod";
+import { dnsLabel, hostname, imageRef, resourcesSchema } from "./configPrimitives";
+import { observabilitySchema } from "./observability/config";
+import { vaultSchema } from "./vault/config";
+
+export const ENVIRONMENTS = ["local", "staging", "production"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+const imageSchema = z.discriminatedUnion("build", [
+  z.strictObject({ build: z.literal(false), ref: imageRef }),
+  z.strictObject({
+    build: z.literal(true),
+    repository: z.string().regex(/^[a-z0-9.:/_-]+$/, "expected a registry repository such as registry.example.com/team/items-api"),
+    tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "expected an image tag").refine((tag) => tag !== "latest", "the tag 'latest' is not allowed"),
+    context: z.string().default("app"),
+    dockerfile: z.string().default("Dockerfile"),
+  }),
+]);
+export type ImageConfig = z.infer<typeof imageSchema>;
+
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
+
+export const serviceSchema = z
+  .strictObject({
+    image: imageSchema,
+    port: z.number().int().min(1024).max(65535).default(8000),
+    namespace: dnsLabel.optional(),
+    replicas: z.strictObject({ min: z.number().int().min(1), max: z.number().int().min(1) }),
+    scaleDownStabilizationSeconds: z.number().int().min(0).max(3600).default(300),
+    resources: resourcesSchema,
+    docs: z.boolean(),
+    logLevel: z.enum(LOG_LEVELS),
+    topologySpread: z.boolean(),
+    ingress: z
+      .strictObject({ host: hostname, className: z.string().min(1).default("nginx"), tlsSecretName: dnsLabel.optional() })
+      .optional(),
+    // Services that may call this one. Nothing else in the cluster can, whatever namespace it shares.
+    allowFrom: z.array(dnsLabel).default([]),
+    otel: z.boolean().default(true),
+  })
+  .superRefine((value, ctx) => {
+    if (value.replicas.min > value.replicas.max) {
+      ctx.addIssue({ code: "custom", path: ["replicas", "min"], message: `min ${value.replicas.min} is larger than max ${value.replicas.max}` });
+    }
+  });
+export type ServiceConfig = z.infer<typeof serviceSchema>;
+
+export const kubernetesSchema = z
+  .strictObject({
+    // Empty means the ambient kubeconfig's current context.
+    context: z.string().min(1).optional(),
+    // Set only for stacks that must never touch a cluster: the provider writes YAML here instead.
+    renderYamlToDirectory: z.string().min(1).optional(),
+  })
+  .default({});
+
+export const namespacesSchema = z
+  .strictObject({
+    apps: dnsLabel.default("apps"),
+    observability: dnsLabel.default("observability"),
+    // The Vector agent reads hostPath logs, which "restricted" forbids, so it lives apart (DESIGN §5).
+    logAgent: dnsLabel.default("log-agent"),
+  })
+  .default({ apps: "apps", observability: "observability", logAgent: "log-agent" });
+
+export const ingressControllerSchema = z
+  .strictObject({
+    namespace: dnsLabel.default("ingress-nginx"),
+    podLabels: z.record(z.string(), z.string()).default({ "app.kubernetes.io/name": "ingress-nginx" }),
+  })
+  .default({ namespace: "ingress-nginx", podLabels: { "app.kubernetes.io/name": "ingress-nginx" } });
+
+export const configSchema = z.strictObject({
+  environment: z.enum(ENVIRONMENTS),
+  kubernetes: kubernetesSchema,
+  namespaces: namespacesSchema,
+  ingressController: ingressControllerSchema,
+  vault: vaultSchema,
+  observability: observabilitySchema,
+  services: z
+    .record(dnsLabel, serviceSchema)
+    .refine((services) => Object.keys(services).length > 0, "declare at least one service"),
+});

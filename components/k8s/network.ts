@@ -1,0 +1,77 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
+type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
+
+/** Pods selected by labels in one namespace. */
+export interface PodPeer {
+  namespace: string;
+  podLabels: Record<string, string>;
+}
+
+/** Addresses outside the cluster's pod network (an external Vault, say). */
+export interface CidrPeer {
+  cidr: string;
+}
+
+export type NetworkPeer = PodPeer | CidrPeer;
+
+export interface PortSpec {
+  port: number;
+  protocol?: "TCP" | "UDP";
+}
+
+export interface Flow {
+  peer: NetworkPeer;
+  ports: PortSpec[];
+}
+
+export const DNS_PEER: PodPeer = { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" } };
+export const DNS_PORTS: PortSpec[] = [
+  { port: 53, protocol: "UDP" },
+  { port: 53, protocol: "TCP" },
+];
+
+export function toPeer(peer: NetworkPeer): NetworkPolicyPeer {
+  if ("cidr" in peer) return { ipBlock: { cidr: peer.cidr } };
+  return {
+    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": peer.namespace } },
+    podSelector: { matchLabels: peer.podLabels },
+  };
+}
+
+function toPorts(ports: PortSpec[]) {
+  return ports.map((port) => ({ port: port.port, protocol: port.protocol ?? "TCP" }));
+}
+
+/** Denies all ingress and egress for every pod in the namespace; allow policies then open single flows. */
+export function defaultDenySpec(): NetworkPolicySpec {
+  return { podSelector: {}, policyTypes: ["Ingress", "Egress"] };
+}
+
+/** Lets every pod in the namespace resolve names, and nothing else. */
+export function dnsEgressSpec(): NetworkPolicySpec {
+  return { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [toPeer(DNS_PEER)], ports: toPorts(DNS_PORTS) }] };
+}
+
+/** Opens exactly the listed flows for the selected pods; a direction with no flows stays denied. */
+export function allowFlowsSpec(podLabels: Record<string, string>, flows: { ingress?: Flow[]; egress?: Flow[] }): NetworkPolicySpec {
+  const ingress = flows.ingress ?? [];
+  const egress = flows.egress ?? [];
+  return {
+    podSelector: { matchLabels: podLabels },
+    policyTypes: [...(ingress.length ? ["Ingress"] : []), ...(egress.length ? ["Egress"] : [])],
+    ...(ingress.length ? { ingress: ingress.map((flow) => ({ from: [toPeer(flow.peer)], ports: toPorts(flow.ports) })) } : {}),
+    ...(egress.length ? { egress: egress.map((flow) => ({ to: [toPeer(flow.peer)], ports: toPorts(flow.ports) })) } : {}),
+  };
+}
+
+export function declareNetworkPolicy(
+  resourceName: string,
+  metadata: { name: string; namespace: pulumi.Input<string>; labels?: Record<string, string> },
+  spec: NetworkPolicySpec,
+  opts: pulumi.CustomResourceOptions,
+): k8s.networking.v1.NetworkPolicy {
+  return new k8s.networking.v1.NetworkPolicy(resourceName, { metadata, spec }, opts);
+}

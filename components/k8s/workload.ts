@@ -1,0 +1,172 @@
+import * as k8s from "@pulumi/kubernetes";
+import type { ResourcesConfig } from "../configPrimitives";
+
+type Container = k8s.types.input.core.v1.Container;
+type PodSpec = k8s.types.input.core.v1.PodSpec;
+type Probe = k8s.types.input.core.v1.Probe;
+type Volume = k8s.types.input.core.v1.Volume;
+type VolumeMount = k8s.types.input.core.v1.VolumeMount;
+
+/** Numeric identity a container runs as. Images with a non-numeric USER need it spelled out (DESIGN §5). */
+export interface RunAs {
+  uid: number;
+  gid: number;
+  fsGroup?: number;
+}
+
+// Above 10000 so the IDs never collide with a node's own users (kube-score and checkov ask for it).
+export const DEFAULT_RUN_AS: RunAs = { uid: 10001, gid: 10001 };
+
+/** Pod-level half of the Pod Security Standard "restricted". */
+export function restrictedPodSecurityContext(runAs: RunAs): k8s.types.input.core.v1.PodSecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: runAs.uid,
+    runAsGroup: runAs.gid,
+    fsGroup: runAs.fsGroup ?? runAs.gid,
+    // Skips the recursive chown of large volumes on every start when ownership is already right.
+    fsGroupChangePolicy: "OnRootMismatch",
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+/** Container-level half of "restricted", plus a read-only root filesystem. */
+export function restrictedContainerSecurityContext(runAs: RunAs): k8s.types.input.core.v1.SecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: runAs.uid,
+    runAsGroup: runAs.gid,
+    privileged: false,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+export interface ProbeTiming {
+  initialDelaySeconds: number;
+  periodSeconds: number;
+  timeoutSeconds: number;
+  failureThreshold: number;
+}
+
+export function httpProbe(path: string, port: number | string, timing: ProbeTiming): Probe {
+  return { httpGet: { path, port }, ...timing };
+}
+
+export function tcpProbe(port: number | string, timing: ProbeTiming): Probe {
+  return { tcpSocket: { port }, ...timing };
+}
+
+export function resourceRequirements(resources: ResourcesConfig): k8s.types.input.core.v1.ResourceRequirements {
+  const toList = (list: ResourcesConfig["requests"]) => ({ cpu: list.cpu, memory: list.memory, "ephemeral-storage": list.ephemeralStorage });
+  return { requests: toList(resources.requests), limits: toList(resources.limits) };
+}
+
+/** A writable emptyDir for a read-only-root container (/tmp, caches, logs). */
+export interface ScratchDir {
+  name: string;
+  mountPath: string;
+  sizeLimit?: string;
+}
+
+export const TMP_DIR: ScratchDir = { name: "tmp", mountPath: "/tmp", sizeLimit: "64Mi" };
+
+export function scratchVolume(dir: ScratchDir): Volume {
+  return { name: dir.name, emptyDir: { sizeLimit: dir.sizeLimit ?? "64Mi" } };
+}
+
+export function scratchMount(dir: ScratchDir): VolumeMount {
+  return { name: dir.name, mountPath: dir.mountPath };
+}
+
+export interface SecureContainerArgs {
+  name: string;
+  image: k8s.types.input.core.v1.Container["image"];
+  runAs: RunAs;
+  resources: ResourcesConfig;
+  ports?: k8s.types.input.core.v1.ContainerPort[];
+  command?: string[];
+  args?: string[];
+  env?: k8s.types.input.core.v1.EnvVar[];
+  envFrom?: k8s.types.input.core.v1.EnvFromSource[];
+  probes?: { startup?: Probe; liveness?: Probe; readiness?: Probe };
+  /** Writable emptyDirs; /tmp is always included. */
+  scratch?: ScratchDir[];
+  volumeMounts?: VolumeMount[];
+  lifecycle?: k8s.types.input.core.v1.Lifecycle;
+}
+
+function withTmp(scratch: ScratchDir[] = []): ScratchDir[] {
+  return scratch.some((dir) => dir.mountPath === TMP_DIR.mountPath) ? scratch : [TMP_DIR, ...scratch];
+}
+
+/** A container locked down to "restricted", with requests, limits and a writable /tmp. */
+export function secureContainer(args: SecureContainerArgs): Container {
+  return {
+    name: args.name,
+    image: args.image,
+    // Tags are pinned, so Always costs one registry round-trip and guarantees the node runs what the registry holds.
+    imagePullPolicy: "Always",
+    ...(args.command ? { command: args.command } : {}),
+    ...(args.args ? { args: args.args } : {}),
+    ...(args.ports ? { ports: args.ports } : {}),
+    ...(args.env ? { env: args.env } : {}),
+    ...(args.envFrom ? { envFrom: args.envFrom } : {}),
+    ...(args.probes?.startup ? { startupProbe: args.probes.startup } : {}),
+    ...(args.probes?.liveness ? { livenessProbe: args.probes.liveness } : {}),
+    ...(args.probes?.readiness ? { readinessProbe: args.probes.readiness } : {}),
+    ...(args.lifecycle ? { lifecycle: args.lifecycle } : {}),
+    resources: resourceRequirements(args.resources),
+    securityContext: restrictedContainerSecurityContext(args.runAs),
+    volumeMounts: [...withTmp(args.scratch).map(scratchMount), ...(args.volumeMounts ?? [])],
+  };
+}
+
+export interface SecurePodSpecArgs {
+  containers: Container[];
+  initContainers?: Container[];
+  runAs: RunAs;
+  serviceAccountName: k8s.types.input.core.v1.PodSpec["serviceAccountName"];
+  /** Only workloads that talk to the Kubernetes API get a token (DESIGN §5). */
+  automountServiceAccountToken?: boolean;
+  /** emptyDirs backing the containers' scratch mounts; /tmp is always included. */
+  scratch?: ScratchDir[];
+  volumes?: Volume[];
+  terminationGracePeriodSeconds?: number;
+  /** Spread the pods over zones and nodes; the labels select the workload's own pods. */
+  spreadLabels?: Record<string, string>;
+}
+
+/** Spreads replicas over zones and nodes, and prefers not to co-locate two of them. */
+export function spreadAndAntiAffinity(labels: Record<string, string>): Pick<PodSpec, "topologySpreadConstraints" | "affinity"> {
+  const labelSelector = { matchLabels: labels };
+  return {
+    topologySpreadConstraints: [
+      { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector },
+      { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector },
+    ],
+    affinity: {
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector } }],
+      },
+    },
+  };
+}
+
+/** A pod spec that meets "restricted": every workload in the platform starts from this. */
+export function securePodSpec(args: SecurePodSpecArgs): PodSpec {
+  return {
+    serviceAccountName: args.serviceAccountName,
+    automountServiceAccountToken: args.automountServiceAccountToken ?? false,
+    // Service links inject env vars such as KAFKA_PORT that some images misread as their own settings.
+    enableServiceLinks: false,
+    securityContext: restrictedPodSecurityContext(args.runAs),
+    terminationGracePeriodSeconds: args.terminationGracePeriodSeconds ?? 30,
+    ...(args.initContainers ? { initContainers: args.initContainers } : {}),
+    containers: args.containers,
+    volumes: [...withTmp(args.scratch).map(scratchVolume), ...(args.volumes ?? [])],
+    ...(args.spreadLabels ? spreadAndAntiAffinity(args.spreadLabels) : {}),
+  };
+}

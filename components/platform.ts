@@ -1,0 +1,34 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { BlueprintConfig } from "./config";
+import { declareSecureNamespace } from "./k8s/namespace";
+import { platformEndpoints, type PlatformEndpoints } from "./platformEndpoints";
+import { declareVaultMounts, type VaultMounts } from "./vault/backends";
+
+export interface PlatformArgs {
+  config: BlueprintConfig;
+}
+
+/** What every service shares: the namespaces, the observability systems and the Vault mounts. */
+export class Platform extends pulumi.ComponentResource {
+  readonly namespaces: { apps: pulumi.Output<string>; observability: pulumi.Output<string>; logAgent: pulumi.Output<string> };
+  readonly endpoints: PlatformEndpoints;
+  readonly vaultMounts?: VaultMounts;
+
+  constructor(name: string, args: PlatformArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("blueprint:platform:Platform", name, {}, opts);
+    const parent = { parent: this };
+    const { namespaces, vault } = args.config;
+    this.endpoints = platformEndpoints(namespaces);
+    this.namespaces = {
+      apps: declareSecureNamespace(namespaces.apps, { level: "restricted" }, parent).name,
+      observability: declareSecureNamespace(namespaces.observability, { level: "restricted" }, parent).name,
+      logAgent: declareSecureNamespace(
+        namespaces.logAgent,
+        { level: "privileged", reason: "The Vector agent reads /var/log/pods through a read-only hostPath, which 'restricted' forbids (docs/exemptions.md)." },
+        parent,
+      ).name,
+    };
+    if (vault.enabled) this.vaultMounts = declareVaultMounts(vault, this);
+    this.registerOutputs({ namespaces: this.namespaces });
+  }
+}

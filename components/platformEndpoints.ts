@@ -1,0 +1,57 @@
+import type { PodPeer } from "./k8s/network";
+
+/**
+ * Where the shared platform's services live. Computed once from the namespaces in config, so the service
+ * wiring (env, NetworkPolicies) and the observability components agree without typing a name twice.
+ */
+export interface PlatformEndpoints {
+  jaeger: PodPeer & { serviceName: string; otlpGrpcPort: number; otlpHttpPort: number; uiPort: number; otlpHttpEndpoint: string };
+  prometheus: PodPeer & { serviceName: string; port: number };
+  kafka: PodPeer & { serviceName: string; headlessServiceName: string; port: number; controllerPort: number; bootstrap: string; topic: string };
+  elasticsearch: PodPeer & { serviceName: string; port: number; transportPort: number; url: string };
+  kibana: PodPeer & { serviceName: string; port: number };
+  vectorAgent: PodPeer;
+  vectorAggregator: PodPeer & { apiPort: number };
+}
+
+export function clusterHost(service: string, namespace: string): string {
+  return `${service}.${namespace}.svc.cluster.local`;
+}
+
+function peer(namespace: string, name: string): PodPeer {
+  return { namespace, podLabels: { "app.kubernetes.io/name": name } };
+}
+
+export function platformEndpoints(namespaces: { observability: string; logAgent: string }): PlatformEndpoints {
+  const obs = namespaces.observability;
+  return {
+    jaeger: {
+      ...peer(obs, "jaeger"),
+      serviceName: "jaeger-collector",
+      otlpGrpcPort: 4317,
+      otlpHttpPort: 4318,
+      uiPort: 16686,
+      otlpHttpEndpoint: `http://${clusterHost("jaeger-collector", obs)}:4318`,
+    },
+    prometheus: { ...peer(obs, "prometheus"), serviceName: "prometheus", port: 9090 },
+    kafka: {
+      ...peer(obs, "kafka"),
+      serviceName: "kafka",
+      headlessServiceName: "kafka-headless",
+      port: 9092,
+      controllerPort: 9093,
+      bootstrap: `${clusterHost("kafka", obs)}:9092`,
+      topic: "app-logs",
+    },
+    elasticsearch: {
+      ...peer(obs, "elasticsearch"),
+      serviceName: "elasticsearch",
+      port: 9200,
+      transportPort: 9300,
+      url: `https://${clusterHost("elasticsearch", obs)}:9200`,
+    },
+    kibana: { ...peer(obs, "kibana"), serviceName: "kibana", port: 5601 },
+    vectorAgent: peer(namespaces.logAgent, "vector-agent"),
+    vectorAggregator: { ...peer(obs, "vector-aggregator"), apiPort: 8686 },
+  };
+}

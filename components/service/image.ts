@@ -1,0 +1,36 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "node:path";
+import type { ImageConfig } from "../configSchema";
+
+export interface ResolvedImage {
+  /** What the Deployment runs: the configured reference, or the pushed image's repo digest. */
+  ref: pulumi.Output<string>;
+  /** APP_VERSION: the tag, or the short digest when only a digest pins the image. */
+  version: string;
+}
+
+export function imageVersion(ref: string): string {
+  const digest = /@sha256:([a-f0-9]{12})/.exec(ref);
+  const tag = /:([A-Za-z0-9_][A-Za-z0-9_.-]*)(@|$)/.exec(ref.replace(/^[^/]+:[0-9]+\//, ""));
+  return tag?.[1] ?? `sha256-${digest?.[1] ?? "unknown"}`;
+}
+
+/**
+ * Builds and pushes the image when config asks for it; otherwise deploys the configured reference as is,
+ * which is what rollback by config replay relies on.
+ */
+export function resolveImage(name: string, image: ImageConfig, projectRoot: string, parent: pulumi.Resource): ResolvedImage {
+  if (!image.build) return { ref: pulumi.output(image.ref), version: imageVersion(image.ref) };
+  const built = new docker.Image(
+    `${name}-image`,
+    {
+      imageName: `${image.repository}:${image.tag}`,
+      build: { context: path.join(projectRoot, image.context), dockerfile: path.join(projectRoot, image.context, image.dockerfile), platform: "linux/amd64" },
+      // Pushes use the ambient `docker login` credentials; none are stored in state.
+      skipPush: false,
+    },
+    { parent },
+  );
+  return { ref: built.repoDigest, version: image.tag };
+}

@@ -1,0 +1,139 @@
+import * as k8s from "@pulumi/kubernetes";
+import type { Environment, ServiceConfig } from "../configSchema";
+import { type Flow, type NetworkPeer, allowFlowsSpec } from "../k8s/network";
+import { DEFAULT_RUN_AS, type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec } from "../k8s/workload";
+
+type Input<T> = import("@pulumi/pulumi").Input<T>;
+
+export const SERVICE_RUN_AS: RunAs = DEFAULT_RUN_AS;
+export const HTTP_PORT_NAME = "http";
+/** The ClusterIP Service listens on 80 and forwards to the container's named port. */
+export const SERVICE_PORT = 80;
+
+// Reference probe values from the Python blueprint (DESIGN §3).
+export const PROBES = {
+  startup: { path: "/health", timing: { initialDelaySeconds: 5, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 10 } },
+  liveness: { path: "/health", timing: { initialDelaySeconds: 10, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 3 } },
+  readiness: { path: "/ready", timing: { initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 } },
+} satisfies Record<string, { path: string; timing: ProbeTiming }>;
+
+export const HPA_TARGETS = { cpuUtilization: 70, memoryUtilization: 80 };
+
+export interface ServiceManifestArgs {
+  name: string;
+  environment: Environment;
+  config: ServiceConfig;
+  labels: Record<string, string>;
+  selector: Record<string, string>;
+  image: Input<string>;
+  configMapName: string;
+  configChecksum: string;
+  volumes: k8s.types.input.core.v1.Volume[];
+  volumeMounts: k8s.types.input.core.v1.VolumeMount[];
+}
+
+export function deploymentSpec(args: ServiceManifestArgs): k8s.types.input.apps.v1.DeploymentSpec {
+  const port = args.config.port;
+  const container = secureContainer({
+    name: args.name,
+    image: args.image,
+    runAs: SERVICE_RUN_AS,
+    resources: args.config.resources,
+    ports: [{ name: HTTP_PORT_NAME, containerPort: port, protocol: "TCP" }],
+    envFrom: [{ configMapRef: { name: args.configMapName } }],
+    probes: {
+      startup: httpProbe(PROBES.startup.path, HTTP_PORT_NAME, PROBES.startup.timing),
+      liveness: httpProbe(PROBES.liveness.path, HTTP_PORT_NAME, PROBES.liveness.timing),
+      readiness: httpProbe(PROBES.readiness.path, HTTP_PORT_NAME, PROBES.readiness.timing),
+    },
+    volumeMounts: args.volumeMounts,
+  });
+  // No `replicas`: the HPA owns the count, and a value here would fight it on every `pulumi up`.
+  return {
+    selector: { matchLabels: args.selector },
+    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+    revisionHistoryLimit: 5,
+    template: {
+      metadata: {
+        labels: args.labels,
+        annotations: {
+          "prometheus.io/scrape": "true",
+          "prometheus.io/port": String(port),
+          "prometheus.io/path": "/metrics",
+          // A ConfigMap change alone would not restart pods; the checksum makes it roll them.
+          "checksum/config": args.configChecksum,
+        },
+      },
+      spec: securePodSpec({
+        containers: [container],
+        runAs: SERVICE_RUN_AS,
+        serviceAccountName: args.name,
+        volumes: args.volumes,
+        terminationGracePeriodSeconds: 30,
+        ...(args.config.topologySpread ? { spreadLabels: args.selector } : {}),
+      }),
+    },
+  };
+}
+
+export function serviceSpec(args: Pick<ServiceManifestArgs, "selector">): k8s.types.input.core.v1.ServiceSpec {
+  return {
+    type: "ClusterIP",
+    selector: args.selector,
+    ports: [{ name: HTTP_PORT_NAME, port: SERVICE_PORT, targetPort: HTTP_PORT_NAME, protocol: "TCP" }],
+  };
+}
+
+export function hpaSpec(name: string, config: ServiceConfig): k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerSpec {
+  const utilization = (resource: string, averageUtilization: number) => ({
+    type: "Resource",
+    resource: { name: resource, target: { type: "Utilization", averageUtilization } },
+  });
+  return {
+    scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name },
+    minReplicas: config.replicas.min,
+    maxReplicas: config.replicas.max,
+    metrics: [utilization("cpu", HPA_TARGETS.cpuUtilization), utilization("memory", HPA_TARGETS.memoryUtilization)],
+    behavior: {
+      // Scale down slowly so a short lull does not drop capacity that the next burst needs.
+      scaleDown: { stabilizationWindowSeconds: config.scaleDownStabilizationSeconds, policies: [{ type: "Pods", value: 1, periodSeconds: 60 }] },
+      scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: "Percent", value: 100, periodSeconds: 30 }] },
+    },
+  };
+}
+
+export function pdbSpec(selector: Record<string, string>): k8s.types.input.policy.v1.PodDisruptionBudgetSpec {
+  return {
+    selector: { matchLabels: selector },
+    maxUnavailable: 1,
+    // A crash-looping pod must not block node drains: it is not serving anyway.
+    unhealthyPodEvictionPolicy: "AlwaysAllow",
+  };
+}
+
+export function ingressSpec(name: string, ingress: NonNullable<ServiceConfig["ingress"]>): k8s.types.input.networking.v1.IngressSpec {
+  return {
+    ingressClassName: ingress.className,
+    rules: [
+      {
+        host: ingress.host,
+        http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name, port: { name: HTTP_PORT_NAME } } } }] },
+      },
+    ],
+    ...(ingress.tlsSecretName ? { tls: [{ hosts: [ingress.host], secretName: ingress.tlsSecretName }] } : {}),
+  };
+}
+
+export interface ServiceFlows {
+  /** Who may call the service: the ingress controller, Prometheus, and services named in allowFrom. */
+  callers: NetworkPeer[];
+  /** Where the service may connect to besides DNS: the Jaeger collector and Vault. */
+  egress: Flow[];
+}
+
+export function serviceNetworkPolicySpec(selector: Record<string, string>, port: number, flows: ServiceFlows) {
+  return allowFlowsSpec(selector, {
+    ingress: flows.callers.map((peer) => ({ peer, ports: [{ port }] })),
+    egress: flows.egress,
+  });
+}

@@ -1,0 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
+import { blueprint, parseConfig, readStackConfig } from "./components";
+
+export = blueprint(parseConfig(readStackConfig(), pulumi.getStack()));
