@@ -1,0 +1,46 @@
+import { kubernetesObjects, type KubernetesObject } from "../../scripts/lib/manifests";
+import { type MockRun, runBlueprint } from "../../scripts/lib/mockRun";
+
+export type { KubernetesObject, MockRun };
+
+const cache = new Map<string, Promise<MockRun>>();
+
+/**
+ * The program run under mocks for a committed stack file, once per process: every test file shares the
+ * result. Runs are chained so two stacks never share the mock monitor at once.
+ */
+let chain: Promise<unknown> = Promise.resolve();
+export function stackRun(stack: string): Promise<MockRun> {
+  let run = cache.get(stack);
+  if (!run) {
+    run = chain.then(() => runBlueprint(stack));
+    chain = run.catch(() => undefined);
+    cache.set(stack, run);
+  }
+  return run;
+}
+
+/** Runs the program with an edited copy of a stack's config; never cached. */
+export function runWith(stack: string, raw: Parameters<typeof runBlueprint>[1]): Promise<MockRun> {
+  const run = chain.then(() => runBlueprint(stack, raw));
+  chain = run.catch(() => undefined);
+  return run;
+}
+
+export function objectsOf(run: MockRun): KubernetesObject[] {
+  return kubernetesObjects(run.resources);
+}
+
+export function findObject(run: MockRun, kind: string, name: string, namespace?: string): KubernetesObject {
+  const matches = objectsOf(run).filter(
+    (object) => object.kind === kind && object.metadata.name === name && (namespace === undefined || object.metadata.namespace === namespace),
+  );
+  if (matches.length !== 1) throw new Error(`expected one ${kind} '${name}'${namespace ? ` in ${namespace}` : ""}, found ${matches.length}`);
+  return matches[0];
+}
+
+export function objectsOfKind(run: MockRun, kind: string): KubernetesObject[] {
+  return objectsOf(run).filter((object) => object.kind === kind);
+}
+
+export const STACKS = ["local", "staging", "production"] as const;
