@@ -1,0 +1,159 @@
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { crossFieldProblems, environmentSchema, type RawEnvironment } from './schema.js';
+
+export type AppEnvironment = RawEnvironment['APP_ENV'];
+
+/** A credential is either given inline or read from a mounted file each time it is needed (files can rotate). */
+export type CredentialSource = { kind: 'value'; value: string } | { kind: 'file'; path: string };
+
+export type VaultAuthConfig =
+  | { method: 'token'; token: CredentialSource }
+  | { method: 'approle'; roleId: CredentialSource; secretId: CredentialSource; secretIdWrapped: boolean };
+
+export interface VaultConfig {
+  url: string;
+  auth: VaultAuthConfig;
+  mountPoint: string;
+  secretPath: string;
+  requestTimeoutMs: number;
+}
+
+export interface AppConfig {
+  name: string;
+  environment: AppEnvironment;
+  version: string;
+  host: string;
+  port: number;
+  log: { level: RawEnvironment['LOG_LEVEL']; format: RawEnvironment['LOG_FORMAT'] };
+  tracing: { enabled: boolean; endpoint: string; serviceName: string };
+  vault: VaultConfig | undefined;
+  /** The API key used when Vault is off; undefined means "no key configured". */
+  staticApiKey: string | undefined;
+  shutdown: { delaySeconds: number; timeoutSeconds: number };
+  limits: {
+    bodyLimitBytes: number;
+    maxItems: number;
+    maxEventLoopDelayMs: number;
+    maxEventLoopUtilization: number;
+  };
+}
+
+export interface ConfigProblem {
+  variable: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(formatProblems(problems));
+    this.name = 'ConfigError';
+  }
+}
+
+export function formatProblems(problems: ConfigProblem[]): string {
+  const lines = problems.map((problem) => `${problem.variable}: ${problem.message}`);
+  return `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}): ${lines.join('; ')}`;
+}
+
+export interface FileAccess {
+  read(path: string): string;
+  isReadable(path: string): boolean;
+}
+
+export const nodeFileAccess: FileAccess = {
+  read: (path) => readFileSync(path, 'utf8'),
+  isReadable: (path) => {
+    try {
+      accessSync(path, constants.R_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+};
+
+/**
+ * Validates every variable at once and throws one ConfigError listing all problems.
+ * Values are never echoed in messages, because several of these variables are secrets.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, files: FileAccess = nodeFileAccess): AppConfig {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => ({
+      variable: String(issue.path[0] ?? 'environment'),
+      message: issue.message,
+    }));
+    throw new ConfigError(problems);
+  }
+  const raw = parsed.data;
+  const problems: ConfigProblem[] = crossFieldProblems(raw);
+
+  const fileVariables = ['API_KEY_FILE', 'VAULT_TOKEN_FILE', 'VAULT_ROLE_ID_FILE', 'VAULT_SECRET_ID_FILE'] as const;
+  for (const variable of fileVariables) {
+    const path = raw[variable];
+    const usedByVault = variable !== 'API_KEY_FILE';
+    if (path !== undefined && (!usedByVault || raw.VAULT_ENABLED) && !files.isReadable(path)) {
+      problems.push({ variable, message: `file ${path} does not exist or is not readable` });
+    }
+  }
+
+  let staticApiKey: string | undefined = raw.API_KEY;
+  if (raw.API_KEY_FILE !== undefined && problems.every((problem) => problem.variable !== 'API_KEY_FILE')) {
+    staticApiKey = files.read(raw.API_KEY_FILE).trim();
+    if (staticApiKey === '') problems.push({ variable: 'API_KEY_FILE', message: `file ${raw.API_KEY_FILE} is empty` });
+  }
+  if (staticApiKey !== undefined && staticApiKey.length < 16) {
+    problems.push({ variable: raw.API_KEY_FILE ? 'API_KEY_FILE' : 'API_KEY', message: 'the API key must be at least 16 characters' });
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    name: raw.APP_NAME,
+    environment: raw.APP_ENV,
+    version: raw.APP_VERSION,
+    host: raw.APP_HOST,
+    port: raw.APP_PORT,
+    log: { level: raw.LOG_LEVEL, format: raw.LOG_FORMAT },
+    tracing: {
+      enabled: raw.OTEL_ENABLED,
+      endpoint: raw.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: raw.OTEL_SERVICE_NAME ?? raw.APP_NAME,
+    },
+    vault: raw.VAULT_ENABLED ? vaultConfig(raw) : undefined,
+    staticApiKey: raw.VAULT_ENABLED ? undefined : staticApiKey,
+    shutdown: { delaySeconds: raw.SHUTDOWN_DELAY_SECONDS, timeoutSeconds: raw.SHUTDOWN_TIMEOUT_SECONDS },
+    limits: {
+      bodyLimitBytes: raw.BODY_LIMIT_BYTES,
+      maxItems: raw.ITEMS_MAX_COUNT,
+      maxEventLoopDelayMs: raw.LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS,
+      maxEventLoopUtilization: raw.LOAD_SHED_MAX_EVENT_LOOP_UTILIZATION,
+    },
+  };
+}
+
+function credential(value: string | undefined, path: string | undefined): CredentialSource {
+  if (value !== undefined) return { kind: 'value', value };
+  if (path !== undefined) return { kind: 'file', path };
+  // crossFieldProblems guarantees one of the two is present before this runs.
+  throw new Error('credential source missing');
+}
+
+function vaultConfig(raw: RawEnvironment): VaultConfig {
+  const auth: VaultAuthConfig =
+    raw.VAULT_AUTH_METHOD === 'token'
+      ? { method: 'token', token: credential(raw.VAULT_TOKEN, raw.VAULT_TOKEN_FILE) }
+      : {
+          method: 'approle',
+          roleId: credential(raw.VAULT_ROLE_ID, raw.VAULT_ROLE_ID_FILE),
+          secretId: credential(raw.VAULT_SECRET_ID, raw.VAULT_SECRET_ID_FILE),
+          secretIdWrapped: raw.VAULT_SECRET_ID_WRAPPED,
+        };
+  return {
+    url: raw.VAULT_URL as string,
+    auth,
+    mountPoint: raw.VAULT_MOUNT_POINT,
+    secretPath: raw.VAULT_SECRET_PATH as string,
+    requestTimeoutMs: raw.VAULT_REQUEST_TIMEOUT_MS,
+  };
+}

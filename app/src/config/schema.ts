@@ -1,0 +1,140 @@
+import { z } from 'zod';
+
+/** Environment variables arrive as strings; these helpers turn them into typed values with readable errors. */
+const booleanFlag = (defaultValue: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be one of true, false, 1, 0, yes, no' })
+    .default(defaultValue ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const integerInRange = (min: number, max: number, defaultValue: number) =>
+  z
+    .string()
+    .default(String(defaultValue))
+    .transform((value, ctx) => {
+      const parsed = Number(value);
+      if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+        ctx.addIssue({ code: 'custom', message: `must be an integer between ${min} and ${max}` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const numberInRange = (min: number, max: number, defaultValue: number) =>
+  z
+    .string()
+    .default(String(defaultValue))
+    .transform((value, ctx) => {
+      const parsed = Number(value);
+      if (value.trim() === '' || !Number.isFinite(parsed) || parsed < min || parsed > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a number between ${min} and ${max}` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
+
+/** Kubernetes object names double as Vault paths and service names, so the same safe charset is enforced. */
+const serviceName = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/, 'must be 1-63 lowercase letters, digits, ".", "_" or "-"');
+
+export const environmentSchema = z.object({
+  APP_NAME: serviceName.default('items-api'),
+  APP_ENV: z
+    .enum(['development', 'staging', 'production'], { error: 'must be one of development, staging, production' })
+    .default('development'),
+  APP_VERSION: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters').default('0.0.0-dev'),
+  APP_HOST: z.string().min(1).default('0.0.0.0'),
+  APP_PORT: integerInRange(1, 65535, 8000),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).default('json'),
+
+  OTEL_ENABLED: booleanFlag(false),
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.default('http://localhost:4318'),
+  OTEL_SERVICE_NAME: optionalText,
+
+  VAULT_ENABLED: booleanFlag(false),
+  VAULT_URL: optionalText.pipe(httpUrl.optional()),
+  VAULT_AUTH_METHOD: z.enum(['token', 'approle'], { error: 'must be token or approle' }).default('approle'),
+  VAULT_TOKEN: optionalText,
+  VAULT_TOKEN_FILE: optionalText,
+  VAULT_ROLE_ID: optionalText,
+  VAULT_ROLE_ID_FILE: optionalText,
+  VAULT_SECRET_ID: optionalText,
+  VAULT_SECRET_ID_FILE: optionalText,
+  VAULT_SECRET_ID_WRAPPED: booleanFlag(false),
+  VAULT_MOUNT_POINT: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'must be a Vault mount path such as "secret"')
+    .default('secret'),
+  VAULT_SECRET_PATH: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'must be a KV path such as "items-api"')
+      .optional(),
+  ),
+  VAULT_REQUEST_TIMEOUT_MS: integerInRange(100, 60000, 5000),
+
+  API_KEY: optionalText,
+  API_KEY_FILE: optionalText,
+
+  SHUTDOWN_DELAY_SECONDS: numberInRange(0, 25, 5),
+  SHUTDOWN_TIMEOUT_SECONDS: numberInRange(1, 60, 20),
+  BODY_LIMIT_BYTES: integerInRange(1024, 10 * 1024 * 1024, 65536),
+  ITEMS_MAX_COUNT: integerInRange(1, 10_000_000, 100_000),
+  LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: integerInRange(0, 60000, 1000),
+  LOAD_SHED_MAX_EVENT_LOOP_UTILIZATION: numberInRange(0, 1, 0.98),
+});
+
+export type RawEnvironment = z.infer<typeof environmentSchema>;
+
+/** Rules that involve more than one variable; each returns the variable to blame and why. */
+export function crossFieldProblems(env: RawEnvironment): Array<{ variable: string; message: string }> {
+  const problems: Array<{ variable: string; message: string }> = [];
+  const exclusive = (direct: keyof RawEnvironment, file: keyof RawEnvironment) => {
+    if (env[direct] !== undefined && env[file] !== undefined) {
+      problems.push({ variable: direct, message: `set either ${direct} or ${file}, not both` });
+    }
+  };
+  exclusive('API_KEY', 'API_KEY_FILE');
+  exclusive('VAULT_TOKEN', 'VAULT_TOKEN_FILE');
+  exclusive('VAULT_ROLE_ID', 'VAULT_ROLE_ID_FILE');
+  exclusive('VAULT_SECRET_ID', 'VAULT_SECRET_ID_FILE');
+
+  if (env.VAULT_ENABLED) {
+    if (env.VAULT_URL === undefined) problems.push({ variable: 'VAULT_URL', message: 'is required when VAULT_ENABLED=true' });
+    if (env.VAULT_SECRET_PATH === undefined) {
+      problems.push({ variable: 'VAULT_SECRET_PATH', message: 'is required when VAULT_ENABLED=true' });
+    }
+    const requireOneOf = (direct: keyof RawEnvironment, file: keyof RawEnvironment) => {
+      if (env[direct] === undefined && env[file] === undefined) {
+        problems.push({ variable: direct, message: `${direct} or ${file} is required when VAULT_AUTH_METHOD=${env.VAULT_AUTH_METHOD}` });
+      }
+    };
+    if (env.VAULT_AUTH_METHOD === 'token') {
+      requireOneOf('VAULT_TOKEN', 'VAULT_TOKEN_FILE');
+    } else {
+      requireOneOf('VAULT_ROLE_ID', 'VAULT_ROLE_ID_FILE');
+      requireOneOf('VAULT_SECRET_ID', 'VAULT_SECRET_ID_FILE');
+    }
+  } else if (env.APP_ENV !== 'development' && env.API_KEY === undefined && env.API_KEY_FILE === undefined) {
+    problems.push({
+      variable: 'API_KEY',
+      message: `API_KEY or API_KEY_FILE is required in ${env.APP_ENV} when VAULT_ENABLED=false (writes must be authenticated)`,
+    });
+  }
+  return problems;
+}

@@ -1,0 +1,192 @@
+/**
+ * A small typed Vault client over fetch. Hand-written because the service needs four endpoints and strict
+ * control of timeouts, retries and error text (which must never carry a secret), while the npm Vault clients
+ * are untyped or pull in an HTTP stack of their own.
+ */
+import { sleep as realSleep } from './backoff.js';
+import { withRetry, type RetryPolicy } from './retry.js';
+
+export interface VaultClientOptions {
+  /** Base URL such as http://vault.vault.svc:8200 (no trailing /v1). */
+  url: string;
+  /** Per-attempt timeout. */
+  timeoutMs?: number;
+  retry?: RetryPolicy;
+  /** Sent as X-Vault-Namespace (Vault Enterprise / HCP). */
+  namespace?: string;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface VaultToken {
+  clientToken: string;
+  /** Seconds until the token expires; 0 means it never expires (root-like tokens). */
+  leaseDurationSeconds: number;
+  renewable: boolean;
+}
+
+export interface KvSecret {
+  data: Record<string, unknown>;
+  version: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseMs: 200, maxMs: 2000 };
+
+/** Error text is built only from status codes, Vault's error strings and network error codes: never a secret. */
+export class VaultError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly retriable: boolean,
+  ) {
+    super(message);
+    this.name = 'VaultError';
+  }
+}
+
+type Json = Record<string, unknown>;
+
+export class VaultClient {
+  private readonly baseUrl: string;
+  private readonly timeoutMs: number;
+  private readonly retry: RetryPolicy;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly options: VaultClientOptions) {
+    this.baseUrl = options.url.replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.sleep = options.sleep ?? realSleep;
+  }
+
+  /** POST /v1/auth/approle/login */
+  async loginWithAppRole(roleId: string, secretId: string, mount = 'approle'): Promise<VaultToken> {
+    const body = await this.call('POST', `auth/${mount}/login`, { body: { role_id: roleId, secret_id: secretId } });
+    return tokenFromAuth(body);
+  }
+
+  /** GET /v1/auth/token/lookup-self: turns a given token into its TTL and renewability. */
+  async lookupSelf(token: string): Promise<VaultToken> {
+    const body = await this.call('GET', 'auth/token/lookup-self', { token });
+    const data = objectField(body, 'data');
+    return {
+      clientToken: token,
+      leaseDurationSeconds: numberField(data, 'ttl'),
+      renewable: data.renewable === true,
+    };
+  }
+
+  /** POST /v1/auth/token/renew-self */
+  async renewSelf(token: string, incrementSeconds?: number): Promise<VaultToken> {
+    const body = await this.call('POST', 'auth/token/renew-self', {
+      token,
+      body: incrementSeconds === undefined ? {} : { increment: `${incrementSeconds}s` },
+    });
+    return tokenFromAuth(body);
+  }
+
+  /** POST /v1/sys/wrapping/unwrap with the wrapping token itself as X-Vault-Token; returns the wrapped data. */
+  async unwrap(wrappingToken: string): Promise<Json> {
+    const body = await this.call('POST', 'sys/wrapping/unwrap', { token: wrappingToken, body: {} });
+    return objectField(body, 'data');
+  }
+
+  async unwrapSecretId(wrappingToken: string): Promise<string> {
+    const data = await this.unwrap(wrappingToken);
+    if (typeof data.secret_id !== 'string' || data.secret_id === '') {
+      throw new VaultError('unwrapped response has no secret_id', undefined, false);
+    }
+    return data.secret_id;
+  }
+
+  /** GET /v1/<mount>/data/<path> (KV version 2) */
+  async readKv2(token: string, mountPoint: string, path: string): Promise<KvSecret> {
+    const body = await this.call('GET', `${mountPoint}/data/${path}`, { token });
+    const outer = objectField(body, 'data');
+    const metadata = (outer.metadata ?? {}) as Json;
+    return { data: objectField(outer, 'data'), version: typeof metadata.version === 'number' ? metadata.version : 0 };
+  }
+
+  private call(method: 'GET' | 'POST', path: string, options: { token?: string; body?: Json }): Promise<Json> {
+    return withRetry(() => this.once(method, path, options), this.retry, isRetriable, this.sleep);
+  }
+
+  private async once(method: string, path: string, options: { token?: string; body?: Json }): Promise<Json> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (options.token !== undefined) headers['x-vault-token'] = options.token;
+    if (this.options.namespace !== undefined) headers['x-vault-namespace'] = this.options.namespace;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const where = `${method} /v1/${path}`;
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}/v1/${path}`, {
+        method,
+        headers,
+        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+        redirect: 'error',
+      });
+    } catch (error) {
+      throw new VaultError(`${where}: ${networkReason(error, this.timeoutMs)}`, undefined, true);
+    }
+    const text = await response.text().catch(() => '');
+    if (!response.ok) {
+      const retriable = response.status >= 500 || response.status === 429;
+      throw new VaultError(`${where}: HTTP ${response.status}${vaultErrors(text)}`, response.status, retriable);
+    }
+    try {
+      return JSON.parse(text) as Json;
+    } catch {
+      throw new VaultError(`${where}: response is not JSON`, response.status, false);
+    }
+  }
+}
+
+function isRetriable(error: unknown): boolean {
+  return error instanceof VaultError && error.retriable;
+}
+
+function networkReason(error: unknown, timeoutMs: number): string {
+  const named = error as { name?: string; cause?: { code?: string; message?: string } };
+  if (named.name === 'TimeoutError' || named.name === 'AbortError') return `timed out after ${timeoutMs} ms`;
+  const code = named.cause?.code;
+  return `connection failed${code ? ` (${code})` : ''}`;
+}
+
+/** Vault answers `{"errors": ["..."]}`; those strings describe the failure and never echo credentials. */
+function vaultErrors(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { errors?: unknown };
+    if (Array.isArray(parsed.errors) && parsed.errors.length > 0) {
+      return `: ${parsed.errors.map(String).join('; ').slice(0, 300)}`;
+    }
+  } catch {
+    // Not JSON (for example a proxy's HTML page): the status alone is the message.
+  }
+  return '';
+}
+
+function objectField(body: Json, name: string): Json {
+  const value = body[name];
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new VaultError(`response has no "${name}" object`, undefined, false);
+  }
+  return value as Json;
+}
+
+function numberField(body: Json, name: string): number {
+  const value = body[name];
+  if (typeof value !== 'number') throw new VaultError(`response has no numeric "${name}"`, undefined, false);
+  return value;
+}
+
+function tokenFromAuth(body: Json): VaultToken {
+  const auth = objectField(body, 'auth');
+  if (typeof auth.client_token !== 'string' || auth.client_token === '') {
+    throw new VaultError('response has no auth.client_token', undefined, false);
+  }
+  return {
+    clientToken: auth.client_token,
+    leaseDurationSeconds: numberField(auth, 'lease_duration'),
+    renewable: auth.renewable === true,
+  };
+}
