@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { BlueprintConfig } from "./config";
 import { declareSecureNamespace } from "./k8s/namespace";
-import { platformEndpoints, type PlatformEndpoints } from "./platformEndpoints";
+import { ObservabilityPlatform } from "./observability/platform";
+import { appWorkloads, platformEndpoints, type PlatformEndpoints } from "./platformEndpoints";
 import { declareVaultMounts, type VaultMounts } from "./vault/backends";
 
 export interface PlatformArgs {
@@ -13,6 +14,7 @@ export class Platform extends pulumi.ComponentResource {
   readonly namespaces: { apps: pulumi.Output<string>; observability: pulumi.Output<string>; logAgent: pulumi.Output<string> };
   readonly endpoints: PlatformEndpoints;
   readonly vaultMounts?: VaultMounts;
+  readonly observability?: ObservabilityPlatform;
 
   constructor(name: string, args: PlatformArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("blueprint:platform:Platform", name, {}, opts);
@@ -28,6 +30,19 @@ export class Platform extends pulumi.ComponentResource {
         parent,
       ).name,
     };
+    if (args.config.observability.enabled) {
+      this.observability = new ObservabilityPlatform(
+        "observability",
+        {
+          environment: args.config.environment,
+          config: args.config.observability,
+          endpoints: this.endpoints,
+          namespaces: { observability: this.namespaces.observability, logAgent: this.namespaces.logAgent },
+          appWorkloads: appWorkloads(args.config.services, namespaces.apps),
+        },
+        parent,
+      );
+    }
     if (vault.enabled) this.vaultMounts = declareVaultMounts(vault, this);
     this.registerOutputs({ namespaces: this.namespaces });
   }

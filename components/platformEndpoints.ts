@@ -14,6 +14,28 @@ export interface PlatformEndpoints {
   vectorAggregator: PodPeer & { apiPort: number };
 }
 
+/** A configured service's pods as the platform sees them: a trace sender and a scrape target. */
+export interface AppWorkload extends PodPeer {
+  name: string;
+  /** The container port serving /metrics (the prometheus.io/port annotation). */
+  metricsPort: number;
+  sendsTraces: boolean;
+}
+
+/** Derived from the services map the same way blueprint.ts places each service (own namespace or apps). */
+export function appWorkloads(
+  services: Record<string, { namespace?: string; port: number; otel: boolean }>,
+  appsNamespace: string,
+): AppWorkload[] {
+  return Object.entries(services).map(([name, service]) => ({
+    name,
+    namespace: service.namespace ?? appsNamespace,
+    podLabels: { "app.kubernetes.io/name": name },
+    metricsPort: service.port,
+    sendsTraces: service.otel,
+  }));
+}
+
 export function clusterHost(service: string, namespace: string): string {
   return `${service}.${namespace}.svc.cluster.local`;
 }

@@ -1,0 +1,30 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ObservabilityComponentArgs } from "./componentArgs";
+
+export type ObservabilityPlatformArgs = ObservabilityComponentArgs;
+
+/**
+ * The whole observability path of DESIGN §2 — traces, metrics and logs — as one component, so the
+ * Platform adds it with one line and every system shares the same names, namespaces and sizing.
+ */
+export class ObservabilityPlatform extends pulumi.ComponentResource {
+  readonly collectorEndpoint: string;
+
+  constructor(name: string, args: ObservabilityPlatformArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("blueprint:observability:Platform", name, {}, opts);
+    // Each system below is one child component: `new X("x", args, { parent: this })`.
+
+    // ── Traces and metrics (Observability A): Jaeger, Prometheus ──
+
+    // ── Log pipeline (Observability B): Kafka ──
+
+    // ── Log pipeline (Observability B): Elasticsearch ──
+
+    // ── Log pipeline (Observability B): Kibana ──
+
+    // ── Log pipeline (Observability B): Vector agent and aggregator ──
+
+    this.collectorEndpoint = args.endpoints.jaeger.otlpHttpEndpoint;
+    this.registerOutputs({ collectorEndpoint: this.collectorEndpoint });
+  }
+}
