@@ -10,6 +10,10 @@ export const hostname = z
   .string()
   .regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, "expected a fully qualified host name");
 
+export const cidr = z
+  .string()
+  .regex(/^([0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])$/, "expected an IPv4 CIDR such as 10.0.0.0/8");
+
 export const quantity = z.string().regex(QUANTITY_PATTERN, "expected a Kubernetes quantity such as 500m, 256Mi or 1Gi");
 
 // An image reference must be pinned: a tag other than "latest", a digest, or both.
@@ -26,6 +30,8 @@ export const resourcesSchema = z
   .strictObject({ requests: resourceList, limits: resourceList })
   .superRefine((value, ctx) => {
     for (const key of ["cpu", "memory", "ephemeralStorage"] as const) {
+      // Malformed quantities are already reported by their own pattern check.
+      if (![value.requests[key], value.limits[key]].every((quantity) => QUANTITY_PATTERN.test(quantity))) continue;
       if (parseQuantity(value.requests[key]) > parseQuantity(value.limits[key])) {
         ctx.addIssue({
           code: "custom",

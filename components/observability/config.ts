@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { resourcesSchema } from "../configPrimitives";
+import { cidr, dnsLabel, quantity, resourcesSchema } from "../configPrimitives";
 
 // Per-environment sizing for each observability system. Staging is single-instance; production is HA.
 const workloadSizing = z.strictObject({
@@ -7,13 +7,28 @@ const workloadSizing = z.strictObject({
   resources: resourcesSchema,
 });
 
+// Pods allowed to open a UI. Empty (the default) leaves only `kubectl port-forward`, which no NetworkPolicy sees.
+const uiAllowFrom = z.array(z.strictObject({ namespace: dnsLabel, podLabels: z.record(z.string(), z.string()) })).default([]);
+
+// The API server is not a pod, so NetworkPolicy reaches it by address: the endpoints of `kubernetes.default`.
+const apiServerSchema = z.strictObject({
+  cidrs: z.array(cidr).min(1),
+  ports: z.array(z.number().int().min(1).max(65535)).min(1).default([443, 6443]),
+});
+
 export const observabilitySchema = z.strictObject({
   enabled: z.boolean().default(true),
   jaeger: workloadSizing.extend({
     storage: z.enum(["memory", "badger"]),
-    volumeSize: z.string().default("10Gi"),
+    volumeSize: quantity.default("10Gi"),
+    uiAllowFrom,
   }),
-  prometheus: workloadSizing.extend({ retention: z.string().regex(/^[0-9]+(d|h|w)$/), volumeSize: z.string() }),
+  prometheus: workloadSizing.extend({
+    retention: z.string().regex(/^[0-9]+(d|h|w)$/),
+    volumeSize: quantity,
+    uiAllowFrom,
+    apiServer: apiServerSchema,
+  }),
   kafka: workloadSizing.extend({
     partitions: z.number().int().min(1),
     replicationFactor: z.number().int().min(1),

@@ -1,8 +1,5 @@
 import { z } from "zod";
-
-const cidr = z
-  .string()
-  .regex(/^([0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])$/, "expected an IPv4 CIDR such as 10.0.0.0/8");
+import { cidr } from "../configPrimitives";
 
 // Go-style durations as Vault accepts them ("24h", "30m", "720h").
 const duration = z.string().regex(/^([0-9]+(h|m|s))+$/, "expected a duration such as 24h or 30m");
