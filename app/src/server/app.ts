@@ -46,6 +46,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     return503OnClosing: true,
   });
   app.setValidatorCompiler(validatorCompiler);
+  // The API speaks JSON only; anything else is answered with 415 instead of reaching validation as a string.
+  app.removeContentTypeParser('text/plain');
   // Shared schemas live at the root: an addSchema inside a plugin gives that plugin a fresh schema controller
   // that silently drops the custom validator compiler (and with it, strict body typing).
   app.addSchema(itemSchema);
