@@ -10,8 +10,9 @@ export interface PlatformEndpoints {
   kafka: PodPeer & { serviceName: string; headlessServiceName: string; port: number; controllerPort: number; bootstrap: string; topic: string };
   elasticsearch: PodPeer & { serviceName: string; port: number; transportPort: number; url: string };
   kibana: PodPeer & { serviceName: string; port: number };
-  vectorAgent: PodPeer;
-  vectorAggregator: PodPeer & { apiPort: number };
+  /** metricsPort: Vector's prometheus_exporter sink, scraped for the log-pipeline alerts (annotate the pods). */
+  vectorAgent: PodPeer & { metricsPort: number };
+  vectorAggregator: PodPeer & { apiPort: number; metricsPort: number };
 }
 
 /** A configured service's pods as the platform sees them: a trace sender and a scrape target. */
@@ -35,6 +36,9 @@ export function appWorkloads(
     sendsTraces: service.otel,
   }));
 }
+
+// The default port of Vector's prometheus_exporter sink.
+const VECTOR_METRICS_PORT = 9598;
 
 export function clusterHost(service: string, namespace: string): string {
   return `${service}.${namespace}.svc.cluster.local`;
@@ -73,7 +77,7 @@ export function platformEndpoints(namespaces: { observability: string; logAgent:
       url: `https://${clusterHost("elasticsearch", obs)}:9200`,
     },
     kibana: { ...peer(obs, "kibana"), serviceName: "kibana", port: 5601 },
-    vectorAgent: peer(namespaces.logAgent, "vector-agent"),
-    vectorAggregator: { ...peer(obs, "vector-aggregator"), apiPort: 8686 },
+    vectorAgent: { ...peer(namespaces.logAgent, "vector-agent"), metricsPort: VECTOR_METRICS_PORT },
+    vectorAggregator: { ...peer(obs, "vector-aggregator"), apiPort: 8686, metricsPort: VECTOR_METRICS_PORT },
   };
 }

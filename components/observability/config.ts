@@ -18,11 +18,17 @@ const apiServerSchema = z.strictObject({
 
 export const observabilitySchema = z.strictObject({
   enabled: z.boolean().default(true),
-  jaeger: workloadSizing.extend({
-    storage: z.enum(["memory", "badger"]),
-    volumeSize: quantity.default("10Gi"),
-    uiAllowFrom,
-  }),
+  jaeger: workloadSizing
+    .extend({
+      storage: z.enum(["memory", "badger"]),
+      volumeSize: quantity.default("10Gi"),
+      uiAllowFrom,
+    })
+    .refine((jaeger) => jaeger.replicas === 1, {
+      path: ["replicas"],
+      // A second pod would hold its own traces: the UI would show whichever pod answered.
+      message: "must be 1: memory and badger storage keep the traces inside one pod",
+    }),
   prometheus: workloadSizing.extend({
     retention: z.string().regex(/^[0-9]+(d|h|w)$/),
     volumeSize: quantity,
