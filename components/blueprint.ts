@@ -39,7 +39,7 @@ export function blueprint(config: BlueprintConfig): BlueprintOutputs {
   for (const [name, service] of Object.entries(config.services)) {
     const ownNamespace = service.namespace !== undefined && service.namespace !== config.namespaces.apps;
     const callerNamespace = (caller: string) => config.services[caller].namespace ?? config.namespaces.apps;
-    services[name] = new ProductionService(
+    const deployed = new ProductionService(
       name,
       {
         environment: config.environment,
@@ -55,6 +55,8 @@ export function blueprint(config: BlueprintConfig): BlueprintOutputs {
       },
       { providers, dependsOn: [platform] },
     );
+    // Plain values, not the component: stack outputs should list these fields, not the resource's internals.
+    services[name] = { namespace: deployed.namespace, serviceName: deployed.serviceName, url: deployed.url, image: deployed.image, hpa: deployed.hpa };
   }
   return {
     environment: config.environment,

@@ -37,6 +37,9 @@ function describeIssue(issue: z.core.$ZodIssue, values: Record<string, unknown>)
   if (issue.code === "unrecognized_keys") {
     return `${keyOf(issue.path)}: unknown key(s) ${issue.keys.map((key) => `'${key}'`).join(", ")} (check the spelling)`;
   }
+  if (issue.code === "invalid_key") {
+    return `${keyOf(issue.path)}: ${issue.issues.map((inner) => inner.message).join("; ")}`;
+  }
   const isMissing = issue.code === "invalid_type" && lookup(values, issue.path) === undefined;
   return `${keyOf(issue.path)}: ${isMissing ? `is required (${issue.message.replace(/, received undefined$/, "")})` : issue.message}`;
 }
