@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ObservabilityComponentArgs } from "./componentArgs";
+import { Jaeger } from "./jaeger";
 
 export type ObservabilityPlatformArgs = ObservabilityComponentArgs;
 
@@ -15,6 +16,7 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
     // Each system below is one child component: `new X("x", args, { parent: this })`.
 
     // ── Traces and metrics (Observability A): Jaeger, Prometheus ──
+    new Jaeger("jaeger", args, { parent: this });
 
     // ── Log pipeline (Observability B): Kafka ──
 

@@ -1,0 +1,134 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { standardLabels } from "../k8s/labels";
+import { declareNetworkPolicy, type Flow, type PodPeer, allowFlowsSpec } from "../k8s/network";
+import { DEFAULT_RUN_AS, type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec } from "../k8s/workload";
+import type { ObservabilityComponentArgs } from "./componentArgs";
+import { BADGER_DATA_DIR, JAEGER_HEALTH, type JaegerStorage, jaegerConfigYaml } from "./jaegerConfig";
+import {
+  type WorkloadMeta,
+  contentChecksum,
+  dataVolumeClaim,
+  declareConfigMap,
+  declareDeployment,
+  declarePdb,
+  declareStatefulSet,
+  podTemplate,
+} from "./workloadObjects";
+
+// The Jaeger v2 image (an OpenTelemetry Collector distribution); its USER is 10001 (DESIGN §5).
+export const JAEGER_IMAGE = "jaegertracing/jaeger:2.19.0";
+export const JAEGER_RUN_AS: RunAs = DEFAULT_RUN_AS;
+export const JAEGER_QUERY_SERVICE = "jaeger-query";
+const CONFIG_DIR = "/etc/jaeger";
+const CONFIG_FILE = "config.yaml";
+// Staging keeps the newest traces in memory, bounded so the pod stays under its memory limit.
+const MEMORY_MAX_TRACES = 50_000;
+// Production keeps a week of traces on the volume, like the log pipeline's Kafka retention.
+const BADGER_SPAN_TTL = "168h";
+
+export const JAEGER_PROBES = {
+  startup: { initialDelaySeconds: 5, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 24 },
+  liveness: { initialDelaySeconds: 0, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 3 },
+  readiness: { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+} satisfies Record<string, ProbeTiming>;
+
+export function jaegerStorage(storage: "memory" | "badger"): JaegerStorage {
+  return storage === "memory" ? { kind: "memory", maxTraces: MEMORY_MAX_TRACES } : { kind: "badger", spanTtl: BADGER_SPAN_TTL };
+}
+
+/** Who may reach Jaeger: every service that sends traces (OTLP), and the configured UI clients. */
+export function jaegerIngressFlows(args: Pick<ObservabilityComponentArgs, "appWorkloads" | "endpoints" | "config">): Flow[] {
+  const { otlpGrpcPort, otlpHttpPort, uiPort } = args.endpoints.jaeger;
+  const senders: PodPeer[] = args.appWorkloads.filter((app) => app.sendsTraces).map(({ namespace, podLabels }) => ({ namespace, podLabels }));
+  return [
+    ...senders.map((peer) => ({ peer, ports: [{ port: otlpGrpcPort }, { port: otlpHttpPort }] })),
+    ...args.config.jaeger.uiAllowFrom.map((peer) => ({ peer, ports: [{ port: uiPort }] })),
+  ];
+}
+
+/**
+ * Jaeger v2: OTLP collector, storage and UI in one process. Staging stores traces in memory (lost on
+ * restart); production stores them in Badger on a persistent volume, in a StatefulSet.
+ */
+export class Jaeger extends pulumi.ComponentResource {
+  readonly collectorServiceName: string;
+
+  constructor(name: string, args: ObservabilityComponentArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("blueprint:observability:Jaeger", name, {}, opts);
+    const parent = { parent: this };
+    const endpoint = args.endpoints.jaeger;
+    const config = args.config.jaeger;
+    const meta: WorkloadMeta = {
+      name: "jaeger",
+      namespace: args.namespaces.observability,
+      labels: standardLabels("jaeger", "tracing"),
+      selector: endpoint.podLabels,
+    };
+    const storage = jaegerStorage(config.storage);
+    const configData = { [CONFIG_FILE]: jaegerConfigYaml(endpoint, storage) };
+    const configMap = declareConfigMap(meta, "jaeger-config", configData, parent);
+
+    const persistent = storage.kind === "badger";
+    const container = secureContainer({
+      name: "jaeger",
+      image: JAEGER_IMAGE,
+      runAs: JAEGER_RUN_AS,
+      resources: config.resources,
+      args: [`--config=${CONFIG_DIR}/${CONFIG_FILE}`],
+      ports: [
+        { name: "otlp-grpc", containerPort: endpoint.otlpGrpcPort, protocol: "TCP" },
+        { name: "otlp-http", containerPort: endpoint.otlpHttpPort, protocol: "TCP" },
+        { name: "ui", containerPort: endpoint.uiPort, protocol: "TCP" },
+        { name: "health", containerPort: JAEGER_HEALTH.port, protocol: "TCP" },
+      ],
+      probes: {
+        startup: httpProbe(JAEGER_HEALTH.path, "health", JAEGER_PROBES.startup),
+        liveness: httpProbe(JAEGER_HEALTH.path, "health", JAEGER_PROBES.liveness),
+        readiness: httpProbe(JAEGER_HEALTH.path, "health", JAEGER_PROBES.readiness),
+      },
+      volumeMounts: [
+        { name: "config", mountPath: CONFIG_DIR, readOnly: true },
+        ...(persistent ? [{ name: "data", mountPath: BADGER_DATA_DIR }] : []),
+      ],
+    });
+    const template = podTemplate(
+      meta,
+      securePodSpec({
+        containers: [container],
+        runAs: JAEGER_RUN_AS,
+        serviceAccountName: "jaeger",
+        volumes: [{ name: "config", configMap: { name: "jaeger-config" } }],
+      }),
+      { "checksum/config": contentChecksum(configData) },
+    );
+    new k8s.core.v1.ServiceAccount("jaeger-sa", { metadata: { name: "jaeger", namespace: meta.namespace, labels: meta.labels }, automountServiceAccountToken: false }, parent);
+    const workloadOpts = { ...parent, dependsOn: [configMap] };
+    if (persistent) {
+      declareStatefulSet(
+        meta,
+        // The collector Service governs the set: Jaeger needs no per-pod DNS names, so no extra headless Service.
+        { replicas: config.replicas, serviceName: endpoint.serviceName, template, volumeClaims: [dataVolumeClaim("data", config.volumeSize, meta.labels)] },
+        workloadOpts,
+      );
+    } else {
+      declareDeployment(meta, { replicas: config.replicas, template }, workloadOpts);
+    }
+    if (persistent || config.replicas > 1) declarePdb(meta, parent);
+
+    const service = (serviceName: string, ports: k8s.types.input.core.v1.ServicePort[]) =>
+      new k8s.core.v1.Service(`${serviceName}-service`, { metadata: { name: serviceName, namespace: meta.namespace, labels: meta.labels }, spec: { type: "ClusterIP", selector: meta.selector, ports } }, parent);
+    service(endpoint.serviceName, [
+      { name: "otlp-grpc", port: endpoint.otlpGrpcPort, targetPort: "otlp-grpc", protocol: "TCP", appProtocol: "grpc" },
+      { name: "otlp-http", port: endpoint.otlpHttpPort, targetPort: "otlp-http", protocol: "TCP", appProtocol: "http" },
+    ]);
+    service(JAEGER_QUERY_SERVICE, [{ name: "ui", port: endpoint.uiPort, targetPort: "ui", protocol: "TCP" }]);
+
+    const ingress = jaegerIngressFlows(args);
+    if (ingress.length) {
+      declareNetworkPolicy("jaeger-netpol", { name: "jaeger", namespace: meta.namespace, labels: meta.labels }, allowFlowsSpec(meta.selector, { ingress }), parent);
+    }
+    this.collectorServiceName = endpoint.serviceName;
+    this.registerOutputs({ collectorServiceName: this.collectorServiceName });
+  }
+}
