@@ -1,4 +1,5 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
+import type { z } from 'zod';
 import { crossFieldProblems, environmentSchema, type RawEnvironment } from './schema.js';
 
 export type AppEnvironment = RawEnvironment['APP_ENV'];
@@ -77,16 +78,16 @@ export const nodeFileAccess: FileAccess = {
  * Values are never echoed in messages, because several of these variables are secrets.
  */
 export function loadConfig(env: NodeJS.ProcessEnv, files: FileAccess = nodeFileAccess): AppConfig {
-  const parsed = environmentSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => ({
-      variable: String(issue.path[0] ?? 'environment'),
-      message: issue.message,
-    }));
-    throw new ConfigError(problems);
+  // Each variable is parsed on its own so that one bad value does not hide the others.
+  const values: Record<string, unknown> = {};
+  const problems: ConfigProblem[] = [];
+  for (const [variable, schema] of Object.entries(environmentSchema.shape)) {
+    const result = (schema as z.ZodType).safeParse(env[variable]);
+    if (result.success) values[variable] = result.data;
+    else problems.push({ variable, message: result.error.issues[0]?.message ?? 'is invalid' });
   }
-  const raw = parsed.data;
-  const problems: ConfigProblem[] = crossFieldProblems(raw);
+  const raw = values as RawEnvironment;
+  problems.push(...crossFieldProblems(raw));
 
   const fileVariables = ['API_KEY_FILE', 'VAULT_TOKEN_FILE', 'VAULT_ROLE_ID_FILE', 'VAULT_SECRET_ID_FILE'] as const;
   for (const variable of fileVariables) {

@@ -54,7 +54,8 @@ export const environmentSchema = z.object({
     .default('development'),
   APP_VERSION: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters').default('0.0.0-dev'),
   APP_HOST: z.string().min(1).default('0.0.0.0'),
-  APP_PORT: integerInRange(1, 65535, 8000),
+  // 0 asks the OS for a free port (tests); application_started logs the port actually bound.
+  APP_PORT: integerInRange(0, 65535, 8000),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',
@@ -101,7 +102,10 @@ export const environmentSchema = z.object({
 
 export type RawEnvironment = z.infer<typeof environmentSchema>;
 
-/** Rules that involve more than one variable; each returns the variable to blame and why. */
+/**
+ * Rules that involve more than one variable; each returns the variable to blame and why. Variables that failed
+ * their own validation are absent (undefined) here, and rules depending on them stay quiet.
+ */
 export function crossFieldProblems(env: RawEnvironment): Array<{ variable: string; message: string }> {
   const problems: Array<{ variable: string; message: string }> = [];
   const exclusive = (direct: keyof RawEnvironment, file: keyof RawEnvironment) => {
@@ -130,7 +134,7 @@ export function crossFieldProblems(env: RawEnvironment): Array<{ variable: strin
       requireOneOf('VAULT_ROLE_ID', 'VAULT_ROLE_ID_FILE');
       requireOneOf('VAULT_SECRET_ID', 'VAULT_SECRET_ID_FILE');
     }
-  } else if (env.APP_ENV !== 'development' && env.API_KEY === undefined && env.API_KEY_FILE === undefined) {
+  } else if (env.APP_ENV !== undefined && env.APP_ENV !== 'development' && env.API_KEY === undefined && env.API_KEY_FILE === undefined) {
     problems.push({
       variable: 'API_KEY',
       message: `API_KEY or API_KEY_FILE is required in ${env.APP_ENV} when VAULT_ENABLED=false (writes must be authenticated)`,
