@@ -1,0 +1,110 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PROJECT } from "../../components/config";
+import { dnsLabel } from "../../components/configPrimitives";
+import { serviceSchema } from "../../components/configSchema";
+import { insertMapEntry, nodeAt, readPath } from "./stackConfigFile";
+import { knownStacks } from "./stackFile";
+
+export const SERVICES_PATH = ["config", `${PROJECT}:services`];
+
+export interface NewServiceOptions {
+  name: string;
+  port?: number;
+  image?: string;
+  /** Deploy into a restricted namespace of its own instead of the shared apps namespace. */
+  namespace?: string;
+}
+
+export class NewServiceError extends Error {
+  override name = "NewServiceError";
+}
+
+// Used only when a stack file declares no service to copy sizing from: the reference values (DESIGN §3).
+const DEFAULT_SIZING = {
+  replicas: { min: 2, max: 10 },
+  resources: {
+    requests: { cpu: "100m", memory: "128Mi", ephemeralStorage: "64Mi" },
+    limits: { cpu: "500m", memory: "256Mi", ephemeralStorage: "256Mi" },
+  },
+  docs: false,
+  logLevel: "info",
+  topologySpread: true,
+};
+const FIRST_TAG = "0.1.0";
+const SIZING_KEYS = ["replicas", "scaleDownStabilizationSeconds", "resources", "docs", "logLevel", "topologySpread"] as const;
+
+type ServiceEntry = Record<string, unknown>;
+
+function firstService(source: string): { name: string; entry: ServiceEntry } | undefined {
+  const services = readPath(source, SERVICES_PATH);
+  if (services === null || typeof services !== "object") return undefined;
+  const [name, entry] = Object.entries(services as Record<string, ServiceEntry>)[0] ?? [];
+  return name === undefined ? undefined : { name, entry };
+}
+
+/** Same registry and path as the example service, the new name, and a first release tag. */
+function derivedImage(name: string, example: ServiceEntry | undefined): string | undefined {
+  const image = example?.image as { build?: boolean; ref?: string; repository?: string } | undefined;
+  const repository = image?.build ? image.repository : image?.ref?.replace(/@sha256:.*$/, "").replace(/:[^:/]+$/, "");
+  if (!repository?.includes("/")) return undefined;
+  return `${repository.slice(0, repository.lastIndexOf("/"))}/${name}:${FIRST_TAG}`;
+}
+
+/** The entry for one stack: sizing copied from the stack's first service (so environments keep their shape). */
+export function serviceEntry(options: NewServiceOptions, stackSource: string): ServiceEntry {
+  const example = firstService(stackSource)?.entry;
+  const image = options.image ?? derivedImage(options.name, example);
+  if (image === undefined) throw new NewServiceError("no --image given, and no existing service to derive a registry from: pass --image <registry>/<name>:<tag>");
+  const sizing = example ? Object.fromEntries(SIZING_KEYS.filter((key) => example[key] !== undefined).map((key) => [key, example[key]])) : DEFAULT_SIZING;
+  return {
+    image: { build: false, ref: image },
+    port: options.port ?? 8000,
+    ...(options.namespace ? { namespace: options.namespace } : {}),
+    ...sizing,
+  };
+}
+
+function describeProblems(stackFile: string, name: string, issues: { path: PropertyKey[]; message: string }[]): string {
+  const lines = issues.map((issue) => `  - ${PROJECT}:services.${[name, ...issue.path.map(String)].join(".")}: ${issue.message}`);
+  return `the new entry for ${stackFile} is invalid:\n${lines.join("\n")}`;
+}
+
+/** Refuses a bad name before any file is read, so nothing is half-written. */
+export function checkName(name: string | undefined): string {
+  if (!name) throw new NewServiceError("a service name is required: npm run new-service -- <name> [--port N] [--image REF] [--namespace NS]");
+  const parsed = dnsLabel.safeParse(name);
+  if (!parsed.success) throw new NewServiceError(`'${name}' is not a valid service name: ${parsed.error.issues[0].message}`);
+  return name;
+}
+
+/**
+ * Adds the service to every Pulumi.<stack>.yaml in `root`. Every file is checked before any is written:
+ * a name that exists anywhere, or an entry the real schema rejects, leaves all files untouched.
+ */
+export function addService(root: string, options: NewServiceOptions): string[] {
+  const name = checkName(options.name);
+  const stacks = knownStacks(root);
+  if (stacks.length === 0) throw new NewServiceError(`no Pulumi.<stack>.yaml files in ${root}`);
+  const files = stacks.map((stack) => {
+    const file = path.join(root, `Pulumi.${stack}.yaml`);
+    return { file, base: path.basename(file), source: fs.readFileSync(file, "utf8") };
+  });
+  const holders = files.filter(({ source }) => readPath(source, [...SERVICES_PATH, name]) !== undefined).map(({ base }) => base);
+  if (holders.length > 0) throw new NewServiceError(`service '${name}' already exists in ${holders.join(", ")}; pick another name`);
+
+  const updates = files.map(({ file, base, source }) => {
+    const entry = serviceEntry(options, source);
+    const parsed = serviceSchema.safeParse(entry);
+    if (!parsed.success) throw new NewServiceError(describeProblems(base, name, parsed.error.issues));
+    const example = firstService(source);
+    const style = example ? nodeAt(source, [...SERVICES_PATH, example.name]) : undefined;
+    try {
+      return { file, updated: insertMapEntry(source, SERVICES_PATH, name, entry, style) };
+    } catch (error) {
+      throw new NewServiceError(`${base}: ${(error as Error).message}`);
+    }
+  });
+  for (const { file, updated } of updates) fs.writeFileSync(file, updated);
+  return updates.map(({ file }) => path.basename(file));
+}
