@@ -1,13 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { standardLabels } from "../k8s/labels";
 import type { Flow } from "../k8s/network";
 import { APPROLE_SECRET_KEYS, VaultAppRole } from "../vault/appRole";
-import type { VaultConfig } from "../vault/config";
+import type { VaultConfig, VaultEnabledConfig } from "../vault/config";
+import { randomApiKey } from "../vault/serviceSecrets";
 
 export const SECRETS_ROOT = "/var/run/secrets/blueprint";
 export const VAULT_CREDENTIALS_DIR = `${SECRETS_ROOT}/vault`;
 export const API_KEY_DIR = `${SECRETS_ROOT}/api`;
+export const API_KEY_FILE_NAME = "api-key";
 
 /** How a service's credentials reach its pods: env for the ConfigMap, a read-only Secret volume, egress. */
 export interface CredentialsDelivery {
@@ -15,6 +17,8 @@ export interface CredentialsDelivery {
   volumes: k8s.types.input.core.v1.Volume[];
   volumeMounts: k8s.types.input.core.v1.VolumeMount[];
   egress: Flow[];
+  /** The Secret the pods mount: the Deployment is updated only after it (docs/vault.md, rotation). */
+  secret: k8s.core.v1.Secret;
 }
 
 export interface CredentialsArgs {
@@ -26,39 +30,49 @@ export interface CredentialsArgs {
   databaseUrl?: pulumi.Output<string>;
 }
 
-function secretVolume(volumeName: string, secretName: string, mountPath: string): Pick<CredentialsDelivery, "volumes" | "volumeMounts"> {
+/**
+ * A Secret volume with exactly the named keys as files. Mounted as a directory, never with subPath: the
+ * kubelet then swaps in a rotated value without a restart, which subPath mounts never get.
+ */
+function secretVolume(volumeName: string, secretName: string, mountPath: string, keys: string[]): Pick<CredentialsDelivery, "volumes" | "volumeMounts"> {
   return {
     // 0440 with the pod's fsGroup: readable by the service's group, by nobody else.
-    volumes: [{ name: volumeName, secret: { secretName, defaultMode: 0o440 } }],
+    volumes: [{ name: volumeName, secret: { secretName, defaultMode: 0o440, items: keys.map((key) => ({ key, path: key })) } }],
     volumeMounts: [{ name: volumeName, mountPath, readOnly: true }],
   };
 }
 
-/**
- * With Vault on, the service gets its own AppRole and reads its secrets at start; with Vault off (the
- * local stack), a generated API key in a Kubernetes Secret stands in for the Vault secret.
- */
-export function provisionCredentials(args: CredentialsArgs, parent: pulumi.Resource): CredentialsDelivery {
+/** Vault off (the local stack): a generated API key in a Kubernetes Secret stands in for the Vault secret. */
+function provisionApiKey(args: CredentialsArgs, parent: pulumi.Resource): CredentialsDelivery {
   const service = args.serviceName;
-  if (!args.vault.enabled) {
-    const apiKey = new random.RandomBytes(`${service}-api-key`, { length: 32 }, { parent });
-    const secretName = `${service}-api-key`;
-    new k8s.core.v1.Secret(
-      `${service}-api-key`,
-      { metadata: { name: secretName, namespace: args.namespace }, type: "Opaque", stringData: { "api-key": apiKey.hex } },
-      { parent },
-    );
-    return { env: { VAULT_ENABLED: "false", API_KEY_FILE: `${API_KEY_DIR}/api-key` }, egress: [], ...secretVolume("api-key", secretName, API_KEY_DIR) };
-  }
-  const vaultConfig = args.vault;
-  const kvMountPath = args.kvMountPath ?? vaultConfig.kvMount.path;
+  const secretName = `${service}-api-key`;
+  const secret = new k8s.core.v1.Secret(
+    `${service}-api-key`,
+    {
+      metadata: { name: secretName, namespace: args.namespace, labels: standardLabels(service, "api-key") },
+      type: "Opaque",
+      stringData: { [API_KEY_FILE_NAME]: randomApiKey(service, parent) },
+    },
+    { parent },
+  );
+  return {
+    env: { VAULT_ENABLED: "false", API_KEY_FILE: `${API_KEY_DIR}/${API_KEY_FILE_NAME}` },
+    egress: [],
+    secret,
+    ...secretVolume("api-key", secretName, API_KEY_DIR, [API_KEY_FILE_NAME]),
+  };
+}
+
+/** Vault on: the service's own AppRole, its credentials as files, and egress to Vault alone. */
+function provisionAppRole(args: CredentialsArgs, vaultConfig: VaultEnabledConfig, parent: pulumi.Resource): CredentialsDelivery {
+  const service = args.serviceName;
   const role = new VaultAppRole(
     service,
     {
       serviceName: service,
       namespace: args.namespace,
       vault: vaultConfig,
-      kvMountPath,
+      kvMountPath: args.kvMountPath ?? vaultConfig.kvMount.path,
       approlePath: args.approlePath ?? vaultConfig.approleMount.path,
       ...(args.databaseUrl ? { databaseUrl: args.databaseUrl } : {}),
     },
@@ -73,8 +87,16 @@ export function provisionCredentials(args: CredentialsArgs, parent: pulumi.Resou
       VAULT_SECRET_ID_FILE: `${VAULT_CREDENTIALS_DIR}/${APPROLE_SECRET_KEYS.secretId}`,
       VAULT_MOUNT_POINT: vaultConfig.kvMount.path,
       VAULT_SECRET_PATH: role.secretPath,
+      // Part of the ConfigMap checksum, so a rotation rolls the pods: each new pod must log in with the new
+      // secret_id to become ready, and a failed rollout keeps the old secret_id alive (docs/vault.md).
+      VAULT_SECRET_ID_ROTATION: vaultConfig.secretId.rotation,
     },
     egress: [{ peer: vaultConfig.network, ports: [{ port: vaultConfig.network.port }] }],
-    ...secretVolume("vault-approle", role.credentialsSecretName, VAULT_CREDENTIALS_DIR),
+    secret: role.credentialsSecret,
+    ...secretVolume("vault-approle", role.credentialsSecretName, VAULT_CREDENTIALS_DIR, [APPROLE_SECRET_KEYS.roleId, APPROLE_SECRET_KEYS.secretId]),
   };
+}
+
+export function provisionCredentials(args: CredentialsArgs, parent: pulumi.Resource): CredentialsDelivery {
+  return args.vault.enabled ? provisionAppRole(args, args.vault, parent) : provisionApiKey(args, parent);
 }

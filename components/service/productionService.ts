@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import type { Environment, ServiceConfig } from "../configSchema";
 import { selectorLabels, standardLabels } from "../k8s/labels";
 import { declareSecureNamespace } from "../k8s/namespace";
-import { declareNetworkPolicy, type NetworkPeer, type PodPeer } from "../k8s/network";
+import { declareNetworkPolicy, type Flow, type NetworkPeer, type PodPeer } from "../k8s/network";
 import { clusterHost, type PlatformEndpoints } from "../platformEndpoints";
 import type { VaultConfig } from "../vault/config";
 import { provisionCredentials } from "./credentials";
@@ -21,6 +21,8 @@ export interface ProductionServiceArgs {
   ingressController: PodPeer;
   /** Other services allowed to call this one (from config `allowFrom`). */
   allowedCallers?: NetworkPeer[];
+  /** Services that list this one in their `allowFrom`: without egress to them the call dies at this end. */
+  allowedCallees?: Flow[];
   vault: VaultConfig;
   vaultMounts?: { kvMountPath: pulumi.Input<string>; approlePath: pulumi.Input<string> };
   databaseUrl?: pulumi.Output<string>;
@@ -94,7 +96,7 @@ export class ProductionService extends pulumi.ComponentResource implements Produ
           volumeMounts: credentials.volumeMounts,
         }),
       },
-      { ...parent, dependsOn: [configMap] },
+      { ...parent, dependsOn: [configMap, credentials.secret] },
     );
     const service = new k8s.core.v1.Service(`${name}-service`, { metadata: metadata(), spec: serviceSpec({ selector }) }, parent);
     new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, { metadata: metadata(), spec: hpaSpec(name, config) }, { ...parent, dependsOn: [deployment] });
@@ -106,8 +108,10 @@ export class ProductionService extends pulumi.ComponentResource implements Produ
     const egress = [
       ...(config.otel ? [{ peer: args.platform.jaeger, ports: [{ port: args.platform.jaeger.otlpGrpcPort }, { port: args.platform.jaeger.otlpHttpPort }] }] : []),
       ...credentials.egress,
+      ...(args.allowedCallees ?? []),
     ];
-    const callers: NetworkPeer[] = [args.ingressController, args.platform.prometheus, ...(args.allowedCallers ?? [])];
+    // The ingress controller is a caller only of services that have an ingress.
+    const callers: NetworkPeer[] = [...(config.ingress ? [args.ingressController] : []), args.platform.prometheus, ...(args.allowedCallers ?? [])];
     declareNetworkPolicy(`${name}-netpol`, { name, namespace, labels }, serviceNetworkPolicySpec(selector, config.port, { callers, egress }), parent);
 
     this.namespace = namespace;

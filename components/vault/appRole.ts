@@ -1,9 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import * as vault from "@pulumi/vault";
+import { standardLabels } from "../k8s/labels";
 import type { VaultEnabledConfig } from "./config";
-import { durationSeconds, servicePolicyDocument } from "./policy";
+import { durationSeconds, servicePolicyDocument, servicePolicyName } from "./policy";
+import { generateServiceSecrets } from "./serviceSecrets";
 
 export interface VaultAppRoleArgs {
   serviceName: string;
@@ -16,16 +17,55 @@ export interface VaultAppRoleArgs {
   databaseUrl?: pulumi.Output<string>;
 }
 
+/** File names inside the mounted Secret volume; the service reads them through VAULT_*_FILE. */
 export const APPROLE_SECRET_KEYS = { roleId: "role-id", secretId: "secret-id" } as const;
+
+/** Shows on the Kubernetes Secret which rotation its secret_id belongs to (never the value). */
+export const ROTATION_ANNOTATION = "blueprint.dev/secret-id-rotation";
+
+/**
+ * secret_id inputs whose change must issue a new secret_id. The provider's schema already marks them
+ * ForceNew (the resource has no update); saying so here keeps the rotation working even if it stops.
+ */
+export const SECRET_ID_REPLACE_ON_CHANGES = ["metadata", "cidrLists"];
 
 export function approleSecretName(serviceName: string): string {
   return `${serviceName}-vault-approle`;
 }
 
+/**
+ * The secret_id's metadata, with keys in the order Vault returns them, so a `pulumi refresh` reads back
+ * the same string and never shows a spurious replacement.
+ */
+export function secretIdMetadata(service: string, rotation: string): string {
+  return JSON.stringify({ rotation, service });
+}
+
+/** The role as Vault should hold it: TTLs and CIDR bindings from config, nothing but the service's policy. */
+export function roleArgs(service: string, config: VaultEnabledConfig, backend: pulumi.Input<string>, policy: pulumi.Input<string>): vault.approle.AuthBackendRoleArgs {
+  return {
+    backend,
+    roleName: service,
+    tokenPolicies: [policy],
+    // Without this every token also carries Vault's "default" policy (cubbyhole, lookup-self, …).
+    tokenNoDefaultPolicy: true,
+    tokenType: "service",
+    tokenTtl: durationSeconds(config.tokenTtl),
+    tokenMaxTtl: durationSeconds(config.tokenMaxTtl),
+    tokenBoundCidrs: config.tokenBoundCidrs,
+    bindSecretId: true,
+    secretIdTtl: durationSeconds(config.secretId.ttl),
+    secretIdNumUses: config.secretId.numUses,
+    secretIdBoundCidrs: config.secretId.boundCidrs,
+  };
+}
+
 /** One service's Vault identity: its secret, a policy that reads only that, a role, and a secret_id. */
 export class VaultAppRole extends pulumi.ComponentResource {
-  readonly credentialsSecretName: string;
   readonly secretPath: string;
+  readonly credentialsSecretName: string;
+  /** The Kubernetes Secret with role-id and secret-id; the Deployment waits for it (docs/vault.md). */
+  readonly credentialsSecret: k8s.core.v1.Secret;
   readonly policyName: pulumi.Output<string>;
   readonly roleName: pulumi.Output<string>;
 
@@ -33,55 +73,52 @@ export class VaultAppRole extends pulumi.ComponentResource {
     super("blueprint:vault:AppRole", name, {}, opts);
     const parent = { parent: this };
     const service = args.serviceName;
+    const { secretId: secretIdConfig } = args.vault;
     this.secretPath = service;
 
-    const apiKey = new random.RandomBytes(`${name}-api-key`, { length: 32 }, parent);
-    const jwtSecret = new random.RandomBytes(`${name}-jwt-secret`, { length: 48 }, parent);
-    const data = pulumi.all([apiKey.hex, jwtSecret.base64, args.databaseUrl]).apply(([api_key, jwt_secret, database_url]) =>
-      JSON.stringify({ api_key, jwt_secret, ...(database_url ? { database_url } : {}) }),
+    new vault.kv.SecretV2(
+      `${name}-secret`,
+      { mount: args.kvMountPath, name: service, dataJson: generateServiceSecrets(name, args.databaseUrl, this), deleteAllVersions: true },
+      parent,
     );
-    new vault.kv.SecretV2(`${name}-secret`, { mount: args.kvMountPath, name: service, dataJson: pulumi.secret(data) }, parent);
-
     const policy = new vault.Policy(
       `${name}-policy`,
-      { name: `${service}-read`, policy: pulumi.output(args.kvMountPath).apply((mount) => servicePolicyDocument(mount, service)) },
+      { name: servicePolicyName(service), policy: pulumi.output(args.kvMountPath).apply((mount) => servicePolicyDocument(mount, service)) },
       parent,
     );
-    const role = new vault.approle.AuthBackendRole(
-      `${name}-role`,
-      {
-        backend: args.approlePath,
-        roleName: service,
-        tokenPolicies: [policy.name],
-        tokenTtl: durationSeconds(args.vault.tokenTtl),
-        tokenMaxTtl: durationSeconds(args.vault.tokenMaxTtl),
-        tokenBoundCidrs: args.vault.tokenBoundCidrs,
-        secretIdTtl: durationSeconds(args.vault.secretId.ttl),
-        secretIdNumUses: args.vault.secretId.numUses,
-        secretIdBoundCidrs: args.vault.secretId.boundCidrs,
-      },
-      parent,
-    );
-    // Every field of a secret_id forces a new one, so changing the rotation key in config re-issues it;
-    // the default create-before-delete order updates the Kubernetes Secret before the old id is revoked.
+    const role = new vault.approle.AuthBackendRole(`${name}-role`, roleArgs(service, args.vault, args.approlePath, policy.name), {
+      ...parent,
+      // The role_id is half of the login: kept out of plaintext state like the secret_id.
+      additionalSecretOutputs: ["roleId"],
+    });
+    // Create-before-delete (the default, stated): the new secret_id exists and the Kubernetes Secret holds
+    // it before the old one is destroyed, which Pulumi does last, after every dependent update succeeded.
     const secretId = new vault.approle.AuthBackendRoleSecretId(
       `${name}-secret-id`,
       {
         backend: args.approlePath,
         roleName: role.roleName,
-        cidrLists: args.vault.secretId.boundCidrs,
-        metadata: JSON.stringify({ service, rotation: args.vault.secretId.rotation }),
+        cidrLists: secretIdConfig.boundCidrs,
+        metadata: secretIdMetadata(service, secretIdConfig.rotation),
       },
-      { ...parent, additionalSecretOutputs: ["secretId", "accessor"] },
+      { ...parent, replaceOnChanges: SECRET_ID_REPLACE_ON_CHANGES, deleteBeforeReplace: false, additionalSecretOutputs: ["secretId", "accessor"] },
     );
 
     this.credentialsSecretName = approleSecretName(service);
-    new k8s.core.v1.Secret(
+    this.credentialsSecret = new k8s.core.v1.Secret(
       `${name}-approle-credentials`,
       {
-        metadata: { name: this.credentialsSecretName, namespace: args.namespace, labels: { "app.kubernetes.io/name": service } },
+        metadata: {
+          name: this.credentialsSecretName,
+          namespace: args.namespace,
+          labels: standardLabels(service, "vault-credentials"),
+          annotations: { [ROTATION_ANNOTATION]: secretIdConfig.rotation },
+        },
         type: "Opaque",
-        stringData: pulumi.secret({ [APPROLE_SECRET_KEYS.roleId]: role.roleId, [APPROLE_SECRET_KEYS.secretId]: secretId.secretId }),
+        stringData: {
+          [APPROLE_SECRET_KEYS.roleId]: pulumi.secret(role.roleId),
+          [APPROLE_SECRET_KEYS.secretId]: pulumi.secret(secretId.secretId),
+        },
       },
       parent,
     );

@@ -1,37 +1,52 @@
 import { z } from "zod";
-import { cidr } from "../configPrimitives";
+import { DURATION_PATTERN, durationSeconds } from "./policy";
 
-// Go-style durations as Vault accepts them ("24h", "30m", "720h").
-const duration = z.string().regex(/^([0-9]+(h|m|s))+$/, "expected a duration such as 24h or 30m");
+const cidr = z
+  .string()
+  .regex(/^([0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])$/, "expected an IPv4 CIDR such as 10.0.0.0/8");
+
+const duration = z.string().regex(DURATION_PATTERN, "expected a duration such as 24h or 30m");
+
+const port = z.number().int().min(1).max(65535).default(8200);
 
 // Where the pods reach Vault: an in-cluster Vault by pod selector, or an external one by CIDR.
 const vaultNetworkSchema = z.union([
-  z.strictObject({
-    namespace: z.string().min(1),
-    podLabels: z.record(z.string(), z.string()),
-    port: z.number().int().min(1).max(65535).default(8200),
-  }),
-  z.strictObject({ cidr, port: z.number().int().min(1).max(65535).default(8200) }),
+  z.strictObject({ namespace: z.string().min(1), podLabels: z.record(z.string(), z.string()), port }),
+  z.strictObject({ cidr, port }),
 ]);
 export type VaultNetworkConfig = z.infer<typeof vaultNetworkSchema>;
 
-export const vaultEnabledSchema = z.strictObject({
-  enabled: z.literal(true),
-  address: z.url({ protocol: /^https?$/ }),
-  network: vaultNetworkSchema,
-  kvMount: z.strictObject({ path: z.string().regex(/^[a-z0-9_-]+$/).default("secret"), create: z.boolean().default(false) }).default({ path: "secret", create: false }),
-  approleMount: z.strictObject({ path: z.string().regex(/^[a-z0-9_-]+$/).default("approle"), create: z.boolean().default(false) }).default({ path: "approle", create: false }),
-  tokenTtl: duration.default("1h"),
-  tokenMaxTtl: duration.default("4h"),
-  secretId: z.strictObject({
-    ttl: duration,
-    numUses: z.number().int().min(0).default(0),
-    // Changing this value re-issues every service's secret_id on the next `pulumi up` (docs/vault.md).
-    rotation: z.string().min(1),
-    boundCidrs: z.array(cidr).default([]),
-  }),
-  tokenBoundCidrs: z.array(cidr).default([]),
-});
+const mountSchema = (fallback: string) =>
+  z
+    .strictObject({ path: z.string().regex(/^[a-z0-9_-]+$/, "expected a mount path such as secret").default(fallback), create: z.boolean().default(false) })
+    .default({ path: fallback, create: false });
+
+export const vaultEnabledSchema = z
+  .strictObject({
+    enabled: z.literal(true),
+    address: z.url({ protocol: /^https?$/ }),
+    network: vaultNetworkSchema,
+    // create: false uses a mount someone else manages; create: true declares it in this stack.
+    kvMount: mountSchema("secret"),
+    approleMount: mountSchema("approle"),
+    tokenTtl: duration.default("1h"),
+    tokenMaxTtl: duration.default("4h"),
+    secretId: z.strictObject({
+      // How long a secret_id stays valid; "0s" would mean forever, which docs/vault.md advises against.
+      ttl: duration,
+      // 0 = unlimited. Every pod start and every re-login after token_max_ttl spends one use (docs/vault.md).
+      numUses: z.number().int().min(0).default(0),
+      // Changing this value re-issues every service's secret_id on the next `pulumi up` (docs/vault.md).
+      rotation: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "expected a short label such as 2026-11"),
+      boundCidrs: z.array(cidr).default([]),
+    }),
+    tokenBoundCidrs: z.array(cidr).default([]),
+  })
+  .superRefine((value, ctx) => {
+    if (durationSeconds(value.tokenTtl) > durationSeconds(value.tokenMaxTtl)) {
+      ctx.addIssue({ code: "custom", path: ["tokenTtl"], message: `${value.tokenTtl} is longer than tokenMaxTtl ${value.tokenMaxTtl}` });
+    }
+  });
 export type VaultEnabledConfig = z.infer<typeof vaultEnabledSchema>;
 
 export const vaultSchema = z

@@ -31,6 +31,8 @@ const SECRET_OUTPUTS: Record<string, string[]> = {
   "random:index/randomString:RandomString": ["result"],
   "tls:index/privateKey:PrivateKey": ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"],
   "vault:appRole/authBackendRoleSecretId:AuthBackendRoleSecretId": ["secretId", "accessor"],
+  // Vault generates the role_id; it is half of the AppRole login, so it is treated as a secret too.
+  "vault:appRole/authBackendRole:AuthBackendRole": ["roleId"],
 };
 
 // Non-secret computed outputs that downstream inputs read.
@@ -40,8 +42,6 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
       return { hex: createHash("sha256").update(name).digest("hex").slice(0, 2 * Number(inputs.byteLength ?? 16)), b64Url: `mock-${name}` };
     case "random:index/randomUuid:RandomUuid":
       return { result: "00000000-0000-4000-8000-000000000000" };
-    case "vault:appRole/authBackendRole:AuthBackendRole":
-      return { roleId: `mock-role-id-${inputs.roleName}` };
     case "tls:index/privateKey:PrivateKey":
       return { publicKeyPem: `mock-public-key-${name}` };
     case "tls:index/selfSignedCert:SelfSignedCert":
