@@ -1,4 +1,6 @@
+import type { ResourcesConfig } from "./configPrimitives";
 import type { PodPeer } from "./k8s/network";
+import { parseQuantity } from "./k8s/quantity";
 
 /**
  * Where the shared platform's services live. Computed once from the namespaces in config, so the service
@@ -21,11 +23,13 @@ export interface AppWorkload extends PodPeer {
   /** The container port serving /metrics (the prometheus.io/port annotation). */
   metricsPort: number;
   sendsTraces: boolean;
+  /** The container limits, so the CPU and memory alerts measure usage against them. */
+  limits: { cpuCores: number; memoryBytes: number };
 }
 
 /** Derived from the services map the same way blueprint.ts places each service (own namespace or apps). */
 export function appWorkloads(
-  services: Record<string, { namespace?: string; port: number; otel: boolean }>,
+  services: Record<string, { namespace?: string; port: number; otel: boolean; resources: ResourcesConfig }>,
   appsNamespace: string,
 ): AppWorkload[] {
   return Object.entries(services).map(([name, service]) => ({
@@ -34,6 +38,7 @@ export function appWorkloads(
     podLabels: { "app.kubernetes.io/name": name },
     metricsPort: service.port,
     sendsTraces: service.otel,
+    limits: { cpuCores: parseQuantity(service.resources.limits.cpu), memoryBytes: parseQuantity(service.resources.limits.memory) },
   }));
 }
 

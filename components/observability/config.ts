@@ -34,6 +34,8 @@ export const observabilitySchema = z.strictObject({
     volumeSize: quantity,
     uiAllowFrom,
     apiServer: apiServerSchema,
+    // Where alert links point (e.g. the repo's docs/runbooks on your git host); unset, they are repo-relative paths.
+    runbookBaseUrl: z.url().optional(),
   }),
   kafka: workloadSizing.extend({
     partitions: z.number().int().min(1),

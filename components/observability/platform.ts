@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ObservabilityComponentArgs } from "./componentArgs";
 import { Jaeger } from "./jaeger";
+import { Prometheus } from "./prometheus";
 
 export type ObservabilityPlatformArgs = ObservabilityComponentArgs;
 
@@ -17,6 +18,7 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
 
     // ── Traces and metrics (Observability A): Jaeger, Prometheus ──
     new Jaeger("jaeger", args, { parent: this });
+    new Prometheus("prometheus", args, { parent: this });
 
     // ── Log pipeline (Observability B): Kafka ──
 

@@ -1,0 +1,166 @@
+import { stringify } from "yaml";
+import type { AppWorkload } from "../platformEndpoints";
+import { PODS_JOB } from "./prometheusConfig";
+
+// The shape of a Prometheus rule file, as far as this blueprint uses it.
+export interface AlertRule {
+  alert: string;
+  expr: string;
+  for: string;
+  labels: { severity: "warning" | "critical" };
+  annotations: { summary: string; description: string; runbook_url: string };
+}
+export interface RuleGroup {
+  name: string;
+  rules: AlertRule[];
+}
+export interface RuleFile {
+  groups: RuleGroup[];
+}
+
+/** Thresholds from the runbook (DESIGN §3), in one place so the rules and docs/runbooks agree. */
+export const THRESHOLDS = {
+  latencyP99Seconds: 1,
+  errorRatio: 0.01,
+  errorFor: "10m",
+  restartsIn5m: 2,
+  cpuOfLimit: 0.85,
+  memoryOfLimit: 0.9,
+  // A backlog the aggregator clears in well under a minute at normal volume; above it for 10m, it is not keeping up.
+  consumerLagMessages: 10_000,
+};
+
+export const RUNBOOK_DIR = "docs/runbooks";
+export const RUNBOOKS = {
+  serviceDown: "service-down.md",
+  highErrorRate: "high-error-rate.md",
+  highLatency: "high-latency.md",
+  highCpu: "high-cpu.md",
+  highMemory: "high-memory.md",
+  podRestarts: "pod-restarts.md",
+  logPipelineStalled: "log-pipeline-stalled.md",
+} as const;
+
+type Labels = Record<string, string>;
+
+/** A PromQL label selector; values come from validated config (DNS labels), so no escaping is needed. */
+export function selector(equal: Labels, regexMatch: Labels = {}): string {
+  const matchers = [
+    ...Object.entries(equal).map(([key, value]) => `${key}="${value}"`),
+    ...Object.entries(regexMatch).map(([key, value]) => `${key}=~"${value}"`),
+  ];
+  return `{${matchers.join(",")}}`;
+}
+
+function serviceLabels(app: AppWorkload): Labels {
+  return { job: PODS_JOB, namespace: app.namespace, app: app.name };
+}
+
+function rule(runbookBase: string, alert: Omit<AlertRule, "annotations"> & { summary: string; description: string; runbook: string }): AlertRule {
+  const { summary, description, runbook, ...rest } = alert;
+  return { ...rest, annotations: { summary, description, runbook_url: `${runbookBase}/${runbook}` } };
+}
+
+/** The alerts of one service; CPU and memory are measured against that service's own limits. */
+function serviceRules(app: AppWorkload, runbookBase: string): AlertRule[] {
+  const labels = serviceLabels(app);
+  const of = selector(labels);
+  const requests = (regexMatch: Labels = {}) => `sum by (namespace, app) (rate(http_requests_total${selector(labels, regexMatch)}[5m]))`;
+  const where = `${app.name} in ${app.namespace}`;
+  return [
+    rule(runbookBase, {
+      alert: "ServiceDown",
+      // `or vector(0)` makes a service with no scraped pod at all count as down, not as silent.
+      expr: `(sum(up${of}) or vector(0)) == 0`,
+      for: "2m",
+      labels: { severity: "critical" },
+      summary: `${where}: no pod answers /metrics`,
+      description: `No target of ${where} has been up for 2 minutes.`,
+      runbook: RUNBOOKS.serviceDown,
+    }),
+    rule(runbookBase, {
+      alert: "HighErrorRate",
+      expr: `${requests({ status_code: "5.." })} / ${requests()} > ${THRESHOLDS.errorRatio}`,
+      for: THRESHOLDS.errorFor,
+      labels: { severity: "critical" },
+      summary: `${where}: more than 1% of requests fail with 5xx`,
+      description: "{{ $value | humanizePercentage }} of requests returned 5xx over the last 10 minutes.",
+      runbook: RUNBOOKS.highErrorRate,
+    }),
+    rule(runbookBase, {
+      alert: "HighLatencyP99",
+      expr: `histogram_quantile(0.99, sum by (namespace, app, le) (rate(http_request_duration_seconds_bucket${of}[5m]))) > ${THRESHOLDS.latencyP99Seconds}`,
+      for: "5m",
+      labels: { severity: "warning" },
+      summary: `${where}: p99 latency above 1s`,
+      description: "p99 request latency is {{ $value | humanizeDuration }}.",
+      runbook: RUNBOOKS.highLatency,
+    }),
+    rule(runbookBase, {
+      alert: "PodRestarting",
+      // The app's process_start_time_seconds changes on every container start; no kube-state-metrics needed.
+      expr: `changes(process_start_time_seconds${of}[5m]) > ${THRESHOLDS.restartsIn5m}`,
+      for: "0m",
+      labels: { severity: "warning" },
+      summary: `${where}: a pod restarted more than 2 times in 5 minutes`,
+      description: "Pod {{ $labels.pod }} started {{ $value }} times in 5 minutes.",
+      runbook: RUNBOOKS.podRestarts,
+    }),
+    rule(runbookBase, {
+      alert: "HighCpu",
+      expr: `sum by (namespace, app, pod) (rate(process_cpu_seconds_total${of}[5m])) / ${app.limits.cpuCores} > ${THRESHOLDS.cpuOfLimit}`,
+      for: "10m",
+      labels: { severity: "warning" },
+      summary: `${where}: CPU above 85% of the limit`,
+      description: "Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its CPU limit.",
+      runbook: RUNBOOKS.highCpu,
+    }),
+    rule(runbookBase, {
+      alert: "HighMemory",
+      expr: `max by (namespace, app, pod) (process_resident_memory_bytes${of}) / ${app.limits.memoryBytes} > ${THRESHOLDS.memoryOfLimit}`,
+      for: "5m",
+      labels: { severity: "warning" },
+      summary: `${where}: memory above 90% of the limit`,
+      description: "Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its memory limit.",
+      runbook: RUNBOOKS.highMemory,
+    }),
+  ];
+}
+
+/** Vector reports its own errors and the aggregator's Kafka lag through its prometheus_exporter sink. */
+function logPipelineRules(runbookBase: string): AlertRule[] {
+  const job = selector({ job: PODS_JOB });
+  return [
+    rule(runbookBase, {
+      alert: "LogPipelineErrors",
+      expr: `sum by (namespace, app, component_id) (rate(vector_component_errors_total${job}[5m])) > 0`,
+      for: "10m",
+      labels: { severity: "critical" },
+      summary: "Vector component {{ $labels.component_id }} in {{ $labels.namespace }} keeps failing",
+      description: "{{ $labels.app }} reports {{ $value }} errors/s in {{ $labels.component_id }} for 10 minutes: logs are not reaching Elasticsearch.",
+      runbook: RUNBOOKS.logPipelineStalled,
+    }),
+    rule(runbookBase, {
+      alert: "LogPipelineConsumerLag",
+      expr: `sum by (namespace, app) (vector_kafka_consumer_lag${job}) > ${THRESHOLDS.consumerLagMessages}`,
+      for: "10m",
+      labels: { severity: "critical" },
+      summary: "The log aggregator is falling behind Kafka",
+      description: "Consumer group vector-aggregator is {{ $value }} messages behind for 10 minutes.",
+      runbook: RUNBOOKS.logPipelineStalled,
+    }),
+  ];
+}
+
+export function alertRules(apps: AppWorkload[], runbookBase: string = RUNBOOK_DIR): RuleFile {
+  return {
+    groups: [
+      ...apps.map((app) => ({ name: `service-${app.namespace}-${app.name}`, rules: serviceRules(app, runbookBase) })),
+      { name: "log-pipeline", rules: logPipelineRules(runbookBase) },
+    ],
+  };
+}
+
+export function alertRulesYaml(apps: AppWorkload[], runbookBase?: string): string {
+  return stringify(alertRules(apps, runbookBase), { lineWidth: 0 });
+}

@@ -1,0 +1,163 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { standardLabels } from "../k8s/labels";
+import { declareNetworkPolicy, type Flow, allowFlowsSpec } from "../k8s/network";
+import { parseQuantity } from "../k8s/quantity";
+import { type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec } from "../k8s/workload";
+import { alertRulesYaml, RUNBOOK_DIR } from "./alertRules";
+import type { ObservabilityComponentArgs } from "./componentArgs";
+import { CONFIG_DIR, CONFIG_FILE, RULES_DIR, RULES_FILE, prometheusConfigYaml } from "./prometheusConfig";
+import { type WorkloadMeta, contentChecksum, dataVolumeClaim, declareConfigMap, declarePdb, declareStatefulSet, podTemplate } from "./workloadObjects";
+
+export const PROMETHEUS_IMAGE = "prom/prometheus:v3.5.0";
+// The image's user is `nobody`: non-numeric, so runAsNonRoot cannot verify it unless the IDs are explicit (DESIGN §5).
+export const PROMETHEUS_RUN_AS: RunAs = { uid: 65534, gid: 65534, fsGroup: 65534 };
+export const PROMETHEUS_DATA_DIR = "/prometheus";
+// Size-based retention keeps a margin below the volume, so a burst of series cannot fill the disk.
+const RETENTION_SIZE_SHARE = 0.8;
+
+export const PROMETHEUS_PROBES = {
+  // Replaying the WAL after a restart can take minutes on a large volume.
+  startup: { initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
+  liveness: { initialDelaySeconds: 0, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 3 },
+  readiness: { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+} satisfies Record<string, ProbeTiming>;
+
+/** Namespaces Prometheus discovers pods in: the services' and the log pipeline's, nothing else. */
+export function scrapeNamespaces(args: Pick<ObservabilityComponentArgs, "appWorkloads" | "endpoints">): string[] {
+  const { vectorAgent, vectorAggregator } = args.endpoints;
+  return [...new Set([...args.appWorkloads.map((app) => app.namespace), vectorAgent.namespace, vectorAggregator.namespace])].sort();
+}
+
+/** Where Prometheus may connect: each scrape target's metrics port, and the API server for discovery. */
+export function prometheusEgressFlows(args: Pick<ObservabilityComponentArgs, "appWorkloads" | "endpoints" | "config">): Flow[] {
+  const { vectorAgent, vectorAggregator } = args.endpoints;
+  const targets = [
+    ...args.appWorkloads.map((app) => ({ peer: { namespace: app.namespace, podLabels: app.podLabels }, ports: [{ port: app.metricsPort }] })),
+    ...[vectorAgent, vectorAggregator].map(({ namespace, podLabels, metricsPort }) => ({ peer: { namespace, podLabels }, ports: [{ port: metricsPort }] })),
+  ];
+  const { cidrs, ports } = args.config.prometheus.apiServer;
+  return [...targets, ...cidrs.map((cidr) => ({ peer: { cidr }, ports: ports.map((port) => ({ port })) }))];
+}
+
+export function prometheusIngressFlows(args: Pick<ObservabilityComponentArgs, "endpoints" | "config">): Flow[] {
+  return args.config.prometheus.uiAllowFrom.map((peer) => ({ peer, ports: [{ port: args.endpoints.prometheus.port }] }));
+}
+
+/** Prometheus' size units are powers of 1024, so "MB" here is a MiB. */
+export function retentionSize(volumeSize: string): string {
+  return `${Math.floor((parseQuantity(volumeSize) * RETENTION_SIZE_SHARE) / 2 ** 20)}MB`;
+}
+
+/** Read-only discovery of scrape targets, cluster-wide because services may live in namespaces of their own. */
+export const DISCOVERY_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
+  { apiGroups: [""], resources: ["pods", "services", "endpoints", "nodes"], verbs: ["get", "list", "watch"] },
+  { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["get", "list", "watch"] },
+];
+
+/**
+ * Prometheus: discovers annotated pods, evaluates the runbook's alert rules, and keeps its TSDB on a
+ * persistent volume with time- and size-based retention.
+ */
+export class Prometheus extends pulumi.ComponentResource {
+  constructor(name: string, args: ObservabilityComponentArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("blueprint:observability:Prometheus", name, {}, opts);
+    const parent = { parent: this };
+    const endpoint = args.endpoints.prometheus;
+    const config = args.config.prometheus;
+    const meta: WorkloadMeta = {
+      name: "prometheus",
+      namespace: args.namespaces.observability,
+      labels: standardLabels("prometheus", "metrics"),
+      selector: endpoint.podLabels,
+    };
+    const configData = { [CONFIG_FILE]: prometheusConfigYaml({ environment: args.environment, scrapeNamespaces: scrapeNamespaces(args), port: endpoint.port }) };
+    const rulesData = { [RULES_FILE]: alertRulesYaml(args.appWorkloads, config.runbookBaseUrl ?? RUNBOOK_DIR) };
+    const configMaps = [
+      declareConfigMap(meta, "prometheus-config", configData, parent),
+      declareConfigMap(meta, "prometheus-rules", rulesData, parent),
+    ];
+
+    new k8s.core.v1.ServiceAccount(
+      "prometheus-sa",
+      // The token is mounted by the pod spec instead, so it is visible where it is used.
+      { metadata: { name: "prometheus", namespace: meta.namespace, labels: meta.labels }, automountServiceAccountToken: false },
+      parent,
+    );
+    // Cluster-scoped names carry the namespace, so two stacks sharing a cluster do not overwrite each other.
+    const clusterRoleName = `${endpoint.namespace}-prometheus-discovery`;
+    new k8s.rbac.v1.ClusterRole("prometheus-clusterrole", { metadata: { name: clusterRoleName, labels: meta.labels }, rules: DISCOVERY_RULES }, parent);
+    new k8s.rbac.v1.ClusterRoleBinding(
+      "prometheus-clusterrolebinding",
+      {
+        metadata: { name: clusterRoleName, labels: meta.labels },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRoleName },
+        subjects: [{ kind: "ServiceAccount", name: "prometheus", namespace: endpoint.namespace }],
+      },
+      parent,
+    );
+
+    const container = secureContainer({
+      name: "prometheus",
+      image: PROMETHEUS_IMAGE,
+      runAs: PROMETHEUS_RUN_AS,
+      resources: config.resources,
+      args: [
+        `--config.file=${CONFIG_DIR}/${CONFIG_FILE}`,
+        `--storage.tsdb.path=${PROMETHEUS_DATA_DIR}`,
+        `--storage.tsdb.retention.time=${config.retention}`,
+        `--storage.tsdb.retention.size=${retentionSize(config.volumeSize)}`,
+        `--web.listen-address=0.0.0.0:${endpoint.port}`,
+      ],
+      ports: [{ name: "web", containerPort: endpoint.port, protocol: "TCP" }],
+      probes: {
+        startup: httpProbe("/-/ready", "web", PROMETHEUS_PROBES.startup),
+        liveness: httpProbe("/-/healthy", "web", PROMETHEUS_PROBES.liveness),
+        readiness: httpProbe("/-/ready", "web", PROMETHEUS_PROBES.readiness),
+      },
+      volumeMounts: [
+        { name: "config", mountPath: CONFIG_DIR, readOnly: true },
+        { name: "rules", mountPath: RULES_DIR, readOnly: true },
+        { name: "data", mountPath: PROMETHEUS_DATA_DIR },
+      ],
+    });
+    const template = podTemplate(
+      meta,
+      securePodSpec({
+        containers: [container],
+        runAs: PROMETHEUS_RUN_AS,
+        serviceAccountName: "prometheus",
+        // On purpose: Kubernetes service discovery reads the API with this token (DESIGN §5).
+        automountServiceAccountToken: true,
+        volumes: [
+          { name: "config", configMap: { name: "prometheus-config" } },
+          { name: "rules", configMap: { name: "prometheus-rules" } },
+        ],
+        ...(config.replicas > 1 ? { spreadLabels: meta.selector } : {}),
+      }),
+      { "checksum/config": contentChecksum({ ...configData, ...rulesData }) },
+    );
+    declareStatefulSet(
+      meta,
+      { replicas: config.replicas, serviceName: endpoint.serviceName, template, volumeClaims: [dataVolumeClaim("data", config.volumeSize, meta.labels)] },
+      { ...parent, dependsOn: configMaps },
+    );
+    declarePdb(meta, parent);
+    new k8s.core.v1.Service(
+      "prometheus-service",
+      {
+        metadata: { name: endpoint.serviceName, namespace: meta.namespace, labels: meta.labels },
+        spec: { type: "ClusterIP", selector: meta.selector, ports: [{ name: "web", port: endpoint.port, targetPort: "web", protocol: "TCP" }] },
+      },
+      parent,
+    );
+    const ingress = prometheusIngressFlows(args);
+    declareNetworkPolicy(
+      "prometheus-netpol",
+      { name: "prometheus", namespace: meta.namespace, labels: meta.labels },
+      allowFlowsSpec(meta.selector, { ingress, egress: prometheusEgressFlows(args) }),
+      parent,
+    );
+    this.registerOutputs({});
+  }
+}
