@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import * as path from "node:path";
 import type { BlueprintConfig } from "./config";
+import { selectorLabels } from "./k8s/labels";
 import { Platform } from "./platform";
 import { ProductionService, type ProductionServiceOutputs } from "./service/productionService";
 
@@ -36,9 +37,11 @@ export function blueprint(config: BlueprintConfig): BlueprintOutputs {
   }
   const platform = new Platform("platform", { config }, { providers });
   const services: Record<string, ProductionServiceOutputs> = {};
+  const namespaceOf = (service: string) => config.services[service].namespace ?? config.namespaces.apps;
+  const peerOf = (service: string) => ({ namespace: namespaceOf(service), podLabels: selectorLabels(service) });
   for (const [name, service] of Object.entries(config.services)) {
     const ownNamespace = service.namespace !== undefined && service.namespace !== config.namespaces.apps;
-    const callerNamespace = (caller: string) => config.services[caller].namespace ?? config.namespaces.apps;
+    const callees = Object.entries(config.services).filter(([, other]) => other.allowFrom.includes(name));
     const deployed = new ProductionService(
       name,
       {
@@ -47,7 +50,8 @@ export function blueprint(config: BlueprintConfig): BlueprintOutputs {
         namespace: ownNamespace ? { create: true, name: service.namespace as string } : { create: false, name: platform.namespaces.apps },
         platform: platform.endpoints,
         ingressController: config.ingressController,
-        allowedCallers: service.allowFrom.map((caller) => ({ namespace: callerNamespace(caller), podLabels: { "app.kubernetes.io/name": caller } })),
+        allowedCallers: service.allowFrom.map(peerOf),
+        allowedCallees: callees.map(([callee, calleeConfig]) => ({ peer: peerOf(callee), ports: [{ port: calleeConfig.port }] })),
         vault: config.vault,
         ...(platform.vaultMounts ? { vaultMounts: platform.vaultMounts } : {}),
         ...(config.secrets.databaseUrls[name] ? { databaseUrl: config.secrets.databaseUrls[name] } : {}),
