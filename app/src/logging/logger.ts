@@ -61,9 +61,9 @@ function traceContextFields(): Record<string, string> {
  */
 export function createLogger(settings: LoggerSettings, destination?: DestinationStream): Logger {
   const options = loggerOptions(settings);
-  if (destination !== undefined) return pino(options, destination);
   if (settings.format === 'pretty') {
-    return pino(options, pinoPretty({ messageKey: 'event', timestampKey: 'timestamp', translateTime: 'SYS:HH:MM:ss.l', ignore: 'service,version,environment' }));
+    const pretty = { messageKey: 'event', timestampKey: 'timestamp', translateTime: 'SYS:HH:MM:ss.l', ignore: 'service,version,environment' };
+    return pino(options, pinoPretty(destination === undefined ? pretty : { ...pretty, destination }));
   }
-  return pino(options, pino.destination({ fd: 1, sync: true }));
+  return pino(options, destination ?? pino.destination({ fd: 1, sync: true }));
 }

@@ -24,7 +24,7 @@ export interface TracingSettings {
  * Span buffering limits. With the collector down, spans beyond the queue are dropped rather than kept, so memory
  * stays bounded; each export gives up after the timeout instead of piling up requests.
  */
-export const SPAN_QUEUE = { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 2000, exportTimeoutMillis: 10_000 };
+export const SPAN_QUEUE = { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 2000, exportTimeoutMillis: 5000 };
 
 /**
  * Starts OpenTelemetry. Must run before Fastify and node:http are loaded by the app, which is why main.ts

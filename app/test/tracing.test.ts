@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { startChildService } from './support/child-service.js';
+import { startOtlpTestCollector } from './support/otlp-test-collector.js';
+
+describe('tracing (built service as a child process, OTLP/HTTP to a test collector)', function () {
+  this.timeout(30_000);
+
+  it('exports spans with the resource attributes, the request ID and a repository span; probes and /metrics are not traced', async () => {
+    const collector = await startOtlpTestCollector();
+    try {
+      const service = await startChildService({
+        OTEL_ENABLED: 'true',
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        APP_NAME: 'items-api',
+        APP_VERSION: '3.1.4',
+        APP_ENV: 'staging',
+        API_KEY: 'tracing-test-key-0123456789',
+        SHUTDOWN_DELAY_SECONDS: '0',
+      });
+      const response = await fetch(`${service.baseUrl}/api/v1/items/`, { headers: { 'x-request-id': 'traced-request-1' } });
+      assert.equal(response.status, 200);
+      await fetch(`${service.baseUrl}/health`);
+      await fetch(`${service.baseUrl}/ready`);
+      await fetch(`${service.baseUrl}/metrics`);
+      assert.equal(await service.stop(), 0, 'shutdown flushes the spans and exits 0');
+
+      const tagged = collector.spans.filter((span) => span.attributes['request.id'] === 'traced-request-1');
+      assert.ok(tagged.length >= 1, `a span carries request.id; got ${collector.spans.map((span) => span.name).join(', ')}`);
+      const traceId = tagged[0]!.traceId;
+      const repositorySpan = collector.spans.find((span) => span.name === 'items.repository.list');
+      assert.ok(repositorySpan, 'manual span around the repository call');
+      assert.equal(repositorySpan.traceId, traceId, 'the repository span is part of the request trace');
+      assert.deepEqual(
+        { name: tagged[0]!.resource['service.name'], version: tagged[0]!.resource['service.version'], env: tagged[0]!.resource['deployment.environment'] },
+        { name: 'items-api', version: '3.1.4', env: 'staging' },
+      );
+
+      const allTraceIds = new Set(collector.spans.map((span) => span.traceId));
+      assert.equal(allTraceIds.size, 1, 'only the API request produced a trace (probes and /metrics did not)');
+
+      const completed = service.lines.find((line) => line.event === 'request_completed' && line.request_id === 'traced-request-1');
+      assert.equal(completed?.trace_id, traceId, 'the log line carries the trace ID');
+      assert.match(String(completed?.span_id), /^[0-9a-f]{16}$/);
+    } finally {
+      await collector.close();
+    }
+  });
+
+  it('keeps serving and exits 0 when the collector is unreachable', async () => {
+    const service = await startChildService({
+      OTEL_ENABLED: 'true',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
+      SHUTDOWN_DELAY_SECONDS: '0',
+    });
+    for (let index = 0; index < 50; index += 1) {
+      assert.equal((await fetch(`${service.baseUrl}/api/v1/items/`)).status, 200);
+    }
+    assert.equal(await service.stop(), 0);
+  });
+});
