@@ -1,0 +1,49 @@
+import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { ConfigMap, UpdateRecord } from "./history";
+import type { RollbackStack } from "./rollback";
+import { PROJECT_ROOT } from "./stackFile";
+
+/**
+ * The local stack keeps its state in .pulumi-state/ (Pulumi.local.yaml); every other stack uses the
+ * backend the environment names (PULUMI_BACKEND_URL, e.g. the s3:// bucket CI deploys with).
+ */
+function backendEnvironment(stackName: string): Record<string, string> {
+  if (process.env.PULUMI_BACKEND_URL || stackName !== "local") return {};
+  const stateDir = path.join(PROJECT_ROOT, ".pulumi-state");
+  fs.mkdirSync(stateDir, { recursive: true });
+  return { PULUMI_BACKEND_URL: `file://${stateDir}` };
+}
+
+export async function selectStack(stackName: string): Promise<Stack> {
+  return LocalWorkspace.selectStack({ stackName, workDir: PROJECT_ROOT }, { envVars: backendEnvironment(stackName) });
+}
+
+/** The history as the engine records it, without secret values (for listing). */
+export async function stackHistory(stack: Stack): Promise<UpdateRecord[]> {
+  return stack.history(undefined, undefined, false);
+}
+
+/**
+ * A real stack behind the rollback interface. Config is written with `config set-all --json`, which keeps
+ * map values as YAML maps in Pulumi.<stack>.yaml; plain setAllConfig would flatten them into JSON strings.
+ */
+export function rollbackStack(stack: Stack, warn: (line: string) => void): RollbackStack {
+  return {
+    name: stack.name,
+    async history() {
+      try {
+        return await stack.history(undefined, undefined, true);
+      } catch (error) {
+        warn(`could not decrypt the secrets in the stack history (${(error as Error).message.trim().split("\n").pop()}); continuing without them`);
+        return stack.history(undefined, undefined, false);
+      }
+    },
+    getAllConfig: () => stack.getAllConfig() as Promise<ConfigMap>,
+    setAllConfig: (config) => stack.setAllConfigJson(JSON.stringify(config)),
+    removeAllConfig: (keys) => stack.removeAllConfig(keys),
+    preview: () => stack.preview({ diff: true, color: "never" }),
+    up: () => stack.up({ color: "never", onOutput: (out) => process.stdout.write(out) }),
+  };
+}
