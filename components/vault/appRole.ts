@@ -91,8 +91,10 @@ export class VaultAppRole extends pulumi.ComponentResource {
       // The role_id is half of the login: kept out of plaintext state like the secret_id.
       additionalSecretOutputs: ["roleId"],
     });
-    // Create-before-delete (the default, stated): the new secret_id exists and the Kubernetes Secret holds
-    // it before the old one is destroyed, which Pulumi does last, after every dependent update succeeded.
+    // The rotation key forces a new secret_id three ways: it is in the metadata (ForceNew in the provider),
+    // metadata is in replaceOnChanges, and it is the engine's replacementTrigger. Create-before-delete (the
+    // default, stated): the new secret_id exists and the Kubernetes Secret holds it before the old one is
+    // destroyed, which Pulumi does last, after every dependent update (the pods' rollout) has succeeded.
     const secretId = new vault.approle.AuthBackendRoleSecretId(
       `${name}-secret-id`,
       {
@@ -101,7 +103,13 @@ export class VaultAppRole extends pulumi.ComponentResource {
         cidrLists: secretIdConfig.boundCidrs,
         metadata: secretIdMetadata(service, secretIdConfig.rotation),
       },
-      { ...parent, replaceOnChanges: SECRET_ID_REPLACE_ON_CHANGES, deleteBeforeReplace: false, additionalSecretOutputs: ["secretId", "accessor"] },
+      {
+        ...parent,
+        replaceOnChanges: SECRET_ID_REPLACE_ON_CHANGES,
+        replacementTrigger: secretIdConfig.rotation,
+        deleteBeforeReplace: false,
+        additionalSecretOutputs: ["secretId", "accessor"],
+      },
     );
 
     this.credentialsSecretName = approleSecretName(service);
