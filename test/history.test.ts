@@ -47,6 +47,22 @@ describe("npm run history (scripts/lib/history.ts)", () => {
     assert.ok(lines.includes("         image items-api = ghcr.io/production-blueprint/items-api:0.1.0"), text);
   });
 
+  it("numbers a DIY backend's updates by position, oldest = 1, because such backends record version 0 for all", async () => {
+    // As the file backend returns them: newest first, every version 0.
+    const diy = [update(3, { head: COMMIT_V2 }), update(2), update(1)].map((entry) => ({ ...entry, version: 0 }));
+    const entries = await listHistory({ history: async () => diy });
+    assert.deepEqual(
+      entries.map(({ version, versionFrom, time }) => ({ version, versionFrom, time })),
+      [
+        { version: 3, versionFrom: "position", time: "2026-11-03T09:30:00.000Z" },
+        { version: 2, versionFrom: "position", time: "2026-11-02T09:30:00.000Z" },
+        { version: 1, versionFrom: "position", time: "2026-11-01T09:30:00.000Z" },
+      ],
+    );
+    assert.match(formatHistory("local", entries), /this backend records no version numbers: versions count updates from the oldest, 1/);
+    assert.ok(!formatHistory("staging", await listHistory({ history: async () => updates })).includes("records no version numbers"));
+  });
+
   it("says so when the stack has never been updated", async () => {
     assert.equal(formatHistory("staging", await listHistory({ history: async () => [] })), "stack 'staging' has no updates yet");
   });

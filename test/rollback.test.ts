@@ -116,6 +116,13 @@ describe("npm run rollback (scripts/lib/rollback.ts)", () => {
       assert.deepEqual(terminal.questions, [], "--yes never asks");
     });
 
+    it("finds the version on a DIY backend, whose history records version 0 for every update, by position", async () => {
+      const diy = history().filter((entry) => entry.kind === "update" && entry.result === "succeeded").reverse().map((entry) => ({ ...entry, version: 0 }));
+      const { stack, run } = setup({ updates: diy });
+      await run(1, true);
+      assert.deepEqual(stack.calls.find((call) => call.op === "setAllConfig"), { op: "setAllConfig", config: OLD.config });
+    });
+
     it("rolls back across commits that changed only config, docs or tests", async () => {
       const { stack, run } = setup({ git: new FakeGit(COMMIT_V2, [], { [`${COMMIT_V1}..${COMMIT_V2}`]: ["Pulumi.staging.yaml", "Pulumi.production.yaml", "docs/rollback.md", "test/rollback.test.ts"] }) });
       assert.equal((await run(1, true)).applied, true);

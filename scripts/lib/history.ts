@@ -32,6 +32,8 @@ export const SERVICES_KEY = `${PROJECT}:services`;
 
 export interface HistoryEntry {
   version: number;
+  /** "position" when the backend recorded no version numbers (DIY backends) and they were counted. */
+  versionFrom: "backend" | "position";
   kind: string;
   time: string;
   result: string;
@@ -69,10 +71,24 @@ function parseJson(text: string | undefined): unknown {
   }
 }
 
-export function summarize(update: UpdateRecord): HistoryEntry {
+/**
+ * DIY backends (file://, s3://, …) write version 0 into every history record. Their history is
+ * append-only, so counting updates from the oldest (1) gives the numbers Pulumi Cloud would show, and they
+ * stay stable as long as nobody deletes history files.
+ */
+export function withVersions(updates: UpdateRecord[]): { updates: UpdateRecord[]; positional: boolean } {
+  const versions = new Set(updates.map((update) => update.version));
+  if (versions.size === updates.length && !versions.has(0)) return { updates, positional: false };
+  // The backend lists newest first; equal start times keep that order.
+  const oldestFirst = updates.map((update, index) => ({ update, index })).sort((a, b) => +new Date(a.update.startTime) - +new Date(b.update.startTime) || b.index - a.index);
+  return { updates: oldestFirst.map(({ update }, index) => ({ ...update, version: index + 1 })), positional: true };
+}
+
+export function summarize(update: UpdateRecord, versionFrom: HistoryEntry["versionFrom"] = "backend"): HistoryEntry {
   const environment = update.environment ?? {};
   return {
     version: update.version,
+    versionFrom,
     kind: update.kind,
     time: new Date(update.startTime).toISOString(),
     result: update.result,
@@ -85,7 +101,8 @@ export function summarize(update: UpdateRecord): HistoryEntry {
 
 /** Newest first, as `pulumi stack history` shows them. */
 export async function listHistory(stack: HistorySource): Promise<HistoryEntry[]> {
-  return (await stack.history()).map(summarize).sort((a, b) => b.version - a.version);
+  const { updates, positional } = withVersions(await stack.history());
+  return updates.map((update) => summarize(update, positional ? "position" : "backend")).sort((a, b) => b.version - a.version);
 }
 
 export function shortCommit(entry: Pick<HistoryEntry, "commit" | "dirty">): string {
@@ -104,5 +121,8 @@ export function formatHistory(stackName: string, entries: HistoryEntry[]): strin
     line(rows[index]),
     ...Object.entries(entry.images).map(([service, ref]) => `${" ".repeat(widths[0] + 2)}image ${service} = ${ref}`),
   ]);
-  return [line(header), ...body].join("\n");
+  const note = entries.some((entry) => entry.versionFrom === "position")
+    ? ["", "(this backend records no version numbers: versions count updates from the oldest, 1, and are what `npm run rollback -- --to` takes)"]
+    : [];
+  return [line(header), ...body, ...note].join("\n");
 }

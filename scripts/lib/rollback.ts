@@ -1,5 +1,5 @@
 import type { GitWorkTree } from "./git";
-import { type ConfigMap, GIT_DIRTY, GIT_HEAD, type HistorySource, imageRefs, type UpdateRecord } from "./history";
+import { type ConfigMap, GIT_DIRTY, GIT_HEAD, type HistorySource, imageRefs, type UpdateRecord, withVersions } from "./history";
 
 /** The Automation API calls a rollback makes; scripts/lib/pulumiStack.ts wires them to a real stack. */
 export interface RollbackStack extends HistorySource {
@@ -147,7 +147,7 @@ export async function rollback(stack: RollbackStack, git: GitWorkTree, terminal:
   if (!request.yes && !terminal.interactive) {
     throw new RollbackRefused("not running on a terminal, so the preview cannot be confirmed: rerun with --yes to roll back without asking");
   }
-  const target = findTarget(await stack.history(), stack.name, request.to);
+  const target = findTarget(withVersions(await stack.history()).updates, stack.name, request.to);
   checkSecrets(target, stack.name);
   await checkCode(target, stack.name, git);
   const config = target.config as ConfigMap;
