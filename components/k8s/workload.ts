@@ -81,6 +81,11 @@ export function scratchMount(dir: ScratchDir): VolumeMount {
   return { name: dir.name, mountPath: dir.mountPath };
 }
 
+/** A StatefulSet volumeClaimTemplate: one ReadWriteOnce volume per replica that follows the pod's identity. */
+export function volumeClaimTemplate(name: string, size: string): k8s.types.input.core.v1.PersistentVolumeClaim {
+  return { metadata: { name }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: size } } } };
+}
+
 export interface SecureContainerArgs {
   name: string;
   image: k8s.types.input.core.v1.Container["image"];
@@ -137,6 +142,19 @@ export interface SecurePodSpecArgs {
   terminationGracePeriodSeconds?: number;
   /** Spread the pods over zones and nodes; the labels select the workload's own pods. */
   spreadLabels?: Record<string, string>;
+  /** Without spreadLabels: replicas still prefer different nodes (soft, so a one-node cluster schedules them all). */
+  antiAffinityLabels?: Record<string, string>;
+}
+
+/** Prefers not to co-locate two pods the labels select: a node failure then takes one replica, not all. */
+export function preferDifferentNodes(labels: Record<string, string>): Pick<PodSpec, "affinity"> {
+  return {
+    affinity: {
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: labels } } }],
+      },
+    },
+  };
 }
 
 /** Spreads replicas over zones and nodes, and prefers not to co-locate two of them. */
@@ -147,11 +165,7 @@ export function spreadAndAntiAffinity(labels: Record<string, string>): Pick<PodS
       { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector },
       { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector },
     ],
-    affinity: {
-      podAntiAffinity: {
-        preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector } }],
-      },
-    },
+    ...preferDifferentNodes(labels),
   };
 }
 
@@ -167,6 +181,6 @@ export function securePodSpec(args: SecurePodSpecArgs): PodSpec {
     ...(args.initContainers ? { initContainers: args.initContainers } : {}),
     containers: args.containers,
     volumes: [...withTmp(args.scratch).map(scratchVolume), ...(args.volumes ?? [])],
-    ...(args.spreadLabels ? spreadAndAntiAffinity(args.spreadLabels) : {}),
+    ...(args.spreadLabels ? spreadAndAntiAffinity(args.spreadLabels) : args.antiAffinityLabels ? preferDifferentNodes(args.antiAffinityLabels) : {}),
   };
 }

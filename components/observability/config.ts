@@ -37,19 +37,26 @@ export const observabilitySchema = z.strictObject({
     // Where alert links point (e.g. the repo's docs/runbooks on your git host); unset, they are repo-relative paths.
     runbookBaseUrl: z.url().optional(),
   }),
-  kafka: workloadSizing.extend({
-    partitions: z.number().int().min(1),
-    replicationFactor: z.number().int().min(1),
-    minInsyncReplicas: z.number().int().min(1),
-    retentionHours: z.number().int().min(1).default(168),
-    volumeSize: z.string(),
-  }),
-  elasticsearch: workloadSizing.extend({
-    volumeSize: z.string(),
-    heap: z.string().regex(/^[0-9]+[mg]$/),
-    deleteAfterDays: z.number().int().min(1),
-  }),
-  kibana: workloadSizing,
+  kafka: workloadSizing
+    .extend({
+      partitions: z.number().int().min(1),
+      replicationFactor: z.number().int().min(1),
+      minInsyncReplicas: z.number().int().min(1),
+      retentionHours: z.number().int().min(1).default(168),
+      volumeSize: quantity,
+    })
+    // A topic cannot have more replicas than brokers, nor demand more in-sync replicas than it has.
+    .refine((kafka) => kafka.replicationFactor <= kafka.replicas, { path: ["replicationFactor"], message: "must not exceed replicas (the broker count)" })
+    .refine((kafka) => kafka.minInsyncReplicas <= kafka.replicationFactor, { path: ["minInsyncReplicas"], message: "must not exceed replicationFactor" }),
+  elasticsearch: workloadSizing
+    .extend({
+      volumeSize: quantity,
+      heap: z.string().regex(/^[0-9]+[mg]$/),
+      deleteAfterDays: z.number().int().min(1),
+    })
+    // Two master-eligible nodes cannot lose one and keep a quorum: run one, or three and more.
+    .refine((es) => es.replicas !== 2, { path: ["replicas"], message: "must be 1 or at least 3: two nodes cannot elect a master after losing one" }),
+  kibana: workloadSizing.extend({ uiAllowFrom }),
   vectorAgent: z.strictObject({ resources: resourcesSchema }),
   vectorAggregator: workloadSizing,
 });

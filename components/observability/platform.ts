@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ObservabilityComponentArgs } from "./componentArgs";
 import { Jaeger } from "./jaeger";
+import { declareLogPipeline } from "./logPipeline";
 import { Prometheus } from "./prometheus";
 
 export type ObservabilityPlatformArgs = ObservabilityComponentArgs;
@@ -20,13 +21,9 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
     new Jaeger("jaeger", args, { parent: this });
     new Prometheus("prometheus", args, { parent: this });
 
-    // ── Log pipeline (Observability B): Kafka ──
-
-    // ── Log pipeline (Observability B): Elasticsearch ──
-
-    // ── Log pipeline (Observability B): Kibana ──
-
-    // ── Log pipeline (Observability B): Vector agent and aggregator ──
+    // ── Log pipeline (Observability B): Kafka, Elasticsearch, Kibana, Vector agent and aggregator ──
+    // One call, because the five depend on each other in a fixed order (topic, users, then writers).
+    declareLogPipeline(args, this);
 
     this.collectorEndpoint = args.endpoints.jaeger.otlpHttpEndpoint;
     this.registerOutputs({ collectorEndpoint: this.collectorEndpoint });

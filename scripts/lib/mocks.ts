@@ -38,12 +38,17 @@ const SECRET_OUTPUTS: Record<string, string[]> = {
 // Non-secret computed outputs that downstream inputs read.
 function computedOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
   switch (type) {
-    case "random:index/randomId:RandomId":
-      return { hex: createHash("sha256").update(name).digest("hex").slice(0, 2 * Number(inputs.byteLength ?? 16)), b64Url: `mock-${name}` };
+    case "random:index/randomId:RandomId": {
+      // The same bytes in both encodings, as the provider returns them (b64Url: URL-safe, no padding).
+      const bytes = createHash("sha256").update(name).digest().subarray(0, Number(inputs.byteLength ?? 16));
+      return { hex: bytes.toString("hex"), b64Url: bytes.toString("base64url") };
+    }
     case "random:index/randomUuid:RandomUuid":
       return { result: "00000000-0000-4000-8000-000000000000" };
     case "tls:index/privateKey:PrivateKey":
       return { publicKeyPem: `mock-public-key-${name}` };
+    case "tls:index/certRequest:CertRequest":
+      return { certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nmock-${name}\n-----END CERTIFICATE REQUEST-----` };
     case "tls:index/selfSignedCert:SelfSignedCert":
     case "tls:index/locallySignedCert:LocallySignedCert":
       return { certPem: `-----BEGIN CERTIFICATE-----\nmock-${name}\n-----END CERTIFICATE-----` };

@@ -1,0 +1,230 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { stringify } from "yaml";
+import { selectorLabels } from "../k8s/labels";
+import { type RunAs, type ScratchDir, secureContainer, securePodSpec, spreadAndAntiAffinity, tcpProbe, volumeClaimTemplate } from "../k8s/workload";
+import type { ObservabilityComponentArgs } from "./componentArgs";
+import { CERT_FILES, CERT_SECRETS, declareElasticsearchCerts, elasticsearchDnsNames } from "./elasticsearchCerts";
+import { elasticsearchSetupRequests } from "./elasticsearchSetup";
+import { SETUP_JOB_NAMES, type WorkloadFlows } from "./logPipelineFlows";
+import { ONE_SHOT_RESOURCES, type WorkloadIdentity, checksumOf, declareFlowPolicy, declareServiceAccount, declareStatefulCluster, metadataOf } from "./logPipelineParts";
+import { declareSetupJob } from "./setupJob";
+
+// Kibana must run the same version; both come from here.
+export const ELASTIC_STACK_VERSION = "8.19.4";
+export const ELASTICSEARCH_IMAGE = `docker.elastic.co/elasticsearch/elasticsearch:${ELASTIC_STACK_VERSION}`;
+export const ELASTICSEARCH_RUN_AS: RunAs = { uid: 1000, gid: 1000, fsGroup: 1000 };
+const HOME = "/usr/share/elasticsearch";
+export const ELASTICSEARCH_PATHS = { config: `${HOME}/config`, certs: `${HOME}/config/certs`, data: `${HOME}/data`, logs: `${HOME}/logs` } as const;
+
+/** The generated passwords, one Secret key each; consumers reference a single key. */
+export const ELASTICSEARCH_CREDENTIALS = {
+  secretName: "elasticsearch-credentials",
+  keys: { elastic: "elastic", kibanaSystem: "kibana_system", writer: "vector-writer" },
+} as const;
+
+// config/ is an emptyDir filled by the init container: the entrypoint writes the keystore next to it (DESIGN §5).
+export const ELASTICSEARCH_SCRATCH: ScratchDir[] = [
+  { name: "config", mountPath: ELASTICSEARCH_PATHS.config, sizeLimit: "32Mi" },
+  { name: "logs", mountPath: ELASTICSEARCH_PATHS.logs, sizeLimit: "256Mi" },
+];
+const SETTINGS_MOUNT = "/mnt/settings";
+const CONFIG_COPY_MOUNT = "/mnt/config";
+
+export type ElasticsearchSettings = Record<string, string | boolean | string[]>;
+
+export interface ElasticsearchTopology {
+  namespace: string;
+  serviceName: string;
+  headlessServiceName: string;
+  nodes: number;
+}
+
+export function nodeNames(topology: ElasticsearchTopology): string[] {
+  return Array.from({ length: topology.nodes }, (_, ordinal) => `${topology.serviceName}-${ordinal}`);
+}
+
+/** elasticsearch.yml as data. Security and TLS (HTTP and transport) are on in every environment. */
+export function elasticsearchSettings(topology: ElasticsearchTopology): ElasticsearchSettings {
+  const ssl = (layer: "http" | "transport") => ({
+    [`xpack.security.${layer}.ssl.enabled`]: true,
+    [`xpack.security.${layer}.ssl.key`]: `certs/${CERT_FILES.key}`,
+    [`xpack.security.${layer}.ssl.certificate`]: `certs/${CERT_FILES.cert}`,
+    [`xpack.security.${layer}.ssl.certificate_authorities`]: [`certs/${CERT_FILES.ca}`],
+  });
+  const discovery: ElasticsearchSettings =
+    topology.nodes === 1
+      ? { "discovery.type": "single-node" }
+      : {
+          "discovery.seed_hosts": [`${topology.headlessServiceName}.${topology.namespace}.svc.cluster.local`],
+          "cluster.initial_master_nodes": nodeNames(topology),
+        };
+  return {
+    "cluster.name": "app-logs",
+    "node.name": "${POD_NAME}",
+    "network.host": "0.0.0.0",
+    // mmap would need vm.max_map_count raised by a privileged init container; niofs needs nothing (DESIGN §5).
+    "node.store.allow_mmap": false,
+    // No egress to the internet: the GeoIP database download would only fail.
+    "ingest.geoip.downloader.enabled": false,
+    "xpack.ml.enabled": false,
+    "xpack.security.enabled": true,
+    "xpack.security.enrollment.enabled": false,
+    ...ssl("http"),
+    ...ssl("transport"),
+    // Peers connect by pod IP, which no certificate names; the shared private CA is what authenticates them.
+    "xpack.security.transport.ssl.verification_mode": "certificate",
+    ...discovery,
+  };
+}
+
+/** ES_JAVA_OPTS: a fixed heap from config, the same for minimum and maximum so it never resizes. */
+export function javaOpts(heap: string): string {
+  return `-Xms${heap} -Xmx${heap}`;
+}
+
+// Ready once the node answers an authenticated health call over TLS (its own state: no quorum needed).
+export const READINESS_COMMAND = [
+  "bash",
+  "-c",
+  `curl --silent --fail --output /dev/null --cacert ${ELASTICSEARCH_PATHS.certs}/${CERT_FILES.ca} --user "elastic:\${ELASTIC_PASSWORD}" "https://127.0.0.1:9200/_cluster/health?local=true"`,
+];
+// Copies the image's config/ (jvm.options, log4j2.properties…) into the emptyDir, then our elasticsearch.yml on top.
+export const COPY_CONFIG_COMMAND = ["bash", "-c", `cp -a ${ELASTICSEARCH_PATHS.config}/. ${CONFIG_COPY_MOUNT}/ && cp ${SETTINGS_MOUNT}/elasticsearch.yml ${CONFIG_COPY_MOUNT}/elasticsearch.yml`];
+
+export interface ElasticsearchArgs extends ObservabilityComponentArgs {
+  flows: { nodes: WorkloadFlows; setupJob: WorkloadFlows };
+}
+
+/** Elasticsearch 8 (DESIGN §3, §5): secured, TLS everywhere, its credentials and its setup Job. */
+export class Elasticsearch extends pulumi.ComponentResource {
+  readonly statefulSet: k8s.apps.v1.StatefulSet;
+  readonly setupJob: k8s.batch.v1.Job;
+
+  constructor(name: string, args: ElasticsearchArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("blueprint:observability:Elasticsearch", name, {}, opts);
+    const endpoint = args.endpoints.elasticsearch;
+    const sizing = args.config.elasticsearch;
+    const identity: WorkloadIdentity = { name: endpoint.serviceName, component: "log-store", namespace: args.namespaces.observability };
+    const headlessServiceName = `${endpoint.serviceName}-headless`;
+    const topology: ElasticsearchTopology = { namespace: endpoint.namespace, serviceName: endpoint.serviceName, headlessServiceName, nodes: sizing.replicas };
+
+    const password = (user: string) => new random.RandomPassword(`${name}-${user}-password`, { length: 32, special: false }, { parent: this }).result;
+    const passwords = { elastic: password("elastic"), kibanaSystem: password("kibana-system"), writer: password("writer") };
+    const keys = ELASTICSEARCH_CREDENTIALS.keys;
+    new k8s.core.v1.Secret(
+      `${ELASTICSEARCH_CREDENTIALS.secretName}-secret`,
+      {
+        metadata: metadataOf(identity, ELASTICSEARCH_CREDENTIALS.secretName),
+        type: "Opaque",
+        stringData: { [keys.elastic]: passwords.elastic, [keys.kibanaSystem]: passwords.kibanaSystem, [keys.writer]: passwords.writer },
+      },
+      { parent: this },
+    );
+    declareElasticsearchCerts(identity, elasticsearchDnsNames(endpoint.serviceName, headlessServiceName, endpoint.namespace), this);
+    const settings = new k8s.core.v1.ConfigMap(
+      `${name}-settings`,
+      { metadata: metadataOf(identity, `${identity.name}-settings`), data: { "elasticsearch.yml": stringify(elasticsearchSettings(topology)) } },
+      { parent: this },
+    );
+    const serviceAccount = declareServiceAccount(identity, this);
+
+    const copyConfig = secureContainer({
+      name: "copy-config",
+      image: ELASTICSEARCH_IMAGE,
+      runAs: ELASTICSEARCH_RUN_AS,
+      resources: ONE_SHOT_RESOURCES,
+      command: COPY_CONFIG_COMMAND,
+      volumeMounts: [
+        { name: "config", mountPath: CONFIG_COPY_MOUNT },
+        { name: "settings", mountPath: SETTINGS_MOUNT, readOnly: true },
+      ],
+    });
+    const node = secureContainer({
+      name: "elasticsearch",
+      image: ELASTICSEARCH_IMAGE,
+      runAs: ELASTICSEARCH_RUN_AS,
+      resources: sizing.resources,
+      ports: [
+        { name: "http", containerPort: endpoint.port, protocol: "TCP" },
+        { name: "transport", containerPort: endpoint.transportPort, protocol: "TCP" },
+      ],
+      env: [
+        { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+        { name: "ES_JAVA_OPTS", value: javaOpts(sizing.heap) },
+        // Read by the image's entrypoint into the keystore as the elastic user's bootstrap password.
+        { name: "ELASTIC_PASSWORD", valueFrom: { secretKeyRef: { name: ELASTICSEARCH_CREDENTIALS.secretName, key: keys.elastic } } },
+      ],
+      probes: {
+        startup: tcpProbe("http", { initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 }),
+        liveness: tcpProbe("transport", { initialDelaySeconds: 0, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 }),
+        readiness: { exec: { command: READINESS_COMMAND }, initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+      },
+      scratch: ELASTICSEARCH_SCRATCH,
+      volumeMounts: [
+        { name: "data", mountPath: ELASTICSEARCH_PATHS.data },
+        { name: "certs", mountPath: ELASTICSEARCH_PATHS.certs, readOnly: true },
+      ],
+    });
+    const cluster = declareStatefulCluster(
+      {
+        identity,
+        replicas: sizing.replicas,
+        headlessServiceName,
+        ports: [
+          { name: "http", port: endpoint.port, targetPort: "http", protocol: "TCP" },
+          { name: "transport", port: endpoint.transportPort, targetPort: "transport", protocol: "TCP" },
+        ],
+        clientPorts: [{ name: "http", port: endpoint.port, targetPort: "http", protocol: "TCP" }],
+        podSpec: {
+          ...securePodSpec({
+            initContainers: [copyConfig],
+            containers: [node],
+            runAs: ELASTICSEARCH_RUN_AS,
+            serviceAccountName: serviceAccount.metadata.name,
+            scratch: ELASTICSEARCH_SCRATCH,
+            volumes: [
+              { name: "settings", configMap: { name: settings.metadata.name } },
+              { name: "certs", secret: { secretName: CERT_SECRETS.node, defaultMode: 0o440 } },
+            ],
+            terminationGracePeriodSeconds: 120,
+          }),
+          ...(sizing.replicas > 1 ? spreadAndAntiAffinity(selectorLabels(identity.name)) : {}),
+        },
+        // A settings change restarts the nodes (one at a time): the file is read only at start.
+        podAnnotations: { "checksum/settings": checksumOf(elasticsearchSettings(topology)) },
+        volumeClaimTemplates: [volumeClaimTemplate("data", sizing.volumeSize)],
+      },
+      this,
+    );
+    this.statefulSet = cluster.statefulSet;
+    declareFlowPolicy(identity, args.flows.nodes, this);
+
+    const jobIdentity: WorkloadIdentity = { name: SETUP_JOB_NAMES.elasticsearchSetup, component: "log-store-setup", namespace: identity.namespace };
+    this.setupJob = declareSetupJob(
+      {
+        identity: jobIdentity,
+        image: ELASTICSEARCH_IMAGE,
+        runAs: ELASTICSEARCH_RUN_AS,
+        serviceAccountName: serviceAccount.metadata.name,
+        baseUrl: endpoint.url,
+        readyPath: "/_cluster/health?wait_for_status=yellow&timeout=10s",
+        user: "elastic",
+        passwordSecret: { name: ELASTICSEARCH_CREDENTIALS.secretName, key: keys.elastic },
+        caSecretName: CERT_SECRETS.ca,
+        requests: elasticsearchSetupRequests({
+          deleteAfterDays: sizing.deleteAfterDays,
+          nodes: sizing.replicas,
+          writerPassword: passwords.writer,
+          kibanaSystemPassword: passwords.kibanaSystem,
+        }),
+        dependsOn: [cluster.statefulSet, cluster.service],
+      },
+      this,
+    );
+    declareFlowPolicy(jobIdentity, args.flows.setupJob, this);
+    this.registerOutputs({ url: endpoint.url });
+  }
+}
+

@@ -1,0 +1,79 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { clusterHost } from "../platformEndpoints";
+import { type WorkloadIdentity, metadataOf } from "./logPipelineParts";
+
+/** Secret with the node's key pair and the CA (mounted by Elasticsearch) and one with the CA only (for clients). */
+export const CERT_SECRETS = { node: "elasticsearch-certs", ca: "elasticsearch-ca" } as const;
+export const CERT_FILES = { ca: "ca.crt", cert: "tls.crt", key: "tls.key" } as const;
+
+const CA_VALIDITY_HOURS = 10 * 365 * 24;
+const NODE_VALIDITY_HOURS = 2 * 365 * 24;
+// `pulumi up` re-issues the node certificate once it is within 30 days of expiry.
+const NODE_EARLY_RENEWAL_HOURS = 30 * 24;
+
+/**
+ * Every name a client or a peer may use for a node: the client Service in its short and full forms, each
+ * pod behind the headless Service, and localhost for the node's own readiness probe.
+ */
+export function elasticsearchDnsNames(serviceName: string, headlessServiceName: string, namespace: string): string[] {
+  return [
+    serviceName,
+    `${serviceName}.${namespace}`,
+    `${serviceName}.${namespace}.svc`,
+    clusterHost(serviceName, namespace),
+    clusterHost(headlessServiceName, namespace),
+    `*.${clusterHost(headlessServiceName, namespace)}`,
+    "localhost",
+  ];
+}
+
+/**
+ * A private CA and one node certificate (HTTP and transport), generated in the stack: the keys stay
+ * Pulumi secrets and reach the pods only through Kubernetes Secrets.
+ */
+export function declareElasticsearchCerts(identity: WorkloadIdentity, dnsNames: string[], parent: pulumi.Resource): void {
+  const opts = { parent };
+  const caKey = new tls.PrivateKey(`${identity.name}-ca-key`, { algorithm: "RSA", rsaBits: 4096 }, opts);
+  const caCert = new tls.SelfSignedCert(
+    `${identity.name}-ca-cert`,
+    {
+      privateKeyPem: caKey.privateKeyPem,
+      isCaCertificate: true,
+      validityPeriodHours: CA_VALIDITY_HOURS,
+      allowedUses: ["cert_signing", "crl_signing"],
+      subject: { commonName: `${identity.name}-ca`, organization: "production-blueprint" },
+    },
+    opts,
+  );
+  const nodeKey = new tls.PrivateKey(`${identity.name}-node-key`, { algorithm: "RSA", rsaBits: 2048 }, opts);
+  const request = new tls.CertRequest(
+    `${identity.name}-node-csr`,
+    { privateKeyPem: nodeKey.privateKeyPem, subject: { commonName: identity.name, organization: "production-blueprint" }, dnsNames, ipAddresses: ["127.0.0.1"] },
+    opts,
+  );
+  const nodeCert = new tls.LocallySignedCert(
+    `${identity.name}-node-cert`,
+    {
+      certRequestPem: request.certRequestPem,
+      caPrivateKeyPem: caKey.privateKeyPem,
+      caCertPem: caCert.certPem,
+      validityPeriodHours: NODE_VALIDITY_HOURS,
+      earlyRenewalHours: NODE_EARLY_RENEWAL_HOURS,
+      // Transport TLS is mutual: every node is both server and client of its peers.
+      allowedUses: ["digital_signature", "key_encipherment", "server_auth", "client_auth"],
+    },
+    opts,
+  );
+  new k8s.core.v1.Secret(
+    `${CERT_SECRETS.node}-secret`,
+    {
+      metadata: metadataOf(identity, CERT_SECRETS.node),
+      type: "Opaque",
+      stringData: { [CERT_FILES.ca]: caCert.certPem, [CERT_FILES.cert]: nodeCert.certPem, [CERT_FILES.key]: pulumi.secret(nodeKey.privateKeyPemPkcs8) },
+    },
+    opts,
+  );
+  new k8s.core.v1.Secret(`${CERT_SECRETS.ca}-secret`, { metadata: metadataOf(identity, CERT_SECRETS.ca), type: "Opaque", stringData: { [CERT_FILES.ca]: caCert.certPem } }, opts);
+}

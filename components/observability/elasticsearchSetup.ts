@@ -1,0 +1,97 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { SetupRequest } from "./setupJob";
+
+/** Index families the aggregator writes (one data stream per family and day) and the setup prepares. */
+export const INDEX_FAMILIES = { logs: "app-logs", errors: "app-errors" } as const;
+export const DAILY_SUFFIX = "%Y-%m-%d";
+export const ILM_POLICY = "app-logs-retention";
+export const WRITER = { user: "vector-writer", role: "vector-writer" } as const;
+// Exactly what writing into a data stream that may not exist yet needs; no read, no delete, no cluster privilege.
+export const WRITER_INDEX_PRIVILEGES = ["create_doc", "create_index", "auto_configure"];
+export const ROLLOVER = { maxPrimaryShardSize: "10gb", maxAge: "1d" } as const;
+
+export function indexPattern(family: string): string {
+  return `${family}-*`;
+}
+
+/** Roll over at 10 GB or one day, whichever comes first; delete N days after rollover. */
+export function ilmPolicy(deleteAfterDays: number): object {
+  return {
+    policy: {
+      phases: {
+        hot: { actions: { rollover: { max_primary_shard_size: ROLLOVER.maxPrimaryShardSize, max_age: ROLLOVER.maxAge } } },
+        delete: { min_age: `${deleteAfterDays}d`, actions: { delete: {} } },
+      },
+    },
+  };
+}
+
+/**
+ * A data-stream template: the first write to `app-logs-2026-11-22` creates that data stream, rolled over
+ * and deleted by the ILM policy. `timestamp` (the app's field, Kibana's time field) and `@timestamp` (what
+ * data streams require) are both dates.
+ */
+export function indexTemplate(family: string, nodes: number): object {
+  const keyword = { type: "keyword" };
+  return {
+    index_patterns: [indexPattern(family)],
+    data_stream: {},
+    // Above the built-in logs-*-* template (100), should a future pattern overlap it.
+    priority: 200,
+    template: {
+      settings: {
+        "index.lifecycle.name": ILM_POLICY,
+        "index.number_of_shards": 1,
+        // One replica when there is a second node to hold it; a single node would stay yellow forever.
+        "index.number_of_replicas": nodes > 1 ? 1 : 0,
+      },
+      mappings: {
+        properties: {
+          "@timestamp": { type: "date" },
+          timestamp: { type: "date" },
+          aggregator_processed_at: { type: "date" },
+          level: keyword,
+          event: keyword,
+          service: keyword,
+          environment: keyword,
+          request_id: keyword,
+          trace_id: keyword,
+          span_id: keyword,
+          source: keyword,
+          pipeline: keyword,
+          raw_message: { type: "text" },
+        },
+      },
+    },
+    _meta: { managed_by: "production-blueprint" },
+  };
+}
+
+export function writerRole(): object {
+  return {
+    cluster: [],
+    indices: [{ names: Object.values(INDEX_FAMILIES).map(indexPattern), privileges: WRITER_INDEX_PRIVILEGES }],
+  };
+}
+
+export interface ElasticsearchSetupArgs {
+  deleteAfterDays: number;
+  nodes: number;
+  writerPassword: pulumi.Output<string>;
+  kibanaSystemPassword: pulumi.Output<string>;
+}
+
+/** The setup plan, in order. Every call is an upsert (PUT, or the password change), so a rerun changes nothing. */
+export function elasticsearchSetupRequests(args: ElasticsearchSetupArgs): SetupRequest[] {
+  return [
+    { method: "PUT", path: `/_ilm/policy/${ILM_POLICY}`, body: ilmPolicy(args.deleteAfterDays) },
+    ...Object.values(INDEX_FAMILIES).map((family): SetupRequest => ({ method: "PUT", path: `/_index_template/${family}`, body: indexTemplate(family, args.nodes) })),
+    { method: "PUT", path: `/_security/role/${WRITER.role}`, body: writerRole() },
+    {
+      method: "PUT",
+      path: `/_security/user/${WRITER.user}`,
+      body: args.writerPassword.apply((password) => ({ password, roles: [WRITER.role], full_name: "Vector aggregator (log writer)" })),
+    },
+    { method: "POST", path: "/_security/user/kibana_system/_password", body: args.kibanaSystemPassword.apply((password) => ({ password })) },
+  ];
+}

@@ -1,0 +1,173 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { stringify } from "yaml";
+import { selectorLabels } from "../k8s/labels";
+import { type RunAs, type ScratchDir, httpProbe, secureContainer, securePodSpec, tcpProbe } from "../k8s/workload";
+import { clusterHost } from "../platformEndpoints";
+import type { ObservabilityComponentArgs } from "./componentArgs";
+import { ELASTICSEARCH_CREDENTIALS, ELASTICSEARCH_IMAGE, ELASTICSEARCH_RUN_AS, ELASTIC_STACK_VERSION } from "./elasticsearch";
+import { CERT_FILES, CERT_SECRETS } from "./elasticsearchCerts";
+import { INDEX_FAMILIES, indexPattern } from "./elasticsearchSetup";
+import { SETUP_JOB_NAMES, type WorkloadFlows } from "./logPipelineFlows";
+import { type WorkloadIdentity, checksumOf, declareFlowPolicy, declarePdb, declareServiceAccount, metadataOf, podTemplateMetadata } from "./logPipelineParts";
+import type { SetupRequest } from "./setupJob";
+import { declareSetupJob } from "./setupJob";
+
+export const KIBANA_IMAGE = `docker.elastic.co/kibana/kibana:${ELASTIC_STACK_VERSION}`;
+export const KIBANA_RUN_AS: RunAs = { uid: 1000, gid: 1000, fsGroup: 1000 };
+export const KIBANA_TIME_FIELD = "timestamp";
+const HOME = "/usr/share/kibana";
+const CA_DIR = "/etc/blueprint/elasticsearch-ca";
+export const KIBANA_SCRATCH: ScratchDir[] = [{ name: "data", mountPath: `${HOME}/data`, sizeLimit: "64Mi" }];
+/** Encryption keys shared by every replica, so sessions and saved objects survive a pod change. */
+const ENCRYPTION_KEYS = { security: "KIBANA_SECURITY_KEY", savedObjects: "KIBANA_SAVED_OBJECTS_KEY", reporting: "KIBANA_REPORTING_KEY" } as const;
+
+export type KibanaSettings = Record<string, string | boolean | string[]>;
+
+/** kibana.yml as data; `${VAR}` values are read from the container's environment (Secrets) at start. */
+export function kibanaSettings(elasticsearchUrl: string): KibanaSettings {
+  return {
+    "server.host": "0.0.0.0",
+    "server.name": "kibana",
+    "path.data": `${HOME}/data`,
+    "elasticsearch.hosts": [elasticsearchUrl],
+    // Kibana refuses the elastic superuser; kibana_system is the built-in user for its own indices (DESIGN §5).
+    "elasticsearch.username": "kibana_system",
+    "elasticsearch.password": "${ELASTICSEARCH_PASSWORD}",
+    "elasticsearch.ssl.certificateAuthorities": [`${CA_DIR}/${CERT_FILES.ca}`],
+    "elasticsearch.ssl.verificationMode": "full",
+    // The probes call /api/status without credentials; anonymous callers see only the overall level.
+    "status.allowAnonymous": true,
+    "telemetry.optIn": false,
+    "telemetry.allowChangingOptInStatus": false,
+    "xpack.security.encryptionKey": `\${${ENCRYPTION_KEYS.security}}`,
+    "xpack.encryptedSavedObjects.encryptionKey": `\${${ENCRYPTION_KEYS.savedObjects}}`,
+    "xpack.reporting.encryptionKey": `\${${ENCRYPTION_KEYS.reporting}}`,
+  };
+}
+
+/** One data view per index family; `override` makes the create an upsert. */
+export function dataViewRequests(): SetupRequest[] {
+  return Object.values(INDEX_FAMILIES).map((family) => ({
+    method: "POST",
+    path: "/api/data_views/data_view",
+    body: { data_view: { id: family, name: family, title: indexPattern(family), timeFieldName: KIBANA_TIME_FIELD }, override: true },
+  }));
+}
+
+export interface KibanaArgs extends ObservabilityComponentArgs {
+  flows: { kibana: WorkloadFlows; setupJob: WorkloadFlows };
+  /** Kibana logs in as kibana_system, whose password the Elasticsearch setup Job sets. */
+  elasticsearchSetup: pulumi.Resource;
+}
+
+/** Kibana 8 on the secured Elasticsearch, with the app-logs data views created once it is up. */
+export class Kibana extends pulumi.ComponentResource {
+  readonly deployment: k8s.apps.v1.Deployment;
+
+  constructor(name: string, args: KibanaArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("blueprint:observability:Kibana", name, {}, opts);
+    const endpoint = args.endpoints.kibana;
+    const sizing = args.config.kibana;
+    const identity: WorkloadIdentity = { name: endpoint.serviceName, component: "log-ui", namespace: args.namespaces.observability };
+    const selector = selectorLabels(identity.name);
+    const settings = kibanaSettings(args.endpoints.elasticsearch.url);
+
+    const keysSecretName = `${identity.name}-encryption-keys`;
+    const keyValues = Object.fromEntries(
+      Object.values(ENCRYPTION_KEYS).map((variable) => [
+        variable,
+        new random.RandomPassword(`${name}-${variable.toLowerCase().replace(/_/g, "-")}`, { length: 48, special: false }, { parent: this }).result,
+      ]),
+    );
+    new k8s.core.v1.Secret(`${keysSecretName}-secret`, { metadata: metadataOf(identity, keysSecretName), type: "Opaque", stringData: keyValues }, { parent: this });
+    const configMap = new k8s.core.v1.ConfigMap(
+      `${name}-settings`,
+      { metadata: metadataOf(identity, `${identity.name}-settings`), data: { "kibana.yml": stringify(settings) } },
+      { parent: this },
+    );
+    const serviceAccount = declareServiceAccount(identity, this);
+
+    const container = secureContainer({
+      name: "kibana",
+      image: KIBANA_IMAGE,
+      runAs: KIBANA_RUN_AS,
+      resources: sizing.resources,
+      ports: [{ name: "http", containerPort: endpoint.port, protocol: "TCP" }],
+      env: [
+        {
+          name: "ELASTICSEARCH_PASSWORD",
+          valueFrom: { secretKeyRef: { name: ELASTICSEARCH_CREDENTIALS.secretName, key: ELASTICSEARCH_CREDENTIALS.keys.kibanaSystem } },
+        },
+        ...Object.values(ENCRYPTION_KEYS).map((variable) => ({ name: variable, valueFrom: { secretKeyRef: { name: keysSecretName, key: variable } } })),
+      ],
+      probes: {
+        // Kibana runs its saved-object migrations before it listens: give it up to five minutes.
+        startup: tcpProbe("http", { initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 }),
+        liveness: tcpProbe("http", { initialDelaySeconds: 0, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 }),
+        readiness: httpProbe("/api/status", "http", { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 }),
+      },
+      scratch: KIBANA_SCRATCH,
+      volumeMounts: [
+        { name: "settings", mountPath: `${HOME}/config/kibana.yml`, subPath: "kibana.yml", readOnly: true },
+        { name: "elasticsearch-ca", mountPath: CA_DIR, readOnly: true },
+      ],
+    });
+    this.deployment = new k8s.apps.v1.Deployment(
+      `${name}-deployment`,
+      {
+        metadata: metadataOf(identity),
+        spec: {
+          replicas: sizing.replicas,
+          selector: { matchLabels: selector },
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          template: {
+            metadata: podTemplateMetadata(identity, { "checksum/settings": checksumOf(settings) }),
+            spec: securePodSpec({
+              containers: [container],
+              runAs: KIBANA_RUN_AS,
+              serviceAccountName: serviceAccount.metadata.name,
+              scratch: KIBANA_SCRATCH,
+              volumes: [
+                { name: "settings", configMap: { name: configMap.metadata.name } },
+                { name: "elasticsearch-ca", secret: { secretName: CERT_SECRETS.ca, defaultMode: 0o440 } },
+              ],
+              ...(sizing.replicas > 1 ? { spreadLabels: selector } : {}),
+            }),
+          },
+        },
+      },
+      { parent: this, dependsOn: [args.elasticsearchSetup] },
+    );
+    const service = new k8s.core.v1.Service(
+      `${name}-service`,
+      { metadata: metadataOf(identity), spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: endpoint.port, targetPort: "http", protocol: "TCP" }] } },
+      { parent: this },
+    );
+    declarePdb(identity, this);
+    declareFlowPolicy(identity, args.flows.kibana, this);
+
+    const jobIdentity: WorkloadIdentity = { name: SETUP_JOB_NAMES.kibanaSetup, component: "log-ui-setup", namespace: identity.namespace };
+    declareSetupJob(
+      {
+        identity: jobIdentity,
+        // The Elasticsearch image brings bash and curl; the job needs nothing from Kibana's.
+        image: ELASTICSEARCH_IMAGE,
+        runAs: ELASTICSEARCH_RUN_AS,
+        serviceAccountName: serviceAccount.metadata.name,
+        baseUrl: `http://${clusterHost(endpoint.serviceName, endpoint.namespace)}:${endpoint.port}`,
+        readyPath: "/api/status",
+        // Data views are a Kibana privilege kibana_system does not have.
+        user: "elastic",
+        passwordSecret: { name: ELASTICSEARCH_CREDENTIALS.secretName, key: ELASTICSEARCH_CREDENTIALS.keys.elastic },
+        caSecretName: CERT_SECRETS.ca,
+        requests: dataViewRequests(),
+        dependsOn: [this.deployment, service],
+      },
+      this,
+    );
+    declareFlowPolicy(jobIdentity, args.flows.setupJob, this);
+    this.registerOutputs({ url: pulumi.output(`http://${clusterHost(endpoint.serviceName, endpoint.namespace)}:${endpoint.port}`) });
+  }
+}

@@ -1,0 +1,40 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { ObservabilityComponentArgs } from "./componentArgs";
+import { Elasticsearch } from "./elasticsearch";
+import { Kafka } from "./kafka";
+import { Kibana } from "./kibana";
+import { logPipelineFlows } from "./logPipelineFlows";
+import { VectorAgent } from "./vectorAgent";
+import { VectorAggregator } from "./vectorAggregator";
+
+export interface LogPipeline {
+  kafka: Kafka;
+  elasticsearch: Elasticsearch;
+  kibana: Kibana;
+  vectorAgent: VectorAgent;
+  vectorAggregator: VectorAggregator;
+}
+
+/**
+ * The log path of DESIGN §2 as five child components of `parent` (the ObservabilityPlatform), ordered so
+ * each starts once what it writes to exists: topic before the agent, users before Kibana and the aggregator.
+ */
+export function declareLogPipeline(args: ObservabilityComponentArgs, parent: pulumi.Resource): LogPipeline {
+  const flows = logPipelineFlows({
+    endpoints: args.endpoints,
+    // The API server's addresses are a cluster fact, configured once (for Prometheus, the other API client).
+    apiServer: args.config.prometheus.apiServer,
+    kibanaUiAllowFrom: args.config.kibana.uiAllowFrom,
+  });
+  const opts = { parent };
+  const kafka = new Kafka("kafka", { ...args, flows: { broker: flows.kafka, topicJob: flows.kafkaTopics } }, opts);
+  const elasticsearch = new Elasticsearch("elasticsearch", { ...args, flows: { nodes: flows.elasticsearch, setupJob: flows.elasticsearchSetup } }, opts);
+  const kibana = new Kibana("kibana", { ...args, flows: { kibana: flows.kibana, setupJob: flows.kibanaSetup }, elasticsearchSetup: elasticsearch.setupJob }, opts);
+  const vectorAgent = new VectorAgent("vector-agent", { ...args, flows: flows.vectorAgent, dependsOn: [kafka.topicJob] }, opts);
+  const vectorAggregator = new VectorAggregator(
+    "vector-aggregator",
+    { ...args, flows: flows.vectorAggregator, dependsOn: [kafka.topicJob, elasticsearch.setupJob] },
+    opts,
+  );
+  return { kafka, elasticsearch, kibana, vectorAgent, vectorAggregator };
+}

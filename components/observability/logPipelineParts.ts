@@ -1,0 +1,123 @@
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+import { selectorLabels, standardLabels } from "../k8s/labels";
+import { allowFlowsSpec, declareNetworkPolicy } from "../k8s/network";
+import type { ResourcesConfig } from "../configPrimitives";
+import { pdbSpec } from "../service/manifests";
+import type { WorkloadFlows } from "./logPipelineFlows";
+
+type PodSpec = k8s.types.input.core.v1.PodSpec;
+type ServicePort = k8s.types.input.core.v1.ServicePort;
+
+/** Name, namespace and labels of one log-pipeline workload; every object of the workload shares them. */
+export interface WorkloadIdentity {
+  name: string;
+  component: string;
+  namespace: pulumi.Input<string>;
+}
+
+export function labelsOf(identity: WorkloadIdentity): Record<string, string> {
+  return standardLabels(identity.name, identity.component);
+}
+
+export function metadataOf(identity: WorkloadIdentity, objectName: string = identity.name) {
+  return { name: objectName, namespace: identity.namespace, labels: labelsOf(identity) };
+}
+
+/** Its own ServiceAccount per workload; only those that call the Kubernetes API get a token (DESIGN §5). */
+export function declareServiceAccount(identity: WorkloadIdentity, parent: pulumi.Resource, automountToken = false): k8s.core.v1.ServiceAccount {
+  return new k8s.core.v1.ServiceAccount(`${identity.name}-sa`, { metadata: metadataOf(identity), automountServiceAccountToken: automountToken }, { parent });
+}
+
+/** The allow policy of one workload: exactly its entry in logPipelineFlows. */
+export function declareFlowPolicy(identity: WorkloadIdentity, flows: WorkloadFlows, parent: pulumi.Resource): k8s.networking.v1.NetworkPolicy {
+  return declareNetworkPolicy(
+    `${identity.name}-netpol`,
+    metadataOf(identity),
+    allowFlowsSpec(flows.pods.podLabels, { ingress: flows.ingress, egress: flows.egress }),
+    { parent },
+  );
+}
+
+export function declarePdb(identity: WorkloadIdentity, parent: pulumi.Resource): k8s.policy.v1.PodDisruptionBudget {
+  return new k8s.policy.v1.PodDisruptionBudget(`${identity.name}-pdb`, { metadata: metadataOf(identity), spec: pdbSpec(selectorLabels(identity.name)) }, { parent });
+}
+
+/** A stable digest of config data, put on a pod template so a change to the data rolls the pods. */
+export function checksumOf(value: unknown): string {
+  return createHash("sha256").update(JSON.stringify(value)).digest("hex");
+}
+
+/** A pod template's metadata; scrape annotations only where the pod serves metrics. */
+export function podTemplateMetadata(identity: WorkloadIdentity, annotations: Record<string, string> = {}) {
+  return { labels: labelsOf(identity), ...(Object.keys(annotations).length ? { annotations } : {}) };
+}
+
+// Setup Jobs and init containers are short JVM, curl or cp runs; a fixed small budget keeps them out of the sizing config.
+export const ONE_SHOT_RESOURCES: ResourcesConfig = {
+  requests: { cpu: "50m", memory: "256Mi", ephemeralStorage: "64Mi" },
+  limits: { cpu: "500m", memory: "512Mi", ephemeralStorage: "256Mi" },
+};
+
+export interface StatefulClusterArgs {
+  identity: WorkloadIdentity;
+  replicas: number;
+  headlessServiceName: string;
+  ports: ServicePort[];
+  /** The ports clients use through the ClusterIP Service (the headless one publishes all of `ports`). */
+  clientPorts: ServicePort[];
+  podSpec: PodSpec;
+  podAnnotations?: Record<string, string>;
+  volumeClaimTemplates: k8s.types.input.core.v1.PersistentVolumeClaim[];
+}
+
+export interface StatefulCluster {
+  statefulSet: k8s.apps.v1.StatefulSet;
+  service: k8s.core.v1.Service;
+  headlessService: k8s.core.v1.Service;
+}
+
+/**
+ * A clustered StatefulSet (Kafka, Elasticsearch): a headless Service that gives each pod a stable DNS name
+ * (published before readiness, so the members can find each other to form the cluster), a ClusterIP
+ * Service for clients, and a PDB.
+ */
+export function declareStatefulCluster(args: StatefulClusterArgs, parent: pulumi.Resource): StatefulCluster {
+  const { identity } = args;
+  const selector = selectorLabels(identity.name);
+  const headlessService = new k8s.core.v1.Service(
+    `${args.headlessServiceName}-service`,
+    {
+      metadata: metadataOf(identity, args.headlessServiceName),
+      spec: { clusterIP: "None", publishNotReadyAddresses: true, selector, ports: args.ports },
+    },
+    { parent },
+  );
+  const service = new k8s.core.v1.Service(
+    `${identity.name}-service`,
+    { metadata: metadataOf(identity), spec: { type: "ClusterIP", selector, ports: args.clientPorts } },
+    { parent },
+  );
+  const statefulSet = new k8s.apps.v1.StatefulSet(
+    `${identity.name}-statefulset`,
+    {
+      metadata: metadataOf(identity),
+      spec: {
+        replicas: args.replicas,
+        serviceName: args.headlessServiceName,
+        selector: { matchLabels: selector },
+        // Members start together: a quorum (KRaft, Elasticsearch master election) needs a majority up at once.
+        podManagementPolicy: "Parallel",
+        updateStrategy: { type: "RollingUpdate" },
+        // Data outlives a scale-down or a deleted StatefulSet; removing it is a deliberate, manual step.
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+        template: { metadata: podTemplateMetadata(identity, args.podAnnotations), spec: args.podSpec },
+        volumeClaimTemplates: args.volumeClaimTemplates,
+      },
+    },
+    { parent, dependsOn: [headlessService] },
+  );
+  declarePdb(identity, parent);
+  return { statefulSet, service, headlessService };
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Sends each request of plan.tsv (method, path, body file) to BASE_URL in order and stops at the first
+# non-2xx answer. Every request in a plan is an upsert, so running the Job again changes nothing.
+set -euo pipefail
+
+curl_args=(--silent --show-error --cacert "${CA_FILE}" --user "${SETUP_USER}:${SETUP_PASSWORD}"
+  --header "Content-Type: application/json" --header "kbn-xsrf: blueprint-setup")
+
+until curl "${curl_args[@]}" --fail --output /dev/null "${BASE_URL}${READY_PATH}"; do
+  echo "waiting for ${BASE_URL}${READY_PATH}"
+  sleep 5
+done
+
+while IFS=$'\t' read -r method path body; do
+  status=$(curl "${curl_args[@]}" --request "${method}" --data-binary "@${REQUESTS_DIR}/${body}" \
+    --output /tmp/response --write-out '%{http_code}' "${BASE_URL}${path}")
+  if [[ "${status}" != 2* ]]; then
+    echo "${method} ${path}: HTTP ${status}: $(cat /tmp/response)" >&2
+    exit 1
+  fi
+  echo "${method} ${path}: HTTP ${status}"
+done < "${REQUESTS_DIR}/plan.tsv"

@@ -1,0 +1,124 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { type RunAs, secureContainer, securePodSpec } from "../k8s/workload";
+import { ONE_SHOT_RESOURCES, type WorkloadIdentity, checksumOf, metadataOf, podTemplateMetadata } from "./logPipelineParts";
+
+/** One HTTP call of a setup plan. Every call must be an upsert (PUT, or a POST the API treats as one). */
+export interface SetupRequest {
+  method: "PUT" | "POST";
+  path: string;
+  /** Plain JSON goes to a ConfigMap; a body holding a password is an Output and goes to a Secret. */
+  body: object | pulumi.Output<object>;
+}
+
+export const APPLY_SCRIPT = fs.readFileSync(path.join(__dirname, "scripts", "apply-requests.sh"), "utf8");
+const SCRIPT_FILE = "apply-requests.sh";
+const PLAN_FILE = "plan.tsv";
+const REQUESTS_DIR = "/setup";
+const CA_DIR = "/etc/blueprint/ca";
+
+export interface PlanFiles {
+  plan: string;
+  publicBodies: Record<string, string>;
+  secretBodies: Record<string, pulumi.Output<string>>;
+}
+
+function bodyFileName(index: number, request: SetupRequest): string {
+  const slug = request.path.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  return `${String(index + 1).padStart(2, "0")}-${slug}.json`;
+}
+
+/** The plan as files: plan.tsv lists method, path and body file in order; bodies are split by secrecy. */
+export function planFiles(requests: SetupRequest[]): PlanFiles {
+  const files: PlanFiles = { plan: "", publicBodies: {}, secretBodies: {} };
+  requests.forEach((request, index) => {
+    const file = bodyFileName(index, request);
+    files.plan += `${request.method}\t${request.path}\t${file}\n`;
+    if (pulumi.Output.isInstance(request.body)) files.secretBodies[file] = pulumi.secret(pulumi.jsonStringify(request.body));
+    else files.publicBodies[file] = JSON.stringify(request.body, null, 2);
+  });
+  return files;
+}
+
+export interface SetupJobArgs {
+  identity: WorkloadIdentity;
+  image: string;
+  runAs: RunAs;
+  serviceAccountName: pulumi.Input<string>;
+  baseUrl: string;
+  /** Polled (authenticated) until it answers 2xx before the first request. */
+  readyPath: string;
+  user: string;
+  passwordSecret: { name: string; key: string };
+  /** A Secret with `ca.crt`, the CA that signed the server's certificate. */
+  caSecretName: string;
+  requests: SetupRequest[];
+  dependsOn: pulumi.Resource[];
+}
+
+/**
+ * A Job that applies a typed request plan with curl. The script is fixed; only the data differs. A change
+ * to the plan changes the template's checksum, so Pulumi replaces the Job and it runs again.
+ */
+export function declareSetupJob(args: SetupJobArgs, parent: pulumi.Resource): k8s.batch.v1.Job {
+  const { identity } = args;
+  const files = planFiles(args.requests);
+  const configMap = new k8s.core.v1.ConfigMap(
+    `${identity.name}-plan`,
+    { metadata: metadataOf(identity, `${identity.name}-plan`), data: { [SCRIPT_FILE]: APPLY_SCRIPT, [PLAN_FILE]: files.plan, ...files.publicBodies } },
+    { parent },
+  );
+  const secretName = `${identity.name}-secret-bodies`;
+  const hasSecrets = Object.keys(files.secretBodies).length > 0;
+  const secrets = hasSecrets
+    ? [new k8s.core.v1.Secret(secretName, { metadata: metadataOf(identity, secretName), type: "Opaque", stringData: files.secretBodies }, { parent })]
+    : [];
+  const checksum = checksumOf([APPLY_SCRIPT, files.plan, files.publicBodies]);
+  const container = secureContainer({
+    name: identity.name,
+    image: args.image,
+    runAs: args.runAs,
+    resources: ONE_SHOT_RESOURCES,
+    command: ["bash", `${REQUESTS_DIR}/${SCRIPT_FILE}`],
+    env: [
+      { name: "BASE_URL", value: args.baseUrl },
+      { name: "READY_PATH", value: args.readyPath },
+      { name: "CA_FILE", value: `${CA_DIR}/ca.crt` },
+      { name: "REQUESTS_DIR", value: REQUESTS_DIR },
+      { name: "SETUP_USER", value: args.user },
+      { name: "SETUP_PASSWORD", valueFrom: { secretKeyRef: args.passwordSecret } },
+    ],
+    volumeMounts: [
+      { name: "plan", mountPath: REQUESTS_DIR, readOnly: true },
+      { name: "ca", mountPath: CA_DIR, readOnly: true },
+    ],
+  });
+  return new k8s.batch.v1.Job(
+    `${identity.name}-job`,
+    {
+      metadata: metadataOf(identity),
+      spec: {
+        backoffLimit: 4,
+        activeDeadlineSeconds: 900,
+        template: {
+          metadata: podTemplateMetadata(identity, { "checksum/plan": checksum }),
+          spec: {
+            ...securePodSpec({
+              containers: [container],
+              runAs: args.runAs,
+              serviceAccountName: args.serviceAccountName,
+              volumes: [
+                { name: "plan", projected: { defaultMode: 0o440, sources: [{ configMap: { name: configMap.metadata.name } }, ...(hasSecrets ? [{ secret: { name: secretName } }] : [])] } },
+                { name: "ca", secret: { secretName: args.caSecretName, defaultMode: 0o440 } },
+              ],
+            }),
+            restartPolicy: "Never",
+          },
+        },
+      },
+    },
+    { parent, dependsOn: [configMap, ...secrets, ...args.dependsOn], deleteBeforeReplace: true },
+  );
+}

@@ -1,0 +1,120 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { selectorLabels } from "../k8s/labels";
+import { type RunAs, securePodSpec } from "../k8s/workload";
+import type { ObservabilityComponentArgs } from "./componentArgs";
+import type { WorkloadFlows } from "./logPipelineFlows";
+import { type WorkloadIdentity, declareFlowPolicy, declareServiceAccount, metadataOf, podTemplateMetadata } from "./logPipelineParts";
+import { vectorAgentConfig } from "./vectorConfig";
+import { assertScratchFits, configVolume, dataDirScratch, declareVectorConfigMap, vectorContainer, vectorPodAnnotations } from "./vectorWorkload";
+
+export const POD_LOGS_DIR = "/var/log/pods";
+// Root, because the runtime writes pod logs as root-owned 0640 files. Owner permissions are enough to read
+// them, so root keeps no capability at all (drop ALL).
+export const AGENT_RUN_AS: RunAs = { uid: 0, gid: 0 };
+
+/** Every way the agent departs from "restricted", and why; also on the DaemonSet and in docs/observability.md. */
+export const AGENT_EXEMPTIONS = {
+  hostPath: `${POD_LOGS_DIR} is mounted read-only: the kubelet writes every container's stdout there, and nowhere else.`,
+  runAsRoot: "runs as UID 0: the log files are root-owned 0640; all capabilities are still dropped and the root filesystem is read-only.",
+  serviceAccountToken: "mounts its token: kubernetes_logs lists and watches pods, namespaces and nodes to label each line.",
+} as const;
+
+/** The restricted pod spec with only the exemptions above changed. */
+export function withAgentExemptions(spec: k8s.types.input.core.v1.PodSpec): k8s.types.input.core.v1.PodSpec {
+  const asRoot = { runAsNonRoot: false, runAsUser: AGENT_RUN_AS.uid, runAsGroup: AGENT_RUN_AS.gid };
+  return {
+    ...spec,
+    securityContext: { ...(spec.securityContext as object), ...asRoot },
+    containers: (spec.containers as k8s.types.input.core.v1.Container[]).map((container) => ({
+      ...container,
+      securityContext: { ...(container.securityContext as object), ...asRoot },
+    })),
+  };
+}
+
+export interface VectorAgentArgs extends ObservabilityComponentArgs {
+  flows: WorkloadFlows;
+  dependsOn: pulumi.Resource[];
+}
+
+/** The Vector agent (DESIGN §3, §5): one pod per node, shipping every pod's stdout to the Kafka topic. */
+export class VectorAgent extends pulumi.ComponentResource {
+  readonly daemonSet: k8s.apps.v1.DaemonSet;
+
+  constructor(name: string, args: VectorAgentArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("blueprint:observability:VectorAgent", name, {}, opts);
+    const endpoint = args.endpoints.vectorAgent;
+    const resources = args.config.vectorAgent.resources;
+    const identity: WorkloadIdentity = { name: "vector-agent", component: "log-agent", namespace: args.namespaces.logAgent };
+    const config = vectorAgentConfig({
+      kafkaBootstrap: args.endpoints.kafka.bootstrap,
+      topic: args.endpoints.kafka.topic,
+      ownNamespace: endpoint.namespace,
+      metricsPort: endpoint.metricsPort,
+    });
+    const scratch = [dataDirScratch(config)];
+    assertScratchFits("observability.vectorAgent", resources, scratch);
+
+    const serviceAccount = declareServiceAccount(identity, this, true);
+    const clusterRole = new k8s.rbac.v1.ClusterRole(
+      `${name}-reader`,
+      {
+        metadata: { name: "vector-agent", labels: metadataOf(identity).labels },
+        rules: [{ apiGroups: [""], resources: ["pods", "namespaces", "nodes"], verbs: ["list", "watch"] }],
+      },
+      { parent: this },
+    );
+    new k8s.rbac.v1.ClusterRoleBinding(
+      `${name}-reader`,
+      {
+        metadata: { name: "vector-agent", labels: metadataOf(identity).labels },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata.name },
+        subjects: [{ kind: "ServiceAccount", name: identity.name, namespace: identity.namespace }],
+      },
+      { parent: this },
+    );
+    const configMap = declareVectorConfigMap(identity, config, this);
+    const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+    const container = vectorContainer({
+      name: "vector",
+      runAs: AGENT_RUN_AS,
+      resources,
+      metricsPort: endpoint.metricsPort,
+      scratch,
+      // kubernetes_logs reads the node's name to watch only the pods scheduled on it.
+      env: [fieldEnv("VECTOR_SELF_NODE_NAME", "spec.nodeName"), fieldEnv("VECTOR_SELF_POD_NAME", "metadata.name"), fieldEnv("VECTOR_SELF_POD_NAMESPACE", "metadata.namespace")],
+      volumeMounts: [{ name: "pod-logs", mountPath: POD_LOGS_DIR, readOnly: true }],
+    });
+    const exemption = Object.values(AGENT_EXEMPTIONS).join(" ");
+    this.daemonSet = new k8s.apps.v1.DaemonSet(
+      `${name}-daemonset`,
+      {
+        metadata: { ...metadataOf(identity), annotations: { "blueprint.io/pod-security-exemption": exemption } },
+        spec: {
+          selector: { matchLabels: selectorLabels(identity.name) },
+          updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } },
+          template: {
+            metadata: {
+              ...podTemplateMetadata(identity),
+              annotations: { ...vectorPodAnnotations(config, endpoint.metricsPort), "blueprint.io/pod-security-exemption": exemption },
+            },
+            spec: withAgentExemptions(
+              securePodSpec({
+                containers: [container],
+                runAs: AGENT_RUN_AS,
+                serviceAccountName: serviceAccount.metadata.name,
+                automountServiceAccountToken: true,
+                scratch,
+                volumes: [configVolume(configMap), { name: "pod-logs", hostPath: { path: POD_LOGS_DIR, type: "Directory" } }],
+              }),
+            ),
+          },
+        },
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    declareFlowPolicy(identity, args.flows, this);
+    this.registerOutputs({});
+  }
+}

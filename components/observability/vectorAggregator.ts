@@ -1,0 +1,89 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { selectorLabels } from "../k8s/labels";
+import { DEFAULT_RUN_AS, securePodSpec } from "../k8s/workload";
+import type { ObservabilityComponentArgs } from "./componentArgs";
+import { ELASTICSEARCH_CREDENTIALS } from "./elasticsearch";
+import { CERT_FILES, CERT_SECRETS } from "./elasticsearchCerts";
+import type { WorkloadFlows } from "./logPipelineFlows";
+import { type WorkloadIdentity, declareFlowPolicy, declarePdb, declareServiceAccount, metadataOf, podTemplateMetadata } from "./logPipelineParts";
+import { vectorAggregatorConfig } from "./vectorConfig";
+import { assertScratchFits, configVolume, dataDirScratch, declareVectorConfigMap, vectorContainer, vectorPodAnnotations } from "./vectorWorkload";
+
+const CA_DIR = "/etc/blueprint/elasticsearch-ca";
+export const WRITER_PASSWORD_ENV = "ELASTICSEARCH_WRITER_PASSWORD";
+
+export interface VectorAggregatorArgs extends ObservabilityComponentArgs {
+  flows: WorkloadFlows;
+  dependsOn: pulumi.Resource[];
+}
+
+/**
+ * The Vector aggregator (restricted): consumes app-logs, enriches, routes by level into daily indices. Its
+ * disk buffers sit on an emptyDir: a lost buffer is re-read from Kafka, whose offsets it commits only
+ * after Elasticsearch has accepted the events.
+ */
+export class VectorAggregator extends pulumi.ComponentResource {
+  readonly deployment: k8s.apps.v1.Deployment;
+
+  constructor(name: string, args: VectorAggregatorArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("blueprint:observability:VectorAggregator", name, {}, opts);
+    const endpoint = args.endpoints.vectorAggregator;
+    const sizing = args.config.vectorAggregator;
+    const identity: WorkloadIdentity = { name: "vector-aggregator", component: "log-aggregator", namespace: args.namespaces.observability };
+    const selector = selectorLabels(identity.name);
+    const config = vectorAggregatorConfig({
+      kafkaBootstrap: args.endpoints.kafka.bootstrap,
+      topic: args.endpoints.kafka.topic,
+      elasticsearchUrl: args.endpoints.elasticsearch.url,
+      caFile: `${CA_DIR}/${CERT_FILES.ca}`,
+      passwordEnv: WRITER_PASSWORD_ENV,
+      metricsPort: endpoint.metricsPort,
+    });
+    const scratch = [dataDirScratch(config)];
+    assertScratchFits("observability.vectorAggregator", sizing.resources, scratch);
+
+    const serviceAccount = declareServiceAccount(identity, this);
+    const configMap = declareVectorConfigMap(identity, config, this);
+    const container = vectorContainer({
+      name: "vector",
+      runAs: DEFAULT_RUN_AS,
+      resources: sizing.resources,
+      metricsPort: endpoint.metricsPort,
+      scratch,
+      env: [
+        {
+          name: WRITER_PASSWORD_ENV,
+          valueFrom: { secretKeyRef: { name: ELASTICSEARCH_CREDENTIALS.secretName, key: ELASTICSEARCH_CREDENTIALS.keys.writer } },
+        },
+      ],
+      volumeMounts: [{ name: "elasticsearch-ca", mountPath: CA_DIR, readOnly: true }],
+    });
+    this.deployment = new k8s.apps.v1.Deployment(
+      `${name}-deployment`,
+      {
+        metadata: metadataOf(identity),
+        spec: {
+          replicas: sizing.replicas,
+          selector: { matchLabels: selector },
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          template: {
+            metadata: podTemplateMetadata(identity, vectorPodAnnotations(config, endpoint.metricsPort)),
+            spec: securePodSpec({
+              containers: [container],
+              runAs: DEFAULT_RUN_AS,
+              serviceAccountName: serviceAccount.metadata.name,
+              scratch,
+              volumes: [configVolume(configMap), { name: "elasticsearch-ca", secret: { secretName: CERT_SECRETS.ca, defaultMode: 0o440 } }],
+              ...(sizing.replicas > 1 ? { spreadLabels: selector } : {}),
+            }),
+          },
+        },
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    declarePdb(identity, this);
+    declareFlowPolicy(identity, args.flows, this);
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,84 @@
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { ResourcesConfig } from "../configPrimitives";
+import { parseQuantity } from "../k8s/quantity";
+import { type RunAs, type ScratchDir, TMP_DIR, httpProbe, secureContainer } from "../k8s/workload";
+import { type WorkloadIdentity, checksumOf, metadataOf } from "./logPipelineParts";
+import { API_PORT, CONFIG_DIR, CONFIG_FILE, DATA_DIR, DISK_BUFFER_BYTES, type VectorConfig, toVectorYaml } from "./vectorConfig";
+
+export const VECTOR_IMAGE = "timberio/vector:0.50.0-distroless-libc";
+const MiB = 2 ** 20;
+// Room next to the buffers for checkpoints and the buffer's own index files.
+const DATA_DIR_HEADROOM_MIB = 64;
+
+/** data_dir holds every disk buffer of the config plus headroom; sized from the config, never guessed. */
+export function dataDirScratch(config: VectorConfig): ScratchDir {
+  const buffers = Object.values(config.sinks).filter((sink) => "buffer" in sink).length;
+  return { name: "data", mountPath: DATA_DIR, sizeLimit: `${Math.ceil((buffers * DISK_BUFFER_BYTES) / MiB) + DATA_DIR_HEADROOM_MIB}Mi` };
+}
+
+/** One clear error when the ephemeral-storage limit cannot hold the disk buffers: the kubelet would evict the pod. */
+export function assertScratchFits(configKey: string, resources: ResourcesConfig, scratch: ScratchDir[]): void {
+  const needed = [TMP_DIR, ...scratch].reduce((total, dir) => total + parseQuantity(dir.sizeLimit ?? "64Mi"), 0);
+  const limit = parseQuantity(resources.limits.ephemeralStorage);
+  if (limit < needed) {
+    throw new Error(
+      `${configKey}.resources.limits.ephemeralStorage ${resources.limits.ephemeralStorage} is below the ${Math.ceil(needed / MiB)}Mi its disk buffers and /tmp need`,
+    );
+  }
+}
+
+export function declareVectorConfigMap(identity: WorkloadIdentity, config: VectorConfig, parent: pulumi.Resource): k8s.core.v1.ConfigMap {
+  return new k8s.core.v1.ConfigMap(
+    `${identity.name}-config`,
+    { metadata: metadataOf(identity, `${identity.name}-config`), data: { [CONFIG_FILE]: toVectorYaml(config) } },
+    { parent },
+  );
+}
+
+/** Scrape annotations for the prometheus_exporter sink, and a checksum that rolls the pods on a config change. */
+export function vectorPodAnnotations(config: VectorConfig, metricsPort: number): Record<string, string> {
+  return {
+    "prometheus.io/scrape": "true",
+    "prometheus.io/port": String(metricsPort),
+    "prometheus.io/path": "/metrics",
+    "checksum/config": checksumOf(config),
+  };
+}
+
+export interface VectorContainerArgs {
+  name: string;
+  runAs: RunAs;
+  resources: ResourcesConfig;
+  metricsPort: number;
+  scratch: ScratchDir[];
+  env?: k8s.types.input.core.v1.EnvVar[];
+  volumeMounts?: k8s.types.input.core.v1.VolumeMount[];
+}
+
+/** The Vector container both roles share: config from the ConfigMap, health from the API on 8686. */
+export function vectorContainer(args: VectorContainerArgs): k8s.types.input.core.v1.Container {
+  return secureContainer({
+    name: args.name,
+    image: VECTOR_IMAGE,
+    runAs: args.runAs,
+    resources: args.resources,
+    args: ["--config", `${CONFIG_DIR}/${CONFIG_FILE}`],
+    ports: [
+      { name: "api", containerPort: API_PORT, protocol: "TCP" },
+      { name: "metrics", containerPort: args.metricsPort, protocol: "TCP" },
+    ],
+    ...(args.env ? { env: args.env } : {}),
+    probes: {
+      startup: httpProbe("/health", "api", { initialDelaySeconds: 5, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 24 }),
+      liveness: httpProbe("/health", "api", { initialDelaySeconds: 0, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 3 }),
+      readiness: httpProbe("/health", "api", { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 }),
+    },
+    scratch: args.scratch,
+    volumeMounts: [{ name: "config", mountPath: CONFIG_DIR, readOnly: true }, ...(args.volumeMounts ?? [])],
+  });
+}
+
+export function configVolume(configMap: k8s.core.v1.ConfigMap): k8s.types.input.core.v1.Volume {
+  return { name: "config", configMap: { name: configMap.metadata.name } };
+}
