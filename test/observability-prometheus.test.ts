@@ -174,7 +174,7 @@ describe("Prometheus with a service in a namespace of its own", () => {
   it("discovers and may reach that namespace too, at that service's port", async () => {
     const raw = loadStackFile("staging");
     const services = raw.values.services as Record<string, Any>;
-    const payments = { ...services["items-api"], namespace: "payments", port: 9000 };
+    const payments: Any = { ...services["items-api"], namespace: "payments", port: 9000 };
     delete payments.ingress;
     const run = await runWith("staging", { values: { ...raw.values, services: { ...services, payments } }, secretKeys: raw.secretKeys });
     assert.deepEqual(podsJob(run).kubernetes_sd_configs[0].namespaces.names, ["apps", "log-agent", "observability", "payments"]);
