@@ -1,8 +1,10 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as readline from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { gitWorkTree } from "./lib/git";
 import { rollbackStack, selectStack } from "./lib/pulumiStack";
-import { rollback, RollbackRefused, type Terminal } from "./lib/rollback";
+import { rollback, RollbackRefused, RollbackUpFailed, type Terminal } from "./lib/rollback";
 import { PROJECT_ROOT } from "./lib/stackFile";
 
 const USAGE = "usage: npm run rollback -- --stack <name> --to <version> [--yes]";
@@ -28,8 +30,20 @@ async function main(): Promise<void> {
   if (!values.stack) throw new RollbackRefused(`--stack is required\n${USAGE}`);
   if (!values.to || !/^[0-9]+$/.test(values.to)) throw new RollbackRefused(`--to must be a version number from \`npm run history -- --stack ${values.stack}\`\n${USAGE}`);
   const stack = rollbackStack(await selectStack(values.stack), (line) => console.error(`warning: ${line}`));
-  const outcome = await rollback(stack, gitWorkTree(PROJECT_ROOT), terminal(), { to: Number(values.to), yes: values.yes });
-  if (!outcome.applied) console.log(`rollback cancelled: ${outcome.reason}`);
+  // Putting the config back re-encrypts secrets with fresh nonces; the saved bytes leave no diff at all.
+  const stackFile = path.join(PROJECT_ROOT, `Pulumi.${values.stack}.yaml`);
+  const original = fs.existsSync(stackFile) ? fs.readFileSync(stackFile) : undefined;
+  const putBack = () => original && fs.writeFileSync(stackFile, original);
+  try {
+    const outcome = await rollback(stack, gitWorkTree(PROJECT_ROOT), terminal(), { to: Number(values.to), yes: values.yes });
+    if (!outcome.applied) {
+      putBack();
+      console.log(`rollback cancelled: ${outcome.reason}`);
+    }
+  } catch (error) {
+    if (!(error instanceof RollbackUpFailed)) putBack();
+    throw error;
+  }
 }
 
 main().catch((error: Error) => {

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { replayableChange, rollback, RollbackRefused, UNDECRYPTABLE } from "../scripts/lib/rollback";
+import { replayableChange, rollback, RollbackRefused, RollbackUpFailed, UNDECRYPTABLE } from "../scripts/lib/rollback";
 import { COMMIT_V1, COMMIT_V2, configWith, FakeGit, FakeStack, FakeTerminal, update } from "./support/fakeStack";
 
 const STACK = "staging";
@@ -71,7 +71,7 @@ describe("npm run rollback (scripts/lib/rollback.ts)", () => {
 
     it("refuses a dirty working tree and says which commit to check out afterwards", async () => {
       const { stack, run } = setup({ git: new FakeGit(COMMIT_V2, ["components/blueprint.ts"]) });
-      await assertRefused(run(1, true), new RegExp(`uncommitted changes \\(components/blueprint\\.ts\\): commit or stash them, then run \`git switch --detach ${COMMIT_V1}\``), stack);
+      await assertRefused(run(1, true), new RegExp(`uncommitted changes \\(components/blueprint\\.ts\\): commit or stash them and rerun; the code must be a commit to compare with ${COMMIT_V1}`), stack);
     });
 
     it("refuses when the code differs from the update's commit, listing the files and the commit to check out", async () => {
@@ -152,6 +152,15 @@ describe("npm run rollback (scripts/lib/rollback.ts)", () => {
       await assert.rejects(run(1, false), /cluster unreachable/);
       assert.ok(!stack.ops().includes("up"));
       assert.deepEqual(stack.config, CURRENT_CONFIG);
+    });
+
+    it("reports a failed up as such, leaving the restored config in place and saying how to go back", async () => {
+      const { stack, run } = setup();
+      stack.up = async () => {
+        throw new Error("kubernetes: connection refused");
+      };
+      await assert.rejects(run(1, true), (error: Error) => error instanceof RollbackUpFailed && /Pulumi\.staging\.yaml now holds version 1's config.*\n.*connection refused/s.test(error.message));
+      assert.deepEqual(stack.config, OLD.config);
     });
 
     it("never writes a secret value to the terminal", async () => {

@@ -31,6 +31,11 @@ export class RollbackRefused extends Error {
   override name = "RollbackRefused";
 }
 
+/** `up` itself failed: the stack config now holds the target's config, on purpose (see the message). */
+export class RollbackUpFailed extends Error {
+  override name = "RollbackUpFailed";
+}
+
 /** What the CLI writes for a secret value it could not decrypt (pkg/cmd/pulumi/stack/stack_history.go). */
 export const UNDECRYPTABLE = "ERROR_UNABLE_TO_DECRYPT";
 
@@ -94,7 +99,7 @@ async function checkCode(target: UpdateRecord, stack: string, git: GitWorkTree):
   const dirty = await git.dirtyFiles();
   if (dirty.length > 0) {
     const shown = dirty.slice(0, 5).join(", ") + (dirty.length > 5 ? `, … (${dirty.length} files)` : "");
-    throw new RollbackRefused(`the working tree has uncommitted changes (${shown}): commit or stash them, then run \`git switch --detach ${commit}\` and rerun the rollback`);
+    throw new RollbackRefused(`the working tree has uncommitted changes (${shown}): commit or stash them and rerun; the code must be a commit to compare with ${commit}, which version ${version} deployed`);
   }
   const head = await git.head();
   if (head === undefined) throw new RollbackRefused("this directory is not a git checkout, so its code cannot be compared with the commit the update deployed");
@@ -172,8 +177,10 @@ export async function rollback(stack: RollbackStack, git: GitWorkTree, terminal:
     result = await stack.up();
   } catch (error) {
     const note = `the update failed; Pulumi.${stack.name}.yaml now holds version ${target.version}'s config (git diff shows it): fix the cause and rerun, or \`git checkout Pulumi.${stack.name}.yaml\` to go back`;
-    throw new Error(`${note}\n${(error as Error).message}`);
+    throw new RollbackUpFailed(`${note}\n${(error as Error).message}`);
   }
-  terminal.log(`stack '${stack.name}' now runs version ${target.version}'s config as version ${result.summary.version} (${result.summary.result})`);
+  // DIY backends report version 0 for the new update too; it is then simply the newest entry.
+  const recorded = result.summary.version > 0 ? `version ${result.summary.version}` : "the newest update in `npm run history`";
+  terminal.log(`stack '${stack.name}' now runs version ${target.version}'s config, recorded as ${recorded} (${result.summary.result})`);
   return { applied: true, version: result.summary.version };
 }
