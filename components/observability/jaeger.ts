@@ -1,19 +1,18 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { standardLabels } from "../k8s/labels";
 import { declareNetworkPolicy, type Flow, type PodPeer, allowFlowsSpec } from "../k8s/network";
-import { DEFAULT_RUN_AS, type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec } from "../k8s/workload";
+import { DEFAULT_RUN_AS, type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec, volumeClaimTemplate } from "../k8s/workload";
 import type { ObservabilityComponentArgs } from "./componentArgs";
 import { BADGER_DATA_DIR, JAEGER_HEALTH, type JaegerStorage, jaegerConfigYaml } from "./jaegerConfig";
 import {
-  type WorkloadMeta,
   contentChecksum,
-  dataVolumeClaim,
   declareConfigMap,
   declareDeployment,
   declarePdb,
   declareStatefulSet,
+  metadataOf,
   podTemplate,
+  workloadMeta,
 } from "./workloadObjects";
 
 // The Jaeger v2 image (an OpenTelemetry Collector distribution); its USER is 10001 (DESIGN §5).
@@ -59,12 +58,7 @@ export class Jaeger extends pulumi.ComponentResource {
     const parent = { parent: this };
     const endpoint = args.endpoints.jaeger;
     const config = args.config.jaeger;
-    const meta: WorkloadMeta = {
-      name: "jaeger",
-      namespace: args.namespaces.observability,
-      labels: standardLabels("jaeger", "tracing"),
-      selector: endpoint.podLabels,
-    };
+    const meta = workloadMeta("jaeger", "tracing", args.namespaces.observability);
     const storage = jaegerStorage(config.storage);
     const configData = { [CONFIG_FILE]: jaegerConfigYaml(endpoint, storage) };
     const configMap = declareConfigMap(meta, "jaeger-config", configData, parent);
@@ -102,13 +96,13 @@ export class Jaeger extends pulumi.ComponentResource {
       }),
       { "checksum/config": contentChecksum(configData) },
     );
-    new k8s.core.v1.ServiceAccount("jaeger-sa", { metadata: { name: "jaeger", namespace: meta.namespace, labels: meta.labels }, automountServiceAccountToken: false }, parent);
+    new k8s.core.v1.ServiceAccount("jaeger-sa", { metadata: metadataOf(meta), automountServiceAccountToken: false }, parent);
     const workloadOpts = { ...parent, dependsOn: [configMap] };
     if (persistent) {
       declareStatefulSet(
         meta,
         // The collector Service governs the set: Jaeger needs no per-pod DNS names, so no extra headless Service.
-        { replicas: config.replicas, serviceName: endpoint.serviceName, template, volumeClaims: [dataVolumeClaim("data", config.volumeSize, meta.labels)] },
+        { replicas: config.replicas, serviceName: endpoint.serviceName, template, volumeClaims: [volumeClaimTemplate("data", config.volumeSize)] },
         workloadOpts,
       );
     } else {
@@ -117,7 +111,7 @@ export class Jaeger extends pulumi.ComponentResource {
     if (persistent || config.replicas > 1) declarePdb(meta, parent);
 
     const service = (serviceName: string, ports: k8s.types.input.core.v1.ServicePort[]) =>
-      new k8s.core.v1.Service(`${serviceName}-service`, { metadata: { name: serviceName, namespace: meta.namespace, labels: meta.labels }, spec: { type: "ClusterIP", selector: meta.selector, ports } }, parent);
+      new k8s.core.v1.Service(`${serviceName}-service`, { metadata: metadataOf(meta, serviceName), spec: { type: "ClusterIP", selector: meta.selector, ports } }, parent);
     service(endpoint.serviceName, [
       { name: "otlp-grpc", port: endpoint.otlpGrpcPort, targetPort: "otlp-grpc", protocol: "TCP", appProtocol: "grpc" },
       { name: "otlp-http", port: endpoint.otlpHttpPort, targetPort: "otlp-http", protocol: "TCP", appProtocol: "http" },
@@ -126,7 +120,7 @@ export class Jaeger extends pulumi.ComponentResource {
 
     const ingress = jaegerIngressFlows(args);
     if (ingress.length) {
-      declareNetworkPolicy("jaeger-netpol", { name: "jaeger", namespace: meta.namespace, labels: meta.labels }, allowFlowsSpec(meta.selector, { ingress }), parent);
+      declareNetworkPolicy("jaeger-netpol", metadataOf(meta), allowFlowsSpec(meta.selector, { ingress }), parent);
     }
     this.collectorServiceName = endpoint.serviceName;
     this.registerOutputs({ collectorServiceName: this.collectorServiceName });

@@ -1,13 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { standardLabels } from "../k8s/labels";
 import { declareNetworkPolicy, type Flow, allowFlowsSpec } from "../k8s/network";
 import { parseQuantity } from "../k8s/quantity";
-import { type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec } from "../k8s/workload";
+import { type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec, volumeClaimTemplate } from "../k8s/workload";
 import { alertRulesYaml, RUNBOOK_DIR } from "./alertRules";
 import type { ObservabilityComponentArgs } from "./componentArgs";
 import { CONFIG_DIR, CONFIG_FILE, RULES_DIR, RULES_FILE, prometheusConfigYaml } from "./prometheusConfig";
-import { type WorkloadMeta, contentChecksum, dataVolumeClaim, declareConfigMap, declarePdb, declareStatefulSet, podTemplate } from "./workloadObjects";
+import { contentChecksum, declareConfigMap, declarePdb, declareStatefulSet, metadataOf, podTemplate, workloadMeta } from "./workloadObjects";
 
 export const PROMETHEUS_IMAGE = "prom/prometheus:v3.5.0";
 // The image's user is `nobody`: non-numeric, so runAsNonRoot cannot verify it unless the IDs are explicit (DESIGN §5).
@@ -65,12 +64,7 @@ export class Prometheus extends pulumi.ComponentResource {
     const parent = { parent: this };
     const endpoint = args.endpoints.prometheus;
     const config = args.config.prometheus;
-    const meta: WorkloadMeta = {
-      name: "prometheus",
-      namespace: args.namespaces.observability,
-      labels: standardLabels("prometheus", "metrics"),
-      selector: endpoint.podLabels,
-    };
+    const meta = workloadMeta("prometheus", "metrics", args.namespaces.observability);
     const configData = { [CONFIG_FILE]: prometheusConfigYaml({ environment: args.environment, scrapeNamespaces: scrapeNamespaces(args), port: endpoint.port }) };
     const rulesData = { [RULES_FILE]: alertRulesYaml(args.appWorkloads, config.runbookBaseUrl ?? RUNBOOK_DIR) };
     const configMaps = [
@@ -81,7 +75,7 @@ export class Prometheus extends pulumi.ComponentResource {
     new k8s.core.v1.ServiceAccount(
       "prometheus-sa",
       // The token is mounted by the pod spec instead, so it is visible where it is used.
-      { metadata: { name: "prometheus", namespace: meta.namespace, labels: meta.labels }, automountServiceAccountToken: false },
+      { metadata: metadataOf(meta), automountServiceAccountToken: false },
       parent,
     );
     // Cluster-scoped names carry the namespace, so two stacks sharing a cluster do not overwrite each other.
@@ -139,14 +133,14 @@ export class Prometheus extends pulumi.ComponentResource {
     );
     declareStatefulSet(
       meta,
-      { replicas: config.replicas, serviceName: endpoint.serviceName, template, volumeClaims: [dataVolumeClaim("data", config.volumeSize, meta.labels)] },
+      { replicas: config.replicas, serviceName: endpoint.serviceName, template, volumeClaims: [volumeClaimTemplate("data", config.volumeSize)] },
       { ...parent, dependsOn: configMaps },
     );
     declarePdb(meta, parent);
     new k8s.core.v1.Service(
       "prometheus-service",
       {
-        metadata: { name: endpoint.serviceName, namespace: meta.namespace, labels: meta.labels },
+        metadata: metadataOf(meta, endpoint.serviceName),
         spec: { type: "ClusterIP", selector: meta.selector, ports: [{ name: "web", port: endpoint.port, targetPort: "web", protocol: "TCP" }] },
       },
       parent,
@@ -154,7 +148,7 @@ export class Prometheus extends pulumi.ComponentResource {
     const ingress = prometheusIngressFlows(args);
     declareNetworkPolicy(
       "prometheus-netpol",
-      { name: "prometheus", namespace: meta.namespace, labels: meta.labels },
+      metadataOf(meta),
       allowFlowsSpec(meta.selector, { ingress, egress: prometheusEgressFlows(args) }),
       parent,
     );

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
+import { selectorLabels, standardLabels } from "../k8s/labels";
 import { pdbSpec } from "../service/manifests";
 
 type PodTemplate = k8s.types.input.core.v1.PodTemplateSpec;
@@ -23,9 +24,13 @@ export function podTemplate(meta: WorkloadMeta, spec: PodSpec, annotations: Reco
   return { metadata: { labels: meta.labels, annotations }, spec };
 }
 
-/** A ReadWriteOnce claim template for a StatefulSet's data volume, one per pod. */
-export function dataVolumeClaim(name: string, size: string, labels: Record<string, string>): k8s.types.input.core.v1.PersistentVolumeClaim {
-  return { metadata: { name, labels }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: size } } } };
+/** The identity of a workload in the observability namespace: its selector plus the standard labels. */
+export function workloadMeta(name: string, component: string, namespace: pulumi.Input<string>): WorkloadMeta {
+  return { name, namespace, labels: standardLabels(name, component), selector: selectorLabels(name) };
+}
+
+export function metadataOf(meta: WorkloadMeta, name: string = meta.name) {
+  return { name, namespace: meta.namespace, labels: meta.labels };
 }
 
 /**
@@ -40,7 +45,7 @@ export function declareStatefulSet(
   return new k8s.apps.v1.StatefulSet(
     `${meta.name}-statefulset`,
     {
-      metadata: { name: meta.name, namespace: meta.namespace, labels: meta.labels },
+      metadata: metadataOf(meta),
       spec: {
         replicas: args.replicas,
         serviceName: args.serviceName,
@@ -65,7 +70,7 @@ export function declareDeployment(
   return new k8s.apps.v1.Deployment(
     `${meta.name}-deployment`,
     {
-      metadata: { name: meta.name, namespace: meta.namespace, labels: meta.labels },
+      metadata: metadataOf(meta),
       spec: {
         replicas: args.replicas,
         selector: { matchLabels: meta.selector },
@@ -82,11 +87,11 @@ export function declareDeployment(
 export function declarePdb(meta: WorkloadMeta, opts: pulumi.CustomResourceOptions): k8s.policy.v1.PodDisruptionBudget {
   return new k8s.policy.v1.PodDisruptionBudget(
     `${meta.name}-pdb`,
-    { metadata: { name: meta.name, namespace: meta.namespace, labels: meta.labels }, spec: pdbSpec(meta.selector) },
+    { metadata: metadataOf(meta), spec: pdbSpec(meta.selector) },
     opts,
   );
 }
 
 export function declareConfigMap(meta: WorkloadMeta, name: string, data: Record<string, string>, opts: pulumi.CustomResourceOptions): k8s.core.v1.ConfigMap {
-  return new k8s.core.v1.ConfigMap(`${name}-configmap`, { metadata: { name, namespace: meta.namespace, labels: meta.labels }, data }, opts);
+  return new k8s.core.v1.ConfigMap(`${name}-configmap`, { metadata: metadataOf(meta, name), data }, opts);
 }
