@@ -123,6 +123,7 @@ function crossChecks(config: z.infer<typeof configSchema>): string[] {
 
 // The SDK exports isConfigSecret at runtime but leaves it out of its typings; it is how the engine's
 // secret markers (including nested `secure:` leaves) are known without decrypting twice.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- an untyped runtime module (see above).
 const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
 
 /** Reads the running stack's config through the Pulumi runtime. */

@@ -17,6 +17,7 @@ export interface MockRun {
 
 // Internal SDK hooks: the monitor (to learn each resource's parent, which the Mocks interface omits) and
 // the RPC queue (to know every registration has finished before the resources are read).
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- internal SDK module without typings (see above).
 const settings = require("@pulumi/pulumi/runtime/settings") as {
   getMonitor(): { registerResource(request: { getParent(): string; getType(): string; getName(): string }, callback: unknown): unknown };
   waitForRPCs(): Promise<void>;

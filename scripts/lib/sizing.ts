@@ -1,6 +1,7 @@
 import { parseQuantity } from "../../components/k8s/quantity";
 import type { KubernetesObject } from "./manifests";
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests are untyped JSON; each estimate reads the fields it needs.
 type Any = Record<string, any>;
 
 /** Nodes assumed per environment, for DaemonSets (one pod per node). Change here when the clusters change. */

@@ -47,7 +47,7 @@ export function loadStackFile(stack: string, root = PROJECT_ROOT): RawStackConfi
   try {
     document = parse(fs.readFileSync(file, "utf8"));
   } catch (error) {
-    throw new Error(`${path.basename(file)} does not parse as YAML: ${(error as Error).message}`);
+    throw new Error(`${path.basename(file)} does not parse as YAML: ${(error as Error).message}`, { cause: error });
   }
   const config = (document as { config?: unknown } | null)?.config ?? {};
   if (typeof config !== "object" || config === null || Array.isArray(config)) {
