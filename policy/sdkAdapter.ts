@@ -91,7 +91,7 @@ export function kubernetesObjectsOfStack(resources: readonly SdkStackResource[])
  */
 export function environmentFrom(env: Record<string, string | undefined>): string {
   const project = env.PULUMI_PROJECT ?? env.PULUMI_NODEJS_PROJECT;
-  let config: Record<string, unknown> = {};
+  let config: Record<string, unknown>;
   try {
     config = JSON.parse(env.PULUMI_CONFIG ?? "{}") as Record<string, unknown>;
   } catch {

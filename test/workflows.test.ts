@@ -5,7 +5,6 @@ import { parse } from "yaml";
 
 const ROOT = path.join(__dirname, "..");
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- workflow YAML is untyped; each test asserts the fields it reads.
 type Yaml = Record<string, any>;
 interface Step {
   uses?: string;

@@ -4,6 +4,7 @@
  * Written out because no maintained npm library evaluates PSS offline; the rules follow
  * https://kubernetes.io/docs/concepts/security/pod-security-standards/.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- pod specs are untyped manifest JSON; each rule reads its own fields.
 type Spec = Record<string, any>;
 
 const RESTRICTED_VOLUME_TYPES = new Set(["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"]);
