@@ -11,7 +11,8 @@ export interface BlueprintOutputs {
   environment: string;
   namespaces: Platform["namespaces"];
   collectorEndpoint: string;
-  vault: { enabled: boolean; address?: string; kvMount?: pulumi.Output<string> };
+  /** Mount paths are exported so another project can give its own services AppRoles on the same Vault. */
+  vault: { enabled: boolean; address?: string; kvMount?: pulumi.Output<string>; approleMount?: pulumi.Output<string> };
   services: Record<string, ProductionServiceOutputs>;
 }
 
@@ -66,7 +67,9 @@ export function blueprint(config: BlueprintConfig): BlueprintOutputs {
     environment: config.environment,
     namespaces: platform.namespaces,
     collectorEndpoint: platform.endpoints.jaeger.otlpHttpEndpoint,
-    vault: config.vault.enabled ? { enabled: true, address: config.vault.address, kvMount: platform.vaultMounts?.kvMountPath } : { enabled: false },
+    vault: config.vault.enabled
+      ? { enabled: true, address: config.vault.address, kvMount: platform.vaultMounts?.kvMountPath, approleMount: platform.vaultMounts?.approlePath }
+      : { enabled: false },
     services,
   };
 }

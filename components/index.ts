@@ -1,6 +1,18 @@
+// The library surface: what another Pulumi project may import (docs/library.md). Everything else in
+// components/ is internal and may change without notice.
+import type * as pulumi from "@pulumi/pulumi";
+import type { BlueprintOutputs } from "./blueprint";
+
 export { blueprint, type BlueprintOutputs } from "./blueprint";
 export { ConfigError, parseConfig, readStackConfig, type BlueprintConfig } from "./config";
+export { configSchema, serviceSchema, type Environment, type ImageConfig, type ServiceConfig } from "./configSchema";
 export { Platform, type PlatformArgs } from "./platform";
-export { platformEndpoints, type PlatformEndpoints } from "./platformEndpoints";
+export { clusterHost, platformEndpoints, type PlatformEndpoints } from "./platformEndpoints";
 export { ProductionService, type ProductionServiceArgs, type ProductionServiceOutputs } from "./service/productionService";
 export { VaultAppRole, type VaultAppRoleArgs } from "./vault/appRole";
+export { vaultEnabledSchema, vaultSchema, type VaultConfig, type VaultEnabledConfig } from "./vault/config";
+export { declareSecureNamespace, type PodSecurityLevel, type SecureNamespace } from "./k8s/namespace";
+export { allowFlowsSpec, declareNetworkPolicy, defaultDenySpec, dnsEgressSpec, type Flow, type NetworkPeer, type PodPeer } from "./k8s/network";
+
+/** The platform stack's outputs as a StackReference hands them over: every Output resolved to its value. */
+export type PlatformStackOutputs = pulumi.Unwrap<BlueprintOutputs>;

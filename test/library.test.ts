@@ -1,0 +1,65 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as assert from "node:assert/strict";
+import { blueprintMocks, type DeclaredResource, GeneratedSecrets } from "../scripts/lib/mocks";
+import { resolveOutputs } from "../scripts/lib/secrets";
+import { stackRun } from "./support/runs";
+
+const PLATFORM_STACK = "org/production-blueprint/production";
+
+describe("components as a library (examples/consumer)", () => {
+  let platformOutputs: Record<string, unknown>;
+  let resources: DeclaredResource[];
+  let outputs: Record<string, unknown>;
+
+  before(async () => {
+    // The platform's real outputs, from the blueprint program run for production.
+    platformOutputs = (await stackRun("production")).outputs as Record<string, unknown>;
+    resources = [];
+    const mocks = blueprintMocks(resources, new GeneratedSecrets());
+    pulumi.runtime.setMocks(
+      {
+        newResource(args) {
+          if (args.type !== "pulumi:pulumi:StackReference") return mocks.newResource(args);
+          resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+          return { id: args.inputs.name, state: { name: args.inputs.name, outputs: platformOutputs, secretOutputNames: [] } };
+        },
+        call: mocks.call,
+      },
+      "blueprint-consumer",
+      "production",
+      false,
+    );
+    pulumi.runtime.setAllConfig({}, []);
+    // After setMocks, as DESIGN §4 requires; `export =` makes the module itself the program function.
+    const program = require("../examples/consumer/index") as () => Promise<Record<string, unknown>>;
+    outputs = (await resolveOutputs(await program())) as Record<string, unknown>;
+  });
+
+  it("exports the collector endpoint, Vault mounts and namespaces from the platform stack", () => {
+    const vault = platformOutputs.vault as Record<string, unknown>;
+    assert.match(String(platformOutputs.collectorEndpoint), /^http:\/\/jaeger-collector\.observability\.svc\.cluster\.local:4318$/);
+    assert.deepEqual({ enabled: vault.enabled, kvMount: vault.kvMount, approleMount: vault.approleMount }, { enabled: true, kvMount: "secret", approleMount: "approle" });
+    assert.deepEqual(Object.keys(platformOutputs.namespaces as object).sort(), ["apps", "logAgent", "observability"]);
+  });
+
+  it("reads them through a StackReference to the platform's production stack", () => {
+    const references = resources.filter((resource) => resource.type === "pulumi:pulumi:StackReference");
+    assert.deepEqual(references.map((reference) => reference.inputs.name), [PLATFORM_STACK]);
+  });
+
+  it("deploys its own service with the platform's collector endpoint and its own AppRole on the platform's mounts", () => {
+    const configMap = resources.find((resource) => resource.type === "kubernetes:core/v1:ConfigMap" && (resource.inputs.metadata as any).name === "reports-config");
+    assert.ok(configMap, "the consumer's service has no ConfigMap");
+    const env = configMap.inputs.data as Record<string, string>;
+    assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, platformOutputs.collectorEndpoint);
+    assert.equal(env.VAULT_MOUNT_POINT, "secret");
+    const role = resources.find((resource) => resource.type === "vault:appRole/authBackendRole:AuthBackendRole");
+    assert.deepEqual({ backend: role?.inputs.backend, roleName: role?.inputs.roleName }, { backend: "approle", roleName: "reports" });
+    assert.equal(outputs.collectorEndpoint, platformOutputs.collectorEndpoint);
+  });
+
+  it("puts the service in a restricted namespace of its own", () => {
+    const namespace = resources.find((resource) => resource.type === "kubernetes:core/v1:Namespace" && (resource.inputs.metadata as any).name === "reports");
+    assert.equal((namespace?.inputs.metadata as any)?.labels["pod-security.kubernetes.io/enforce"], "restricted");
+  });
+});
