@@ -20,9 +20,10 @@ const reportsConfig = serviceSchema.parse({
   image: { build: false, ref: "registry.example.com/analytics/reports:1.0.0" },
   port: 8080,
   replicas: { min: 2, max: 6 },
+  // Report rendering is heavier than the items API: more memory and scratch space for each pod.
   resources: {
-    requests: { cpu: "100m", memory: "128Mi", ephemeralStorage: "64Mi" },
-    limits: { cpu: "500m", memory: "256Mi", ephemeralStorage: "256Mi" },
+    requests: { cpu: "200m", memory: "256Mi", ephemeralStorage: "128Mi" },
+    limits: { cpu: "1", memory: "512Mi", ephemeralStorage: "512Mi" },
   },
   docs: false,
   logLevel: "info",
