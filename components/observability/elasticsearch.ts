@@ -8,7 +8,16 @@ import type { ObservabilityComponentArgs } from "./componentArgs";
 import { CERT_FILES, CERT_SECRETS, declareElasticsearchCerts, elasticsearchDnsNames } from "./elasticsearchCerts";
 import { elasticsearchSetupRequests } from "./elasticsearchSetup";
 import { SETUP_JOB_NAMES, type WorkloadFlows } from "./logPipelineFlows";
-import { ONE_SHOT_RESOURCES, type WorkloadIdentity, checksumOf, declareFlowPolicy, declareServiceAccount, declareStatefulCluster, metadataOf } from "./logPipelineParts";
+import {
+  ONE_SHOT_RESOURCES,
+  type WorkloadIdentity,
+  checksumOf,
+  declareFilesConfigMap,
+  declareFlowPolicy,
+  declareServiceAccount,
+  declareStatefulCluster,
+  metadataOf,
+} from "./logPipelineParts";
 import { declareSetupJob } from "./setupJob";
 
 // Kibana must run the same version; both come from here.
@@ -23,6 +32,11 @@ export const ELASTICSEARCH_CREDENTIALS = {
   secretName: "elasticsearch-credentials",
   keys: { elastic: "elastic", kibanaSystem: "kibana_system", writer: "vector-writer" },
 } as const;
+
+/** An env var holding one user's password, read from the credentials Secret. */
+export function passwordEnv(variable: string, user: keyof typeof ELASTICSEARCH_CREDENTIALS.keys): k8s.types.input.core.v1.EnvVar {
+  return { name: variable, valueFrom: { secretKeyRef: { name: ELASTICSEARCH_CREDENTIALS.secretName, key: ELASTICSEARCH_CREDENTIALS.keys[user] } } };
+}
 
 // config/ is an emptyDir filled by the init container: the entrypoint writes the keystore next to it (DESIGN §5).
 export const ELASTICSEARCH_SCRATCH: ScratchDir[] = [
@@ -123,11 +137,7 @@ export class Elasticsearch extends pulumi.ComponentResource {
       { parent: this },
     );
     declareElasticsearchCerts(identity, elasticsearchDnsNames(endpoint.serviceName, headlessServiceName, endpoint.namespace), this);
-    const settings = new k8s.core.v1.ConfigMap(
-      `${name}-settings`,
-      { metadata: metadataOf(identity, `${identity.name}-settings`), data: { "elasticsearch.yml": stringify(elasticsearchSettings(topology)) } },
-      { parent: this },
-    );
+    const settings = declareFilesConfigMap(identity, `${identity.name}-settings`, { "elasticsearch.yml": stringify(elasticsearchSettings(topology)) }, this);
     const serviceAccount = declareServiceAccount(identity, this);
 
     const copyConfig = secureContainer({
@@ -154,7 +164,7 @@ export class Elasticsearch extends pulumi.ComponentResource {
         { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
         { name: "ES_JAVA_OPTS", value: javaOpts(sizing.heap) },
         // Read by the image's entrypoint into the keystore as the elastic user's bootstrap password.
-        { name: "ELASTIC_PASSWORD", valueFrom: { secretKeyRef: { name: ELASTICSEARCH_CREDENTIALS.secretName, key: keys.elastic } } },
+        passwordEnv("ELASTIC_PASSWORD", "elastic"),
       ],
       probes: {
         startup: tcpProbe("http", { initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 }),

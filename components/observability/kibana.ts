@@ -6,11 +6,19 @@ import { selectorLabels } from "../k8s/labels";
 import { type RunAs, type ScratchDir, httpProbe, secureContainer, securePodSpec, tcpProbe } from "../k8s/workload";
 import { clusterHost } from "../platformEndpoints";
 import type { ObservabilityComponentArgs } from "./componentArgs";
-import { ELASTICSEARCH_CREDENTIALS, ELASTICSEARCH_IMAGE, ELASTICSEARCH_RUN_AS, ELASTIC_STACK_VERSION } from "./elasticsearch";
+import { ELASTICSEARCH_CREDENTIALS, ELASTICSEARCH_IMAGE, ELASTICSEARCH_RUN_AS, ELASTIC_STACK_VERSION, passwordEnv } from "./elasticsearch";
 import { CERT_FILES, CERT_SECRETS } from "./elasticsearchCerts";
 import { INDEX_FAMILIES, indexPattern } from "./elasticsearchSetup";
 import { SETUP_JOB_NAMES, type WorkloadFlows } from "./logPipelineFlows";
-import { type WorkloadIdentity, checksumOf, declareFlowPolicy, declarePdb, declareServiceAccount, metadataOf, podTemplateMetadata } from "./logPipelineParts";
+import {
+  type WorkloadIdentity,
+  checksumOf,
+  declareFilesConfigMap,
+  declareFlowPolicy,
+  declareReplicatedDeployment,
+  declareServiceAccount,
+  metadataOf,
+} from "./logPipelineParts";
 import type { SetupRequest } from "./setupJob";
 import { declareSetupJob } from "./setupJob";
 
@@ -82,11 +90,7 @@ export class Kibana extends pulumi.ComponentResource {
       ]),
     );
     new k8s.core.v1.Secret(`${keysSecretName}-secret`, { metadata: metadataOf(identity, keysSecretName), type: "Opaque", stringData: keyValues }, { parent: this });
-    const configMap = new k8s.core.v1.ConfigMap(
-      `${name}-settings`,
-      { metadata: metadataOf(identity, `${identity.name}-settings`), data: { "kibana.yml": stringify(settings) } },
-      { parent: this },
-    );
+    const configMap = declareFilesConfigMap(identity, `${identity.name}-settings`, { "kibana.yml": stringify(settings) }, this);
     const serviceAccount = declareServiceAccount(identity, this);
 
     const container = secureContainer({
@@ -96,10 +100,7 @@ export class Kibana extends pulumi.ComponentResource {
       resources: sizing.resources,
       ports: [{ name: "http", containerPort: endpoint.port, protocol: "TCP" }],
       env: [
-        {
-          name: "ELASTICSEARCH_PASSWORD",
-          valueFrom: { secretKeyRef: { name: ELASTICSEARCH_CREDENTIALS.secretName, key: ELASTICSEARCH_CREDENTIALS.keys.kibanaSystem } },
-        },
+        passwordEnv("ELASTICSEARCH_PASSWORD", "kibanaSystem"),
         ...Object.values(ENCRYPTION_KEYS).map((variable) => ({ name: variable, valueFrom: { secretKeyRef: { name: keysSecretName, key: variable } } })),
       ],
       probes: {
@@ -114,38 +115,31 @@ export class Kibana extends pulumi.ComponentResource {
         { name: "elasticsearch-ca", mountPath: CA_DIR, readOnly: true },
       ],
     });
-    this.deployment = new k8s.apps.v1.Deployment(
-      `${name}-deployment`,
+    this.deployment = declareReplicatedDeployment(
       {
-        metadata: metadataOf(identity),
-        spec: {
-          replicas: sizing.replicas,
-          selector: { matchLabels: selector },
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-          template: {
-            metadata: podTemplateMetadata(identity, { "checksum/settings": checksumOf(settings) }),
-            spec: securePodSpec({
-              containers: [container],
-              runAs: KIBANA_RUN_AS,
-              serviceAccountName: serviceAccount.metadata.name,
-              scratch: KIBANA_SCRATCH,
-              volumes: [
-                { name: "settings", configMap: { name: configMap.metadata.name } },
-                { name: "elasticsearch-ca", secret: { secretName: CERT_SECRETS.ca, defaultMode: 0o440 } },
-              ],
-              ...(sizing.replicas > 1 ? { spreadLabels: selector } : {}),
-            }),
-          },
-        },
+        identity,
+        replicas: sizing.replicas,
+        podAnnotations: { "checksum/settings": checksumOf(settings) },
+        podSpec: securePodSpec({
+          containers: [container],
+          runAs: KIBANA_RUN_AS,
+          serviceAccountName: serviceAccount.metadata.name,
+          scratch: KIBANA_SCRATCH,
+          volumes: [
+            { name: "settings", configMap: { name: configMap.metadata.name } },
+            { name: "elasticsearch-ca", secret: { secretName: CERT_SECRETS.ca, defaultMode: 0o440 } },
+          ],
+          ...(sizing.replicas > 1 ? { spreadLabels: selector } : {}),
+        }),
       },
-      { parent: this, dependsOn: [args.elasticsearchSetup] },
+      this,
+      [args.elasticsearchSetup],
     );
     const service = new k8s.core.v1.Service(
       `${name}-service`,
       { metadata: metadataOf(identity), spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: endpoint.port, targetPort: "http", protocol: "TCP" }] } },
       { parent: this },
     );
-    declarePdb(identity, this);
     declareFlowPolicy(identity, args.flows.kibana, this);
 
     const jobIdentity: WorkloadIdentity = { name: SETUP_JOB_NAMES.kibanaSetup, component: "log-ui-setup", namespace: identity.namespace };

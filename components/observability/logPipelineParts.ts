@@ -44,6 +44,41 @@ export function declarePdb(identity: WorkloadIdentity, parent: pulumi.Resource):
   return new k8s.policy.v1.PodDisruptionBudget(`${identity.name}-pdb`, { metadata: metadataOf(identity), spec: pdbSpec(selectorLabels(identity.name)) }, { parent });
 }
 
+/** A ConfigMap holding a workload's config files (typed data already serialized). */
+export function declareFilesConfigMap(identity: WorkloadIdentity, objectName: string, files: Record<string, string>, parent: pulumi.Resource): k8s.core.v1.ConfigMap {
+  return new k8s.core.v1.ConfigMap(objectName, { metadata: metadataOf(identity, objectName), data: files }, { parent });
+}
+
+export interface ReplicatedDeploymentArgs {
+  identity: WorkloadIdentity;
+  replicas: number;
+  podAnnotations: Record<string, string>;
+  podSpec: PodSpec;
+}
+
+/**
+ * A stateless replicated Deployment (Kibana, the Vector aggregator) and its PDB. A new pod must be ready
+ * before an old one goes (maxUnavailable 0), so a rollout never lowers capacity.
+ */
+export function declareReplicatedDeployment(args: ReplicatedDeploymentArgs, parent: pulumi.Resource, dependsOn: pulumi.Input<pulumi.Resource>[]): k8s.apps.v1.Deployment {
+  const { identity } = args;
+  const deployment = new k8s.apps.v1.Deployment(
+    `${identity.name}-deployment`,
+    {
+      metadata: metadataOf(identity),
+      spec: {
+        replicas: args.replicas,
+        selector: { matchLabels: selectorLabels(identity.name) },
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+        template: { metadata: podTemplateMetadata(identity, args.podAnnotations), spec: args.podSpec },
+      },
+    },
+    { parent, dependsOn },
+  );
+  declarePdb(identity, parent);
+  return deployment;
+}
+
 /** A stable digest of config data, put on a pod template so a change to the data rolls the pods. */
 export function checksumOf(value: unknown): string {
   return createHash("sha256").update(JSON.stringify(value)).digest("hex");

@@ -3,10 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { selectorLabels } from "../k8s/labels";
 import { DEFAULT_RUN_AS, securePodSpec } from "../k8s/workload";
 import type { ObservabilityComponentArgs } from "./componentArgs";
-import { ELASTICSEARCH_CREDENTIALS } from "./elasticsearch";
+import { passwordEnv } from "./elasticsearch";
 import { CERT_FILES, CERT_SECRETS } from "./elasticsearchCerts";
 import type { WorkloadFlows } from "./logPipelineFlows";
-import { type WorkloadIdentity, declareFlowPolicy, declarePdb, declareServiceAccount, metadataOf, podTemplateMetadata } from "./logPipelineParts";
+import { type WorkloadIdentity, declareFlowPolicy, declareReplicatedDeployment, declareServiceAccount } from "./logPipelineParts";
 import { vectorAggregatorConfig } from "./vectorConfig";
 import { assertScratchFits, configVolume, dataDirScratch, declareVectorConfigMap, vectorContainer, vectorPodAnnotations } from "./vectorWorkload";
 
@@ -52,37 +52,27 @@ export class VectorAggregator extends pulumi.ComponentResource {
       metricsPort: endpoint.metricsPort,
       scratch,
       env: [
-        {
-          name: WRITER_PASSWORD_ENV,
-          valueFrom: { secretKeyRef: { name: ELASTICSEARCH_CREDENTIALS.secretName, key: ELASTICSEARCH_CREDENTIALS.keys.writer } },
-        },
+        passwordEnv(WRITER_PASSWORD_ENV, "writer"),
       ],
       volumeMounts: [{ name: "elasticsearch-ca", mountPath: CA_DIR, readOnly: true }],
     });
-    this.deployment = new k8s.apps.v1.Deployment(
-      `${name}-deployment`,
+    this.deployment = declareReplicatedDeployment(
       {
-        metadata: metadataOf(identity),
-        spec: {
-          replicas: sizing.replicas,
-          selector: { matchLabels: selector },
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-          template: {
-            metadata: podTemplateMetadata(identity, vectorPodAnnotations(config, endpoint.metricsPort)),
-            spec: securePodSpec({
-              containers: [container],
-              runAs: DEFAULT_RUN_AS,
-              serviceAccountName: serviceAccount.metadata.name,
-              scratch,
-              volumes: [configVolume(configMap), { name: "elasticsearch-ca", secret: { secretName: CERT_SECRETS.ca, defaultMode: 0o440 } }],
-              ...(sizing.replicas > 1 ? { spreadLabels: selector } : {}),
-            }),
-          },
-        },
+        identity,
+        replicas: sizing.replicas,
+        podAnnotations: vectorPodAnnotations(config, endpoint.metricsPort),
+        podSpec: securePodSpec({
+          containers: [container],
+          runAs: DEFAULT_RUN_AS,
+          serviceAccountName: serviceAccount.metadata.name,
+          scratch,
+          volumes: [configVolume(configMap), { name: "elasticsearch-ca", secret: { secretName: CERT_SECRETS.ca, defaultMode: 0o440 } }],
+          ...(sizing.replicas > 1 ? { spreadLabels: selector } : {}),
+        }),
       },
-      { parent: this, dependsOn: args.dependsOn },
+      this,
+      args.dependsOn,
     );
-    declarePdb(identity, this);
     declareFlowPolicy(identity, args.flows, this);
     this.registerOutputs({});
   }

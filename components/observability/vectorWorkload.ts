@@ -3,7 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { ResourcesConfig } from "../configPrimitives";
 import { parseQuantity } from "../k8s/quantity";
 import { type RunAs, type ScratchDir, TMP_DIR, httpProbe, secureContainer } from "../k8s/workload";
-import { type WorkloadIdentity, checksumOf, metadataOf } from "./logPipelineParts";
+import { type WorkloadIdentity, checksumOf, declareFilesConfigMap } from "./logPipelineParts";
 import { API_PORT, CONFIG_DIR, CONFIG_FILE, DATA_DIR, DISK_BUFFER_BYTES, type VectorConfig, toVectorYaml } from "./vectorConfig";
 
 export const VECTOR_IMAGE = "timberio/vector:0.50.0-distroless-libc";
@@ -29,11 +29,7 @@ export function assertScratchFits(configKey: string, resources: ResourcesConfig,
 }
 
 export function declareVectorConfigMap(identity: WorkloadIdentity, config: VectorConfig, parent: pulumi.Resource): k8s.core.v1.ConfigMap {
-  return new k8s.core.v1.ConfigMap(
-    `${identity.name}-config`,
-    { metadata: metadataOf(identity, `${identity.name}-config`), data: { [CONFIG_FILE]: toVectorYaml(config) } },
-    { parent },
-  );
+  return declareFilesConfigMap(identity, `${identity.name}-config`, { [CONFIG_FILE]: toVectorYaml(config) }, parent);
 }
 
 /** Scrape annotations for the prometheus_exporter sink, and a checksum that rolls the pods on a config change. */
