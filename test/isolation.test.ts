@@ -79,14 +79,18 @@ describe("isolation between services (three services on staging)", () => {
     assert.deepEqual(openFlows(run, (model, source, target, port) => model.egressAllows(source, target, port)), []);
   });
 
-  it("lets Prometheus into every service on its metrics port, and the ingress controller only where an ingress is configured", () => {
+  it("lets Prometheus scrape every service's metrics port (both ends open), and admits the ingress controller only where an ingress is configured", () => {
     const model = new NetworkModel(objectsOf(run));
     const endpoints = platformEndpoints(run.config.namespaces);
-    const prometheus = { namespace: endpoints.prometheus.namespace, labels: endpoints.prometheus.podLabels };
+    const prometheusWorkload = objectsOf(run).find(
+      (object) => ["Deployment", "StatefulSet"].includes(object.kind) && object.metadata.namespace === endpoints.prometheus.namespace && object.metadata.name === endpoints.prometheus.serviceName,
+    ) as Any;
+    assert.ok(prometheusWorkload, "no Prometheus workload in the render");
+    const prometheus = { namespace: endpoints.prometheus.namespace, labels: prometheusWorkload.spec.template.metadata.labels };
     const controller = { namespace: run.config.ingressController.namespace, labels: run.config.ingressController.podLabels };
     for (const service of servicePods(run)) {
       const port = run.config.services[service.name].port;
-      assert.ok(model.ingressAllows(service, prometheus, port), `${service.name}: Prometheus cannot scrape port ${port}`);
+      assert.ok(model.canConnect(prometheus, service, port), `${service.name}: Prometheus cannot scrape port ${port}`);
       assert.equal(model.ingressAllows(service, controller, port), run.config.services[service.name].ingress !== undefined, `${service.name}: ingress controller`);
     }
   });
