@@ -1,8 +1,7 @@
 import * as assert from "node:assert/strict";
 import { KAFKA_IMAGE } from "../components/observability/kafka";
 import { restrictedViolations } from "../policy/checks/podSecurity";
-import { findObject, objectsOfKind, runWith, stackRun, type MockRun } from "./support/runs";
-import { loadStackFile } from "../scripts/lib/stackFile";
+import { findObject, stackRun, type MockRun } from "./support/runs";
 
 type Any = Record<string, any>;
 const NS = "observability";
@@ -151,16 +150,3 @@ for (const stack of ["staging", "production"] as const) {
     });
   });
 }
-
-describe("Kafka sizing validation", () => {
-  it("rejects a replication factor above the broker count with one error naming the key", async () => {
-    const raw = loadStackFile("staging");
-    const observability = structuredClone(raw.values.observability) as Any;
-    observability.kafka.replicationFactor = 3;
-    await assert.rejects(runWith("staging", { ...raw, values: { ...raw.values, observability } }), /observability\.kafka\.replicationFactor.*must not exceed replicas/s);
-  });
-
-  it("declares one Kafka StatefulSet per stack", async () => {
-    for (const stack of ["staging", "production"]) assert.equal(objectsOfKind(await stackRun(stack), "StatefulSet").filter((set) => set.metadata.name === "kafka").length, 1);
-  });
-});

@@ -1,5 +1,11 @@
 import { z } from "zod";
 import { cidr, dnsLabel, quantity, resourcesSchema } from "../configPrimitives";
+import { QUANTITY_PATTERN, parseQuantity } from "../k8s/quantity";
+
+// The JVM's -Xmx units: m and g are binary (MiB, GiB).
+function heapBytes(heap: string): number {
+  return parseQuantity(heap.replace(/([mg])$/, (unit) => (unit === "g" ? "Gi" : "Mi")));
+}
 
 // Per-environment sizing for each observability system. Staging is single-instance; production is HA.
 const workloadSizing = z.strictObject({
@@ -55,7 +61,12 @@ export const observabilitySchema = z.strictObject({
       deleteAfterDays: z.number().int().min(1),
     })
     // Two master-eligible nodes cannot lose one and keep a quorum: run one, or three and more.
-    .refine((es) => es.replicas !== 2, { path: ["replicas"], message: "must be 1 or at least 3: two nodes cannot elect a master after losing one" }),
+    .refine((es) => es.replicas !== 2, { path: ["replicas"], message: "must be 1 or at least 3: two nodes cannot elect a master after losing one" })
+    // The JVM heap plus off-heap buffers must fit the memory limit, or the kernel kills the node.
+    .refine((es) => !QUANTITY_PATTERN.test(es.resources.limits.memory) || heapBytes(es.heap) <= 0.75 * parseQuantity(es.resources.limits.memory), {
+      path: ["heap"],
+      message: "must be at most 75% of resources.limits.memory (the rest is off-heap memory)",
+    }),
   kibana: workloadSizing.extend({ uiAllowFrom }),
   vectorAgent: z.strictObject({ resources: resourcesSchema }),
   vectorAggregator: workloadSizing,
