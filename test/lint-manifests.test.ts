@@ -1,0 +1,166 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import { HPA_OWNS_REPLICAS, imageDigestExemptions, lintExemptionAnnotations, lintExemptionKey } from "../components/k8s/lintExemptions";
+import { EXEMPTIONS_DOC, LINTED_STACKS } from "../scripts/lint-manifests";
+import { applyExemptions, type Exemption, exemptionsMarkdown, exemptionsOf, type Finding, objectRef } from "../scripts/lib/exemptions";
+import { kubeconformSchemas, schemaFileName } from "../scripts/lib/kubeconformSchemas";
+import { checkRender } from "../scripts/lib/manifestCheckers";
+import { loadPins, missingTools } from "../scripts/lib/manifestTools";
+import { type KubernetesObject, manifestFileName } from "../scripts/lib/manifests";
+import { findObject, objectsOf, stackRun } from "./support/runs";
+
+type Any = any;
+
+const deployment = (annotations: Record<string, string> = {}): KubernetesObject => ({
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name: "items-api", namespace: "apps", annotations },
+});
+
+describe("manifest check exemptions", () => {
+  it("docs/exemptions.md lists exactly the exemption annotations of the staging and production renders", async () => {
+    const stacks = [];
+    for (const stack of LINTED_STACKS) stacks.push({ stack, objects: objectsOf(await stackRun(stack)) });
+    assert.equal(fs.readFileSync(EXEMPTIONS_DOC, "utf8"), exemptionsMarkdown(stacks), "regenerate it: npm run lint-manifests -- --write-exemptions-doc");
+  });
+
+  it("exempts the HPA-scaled service Deployment, which has no replicas, from kube-linter's replica check", async () => {
+    for (const stack of LINTED_STACKS) {
+      const object = findObject(await stackRun(stack), "Deployment", "items-api");
+      assert.equal((object.spec as Any).replicas, undefined, stack);
+      assert.deepEqual(exemptionsOf(object).find((exemption) => exemption.tool === "kube-linter"), { ...HPA_OWNS_REPLICAS, object: "Deployment apps/items-api" }, stack);
+    }
+  });
+
+  it("exempts an image from checkov's digest check only while config pins it by tag alone", () => {
+    assert.deepEqual(imageDigestExemptions(["ghcr.io/x/items-api:0.1.0"]).map((exemption) => exemption.check), ["CKV_K8S_43"]);
+    assert.deepEqual(imageDigestExemptions([`ghcr.io/x/items-api:0.1.0@sha256:${"a".repeat(64)}`]), []);
+  });
+
+  it("exempts a finding only for the same tool, check and object, and reports an exemption that matched nothing as stale", () => {
+    const exemption: Exemption = { tool: "kube-linter", check: "minimum-three-replicas", object: "Deployment apps/items-api", reason: "HPA" };
+    const finding = (overrides: Partial<Finding>): Finding => ({ tool: "kube-linter", check: "minimum-three-replicas", object: "Deployment apps/items-api", message: "m", ...overrides });
+    const other = [finding({ tool: "kube-score" }), finding({ check: "no-anti-affinity" }), finding({ object: "Deployment apps/other" })];
+    const outcome = applyExemptions([finding({}), ...other], [exemption]);
+    assert.deepEqual(outcome.exempted.map((entry) => entry.finding), [finding({})]);
+    assert.deepEqual(outcome.unexempted, other);
+    assert.deepEqual(applyExemptions(other, [exemption]).stale, [exemption]);
+  });
+
+  it("reads the tool, check and reason from the annotation key and value", () => {
+    const object = deployment(lintExemptionAnnotations([{ tool: "checkov", check: "CKV_K8S_21", reason: " why " }]));
+    assert.deepEqual(exemptionsOf(object), [{ tool: "checkov", check: "CKV_K8S_21", object: "Deployment apps/items-api", reason: "why" }]);
+    assert.deepEqual(exemptionsOf(deployment({ "blueprint.io/policy-exemption.x": "not ours" })), []);
+  });
+
+  it("rejects an exemption with an unknown tool, no check, or no one-line reason, naming the object and key", () => {
+    assert.throws(() => exemptionsOf(deployment({ [lintExemptionKey("kubelint", "x")]: "r" })), /Deployment apps\/items-api, annotation kubelint\.lint-exemption\.blueprint\.io\/x: unknown tool 'kubelint'/);
+    assert.throws(() => exemptionsOf(deployment({ [lintExemptionKey("checkov", "")]: "r" })), /must name the check/);
+    assert.throws(() => exemptionsOf(deployment({ [lintExemptionKey("checkov", "CKV_K8S_21")]: "  " })), /one-line reason/);
+    assert.throws(() => exemptionsOf(deployment({ [lintExemptionKey("checkov", "CKV_K8S_21")]: "two\nlines" })), /one-line reason/);
+  });
+
+  it("keeps every exemption key's name part within the 63 characters Kubernetes allows", async () => {
+    for (const stack of LINTED_STACKS) {
+      for (const object of objectsOf(await stackRun(stack))) {
+        for (const key of Object.keys(object.metadata.annotations ?? {})) assert.ok(key.split("/").pop()!.length <= 63, `${objectRef(object)}: ${key}`);
+      }
+    }
+  });
+});
+
+describe("kubeconform schemas from the Kubernetes OpenAPI spec", () => {
+  const spec = {
+    definitions: {
+      "io.k8s.api.apps.v1.Deployment": {
+        type: "object",
+        "x-kubernetes-group-version-kind": [{ group: "apps", version: "v1", kind: "Deployment" }],
+        properties: { apiVersion: { type: "string" }, kind: { type: "string" }, spec: { $ref: "#/definitions/io.k8s.api.apps.v1.DeploymentSpec" } },
+      },
+      "io.k8s.api.apps.v1.DeploymentSpec": {
+        type: "object",
+        properties: { maxSurge: { $ref: "#/definitions/io.k8s.apimachinery.pkg.util.intstr.IntOrString" }, self: { $ref: "#/definitions/io.k8s.api.apps.v1.DeploymentSpec" } },
+      },
+      "io.k8s.apimachinery.pkg.util.intstr.IntOrString": { type: "string", format: "int-or-string" },
+    },
+  };
+
+  it("names each file the way kubeconform looks it up: kind, first label of the group, version", () => {
+    assert.equal(schemaFileName({ group: "apps", version: "v1", kind: "Deployment" }), "deployment-apps-v1.json");
+    assert.equal(schemaFileName({ group: "", version: "v1", kind: "Service" }), "service-v1.json");
+    assert.equal(schemaFileName({ group: "networking.k8s.io", version: "v1", kind: "NetworkPolicy" }), "networkpolicy-networking-v1.json");
+  });
+
+  it("inlines references, forbids unknown fields, accepts int-or-string, pins apiVersion/kind and cuts recursion", () => {
+    const [file] = kubeconformSchemas(spec as Any);
+    const schema = file.schema as Any;
+    assert.equal(file.fileName, "deployment-apps-v1.json");
+    assert.equal(schema.additionalProperties, false);
+    assert.deepEqual(schema.properties.apiVersion.enum, ["apps/v1"]);
+    assert.deepEqual(schema.properties.kind.enum, ["Deployment"]);
+    assert.equal(schema.properties.spec.additionalProperties, false);
+    assert.deepEqual(schema.properties.spec.properties.maxSurge, { oneOf: [{ type: "string" }, { type: "integer" }] });
+    assert.deepEqual(schema.properties.spec.properties.self, {});
+  });
+
+  it("refuses a spec without kinds, and a reference to a missing definition", () => {
+    assert.throws(() => kubeconformSchemas({ definitions: {} }), /defines no kinds/);
+    const broken = { definitions: { ...spec.definitions, "io.k8s.api.apps.v1.DeploymentSpec": { properties: { x: { $ref: "#/definitions/nope" } } } } };
+    assert.throws(() => kubeconformSchemas(broken as Any), /\$ref #\/definitions\/nope names no definition/);
+  });
+});
+
+// Runs the real tools (seconds each, checkov the slowest), so only in `npm run test:lint-manifests`.
+describe("each manifest checker fails the rendered Deployment with its memory limit removed", function () {
+  const pins = loadPins();
+  let renderDir: string;
+  let intact: KubernetesObject;
+  let broken: KubernetesObject;
+
+  before(async function () {
+    const missing = missingTools(pins);
+    const reason = process.env.LINT_MANIFEST_TOOLS !== "1"
+      ? "the tools run only in `npm run test:lint-manifests` (LINT_MANIFEST_TOOLS=1)"
+      : missing.length ? `not installed: ${missing.join(", ")} (bash scripts/install-manifest-tools.sh)` : undefined;
+    if (reason) {
+      console.log(`      skipped: ${reason}`);
+      this.skip();
+    }
+    intact = findObject(await stackRun("staging"), "Deployment", "items-api");
+    // The deliberate break: `limits` misspelt as `limit`, so the container has no memory (or CPU) limit.
+    broken = structuredClone(intact);
+    const resources = (broken.spec as Any).template.spec.containers[0].resources;
+    resources.limit = resources.limits;
+    delete resources.limit.memory;
+    delete resources.limits;
+    renderDir = fs.mkdtempSync(path.join(os.tmpdir(), "lint-manifests-test-"));
+  });
+
+  after(() => renderDir && fs.rmSync(renderDir, { recursive: true, force: true }));
+
+  function check(tool: Parameters<typeof checkRender>[0], object: KubernetesObject): Finding[] {
+    const dir = fs.mkdtempSync(path.join(renderDir, `${tool}-`));
+    fs.writeFileSync(path.join(dir, manifestFileName(object)), stringify(object));
+    return checkRender(tool, dir, [object], pins).findings;
+  }
+
+  const cases: { tool: Parameters<typeof checkRender>[0]; check: string; message: RegExp }[] = [
+    { tool: "kube-linter", check: "unset-memory-requirements", message: /container "items-api" has memory limit 0/ },
+    { tool: "kube-score", check: "container-resources", message: /Memory limit is not set/ },
+    { tool: "checkov", check: "CKV_K8S_13", message: /Memory limits should be set/ },
+    { tool: "kubeconform", check: "invalid", message: /additional properties 'limit' not allowed/ },
+  ];
+  for (const { tool, check: checkId, message } of cases) {
+    it(`${tool} reports ${checkId} on the broken Deployment and nothing of the kind on the intact one`, () => {
+      const findings = check(tool, broken);
+      const finding = findings.find((candidate) => candidate.check === checkId);
+      assert.ok(finding, `${tool} did not report ${checkId}; it reported: ${JSON.stringify(findings, null, 2)}`);
+      assert.equal(finding.object, "Deployment apps/items-api");
+      assert.match(finding.message, message);
+      assert.deepEqual(check(tool, intact).filter((candidate) => candidate.check === checkId), []);
+    });
+  }
+});
