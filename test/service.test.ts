@@ -268,7 +268,7 @@ describe("ProductionService: staging and production differ where environments sh
     assert.equal(level(production), "info");
   });
 
-  it("spreads production pods over zones and nodes with anti-affinity, and staging not", () => {
+  it("spreads production pods over zones and nodes with anti-affinity; staging pods only prefer different nodes", () => {
     const spec = podSpecOf(production);
     assert.deepEqual(
       spec.topologySpreadConstraints.map((constraint: Any) => [constraint.topologyKey, constraint.whenUnsatisfiable, constraint.maxSkew]),
@@ -276,7 +276,7 @@ describe("ProductionService: staging and production differ where environments sh
     );
     assert.equal(spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey, "kubernetes.io/hostname");
     assert.equal(podSpecOf(staging).topologySpreadConstraints, undefined);
-    assert.equal(podSpecOf(staging).affinity, undefined);
+    assert.deepEqual(podSpecOf(staging).affinity, spec.affinity);
   });
 
   it("serves each environment on its own ingress host", () => {

@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
 import type { ImageConfig } from "../configSchema";
+import { imageDigestExemptions, type LintExemption } from "../k8s/lintExemptions";
 
 export interface ResolvedImage {
   /** What the Deployment runs: the configured reference, or the pushed image's repo digest. */
@@ -14,6 +15,11 @@ export function imageVersion(ref: string): string {
   const digest = /@sha256:([a-f0-9]{12})/.exec(ref);
   const tag = /:([A-Za-z0-9_][A-Za-z0-9_.-]*)(@|$)/.exec(ref.replace(/^[^/]+:[0-9]+\//, ""));
   return tag?.[1] ?? `sha256-${digest?.[1] ?? "unknown"}`;
+}
+
+/** A built image is deployed by its repo digest; a configured one may be pinned by tag only. */
+export function imageExemptions(image: ImageConfig): LintExemption[] {
+  return image.build ? [] : imageDigestExemptions([image.ref]);
 }
 
 /**

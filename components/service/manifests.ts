@@ -70,7 +70,8 @@ export function deploymentSpec(args: ServiceManifestArgs): k8s.types.input.apps.
         serviceAccountName: args.name,
         volumes: args.volumes,
         terminationGracePeriodSeconds: 30,
-        ...(args.config.topologySpread ? { spreadLabels: args.selector } : {}),
+        // Soft anti-affinity at least: the HPA always runs two or more replicas (kube-score deployment-has-host-podantiaffinity).
+        ...(args.config.topologySpread ? { spreadLabels: args.selector } : { antiAffinityLabels: args.selector }),
       }),
     },
   };
