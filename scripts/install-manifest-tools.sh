@@ -42,11 +42,16 @@ command -v python3 >/dev/null || die "python3 is not on PATH; checkov needs Pyth
 [[ -x "$REPO_ROOT/node_modules/.bin/tsx" ]] || die "node_modules/.bin/tsx is missing; run npm ci first"
 mkdir -p "$BIN_DIR" "$STAMP_DIR" "$LOG_DIR"
 
-pin() { # pin <json path, dot separated>
-  python3 -c 'import json,sys
-value = json.load(open(sys.argv[1]))
-for key in sys.argv[2].split("."): value = value[key]
-print(value)' "$PINS" "$1"
+# Every pin as a shell variable, read once: PIN_kubernetes_version, PIN_tools_kube_score_module, …
+eval "$(python3 -c 'import json, re, shlex, sys
+def flatten(prefix, value):
+    if isinstance(value, dict):
+        for key, child in value.items(): yield from flatten(prefix + "_" + re.sub(r"\W", "_", key), child)
+    else: yield prefix, str(value)
+for name, value in flatten("PIN", json.load(open(sys.argv[1]))): print(f"{name}={shlex.quote(value)}")' "$PINS")"
+pin() { # pin <json path, dot separated>; empty when not pinned
+  local name="PIN_${1//[.-]/_}"
+  printf '%s' "${!name-}"
 }
 
 # True when <stamp> records exactly <content> (and so the thing it stands for is installed).
@@ -71,7 +76,7 @@ install_go_tool() {
   sum=$(pin "tools.$name.sum")
   package=$(pin "tools.$name.package")
   version_var=$(pin "tools.$name.versionVariable")
-  declared=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tools"][sys.argv[2]].get("declaredModule", ""))' "$PINS" "$name")
+  declared=$(pin "tools.$name.declaredModule")
   stamp="$module@$version"
   if is_current "$name" "$stamp" && [[ -x "$BIN_DIR/$name" ]]; then
     log "$name $version: already installed"

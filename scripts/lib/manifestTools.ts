@@ -55,8 +55,8 @@ export function runTool(tool: LintTool, args: string[], dir = toolsDir()): ToolR
   const result = spawnSync(toolBinary(tool, dir), args, {
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
-    // checkov: no telemetry, no update check, no download of external checks: the machine is offline.
-    env: { ...process.env, BC_SKIP_MAPPING: "TRUE", CHECKOV_RUN_SCA_PACKAGE_SCAN_V2: "false", LOG_LEVEL: "WARNING" },
+    // checkov: no download of the guideline mapping (offline), warnings only on stderr.
+    env: tool === "checkov" ? { ...process.env, BC_SKIP_MAPPING: "TRUE", LOG_LEVEL: "WARNING" } : process.env,
   });
   if (result.error) throw new Error(`could not run ${tool} (${toolBinary(tool, dir)}): ${result.error.message}; ${INSTALL_HINT}`);
   return { stdout: result.stdout, stderr: result.stderr, status: result.status };
