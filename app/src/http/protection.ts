@@ -1,8 +1,8 @@
-import helmet from '@fastify/helmet';
 import underPressure, { type FastifyUnderPressureOptions } from '@fastify/under-pressure';
 import type { FastifyInstance } from 'fastify';
 import { errorBody } from './error-handler.js';
 import { isInternalRequest } from './route-kind.js';
+import { computeSecurityHeaders } from './security-headers.js';
 
 export const RETRY_AFTER_SECONDS = 10;
 
@@ -16,8 +16,14 @@ export type LoadSheddingOptions = Pick<
  * saturates. Probes are never shed: failing liveness under load would make Kubernetes restart busy pods.
  */
 export async function registerProtection(app: FastifyInstance, shedding: LoadSheddingOptions): Promise<void> {
-  await app.register(helmet, { global: true });
+  const securityHeaders = computeSecurityHeaders();
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(securityHeaders);
+    done();
+  });
   await app.register(underPressure, {
+    // Utilization over the last sample, not since start: a long-lived pod must still react to a sudden burst.
+    eventLoopUtilizationMode: 'interval',
     ...shedding,
     retryAfter: RETRY_AFTER_SECONDS,
     pressureHandler: (request, reply, type) => {
