@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { HPA_OWNS_REPLICAS, imageDigestExemptions, lintExemptionAnnotations, lintExemptionKey } from "../components/k8s/lintExemptions";
+import { HPA_OWNS_REPLICAS, exemptConcern, imageDigestExemptions, lintExemptionAnnotations, lintExemptionKey } from "../components/k8s/lintExemptions";
 import { EXEMPTIONS_DOC, LINTED_STACKS } from "../scripts/lint-manifests";
 import { applyExemptions, type Exemption, exemptionsMarkdown, exemptionsOf, type Finding, objectRef } from "../scripts/lib/exemptions";
 import { kubeconformSchemas, schemaFileName } from "../scripts/lib/kubeconformSchemas";
@@ -38,6 +38,13 @@ describe("manifest check exemptions", () => {
   it("exempts an image from checkov's digest check only while config pins it by tag alone", () => {
     assert.deepEqual(imageDigestExemptions(["ghcr.io/x/items-api:0.1.0"]).map((exemption) => exemption.check), ["CKV_K8S_43"]);
     assert.deepEqual(imageDigestExemptions([`ghcr.io/x/items-api:0.1.0@sha256:${"a".repeat(64)}`]), []);
+  });
+
+  it("exempts one concern, with one reason, from every tool that flags it", () => {
+    assert.deepEqual(exemptConcern("lowUid", "image UID 1000"), [
+      { tool: "kube-score", check: "container-security-context-user-group-id", reason: "image UID 1000" },
+      { tool: "checkov", check: "CKV_K8S_40", reason: "image UID 1000" },
+    ]);
   });
 
   it("exempts a finding only for the same tool, check and object, and reports an exemption that matched nothing as stale", () => {

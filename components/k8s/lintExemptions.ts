@@ -51,3 +51,31 @@ export function imageDigestExemptions(imageRefs: string[]): LintExemption[] {
     },
   ];
 }
+
+/**
+ * Checks of different tools that flag the same property: exempt the property once, with one reason, from
+ * every tool that flags it (e.g. `exemptConcern("lowUid", "the image's files belong to UID 1000")`).
+ */
+export const SAME_CONCERN = {
+  /** runAsUser/runAsGroup at or below 10000. */
+  lowUid: [
+    { tool: "kube-score", check: "container-security-context-user-group-id" },
+    { tool: "checkov", check: "CKV_K8S_40" },
+  ],
+  /** A container that must run as root (the log agent reading /var/log/pods). */
+  root: [
+    { tool: "kube-linter", check: "run-as-non-root" },
+    { tool: "checkov", check: "CKV_K8S_23" },
+  ],
+  /** A Secret read through an environment variable rather than a mounted file. */
+  secretInEnv: [
+    { tool: "kube-linter", check: "read-secret-from-env-var" },
+    { tool: "checkov", check: "CKV_K8S_35" },
+  ],
+  /** A pod that talks to the Kubernetes API and so mounts its service-account token (DESIGN §5). */
+  serviceAccountToken: [{ tool: "checkov", check: "CKV_K8S_38" }],
+} satisfies Record<string, { tool: LintTool; check: string }[]>;
+
+export function exemptConcern(concern: keyof typeof SAME_CONCERN, reason: string): LintExemption[] {
+  return SAME_CONCERN[concern].map(({ tool, check }) => ({ tool, check, reason }));
+}
