@@ -16,7 +16,6 @@ export const EXEMPTIONS_DOC = path.join(PROJECT_ROOT, "docs", "exemptions.md");
 const USAGE = "usage: npm run lint-manifests -- [--stack <name>]... [--keep <dir>] [--write-exemptions-doc]";
 
 interface StackReport {
-  stack: string;
   lines: string[];
   failures: number;
 }
@@ -34,10 +33,11 @@ function reportStack(stack: string, results: { tool: string; version: string; ob
     failures += outcome.unexempted.length + outcome.stale.length;
   }
   for (const { outcome } of results) {
+    for (const { exemption } of outcome.exempted) lines.push(`  exempt ${exemption.tool} ${exemption.check} on ${exemption.object}: ${exemption.reason}`);
     for (const finding of outcome.unexempted) lines.push(`  FAIL ${finding.tool} ${finding.check} on ${finding.object}: ${finding.message}`);
     for (const stale of outcome.stale) lines.push(`  FAIL stale exemption ${stale.tool} ${stale.check} on ${stale.object}: the tool no longer reports it; remove the annotation`);
   }
-  return { stack, lines, failures };
+  return { lines, failures };
 }
 
 async function lintStack(stack: string, renderDir: string, versions: Record<string, string>): Promise<StackReport> {
