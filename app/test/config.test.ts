@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig } from '../src/config/load.js';
+import { environmentSchema } from '../src/config/schema.js';
 import { runServiceToExit } from './support/child-service.js';
 
 function problemsOf(env: Record<string, string>): ConfigError {
@@ -127,5 +128,15 @@ describe('configuration', () => {
     assert.equal(line?.level, 'fatal');
     assert.match(String(line?.message), /^Invalid configuration \(3 problems\): .*APP_ENV: .*APP_PORT: .*API_KEY: /);
     assert.ok(!result.stdoutLines.join('\n').includes('short-secret'));
+  });
+
+  it('documents every variable it reads in .env.example and the README', () => {
+    const appDir = resolve(__dirname, '../..');
+    const envExample = readFileSync(resolve(appDir, '.env.example'), 'utf8');
+    const readme = readFileSync(resolve(appDir, 'README.md'), 'utf8');
+    for (const variable of Object.keys(environmentSchema.shape)) {
+      assert.match(envExample, new RegExp(`^(# )?${variable}=`, 'm'), `.env.example: ${variable}`);
+      assert.ok(readme.includes(`\`${variable}\``), `README: ${variable}`);
+    }
   });
 });
