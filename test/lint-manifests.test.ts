@@ -7,7 +7,7 @@ import { HPA_OWNS_REPLICAS, exemptConcern, imageDigestExemptions, lintExemptionA
 import { EXEMPTIONS_DOC, LINTED_STACKS } from "../scripts/lint-manifests";
 import { applyExemptions, type Exemption, exemptionsMarkdown, exemptionsOf, type Finding, objectRef } from "../scripts/lib/exemptions";
 import { kubeconformSchemas, schemaFileName } from "../scripts/lib/kubeconformSchemas";
-import { checkRender } from "../scripts/lib/manifestCheckers";
+import { CHECKERS, checkRender } from "../scripts/lib/manifestCheckers";
 import { loadPins, missingTools } from "../scripts/lib/manifestTools";
 import { type KubernetesObject, manifestFileName } from "../scripts/lib/manifests";
 import { findObject, objectsOf, stackRun } from "./support/runs";
@@ -76,6 +76,43 @@ describe("manifest check exemptions", () => {
         for (const key of Object.keys(object.metadata.annotations ?? {})) assert.ok(key.split("/").pop()!.length <= 63, `${objectRef(object)}: ${key}`);
       }
     }
+  });
+});
+
+describe("reading the manifest checkers' output", () => {
+  const objectOf = (file: string) => `object in ${path.basename(file)}`;
+  const run = (stdout: unknown, status = 1) => ({ stdout: typeof stdout === "string" ? stdout : JSON.stringify(stdout), stderr: "boom", status });
+
+  it("turns each tool's JSON report into findings with the tool's own message", () => {
+    const kubeLinter = CHECKERS["kube-linter"].parse(
+      run({ Reports: [{ Check: "latest-tag", Remediation: "Pin it.", Diagnostic: { Message: "uses latest" }, Object: { Metadata: { FilePath: "/r/a.yaml" } } }] }),
+      objectOf,
+      ["/r/a.yaml", "/r/b.yaml"],
+    );
+    assert.deepEqual(kubeLinter, { objectsChecked: 2, findings: [{ tool: "kube-linter", check: "latest-tag", object: "object in a.yaml", message: "uses latest (Pin it.)" }] });
+    const kubeScore = CHECKERS["kube-score"].parse(
+      run([{ file_name: "a.yaml", checks: [
+        { check: { id: "pod-probes", name: "Pod Probes" }, grade: 1, skipped: false, comments: [{ path: "c", summary: "no probe", description: "add one" }] },
+        { check: { id: "ok", name: "OK" }, grade: 10, skipped: false, comments: [] },
+        { check: { id: "skipped", name: "Skipped" }, grade: 1, skipped: true, comments: [] },
+      ] }]),
+      objectOf,
+      [],
+    );
+    assert.deepEqual(kubeScore.findings, [{ tool: "kube-score", check: "pod-probes", object: "object in a.yaml", message: "Pod Probes; c: no probe — add one" }]);
+    const kubeconform = CHECKERS.kubeconform.parse(
+      run({ resources: [{ filename: "a.yaml", status: "statusInvalid", msg: "", validationErrors: [{ path: "/spec", msg: "bad" }] }, { filename: "b.yaml", status: "statusValid", msg: "" }], summary: { valid: 1, invalid: 1, errors: 0, skipped: 0 } }),
+      objectOf,
+      [],
+    );
+    assert.deepEqual(kubeconform, { objectsChecked: 2, findings: [{ tool: "kubeconform", check: "invalid", object: "object in a.yaml", message: "/spec: bad" }] });
+  });
+
+  it("fails rather than reading a crash, unparsable input or an empty run as 'no findings'", () => {
+    assert.throws(() => CHECKERS["kube-score"].parse(run("panic: runtime error"), objectOf, []), /kube-score did not print JSON \(exit 1\):\nboom/);
+    const parsingError = { results: { failed_checks: [], parsing_errors: ["/r/a.yaml"] }, summary: { resource_count: 0, parsing_errors: 1 } };
+    assert.throws(() => CHECKERS.checkov.parse(run(parsingError), objectOf, []), /checkov could not parse: \/r\/a.yaml/);
+    assert.throws(() => CHECKERS.checkov.parse(run({ passed: 0, failed: 0 }), objectOf, []), /checkov found nothing to check/);
   });
 });
 
