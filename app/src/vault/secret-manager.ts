@@ -89,15 +89,18 @@ export class VaultSecretManager {
     this.runStep('login');
   }
 
-  /** Resolves when the current cycle (if any) finished; used by tests and by shutdown. */
+  /** Resolves when the current cycle (if any) finished; used by tests. */
   async settled(): Promise<void> {
     await this.running;
   }
 
+  /**
+   * Cancels the next scheduled step. A cycle already in flight is not awaited: with retries it can take
+   * longer than the shutdown budget, and its result is ignored once stopped.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.pending?.cancel();
-    await this.running;
   }
 
   private runStep(step: Step): void {
