@@ -69,7 +69,14 @@ describe("npm run rollback (scripts/lib/rollback.ts)", () => {
       await assertRefused(run(1, true), new RegExp(`version 1 ran from commit ${COMMIT_V1} plus uncommitted changes`), stack);
     });
 
-    it("refuses a dirty working tree and says which commit to check out afterwards", async () => {
+    it("accepts an update made by an earlier rollback, whose only uncommitted change was the replayed stack file", async () => {
+      const previousRollback = update(2, { dirty: true, message: "npm run rollback: config of version 1 (commit 1111)" });
+      const { stack, run } = setup({ updates: [OLD, previousRollback, update(3, { head: COMMIT_V2 })] });
+      assert.equal((await run(2, true)).applied, true);
+      assert.ok(stack.ops().includes("up"));
+    });
+
+    it("refuses a dirty working tree, naming the files and the commit the code is compared with", async () => {
       const { stack, run } = setup({ git: new FakeGit(COMMIT_V2, ["components/blueprint.ts"]) });
       await assertRefused(run(1, true), new RegExp(`uncommitted changes \\(components/blueprint\\.ts\\): commit or stash them and rerun; the code must be a commit to compare with ${COMMIT_V1}`), stack);
     });
@@ -110,6 +117,7 @@ describe("npm run rollback (scripts/lib/rollback.ts)", () => {
       assert.deepEqual(stack.ops(), ["history", "getAllConfig", "removeAllConfig", "setAllConfig", "up"]);
       assert.deepEqual(stack.calls[2], { op: "removeAllConfig", keys: ["production-blueprint:logLevel"] });
       assert.deepEqual(stack.calls[3], { op: "setAllConfig", config: OLD.config });
+      assert.deepEqual(stack.calls[4], { op: "up", message: `npm run rollback: config of version 1 (commit ${COMMIT_V1})` });
       assert.deepEqual(stack.config, OLD.config, "the stack config is now exactly version 1's");
       assert.deepEqual(outcome, { applied: true, version: 5 });
       assert.match(terminal.text(), /image items-api: ghcr\.io\/production-blueprint\/items-api:0\.2\.0 -> ghcr\.io\/production-blueprint\/items-api:0\.1\.0/);

@@ -44,6 +44,6 @@ export function rollbackStack(stack: Stack, warn: (line: string) => void): Rollb
     setAllConfig: (config) => stack.setAllConfigJson(JSON.stringify(config)),
     removeAllConfig: (keys) => stack.removeAllConfig(keys),
     preview: () => stack.preview({ diff: true, color: "never" }),
-    up: () => stack.up({ color: "never", onOutput: (out) => process.stdout.write(out) }),
+    up: (message) => stack.up({ message, color: "never", onOutput: (out) => process.stdout.write(out) }),
   };
 }

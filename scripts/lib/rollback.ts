@@ -10,7 +10,7 @@ export interface RollbackStack extends HistorySource {
   setAllConfig(config: ConfigMap): Promise<void>;
   removeAllConfig(keys: string[]): Promise<void>;
   preview(): Promise<{ stdout: string }>;
-  up(): Promise<{ summary: { version: number; result: string } }>;
+  up(message: string): Promise<{ summary: { version: number; result: string } }>;
 }
 
 export interface Terminal {
@@ -35,6 +35,13 @@ export class RollbackRefused extends Error {
 export class RollbackUpFailed extends Error {
   override name = "RollbackUpFailed";
 }
+
+/**
+ * Starts the message of every update a rollback makes. Such an update always runs with one uncommitted
+ * change, the stack file the replay just wrote (a rollback only starts from a clean tree), so its
+ * "dirty" flag does not stop a later rollback to it.
+ */
+export const ROLLBACK_MESSAGE = "npm run rollback:";
 
 /** What the CLI writes for a secret value it could not decrypt (pkg/cmd/pulumi/stack/stack_history.go). */
 export const UNDECRYPTABLE = "ERROR_UNABLE_TO_DECRYPT";
@@ -91,7 +98,7 @@ async function checkCode(target: UpdateRecord, stack: string, git: GitWorkTree):
       `version ${version} recorded no git commit (it ran outside a git checkout), so the code it deployed cannot be identified; config replay restores config, not code`,
     );
   }
-  if (target.environment?.[GIT_DIRTY] === "true") {
+  if (target.environment?.[GIT_DIRTY] === "true" && !target.message?.startsWith(ROLLBACK_MESSAGE)) {
     throw new RollbackRefused(
       `version ${version} ran from commit ${commit} plus uncommitted changes: that code exists nowhere to check out, and config replay cannot restore code`,
     );
@@ -174,7 +181,7 @@ export async function rollback(stack: RollbackStack, git: GitWorkTree, terminal:
   }
   let result: Awaited<ReturnType<RollbackStack["up"]>>;
   try {
-    result = await stack.up();
+    result = await stack.up(`${ROLLBACK_MESSAGE} config of version ${target.version} (commit ${target.environment?.[GIT_HEAD]})`);
   } catch (error) {
     const note = `the update failed; Pulumi.${stack.name}.yaml now holds version ${target.version}'s config (git diff shows it): fix the cause and rerun, or \`git checkout Pulumi.${stack.name}.yaml\` to go back`;
     throw new RollbackUpFailed(`${note}\n${(error as Error).message}`);

@@ -30,7 +30,11 @@ export function update(version: number, fields: Partial<UpdateRecord> & { head?:
   };
 }
 
-export type Call = { op: "history" | "getAllConfig" | "preview" | "up" } | { op: "setAllConfig"; config: ConfigMap } | { op: "removeAllConfig"; keys: string[] };
+export type Call =
+  | { op: "history" | "getAllConfig" | "preview" }
+  | { op: "up"; message: string }
+  | { op: "setAllConfig"; config: ConfigMap }
+  | { op: "removeAllConfig"; keys: string[] };
 
 /** Records every call in order; the config it holds changes as a real stack's would. */
 export class FakeStack implements RollbackStack {
@@ -64,8 +68,8 @@ export class FakeStack implements RollbackStack {
     if (this.previewError) throw this.previewError;
     return { stdout: "Previewing update (staging):\n ~ kubernetes:apps/v1:Deployment items-api update [diff: ~spec]\nResources: ~ 1 to update" };
   }
-  async up() {
-    this.calls.push({ op: "up" });
+  async up(message: string) {
+    this.calls.push({ op: "up", message });
     return { summary: { version: this.updates.length + 1, result: "succeeded" } };
   }
   ops(): string[] {
