@@ -42,22 +42,24 @@ describe('graceful shutdown (built service as a child process)', function () {
     assert.equal(heldSockets.length, 3);
     const heldClosed = heldSockets.map((socket) => new Promise<void>((resolve) => socket!.once('close', () => resolve())));
 
-    // A slow upload: headers and half the body now, the rest only after the listener has closed.
+    // A slow upload on its own keep-alive connection: headers and part of the body now, the rest only after the
+    // listener has closed. Its connection must still be closed once the response is sent, or close() would hang.
+    const slowAgent = new Agent({ keepAlive: true, maxSockets: 1 });
     const payload = JSON.stringify({ name: 'in-flight', price: 3 });
-    let inFlightResult: Promise<{ status: number; body: string }>;
+    let inFlightResult: Promise<{ status: number; body: string; connection: string | undefined }>;
     const slow = request({
       host: '127.0.0.1',
       port,
       method: 'POST',
       path: '/api/v1/items/',
-      agent: false,
+      agent: slowAgent,
       headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) },
     });
     inFlightResult = new Promise((resolve, reject) => {
       slow.on('response', (response) => {
         let text = '';
         response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text, connection: response.headers.connection }));
       });
       slow.on('error', reject);
     });
@@ -79,10 +81,17 @@ describe('graceful shutdown (built service as a child process)', function () {
     const inFlight = await inFlightResult;
     assert.equal(inFlight.status, 201, 'the in-flight request finished after the listener closed');
     assert.equal((JSON.parse(inFlight.body) as { name: string }).name, 'in-flight');
+    assert.equal(inFlight.connection, 'close', 'the kept-alive connection is released after the last response');
+    const slowSocketClosed = new Promise<void>((resolve) => {
+      const socket = Object.values(slowAgent.freeSockets).flat()[0];
+      if (socket === undefined) resolve();
+      else socket.once('close', () => resolve());
+    });
 
     assert.equal(await service.exited, 0);
-    await Promise.all(heldClosed);
+    await Promise.all([...heldClosed, slowSocketClosed]);
     keepAlive.destroy();
+    slowAgent.destroy();
     const events = service.lines.map((line) => line.event);
     assert.ok(events.indexOf('application_shutting_down') < events.indexOf('application_stopped'));
     assert.ok(!events.includes('shutdown_timed_out'));
