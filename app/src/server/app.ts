@@ -54,14 +54,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
-    done();
-  });
-  // Once shutdown began, every response asks the client to drop the connection: keep-alive clients move to
-  // other pods during the delay, and a connection whose request was in flight when the listener closed is
-  // closed after its response instead of holding close() open until the keep-alive timeout.
-  app.addHook('onSend', (_request, reply, payload, done) => {
+    // Once shutdown began, clients are asked to drop their keep-alive connection and reconnect elsewhere.
     if (deps.readiness.isShuttingDown()) reply.header('connection', 'close');
-    done(null, payload);
+    done();
   });
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), internal: true };

@@ -3,6 +3,8 @@ import type { Readiness } from '../health/readiness.js';
 import type { Logger } from '../logging/logger.js';
 import { sleep } from '../vault/backoff.js';
 
+const IDLE_SWEEP_MS = 100;
+
 export interface ShutdownOptions {
   app: FastifyInstance;
   readiness: Readiness;
@@ -37,7 +39,11 @@ export function installShutdownHandlers(options: ShutdownOptions): (signal: stri
     watchdog.unref();
 
     await sleep(options.delaySeconds * 1000);
+    // close() closes the connections idle at that moment; a keep-alive connection whose request is still in
+    // flight turns idle later and would hold close() open until the keep-alive timeout, so keep sweeping.
+    const sweeper = setInterval(() => options.app.server.closeIdleConnections(), IDLE_SWEEP_MS);
     await options.app.close();
+    clearInterval(sweeper);
     for (const cleanup of options.cleanups) {
       await cleanup.run().catch((error: unknown) => log.warn({ step: cleanup.name, reason: String(error) }, 'shutdown_step_failed'));
     }
