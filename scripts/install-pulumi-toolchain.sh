@@ -8,19 +8,27 @@
 # is used instead (FALLBACK below) and the run says so. Anything that cannot be built at all is listed at
 # the end and the script exits 1, after building everything else.
 #
-# Usage: bash scripts/install-pulumi-toolchain.sh [--check]      then: source scripts/pulumi-env.sh
+# Usage: bash scripts/install-pulumi-toolchain.sh [--check] [--allow-missing-providers]
+#                                                              then: source scripts/pulumi-env.sh
 #        --check builds nothing: it says, in seconds, whether everything is installed or can be built,
 #        and exits 0 only if so (CI uses it to skip a build that could not complete).
+#        --allow-missing-providers still lists every provider plugin that cannot be built, but exits 0
+#        when only providers are missing (the CLI and the Node.js host are there, or can be built with
+#        --check). CI uses it to install what it can; the e2e tests then say which tests the missing
+#        providers skip. Without it the script is strict.
 # Env:   PULUMI_TOOLCHAIN_DIR (default ${XDG_CACHE_HOME:-$HOME/.cache}/production-blueprint/pulumi-toolchain)
 #        PULUMI_HOME          (default $PULUMI_TOOLCHAIN_DIR/pulumi-home)
 set -euo pipefail
 
 CHECK_ONLY=false
-case "${1:-}" in
-  "") ;;
-  --check) CHECK_ONLY=true ;;
-  *) printf 'usage: %s [--check]\n' "$0" >&2; exit 2 ;;
-esac
+ALLOW_MISSING_PROVIDERS=false
+for arg in "$@"; do
+  case "$arg" in
+    --check) CHECK_ONLY=true ;;
+    --allow-missing-providers) ALLOW_MISSING_PROVIDERS=true ;;
+    *) printf 'usage: %s [--check] [--allow-missing-providers]\n' "$0" >&2; exit 2 ;;
+  esac
+done
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCKFILE="$REPO_ROOT/package-lock.json"
@@ -32,6 +40,7 @@ STAMP_DIR="$PULUMI_TOOLCHAIN_DIR/stamps"
 LOG_DIR="$PULUMI_TOOLCHAIN_DIR/logs"
 # Kept off PATH: only the front installed as pulumi-language-nodejs starts it (see build_nodejs_host_front).
 UPSTREAM_NODEJS_HOST="$PULUMI_TOOLCHAIN_DIR/libexec/pulumi-language-nodejs-upstream"
+HOST_FRONT_SOURCE="$REPO_ROOT/scripts/pulumi-toolchain/nodejs-host-front"
 CLI_VERSION="" # the pulumi version actually built; the host front links against the same SDK
 
 # A private module and build cache keeps the toolchain self-contained (delete one directory to start
@@ -139,353 +148,21 @@ build_binary() {
 
 # build_nodejs_host_front OUT: the fallback v3.68.0 host predates two things today's engine relies on: it reads
 # Pulumi.yaml runtime options (typescript, nodeargs, tsconfig) only as command-line flags, which the engine no
-# longer passes, and it has no RunPlugin, which the engine uses to start Node.js policy packs. This front
-# serves the engine, starts the upstream host with the flags each request's options ask for, forwards every
-# call to it, and implements RunPlugin itself. Hand-written because no published module provides it.
+# longer passes, and it has no RunPlugin, which the engine uses to start Node.js policy packs. The front in
+# scripts/pulumi-toolchain/nodejs-host-front serves the engine, starts the upstream host with the flags each
+# request's options ask for, forwards every call to it, and implements RunPlugin itself. Hand-written
+# because no published module provides it. It is built from a copy in the cache (so the build never
+# rewrites the committed go.mod), against the sdk/v3 of the CLI that was built.
 build_nodejs_host_front() {
   local out="$1" dir="$WORK_DIR/nodejs-host-front" logfile="$LOG_DIR/nodejs-host-front.log"
   [[ -n "$CLI_VERSION" ]] || { log "nodejs: no pulumi CLI was built, so there is no SDK version to build the host front with"; return 1; }
-  mkdir -p "$dir"
-  cat >"$dir/go.mod" <<EOF
-// Written by scripts/install-pulumi-toolchain.sh; do not edit.
-module pulumi-toolchain.invalid/nodejs-host-front
-
-go 1.25
-
-require (
-	github.com/google/shlex v0.0.0-20191202100458-e7afc7fbc510
-	github.com/pulumi/pulumi/sdk/v3 $CLI_VERSION
-)
-EOF
-  cat >"$dir/main.go" <<'EOF'
-// pulumi-language-nodejs: a thin front for the upstream v3.68.0 Node.js language host, the newest one the
-// Go module proxy serves. It gives that host the two things today's engine needs and it lacks:
-//   - Pulumi.yaml runtime options (typescript, nodeargs, tsconfig): the engine now sends them with each
-//     request, the old host only reads them as command-line flags, so one host process runs per option set;
-//   - RunPlugin, which the engine uses to start policy packs (and plugins) written in Node.js.
-//
-// Every other call is forwarded unchanged. Written by scripts/install-pulumi-toolchain.sh.
-package main
-
-import (
-	"bufio"
-	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"sync"
-	"time"
-
-	"github.com/google/shlex"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
-	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/protobuf/types/known/emptypb"
-)
-
-// upstreamHost is where the install script puts the real host, relative to this binary.
-const upstreamHost = "../libexec/pulumi-language-nodejs-upstream"
-
-type child struct {
-	cmd    *exec.Cmd
-	client pulumirpc.LanguageRuntimeClient
-}
-
-type host struct {
-	pulumirpc.UnimplementedLanguageRuntimeServer
-	upstream, engineAddress, tracing string
-
-	mu       sync.Mutex
-	children map[string]*child
-}
-
-func main() {
-	var tracing string
-	flag.StringVar(&tracing, "tracing", "", "Emit tracing to a Zipkin-compatible tracing endpoint")
-	flag.String("root", "", "Project root path (accepted for compatibility)")
-	flag.Parse()
-	var engineAddress string
-	if args := flag.Args(); len(args) > 0 {
-		engineAddress = args[0]
-	}
-
-	self, err := os.Executable()
-	if err != nil {
-		cmdutil.Exit(err)
-	}
-	h := &host{
-		upstream:      filepath.Join(filepath.Dir(self), upstreamHost),
-		engineAddress: engineAddress,
-		tracing:       tracing,
-		children:      map[string]*child{},
-	}
-	defer h.stopChildren()
-
-	ctx, cancel := context.WithCancel(context.Background())
-	if engineAddress != "" {
-		if err := rpcutil.Healthcheck(ctx, engineAddress, 5*time.Minute, cancel); err != nil {
-			cmdutil.Exit(fmt.Errorf("could not start health check host RPC server: %w", err))
-		}
-	}
-	stop := make(chan bool)
-	go func() { <-ctx.Done(); close(stop) }()
-	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
-		Cancel: stop,
-		Init: func(srv *grpc.Server) error {
-			pulumirpc.RegisterLanguageRuntimeServer(srv, h)
-			return nil
-		},
-		Options: rpcutil.OpenTracingServerInterceptorOptions(nil),
-	})
-	if err != nil {
-		cmdutil.Exit(fmt.Errorf("could not start language host RPC server: %w", err))
-	}
-	fmt.Printf("%d\n", handle.Port)
-	if err := <-handle.Done; err != nil {
-		h.stopChildren()
-		cmdutil.Exit(fmt.Errorf("language host RPC stopped serving: %w", err))
-	}
-}
-
-// flagsFor turns the project's runtime options into the flags the upstream host reads.
-func (h *host) flagsFor(info *pulumirpc.ProgramInfo) []string {
-	var flags []string
-	if h.tracing != "" {
-		flags = append(flags, "-tracing="+h.tracing)
-	}
-	opts := info.GetOptions().AsMap()
-	if v, ok := opts["typescript"].(bool); ok {
-		flags = append(flags, "-typescript="+strconv.FormatBool(v))
-	}
-	for _, name := range []string{"tsconfig", "nodeargs"} {
-		if v, ok := opts[name].(string); ok && v != "" {
-			flags = append(flags, "-"+name+"="+v)
-		}
-	}
-	return flags
-}
-
-// child returns the upstream host started with the flags for info, starting it on first use.
-func (h *host) child(info *pulumirpc.ProgramInfo) (pulumirpc.LanguageRuntimeClient, error) {
-	flags := h.flagsFor(info)
-	key := strings.Join(flags, "\x00")
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if c, ok := h.children[key]; ok {
-		return c.client, nil
-	}
-	args := flags
-	if h.engineAddress != "" {
-		args = append(append([]string{}, flags...), h.engineAddress)
-	}
-	cmd := exec.Command(h.upstream, args...)
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting %s: %w", h.upstream, err)
-	}
-	reader := bufio.NewReader(stdout)
-	line, err := reader.ReadString('\n')
-	port, convErr := strconv.Atoi(strings.TrimSpace(line))
-	if err != nil || convErr != nil {
-		_ = cmd.Process.Kill()
-		return nil, fmt.Errorf("%s did not print its port (read %q): %w", h.upstream, line, errors.Join(err, convErr))
-	}
-	// The host runs the program with its own stdout, which the engine reads after our port line.
-	go func() { _, _ = io.Copy(os.Stdout, reader) }()
-	conn, err := grpc.NewClient(fmt.Sprintf("127.0.0.1:%d", port),
-		grpc.WithTransportCredentials(insecure.NewCredentials()), rpcutil.GrpcChannelOptions())
-	if err != nil {
-		_ = cmd.Process.Kill()
-		return nil, err
-	}
-	c := &child{cmd: cmd, client: pulumirpc.NewLanguageRuntimeClient(conn)}
-	h.children[key] = c
-	return c.client, nil
-}
-
-func (h *host) stopChildren() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, c := range h.children {
-		_ = c.cmd.Process.Kill()
-		_ = c.cmd.Wait()
-	}
-	h.children = map[string]*child{}
-}
-
-// forward makes one call on the upstream host chosen by info.
-func forward[Req, Resp any](
-	h *host, ctx context.Context, info *pulumirpc.ProgramInfo, req Req,
-	call func(pulumirpc.LanguageRuntimeClient, context.Context, Req, ...grpc.CallOption) (Resp, error),
-) (Resp, error) {
-	c, err := h.child(info)
-	if err != nil {
-		var none Resp
-		return none, err
-	}
-	return call(c, ctx, req)
-}
-
-func (h *host) GetRequiredPlugins(
-	ctx context.Context, req *pulumirpc.GetRequiredPluginsRequest,
-) (*pulumirpc.GetRequiredPluginsResponse, error) {
-	return forward(h, ctx, req.GetInfo(), req, pulumirpc.LanguageRuntimeClient.GetRequiredPlugins)
-}
-
-func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
-	return forward(h, ctx, req.GetInfo(), req, pulumirpc.LanguageRuntimeClient.Run)
-}
-
-func (h *host) GetPluginInfo(ctx context.Context, req *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return forward(h, ctx, nil, req, pulumirpc.LanguageRuntimeClient.GetPluginInfo)
-}
-
-func (h *host) About(ctx context.Context, req *pulumirpc.AboutRequest) (*pulumirpc.AboutResponse, error) {
-	return forward(h, ctx, req.GetInfo(), req, pulumirpc.LanguageRuntimeClient.About)
-}
-
-func (h *host) GetProgramDependencies(
-	ctx context.Context, req *pulumirpc.GetProgramDependenciesRequest,
-) (*pulumirpc.GetProgramDependenciesResponse, error) {
-	return forward(h, ctx, req.GetInfo(), req, pulumirpc.LanguageRuntimeClient.GetProgramDependencies)
-}
-
-func (h *host) InstallDependencies(
-	req *pulumirpc.InstallDependenciesRequest, server pulumirpc.LanguageRuntime_InstallDependenciesServer,
-) error {
-	c, err := h.child(req.GetInfo())
-	if err != nil {
-		return err
-	}
-	stream, err := c.InstallDependencies(server.Context(), req)
-	if err != nil {
-		return err
-	}
-	for {
-		msg, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if err := server.Send(msg); err != nil {
-			return err
-		}
-	}
-}
-
-// RunPlugin starts a Node.js plugin (a policy pack for kind "analyzer") the way upstream's host does:
-// node runs @pulumi/pulumi's run-policy-pack or run-plugin entry from the plugin's own node_modules.
-func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
-	dir := req.GetInfo().GetProgramDirectory()
-	if dir == "" {
-		dir = req.GetPwd()
-	}
-	entry := "run-plugin"
-	if req.GetKind() == "analyzer" {
-		entry = "run-policy-pack"
-	}
-	script, err := findPulumiEntry(dir, entry)
-	if err != nil {
-		return err
-	}
-	nodeargs, _ := req.GetInfo().GetOptions().AsMap()["nodeargs"].(string)
-	args, err := shlex.Split(nodeargs)
-	if err != nil {
-		return fmt.Errorf("runtime option nodeargs %q: %w", nodeargs, err)
-	}
-	program := req.GetInfo().GetEntryPoint()
-	if program == "" {
-		program = "."
-	}
-	args = append(append(append(args, script), req.GetArgs()...), program)
-
-	cmd := exec.CommandContext(server.Context(), "node", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), req.GetEnv()...) // later entries win
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return err
-	}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting node for %s: %w", dir, err)
-	}
-
-	var sendMu sync.Mutex
-	send := func(resp *pulumirpc.RunPluginResponse) {
-		sendMu.Lock()
-		defer sendMu.Unlock()
-		_ = server.Send(resp)
-	}
-	var pumps sync.WaitGroup
-	pump := func(r io.Reader, wrap func([]byte) *pulumirpc.RunPluginResponse) {
-		defer pumps.Done()
-		buf := make([]byte, 32*1024)
-		for {
-			n, err := r.Read(buf)
-			if n > 0 {
-				send(wrap(append([]byte(nil), buf[:n]...)))
-			}
-			if err != nil {
-				return
-			}
-		}
-	}
-	pumps.Add(2)
-	go pump(stdout, func(b []byte) *pulumirpc.RunPluginResponse {
-		return &pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stdout{Stdout: b}}
-	})
-	go pump(stderr, func(b []byte) *pulumirpc.RunPluginResponse {
-		return &pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: b}}
-	})
-	pumps.Wait()
-
-	code := 0
-	if err := cmd.Wait(); err != nil {
-		var exitErr *exec.ExitError
-		if !errors.As(err, &exitErr) {
-			return err
-		}
-		code = exitErr.ExitCode()
-	}
-	send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Exitcode{Exitcode: int32(code)}})
-	return nil
-}
-
-// findPulumiEntry finds @pulumi/pulumi/cmd/<entry> in the node_modules that node would use from dir.
-func findPulumiEntry(dir, entry string) (string, error) {
-	for d := dir; ; d = filepath.Dir(d) {
-		candidate := filepath.Join(d, "node_modules", "@pulumi", "pulumi", "cmd", entry)
-		if _, err := os.Stat(candidate); err == nil {
-			return candidate, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("Cannot find module '@pulumi/pulumi/cmd/%s' from %s: run npm install there", entry, dir)
-		}
-	}
-}
-EOF
-  # Rebuild only when this script's copy of the source (or the SDK it builds against) changed.
+  rm -rf "$dir" && mkdir -p "$dir"
+  cp "$HOST_FRONT_SOURCE"/{go.mod,go.sum,main.go} "$dir/"
+  (cd "$dir" && go mod edit -require="github.com/pulumi/pulumi/sdk/v3@$CLI_VERSION") || return 1
+  # Rebuild only when the front's source (or the SDK it builds against) changed.
   local source_hash
-  source_hash="$(cat "$dir/go.mod" "$dir/main.go" | sha256sum | cut -d' ' -f1)"
-  if [[ -x "$out" && "$(cat "$dir/built-from.sha256" 2>/dev/null)" == "$source_hash" ]]; then
+  source_hash="$(cat "$dir/go.mod" "$dir/go.sum" "$dir/main.go" | sha256sum | cut -d' ' -f1)"
+  if [[ -x "$out" && "$(cat "$STAMP_DIR/nodejs-host-front.sha256" 2>/dev/null)" == "$source_hash" ]]; then
     return 0
   fi
   log "building the Node.js language host front against sdk/v3@$CLI_VERSION (log: $logfile)"
@@ -494,7 +171,8 @@ EOF
       nice -n 10 go build -mod=mod -ldflags "-s -w" -o "$out.tmp" . &&
       mv "$out.tmp" "$out"
   ) >"$logfile" 2>&1 || { tail -n 20 "$logfile" >&2; return 1; }
-  echo "$source_hash" >"$dir/built-from.sha256"
+  echo "$source_hash" >"$STAMP_DIR/nodejs-host-front.sha256"
+  log "nodejs: installed the language host front ($out)"
 }
 
 plugin_installed() { [[ -d "$PULUMI_HOME/plugins/$1-$2-v$3" ]]; }
@@ -518,6 +196,9 @@ install_plugin() {
 }
 
 FAILED=()
+CORE_FAILED=false # the CLI or the language host is missing: nothing can run, whatever the flags
+record_failure() { FAILED+=("$2"); [[ "$1" == resource ]] || CORE_FAILED=true; }
+
 build_component() {
   local name="$1" kind="$2" npm_pkg="$3" module="$4" main_pkg="$5" version_var="$6"
   local wanted stamp out built_module built_version built_pkg err
@@ -542,7 +223,7 @@ build_component() {
   if ! err="$(download_module "$module@v$wanted" 2>&1 >/dev/null)"; then
     if [[ -z "${FALLBACK[$name]:-}" ]]; then
       log "$name: cannot build $module@v$wanted: $err"
-      FAILED+=("$name ($module@v$wanted): $err")
+      record_failure "$kind" "$name ($module@v$wanted): $err"
       return 0
     fi
     IFS='|' read -r built_module built_pkg <<<"${FALLBACK[$name]}"
@@ -555,7 +236,7 @@ build_component() {
     if err="$(download_module "$built_module@$built_version" 2>&1 >/dev/null)"; then
       log "$name: would build $built_pkg@$built_version for @pulumi/$npm_pkg $wanted"
     else
-      FAILED+=("$name ($built_module@$built_version): $err")
+      record_failure "$kind" "$name ($built_module@$built_version): $err"
     fi
     return 0
   fi
@@ -565,15 +246,15 @@ build_component() {
   [[ "$kind" == language && "$built_version" != "v$wanted" ]] && binary="$UPSTREAM_NODEJS_HOST"
   mkdir -p "$(dirname "$binary")" "$(dirname "$out")"
   if ! build_binary "$name" "$built_module" "$built_version" "$built_pkg" "$version_var" "$binary"; then
-    FAILED+=("$name: build of $built_pkg@$built_version failed, see $LOG_DIR/$name-$built_version.log")
+    record_failure "$kind" "$name: build of $built_pkg@$built_version failed, see $LOG_DIR/$name-$built_version.log"
     return 0
   fi
   if [[ "$binary" != "$out" ]] && ! build_nodejs_host_front "$out"; then
-    FAILED+=("$name: build of the language host front failed, see $LOG_DIR/nodejs-host-front.log")
+    record_failure "$kind" "$name: build of the language host front failed, see $LOG_DIR/nodejs-host-front.log"
     return 0
   fi
   if [[ "$kind" == resource ]] && ! install_plugin "$kind" "$name" "${built_version#v}" "$out"; then
-    FAILED+=("$name: built, but 'pulumi plugin install' failed")
+    record_failure "$kind" "$name: built, but 'pulumi plugin install' failed"
     return 0
   fi
   [[ "$kind" == cli ]] && CLI_VERSION="$built_version"
@@ -610,6 +291,10 @@ done
 if ((${#FAILED[@]})); then
   if "$CHECK_ONLY"; then log "cannot be built here:"; else log "not installed (everything else is):"; fi
   printf '  - %s\n' "${FAILED[@]}" >&2
+  if "$ALLOW_MISSING_PROVIDERS" && ! "$CORE_FAILED"; then
+    log "--allow-missing-providers: only provider plugins are missing, so exiting 0; a stack that uses them stops at its first resource of theirs"
+    exit 0
+  fi
   exit 1
 fi
 "$CHECK_ONLY" && { log "everything is installed or can be built"; exit 0; }
