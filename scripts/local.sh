@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# The main job on the embedded default (the `local` stack): through the real Pulumi engine when the
-# toolchain is installed, otherwise through the offline render. Says which one ran and where the manifests are.
+# The main job on the embedded default (the `local` stack), `npm run local`: through the real Pulumi engine
+# when the CLI and the local stack's provider plugins are installed, otherwise through the offline render.
+# Says which path ran, why, and where the manifests are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if command -v pulumi >/dev/null 2>&1; then
-  echo "Pulumi CLI found: running 'pulumi up -s local' (renders into rendered/local)"
+# shellcheck source=scripts/pulumi-env.sh
+source scripts/pulumi-env.sh
+export PATH="$PWD/node_modules/.bin:$PATH"
+
+if status="$(tsx scripts/pulumi-toolchain/engine-status.ts)"; then
+  echo "local: engine path: $status"
+  echo "local: running 'pulumi up -s local'; the Kubernetes provider writes the manifests into rendered/local"
   exec bash scripts/pulumi-local.sh up --yes
 fi
-echo "Pulumi CLI not installed: running the offline render instead (see docs/toolchain.md to install the engine)"
-exec tsx scripts/render.ts --stack local --out rendered/local
+echo "local: offline render, because the engine cannot run the local stack here: $status"
+tsx scripts/render.ts --stack local --out rendered/local
+echo "local: manifests are in rendered/local (offline render: the program under mocks, no state)"
