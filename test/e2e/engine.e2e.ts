@@ -1,0 +1,57 @@
+import type { EngineEvent } from "@pulumi/pulumi/automation";
+import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
+import { lockedVersion } from "../../scripts/pulumi-toolchain/engineStatus";
+import { PROJECT_ROOT } from "../../scripts/lib/stackFile";
+import { engineStatus, skipUnless } from "./support/engineMode";
+import { copyProject, type ProjectCopy } from "./support/projectCopy";
+import { dropMemoryLimit, editLocalConfig, failureText, localStack } from "./support/localStack";
+
+/** Runs a preview that must fail: everything it printed, and the engine's error diagnostics one by one. */
+async function failedPreview(copy: ProjectCopy): Promise<{ output: string; errors: string[] }> {
+  const stack = await localStack(copy);
+  const errors: string[] = [];
+  const onEvent = (event: EngineEvent) => {
+    if (event.diagnosticEvent?.severity === "error") errors.push(event.diagnosticEvent.message);
+  };
+  try {
+    await stack.preview({ color: "never", onEvent });
+  } catch (error) {
+    return { output: failureText(error), errors };
+  }
+  throw new assert.AssertionError({ message: "the preview succeeded, but it was expected to fail" });
+}
+
+describe("the real Pulumi engine runs this TypeScript program on Node 24 (local stack, file backend)", function () {
+  let copy: ProjectCopy;
+
+  beforeEach(function () {
+    skipUnless(this, engineStatus.engine, engineStatus.reason);
+    copy = copyProject();
+  });
+  afterEach(() => copy?.remove());
+
+  it("has Node 24 first on PATH, the node the language host starts the program with", function () {
+    assert.match(execFileSync("node", ["--version"], { encoding: "utf8" }), /^v24\./);
+  });
+
+  it("fails the preview of a broken stack config with the program's one message naming the key, the stack and what is expected", async function () {
+    editLocalConfig(copy, dropMemoryLimit);
+    const { output, errors } = await failedPreview(copy);
+    const configErrors = errors.filter((message) => message.includes("ConfigError: Invalid config for stack 'local':"));
+    assert.equal(configErrors.length, 1, output);
+    assert.match(configErrors[0], /production-blueprint:services\.items-api\.resources\.limits\.memory: is required \(Invalid input: expected string\)/);
+  });
+
+  it("gets a valid config past parsing, then stops at the kubernetes plugin at the exact version package-lock.json pins", async function () {
+    const kubernetes = lockedVersion("kubernetes", path.join(PROJECT_ROOT, "package-lock.json"));
+    skipUnless(this, !engineStatus.ready, `the kubernetes plugin v${kubernetes} is installed, so the full e2e tests (local-stack.e2e.ts) cover this stack`);
+    const { output } = await failedPreview(copy);
+    assert.doesNotMatch(output, /Invalid config/);
+    assert.ok(
+      output.includes(`no resource plugin 'pulumi-resource-kubernetes' found in the workspace at version v${kubernetes} or on your $PATH`),
+      output,
+    );
+  });
+});
