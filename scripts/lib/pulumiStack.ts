@@ -3,17 +3,19 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ConfigMap, UpdateRecord } from "./history";
 import type { RollbackStack } from "./rollback";
+import { LOCAL_STACK_PASSPHRASE } from "../pulumi-toolchain/engineStatus";
 import { PROJECT_ROOT } from "./stackFile";
 
 /**
- * The local stack keeps its state in .pulumi-state/ (Pulumi.local.yaml); every other stack uses the
- * backend the environment names (PULUMI_BACKEND_URL, e.g. the s3:// bucket CI deploys with).
+ * The local stack always keeps its state in .pulumi-state/ under its fixed, non-secret passphrase, exactly
+ * as scripts/pulumi-local.sh runs it; every other stack uses the backend and passphrase the environment
+ * names (PULUMI_BACKEND_URL, e.g. the s3:// bucket CI deploys with, and PULUMI_CONFIG_PASSPHRASE).
  */
 function backendEnvironment(stackName: string): Record<string, string> {
-  if (process.env.PULUMI_BACKEND_URL || stackName !== "local") return {};
+  if (stackName !== "local") return {};
   const stateDir = path.join(PROJECT_ROOT, ".pulumi-state");
   fs.mkdirSync(stateDir, { recursive: true });
-  return { PULUMI_BACKEND_URL: `file://${stateDir}` };
+  return { PULUMI_BACKEND_URL: `file://${stateDir}`, PULUMI_CONFIG_PASSPHRASE: LOCAL_STACK_PASSPHRASE };
 }
 
 export async function selectStack(stackName: string): Promise<Stack> {
