@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs the system tools the test suite runs for real (promtool for the alert rules). The manifest
+# checkers and the Pulumi toolchain install themselves in their own test steps. In CI a missing tool is an
+# error; on a workstation without root it is a warning and the tests that need it say they were skipped.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+if ! bash scripts/install-promtool.sh; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "install-test-tools: promtool could not be installed, and CI must run the alert-rule checks" >&2
+    exit 1
+  fi
+  echo "install-test-tools: WARNING promtool is unavailable; the promtool tests will be skipped" >&2
+fi
