@@ -47,6 +47,8 @@ async function startServer(variant: Variant): Promise<{ child: ChildProcess; por
       resolvePort(Number((JSON.parse(line) as { port: number }).port));
     });
     child.once('exit', (code) => reject(new Error(`${variant.name} exited with ${code}`)));
+    // application_started is an info line: a variant that logs less would otherwise wait forever.
+    setTimeout(() => reject(new Error(`${variant.name} did not log application_started within 30 s`)), 30_000).unref();
   });
   return { child, port };
 }
