@@ -41,7 +41,7 @@ export interface SecretManagerOptions {
 }
 
 type Step = 'login' | 'renew' | 'refresh';
-type Phase = 'login' | 'renew' | 'read';
+type Phase = 'login' | 'read';
 
 /** Share of the token TTL after which the token is renewed (or replaced): about 2/3, as in the reference. */
 export const RENEW_AT_FRACTION = 2 / 3;
@@ -116,7 +116,8 @@ export class VaultSecretManager {
   }
 
   private async cycle(step: Step): Promise<void> {
-    let phase: Phase = step === 'renew' ? 'renew' : 'login';
+    // renew() never throws (a failed renewal clears the token), so a cycle fails either logging in or reading.
+    let phase: Phase = 'login';
     try {
       if (step === 'renew' && this.token !== undefined) {
         await this.renew(this.token);
