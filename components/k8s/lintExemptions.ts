@@ -3,6 +3,11 @@
  * the object they concern, each with its one-line reason. docs/exemptions.md lists them all; a test keeps
  * that list in step with the renders.
  */
+import type * as k8s from "@pulumi/kubernetes";
+
+type PodSpec = k8s.types.input.core.v1.PodSpec;
+type Container = k8s.types.input.core.v1.Container;
+
 // The tool is in the key's prefix, so the name part is the check id alone and always fits the 63
 // characters Kubernetes allows there (kube-score ids alone reach 60).
 export const LINT_EXEMPTION_DOMAIN = "lint-exemption.blueprint.io";
@@ -27,27 +32,59 @@ export function lintExemptionAnnotations(exemptions: LintExemption[]): Record<st
 }
 
 /**
- * The one contradiction between the tools: kube-score (and DESIGN §4) want no `replicas` on a workload an
- * HPA scales, or every `pulumi up` fights the HPA; kube-linter's minimum-three-replicas reads the absent
- * field as 1. We follow kube-score, and exempt exactly the HPA-scaled workloads from kube-linter's check.
+ * checkov CKV_K8S_43 wants every image pinned by digest. Stack config (or, for the platform's own
+ * workloads, the code) may pin by exact tag instead (never `latest`; pulls are Always): the digests of
+ * published images cannot be looked up from these offline machines. Such a workload carries this
+ * exemption, and a digest in the ref removes it.
  */
-export const HPA_OWNS_REPLICAS: LintExemption = {
-  tool: "kube-linter",
-  check: "minimum-three-replicas",
-  reason: "spec.replicas is unset on purpose because the HPA owns the count (minReplicas 2 or more); kube-linter reads the unset field as 1",
-};
-
-/**
- * checkov CKV_K8S_43 wants every image pinned by digest. Stack config may pin by exact tag instead (never
- * `latest`; pulls are Always); such a workload carries this exemption, and a digest in config removes it.
- */
-export function imageDigestExemptions(imageRefs: string[]): LintExemption[] {
+export function imageDigestExemptions(imageRefs: string[], pinnedIn: "stack config" | "code" = "stack config"): LintExemption[] {
   if (imageRefs.every((ref) => ref.includes("@sha256:"))) return [];
+  const [where, fix] = pinnedIn === "stack config" ? ["from stack config", "configure ref@sha256:<digest>"] : ["in code", "pin image@sha256:<digest> in code"];
   return [
     {
       tool: "checkov",
       check: "CKV_K8S_43",
-      reason: "the image is pinned by an exact version tag from stack config (never latest); configure ref@sha256:<digest> to pin the digest and drop this exemption",
+      reason: `the image is pinned by an exact version tag ${where} (never latest); ${fix} to pin the digest and drop this exemption`,
+    },
+  ];
+}
+
+
+/**
+ * A platform workload's exemption annotations: the digest exemption its code-pinned images need (derived
+ * from the pod spec, so it disappears once every image carries a digest) plus the workload's own.
+ */
+export function workloadExemptionAnnotations(podSpec: PodSpec, exemptions: LintExemption[] = []): Record<string, string> {
+  // securePodSpec builds plain container lists, never Outputs.
+  const containers = [...((podSpec.initContainers ?? []) as Container[]), ...(podSpec.containers as Container[])];
+  // A computed image (an Output) is a built image, deployed by its digest.
+  const refs = containers.map((container) => container.image).filter((image): image is string => typeof image === "string");
+  return lintExemptionAnnotations([...imageDigestExemptions(refs, "code"), ...exemptions]);
+}
+
+/**
+ * kube-linter's job-ttl-seconds-after-finished wants finished Jobs deleted by a TTL. Pulumi owns these
+ * Jobs: a TTL deletes one behind Pulumi's back, a refresh then drops it from the state and the next `up`
+ * runs it again. They are replaced (and rerun) only when what they apply changes.
+ */
+export const PULUMI_OWNS_JOB: LintExemption = {
+  tool: "kube-linter",
+  check: "job-ttl-seconds-after-finished",
+  reason: "Pulumi owns this Job: a TTL would delete it behind Pulumi's back and the next refresh and up would run it again; it is replaced when its inputs change",
+};
+
+/**
+ * kube-score's deployment-replicas wants two or more replicas behind a Service. A stack may configure one
+ * (staging runs every observability workload as a single instance by design); only then is the check
+ * exempted, so a stack with two or more replicas stays checked.
+ */
+export function singleReplicaExemptions(replicas: number): LintExemption[] {
+  if (replicas !== 1) return [];
+  return [
+    {
+      tool: "kube-score",
+      check: "deployment-replicas",
+      reason: "one replica by stack config: this environment runs its observability workloads as single instances by design (issue 5); two or more drop this exemption",
     },
   ];
 }

@@ -69,12 +69,14 @@ export interface ScratchDir {
   name: string;
   mountPath: string;
   sizeLimit?: string;
+  /** "Memory" keeps the contents off the node's disk (a tmpfs; counts against the memory limit), e.g. a copied secret. */
+  medium?: "Memory";
 }
 
 export const TMP_DIR: ScratchDir = { name: "tmp", mountPath: "/tmp", sizeLimit: "64Mi" };
 
 export function scratchVolume(dir: ScratchDir): Volume {
-  return { name: dir.name, emptyDir: { sizeLimit: dir.sizeLimit ?? "64Mi" } };
+  return { name: dir.name, emptyDir: { ...(dir.medium ? { medium: dir.medium } : {}), sizeLimit: dir.sizeLimit ?? "64Mi" } };
 }
 
 export function scratchMount(dir: ScratchDir): VolumeMount {
@@ -107,8 +109,30 @@ function withTmp(scratch: ScratchDir[] = []): ScratchDir[] {
   return scratch.some((dir) => dir.mountPath === TMP_DIR.mountPath) ? scratch : [TMP_DIR, ...scratch];
 }
 
+/**
+ * The same readiness and liveness check either restarts a pod that is only busy, or keeps one that is
+ * wedged in the Service. The rule kube-score applies: same HTTP path and port, same TCP port, or same command.
+ */
+export function probesIdentical(readiness: Probe, liveness: Probe): boolean {
+  if (readiness.httpGet && liveness.httpGet) {
+    const [ready, live] = [readiness.httpGet, liveness.httpGet] as k8s.types.input.core.v1.HTTPGetAction[];
+    // kube-score reads every named port as 0, so two named ports count as the same port.
+    const samePort = ready.port === live.port || (typeof ready.port === "string" && typeof live.port === "string");
+    return ready.path === live.path && samePort;
+  }
+  if (readiness.tcpSocket && liveness.tcpSocket) {
+    return (readiness.tcpSocket as k8s.types.input.core.v1.TCPSocketAction).port === (liveness.tcpSocket as k8s.types.input.core.v1.TCPSocketAction).port;
+  }
+  if (readiness.exec && liveness.exec) return JSON.stringify(readiness.exec) === JSON.stringify(liveness.exec);
+  return false;
+}
+
 /** A container locked down to "restricted", with requests, limits and a writable /tmp. */
 export function secureContainer(args: SecureContainerArgs): Container {
+  const { liveness, readiness } = args.probes ?? {};
+  if (liveness && readiness && probesIdentical(readiness, liveness)) {
+    throw new Error(`container ${args.name}: its readiness and liveness probes make the same check; liveness must only catch a dead process`);
+  }
   return {
     name: args.name,
     image: args.image,

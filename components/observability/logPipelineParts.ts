@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { selectorLabels, standardLabels } from "../k8s/labels";
+import { type LintExemption, workloadExemptionAnnotations } from "../k8s/lintExemptions";
 import { allowFlowsSpec, declareNetworkPolicy } from "../k8s/network";
 import type { ResourcesConfig } from "../configPrimitives";
 import { pdbSpec } from "../service/manifests";
@@ -23,6 +24,11 @@ export function labelsOf(identity: WorkloadIdentity): Record<string, string> {
 
 export function metadataOf(identity: WorkloadIdentity, objectName: string = identity.name) {
   return { name: objectName, namespace: identity.namespace, labels: labelsOf(identity) };
+}
+
+/** A workload's metadata with its lint-exemption annotations (the digest one derived from its images). */
+export function workloadMetadataOf(identity: WorkloadIdentity, podSpec: PodSpec, exemptions: LintExemption[] = []) {
+  return { ...metadataOf(identity), annotations: workloadExemptionAnnotations(podSpec, exemptions) };
 }
 
 /** Its own ServiceAccount per workload; only those that call the Kubernetes API get a token (DESIGN §5). */
@@ -54,6 +60,7 @@ export interface ReplicatedDeploymentArgs {
   replicas: number;
   podAnnotations: Record<string, string>;
   podSpec: PodSpec;
+  lintExemptions?: LintExemption[];
 }
 
 /**
@@ -65,7 +72,7 @@ export function declareReplicatedDeployment(args: ReplicatedDeploymentArgs, pare
   const deployment = new k8s.apps.v1.Deployment(
     `${identity.name}-deployment`,
     {
-      metadata: metadataOf(identity),
+      metadata: workloadMetadataOf(identity, args.podSpec, args.lintExemptions),
       spec: {
         replicas: args.replicas,
         selector: { matchLabels: selectorLabels(identity.name) },
@@ -105,6 +112,7 @@ export interface StatefulClusterArgs {
   podSpec: PodSpec;
   podAnnotations?: Record<string, string>;
   volumeClaimTemplates: k8s.types.input.core.v1.PersistentVolumeClaim[];
+  lintExemptions?: LintExemption[];
 }
 
 export interface StatefulCluster {
@@ -137,7 +145,7 @@ export function declareStatefulCluster(args: StatefulClusterArgs, parent: pulumi
   const statefulSet = new k8s.apps.v1.StatefulSet(
     `${identity.name}-statefulset`,
     {
-      metadata: metadataOf(identity),
+      metadata: workloadMetadataOf(identity, args.podSpec, args.lintExemptions),
       spec: {
         replicas: args.replicas,
         serviceName: args.headlessServiceName,

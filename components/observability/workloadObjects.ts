@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { selectorLabels, standardLabels } from "../k8s/labels";
+import { type LintExemption, workloadExemptionAnnotations } from "../k8s/lintExemptions";
 import { pdbSpec } from "../service/manifests";
 
 type PodTemplate = k8s.types.input.core.v1.PodTemplateSpec;
@@ -33,22 +34,40 @@ export function metadataOf(meta: WorkloadMeta, name: string = meta.name) {
   return { name, namespace: meta.namespace, labels: meta.labels };
 }
 
+/** A workload's metadata with its lint-exemption annotations (the digest one derived from its images). */
+function workloadMetadataOf(meta: WorkloadMeta, template: PodTemplate, exemptions: LintExemption[] = []) {
+  return { ...metadataOf(meta), annotations: workloadExemptionAnnotations(template.spec as PodSpec, exemptions) };
+}
+
+/** `<name>-headless`: the Service that governs a StatefulSet. */
+export function headlessServiceName(meta: WorkloadMeta): string {
+  return `${meta.name}-headless`;
+}
+
 /**
- * A StatefulSet holding one data volume per pod. Used even for one replica: a Deployment's rolling update
- * would start the new pod before the old one releases the ReadWriteOnce volume, and hang.
+ * A StatefulSet holding one data volume per pod, and the headless Service that governs it (the pods'
+ * DNS names). Used even for one replica: a Deployment's rolling update would start the new pod before
+ * the old one releases the ReadWriteOnce volume, and hang. The headless Service opens no traffic: the
+ * NetworkPolicies select pods, whatever Service resolves to them.
  */
 export function declareStatefulSet(
   meta: WorkloadMeta,
-  args: { replicas: number; serviceName: string; template: PodTemplate; volumeClaims: k8s.types.input.core.v1.PersistentVolumeClaim[] },
+  args: { replicas: number; template: PodTemplate; volumeClaims: k8s.types.input.core.v1.PersistentVolumeClaim[]; lintExemptions?: LintExemption[] },
   opts: pulumi.CustomResourceOptions,
 ): k8s.apps.v1.StatefulSet {
+  const serviceName = headlessServiceName(meta);
+  const headless = new k8s.core.v1.Service(
+    `${serviceName}-service`,
+    { metadata: metadataOf(meta, serviceName), spec: { clusterIP: "None", selector: meta.selector } },
+    { parent: opts.parent },
+  );
   return new k8s.apps.v1.StatefulSet(
     `${meta.name}-statefulset`,
     {
-      metadata: metadataOf(meta),
+      metadata: workloadMetadataOf(meta, args.template, args.lintExemptions),
       spec: {
         replicas: args.replicas,
-        serviceName: args.serviceName,
+        serviceName,
         selector: { matchLabels: meta.selector },
         podManagementPolicy: "OrderedReady",
         updateStrategy: { type: "RollingUpdate" },
@@ -58,19 +77,19 @@ export function declareStatefulSet(
         volumeClaimTemplates: args.volumeClaims,
       },
     },
-    opts,
+    { ...opts, dependsOn: [...((opts.dependsOn as pulumi.Resource[] | undefined) ?? []), headless] },
   );
 }
 
 export function declareDeployment(
   meta: WorkloadMeta,
-  args: { replicas: number; template: PodTemplate },
+  args: { replicas: number; template: PodTemplate; lintExemptions?: LintExemption[] },
   opts: pulumi.CustomResourceOptions,
 ): k8s.apps.v1.Deployment {
   return new k8s.apps.v1.Deployment(
     `${meta.name}-deployment`,
     {
-      metadata: metadataOf(meta),
+      metadata: workloadMetadataOf(meta, args.template, args.lintExemptions),
       spec: {
         replicas: args.replicas,
         selector: { matchLabels: meta.selector },
