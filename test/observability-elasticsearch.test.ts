@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { ELASTICSEARCH_IMAGE } from "../components/observability/elasticsearch";
-import { KIBANA_IMAGE } from "../components/observability/kibana";
+import { KIBANA_IMAGE, kibanaSecretSettings } from "../components/observability/kibana";
 import { restrictedViolations } from "../policy/checks/podSecurity";
 import { SECRET_PLACEHOLDER } from "../scripts/lib/stackFile";
 import { findObject, type MockRun, stackRun } from "./support/runs";
@@ -76,7 +76,7 @@ for (const stack of ["staging", "production"] as const) {
       const pod = elasticsearch(run).spec.template.spec;
       const init = pod.initContainers[0];
       assert.equal(init.image, ELASTICSEARCH_IMAGE);
-      assert.match(init.command[2], new RegExp(`^cp -a ${ES_HOME}/config/\\. /mnt/config/ && cp /mnt/settings/elasticsearch.yml /mnt/config/elasticsearch.yml$`));
+      assert.match(init.command[2], new RegExp(`^cp -a ${ES_HOME}/config/\\. /mnt/config/ && cp /mnt/settings/elasticsearch.yml /mnt/config/elasticsearch.yml && `));
       assert.equal(mountsOf(init)["/mnt/config"], "config");
       const mounts = mountsOf(pod.containers[0]);
       assert.deepEqual(mounts, {
@@ -84,18 +84,32 @@ for (const stack of ["staging", "production"] as const) {
         [`${ES_HOME}/config`]: "config",
         [`${ES_HOME}/logs`]: "logs",
         [`${ES_HOME}/data`]: "data",
+        "/etc/blueprint/password": "password",
         [`${ES_HOME}/config/certs`]: "certs",
       });
-      for (const name of ["tmp", "config", "logs"]) assert.ok(pod.volumes.find((volume: Any) => volume.name === name).emptyDir, name);
+      for (const name of ["tmp", "config", "logs", "password"]) assert.ok(pod.volumes.find((volume: Any) => volume.name === name).emptyDir, name);
       assert.equal(pod.volumes.find((volume: Any) => volume.name === "certs").secret.secretName, "elasticsearch-certs");
     });
 
-    it("runs as UID 1000 with fsGroup 1000 under restricted, and takes the elastic password from the generated Secret", () => {
+    it("runs as UID 1000 with fsGroup 1000 under restricted, and reads the elastic password from a file, never an env var", () => {
       const pod = elasticsearch(run).spec.template.spec;
       assert.deepEqual(restrictedViolations(pod), []);
       assert.deepEqual([pod.securityContext.runAsUser, pod.securityContext.fsGroup], [1000, 1000]);
-      const password = pod.containers[0].env.find((variable: Any) => variable.name === "ELASTIC_PASSWORD");
-      assert.deepEqual(password.valueFrom.secretKeyRef, { name: "elasticsearch-credentials", key: "elastic" });
+      const env = pod.containers[0].env;
+      assert.ok(env.every((variable: Any) => !variable.valueFrom?.secretKeyRef), "no Secret in the environment");
+      assert.equal(env.find((variable: Any) => variable.name === "ELASTIC_PASSWORD_FILE").value, "/etc/blueprint/password/elastic");
+      // Only the elastic key of the Secret is mounted, and only into the init container.
+      const credentials = pod.volumes.find((volume: Any) => volume.name === "credentials").secret;
+      assert.deepEqual([credentials.secretName, credentials.items], ["elasticsearch-credentials", [{ key: "elastic", path: "elastic" }]]);
+      assert.equal(mountsOf(pod.initContainers[0])["/mnt/credentials"], "credentials");
+      assert.equal(mountsOf(pod.containers[0])["/mnt/credentials"], undefined);
+    });
+
+    it("copies the password into memory at mode 0400, the only mode the image's entrypoint accepts (fsGroup makes the Secret file 0440)", () => {
+      const pod = elasticsearch(run).spec.template.spec;
+      assert.deepEqual(pod.volumes.find((volume: Any) => volume.name === "password").emptyDir.medium, "Memory");
+      assert.match(pod.initContainers[0].command[2], / && cp \/mnt\/credentials\/elastic \/etc\/blueprint\/password\/elastic && chmod 0400 \/etc\/blueprint\/password\/elastic$/);
+      assert.equal(mountsOf(pod.initContainers[0])["/etc/blueprint/password"], "password");
     });
 
     it("probes HTTP at startup, transport for liveness, and an authenticated TLS health call for readiness", () => {
@@ -103,7 +117,7 @@ for (const stack of ["staging", "production"] as const) {
       assert.deepEqual(container.ports.map((port: Any) => `${port.name}:${port.containerPort}`), ["http:9200", "transport:9300"]);
       assert.deepEqual(container.startupProbe.tcpSocket, { port: "http" });
       assert.deepEqual(container.livenessProbe.tcpSocket, { port: "transport" });
-      assert.match(container.readinessProbe.exec.command[2], /--cacert \S+ca\.crt --user "elastic:\$\{ELASTIC_PASSWORD\}" "https:\/\/127\.0\.0\.1:9200\/_cluster\/health\?local=true"/);
+      assert.match(container.readinessProbe.exec.command[2], /--cacert \S+ca\.crt --user "elastic:\$\(< \/etc\/blueprint\/password\/elastic\)" "https:\/\/127\.0\.0\.1:9200\/_cluster\/health\?local=true"/);
     });
 
     it("keeps the three generated passwords and the node key secret in the manifests", () => {
@@ -166,7 +180,7 @@ for (const stack of ["staging", "production"] as const) {
       assert.deepEqual(Object.values(secretBodies.stringData), [SECRET_PLACEHOLDER, SECRET_PLACEHOLDER]);
     });
 
-    it("runs the setup as a restricted Job with the fixed script, as elastic over TLS, once Elasticsearch is reachable", () => {
+    it("runs the setup as a restricted Job (UID 10001) with the fixed script, as elastic over TLS with the password from a file, once Elasticsearch is reachable", () => {
       const job = findObject(run, "Job", "elasticsearch-setup", NS) as Any;
       const pod = job.spec.template.spec;
       assert.deepEqual(restrictedViolations(pod), []);
@@ -175,7 +189,12 @@ for (const stack of ["staging", "production"] as const) {
       const env = Object.fromEntries(pod.containers[0].env.map((variable: Any) => [variable.name, variable.value ?? variable.valueFrom]));
       assert.equal(env.BASE_URL, `https://elasticsearch.${NS}.svc.cluster.local:9200`);
       assert.equal(env.SETUP_USER, "elastic");
-      assert.deepEqual(env.SETUP_PASSWORD, { secretKeyRef: { name: "elasticsearch-credentials", key: "elastic" } });
+      assert.equal(env.SETUP_PASSWORD, undefined);
+      assert.equal(env.SETUP_PASSWORD_FILE, "/etc/blueprint/credentials/password");
+      assert.equal(mountsOf(pod.containers[0])["/etc/blueprint/credentials"], "credentials");
+      const credentials = pod.volumes.find((volume: Any) => volume.name === "credentials").secret;
+      assert.deepEqual([credentials.secretName, credentials.items], ["elasticsearch-credentials", [{ key: "elastic", path: "password" }]]);
+      assert.deepEqual([pod.securityContext.runAsUser, pod.securityContext.runAsGroup], [10001, 10001]);
       const sources = pod.volumes.find((volume: Any) => volume.name === "plan").projected.sources;
       assert.deepEqual(sources.map((source: Any) => Object.keys(source)[0]), ["configMap", "secret"]);
       assert.match(job.spec.template.metadata.annotations["checksum/plan"], /^[0-9a-f]{64}$/);
@@ -195,16 +214,29 @@ for (const stack of ["staging", "production"] as const) {
       assert.ok(container.resources.requests["ephemeral-storage"]);
     });
 
-    it("connects as kibana_system over verified TLS, with the password from the Secret", () => {
+    it("connects as kibana_system over verified TLS; the password and keys come from a second config file in a Secret, never env vars", () => {
       const settings = parse((findObject(run, "ConfigMap", "kibana-settings", NS) as Any).data["kibana.yml"]);
       assert.equal(settings["elasticsearch.username"], "kibana_system");
-      assert.equal(settings["elasticsearch.password"], "${ELASTICSEARCH_PASSWORD}");
+      assert.equal(settings["elasticsearch.password"], undefined);
+      assert.ok(!Object.keys(settings).some((key) => key.endsWith("encryptionKey")), "no key in the ConfigMap");
       assert.deepEqual(settings["elasticsearch.hosts"], [`https://elasticsearch.${NS}.svc.cluster.local:9200`]);
       assert.equal(settings["elasticsearch.ssl.verificationMode"], "full");
-      const env = kibana(run).spec.template.spec.containers[0].env;
-      assert.deepEqual(env.find((variable: Any) => variable.name === "ELASTICSEARCH_PASSWORD").valueFrom.secretKeyRef, {
-        name: "elasticsearch-credentials",
-        key: "kibana_system",
+      const pod = kibana(run).spec.template.spec;
+      const container = pod.containers[0];
+      assert.equal(container.env, undefined);
+      assert.deepEqual(container.args, ["--config", "/usr/share/kibana/config/kibana.yml", "--config", "/etc/blueprint/kibana-secrets/secret-settings.yml"]);
+      assert.equal(mountsOf(container)["/etc/blueprint/kibana-secrets"], "secret-settings");
+      assert.equal(pod.volumes.find((volume: Any) => volume.name === "secret-settings").secret.secretName, "kibana-secret-settings");
+      const secret = findObject(run, "Secret", "kibana-secret-settings", NS) as Any;
+      assert.deepEqual(secret.stringData, { "secret-settings.yml": SECRET_PLACEHOLDER });
+    });
+
+    it("writes kibana_system's password and the three encryption keys into the secret settings file", () => {
+      assert.deepEqual(parse(stringify(kibanaSecretSettings("pw", ["k1", "k2", "k3"]))), {
+        "elasticsearch.password": "pw",
+        "xpack.security.encryptionKey": "k1",
+        "xpack.encryptedSavedObjects.encryptionKey": "k2",
+        "xpack.reporting.encryptionKey": "k3",
       });
     });
 

@@ -42,6 +42,8 @@ function writePlan(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "setup-plan-"));
   for (const [file, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, file), content);
   fs.writeFileSync(path.join(dir, "ca.crt"), "");
+  // The mounted Secret file the Job reads its password from.
+  fs.writeFileSync(path.join(dir, "password"), "pw");
   return dir;
 }
 
@@ -49,7 +51,7 @@ function runScript(dir: string, baseUrl: string): Promise<{ code: number; stdout
   return new Promise((resolve) => {
     const child = spawn("bash", ["-c", APPLY_SCRIPT], {
       // `sleep` is stubbed so the readiness loop does not wait real seconds.
-      env: { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, BASE_URL: baseUrl, READY_PATH: "/ready", CA_FILE: path.join(dir, "ca.crt"), REQUESTS_DIR: dir, SETUP_USER: "elastic", SETUP_PASSWORD: "pw" },
+      env: { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, BASE_URL: baseUrl, READY_PATH: "/ready", CA_FILE: path.join(dir, "ca.crt"), REQUESTS_DIR: dir, SETUP_USER: "elastic", SETUP_PASSWORD_FILE: path.join(dir, "password") },
     });
     let stdout = "";
     let stderr = "";

@@ -68,7 +68,8 @@ for (const stack of ["staging", "production"] as const) {
       const pod = agent(run).spec.template;
       assert.equal(pod.metadata.annotations["prometheus.io/port"], "9598");
       const container = pod.spec.containers[0];
-      for (const probe of [container.startupProbe, container.livenessProbe, container.readinessProbe]) assert.deepEqual(probe.httpGet, { path: "/health", port: "api" });
+      for (const probe of [container.startupProbe, container.readinessProbe]) assert.deepEqual(probe.httpGet, { path: "/health", port: "api" });
+      assert.deepEqual(container.livenessProbe.tcpSocket, { port: "api" });
     });
 
     it("departs from restricted only by the read-only /var/log/pods hostPath and running as root, each written down", () => {
@@ -160,16 +161,18 @@ for (const stack of ["staging", "production"] as const) {
         assert.equal(sink.type, "elasticsearch");
         assert.deepEqual(sink.endpoints, [`https://elasticsearch.${NS}.svc.cluster.local:9200`]);
         assert.deepEqual(sink.bulk.action, "create");
-        assert.deepEqual(sink.auth, { strategy: "basic", user: "vector-writer", password: "${ELASTICSEARCH_WRITER_PASSWORD}" });
+        assert.deepEqual(sink.auth, { strategy: "basic", user: "vector-writer", password: "SECRET[elasticsearch_credentials.writer]" });
         assert.equal(sink.tls.ca_file, "/etc/blueprint/elasticsearch-ca/ca.crt");
         assert.deepEqual(sink.buffer, BUFFER);
         assert.deepEqual(sink.acknowledgements, { enabled: true });
       }
-      const env = aggregator(run).spec.template.spec.containers[0].env;
-      assert.deepEqual(env.find((variable: Any) => variable.name === "ELASTICSEARCH_WRITER_PASSWORD").valueFrom.secretKeyRef, {
-        name: "elasticsearch-credentials",
-        key: "vector-writer",
-      });
+      // The password is the file `writer` of a mounted Secret, read through Vector's directory secret backend.
+      assert.deepEqual(config.secret, { elasticsearch_credentials: { type: "directory", path: "/etc/blueprint/elasticsearch-credentials", remove_trailing_whitespace: true } });
+      const pod = aggregator(run).spec.template.spec;
+      assert.equal(pod.containers[0].env, undefined);
+      assert.equal(pod.containers[0].volumeMounts.find((mount: Any) => mount.mountPath === "/etc/blueprint/elasticsearch-credentials").name, "elasticsearch-credentials");
+      const credentials = pod.volumes.find((volume: Any) => volume.name === "elasticsearch-credentials").secret;
+      assert.deepEqual([credentials.secretName, credentials.items], ["elasticsearch-credentials", [{ key: "vector-writer", path: "writer" }]]);
     });
 
     it(`runs ${expected.aggregatorReplicas} restricted replica(s) with no API token, probes, a PDB and room for both buffers`, () => {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { stringify } from "yaml";
 import { selectorLabels } from "../k8s/labels";
+import { exemptConcern } from "../k8s/lintExemptions";
 import { type RunAs, type ScratchDir, secureContainer, securePodSpec, spreadAndAntiAffinity, tcpProbe, volumeClaimTemplate } from "../k8s/workload";
 import type { ObservabilityComponentArgs } from "./componentArgs";
 import { CERT_FILES, CERT_SECRETS, declareElasticsearchCerts, elasticsearchDnsNames } from "./elasticsearchCerts";
@@ -33,9 +34,21 @@ export const ELASTICSEARCH_CREDENTIALS = {
   keys: { elastic: "elastic", kibanaSystem: "kibana_system", writer: "vector-writer" },
 } as const;
 
-/** An env var holding one user's password, read from the credentials Secret. */
-export function passwordEnv(variable: string, user: keyof typeof ELASTICSEARCH_CREDENTIALS.keys): k8s.types.input.core.v1.EnvVar {
-  return { name: variable, valueFrom: { secretKeyRef: { name: ELASTICSEARCH_CREDENTIALS.secretName, key: ELASTICSEARCH_CREDENTIALS.keys[user] } } };
+export type ElasticsearchUser = keyof typeof ELASTICSEARCH_CREDENTIALS.keys;
+
+/**
+ * A volume of the credentials Secret holding only the given users' passwords, one file each, named by the
+ * user's key here (`elastic`, `writer`): consumers read files, never env vars.
+ */
+export function credentialsVolume(volumeName: string, users: ElasticsearchUser[]): k8s.types.input.core.v1.Volume {
+  return {
+    name: volumeName,
+    secret: {
+      secretName: ELASTICSEARCH_CREDENTIALS.secretName,
+      items: users.map((user) => ({ key: ELASTICSEARCH_CREDENTIALS.keys[user], path: user })),
+      defaultMode: 0o440,
+    },
+  };
 }
 
 // config/ is an emptyDir filled by the init container: the entrypoint writes the keystore next to it (DESIGN §5).
@@ -45,6 +58,11 @@ export const ELASTICSEARCH_SCRATCH: ScratchDir[] = [
 ];
 const SETTINGS_MOUNT = "/mnt/settings";
 const CONFIG_COPY_MOUNT = "/mnt/config";
+const CREDENTIALS_MOUNT = "/mnt/credentials";
+// The image's entrypoint reads ELASTIC_PASSWORD_FILE only at mode 400 or 600, and fsGroup turns a Secret
+// file into 440: the init container copies it here at 400, into memory, never onto the node's disk.
+export const PASSWORD_DIR: ScratchDir = { name: "password", mountPath: "/etc/blueprint/password", sizeLimit: "1Mi", medium: "Memory" };
+export const ELASTIC_PASSWORD_FILE = `${PASSWORD_DIR.mountPath}/elastic`;
 
 export type ElasticsearchSettings = Record<string, string | boolean | string[]>;
 
@@ -102,10 +120,28 @@ export function javaOpts(heap: string): string {
 export const READINESS_COMMAND = [
   "bash",
   "-c",
-  `curl --silent --fail --output /dev/null --cacert ${ELASTICSEARCH_PATHS.certs}/${CERT_FILES.ca} --user "elastic:\${ELASTIC_PASSWORD}" "https://127.0.0.1:9200/_cluster/health?local=true"`,
+  `curl --silent --fail --output /dev/null --cacert ${ELASTICSEARCH_PATHS.certs}/${CERT_FILES.ca} --user "elastic:$(< ${ELASTIC_PASSWORD_FILE})" "https://127.0.0.1:9200/_cluster/health?local=true"`,
 ];
-// Copies the image's config/ (jvm.options, log4j2.properties…) into the emptyDir, then our elasticsearch.yml on top.
-export const COPY_CONFIG_COMMAND = ["bash", "-c", `cp -a ${ELASTICSEARCH_PATHS.config}/. ${CONFIG_COPY_MOUNT}/ && cp ${SETTINGS_MOUNT}/elasticsearch.yml ${CONFIG_COPY_MOUNT}/elasticsearch.yml`];
+// Copies the image's config/ (jvm.options, log4j2.properties…) into the emptyDir, then our elasticsearch.yml
+// on top, and the elastic password into the in-memory password directory at the mode the entrypoint demands.
+export const COPY_CONFIG_COMMAND = [
+  "bash",
+  "-c",
+  [
+    `cp -a ${ELASTICSEARCH_PATHS.config}/. ${CONFIG_COPY_MOUNT}/`,
+    `cp ${SETTINGS_MOUNT}/elasticsearch.yml ${CONFIG_COPY_MOUNT}/elasticsearch.yml`,
+    `cp ${CREDENTIALS_MOUNT}/elastic ${ELASTIC_PASSWORD_FILE}`,
+    `chmod 0400 ${ELASTIC_PASSWORD_FILE}`,
+  ].join(" && "),
+];
+
+/**
+ * Official Elastic images own their files as UID 1000. They also run under an arbitrary UID, but only with
+ * GID 0, which is lower still: kube-score checks the group too.
+ */
+export function elasticImageUidReason(user: "elasticsearch" | "kibana"): string {
+  return `the official ${user} image owns its files as UID/GID 1000; an arbitrary UID would need GID 0, which is lower still`;
+}
 
 export interface ElasticsearchArgs extends ObservabilityComponentArgs {
   flows: { nodes: WorkloadFlows; setupJob: WorkloadFlows };
@@ -115,6 +151,8 @@ export interface ElasticsearchArgs extends ObservabilityComponentArgs {
 export class Elasticsearch extends pulumi.ComponentResource {
   readonly statefulSet: k8s.apps.v1.StatefulSet;
   readonly setupJob: k8s.batch.v1.Job;
+  /** For Kibana's secret settings file (a Pulumi secret). */
+  readonly kibanaSystemPassword: pulumi.Output<string>;
 
   constructor(name: string, args: ElasticsearchArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("blueprint:observability:Elasticsearch", name, {}, opts);
@@ -126,6 +164,7 @@ export class Elasticsearch extends pulumi.ComponentResource {
 
     const password = (user: string) => new random.RandomPassword(`${name}-${user}-password`, { length: 32, special: false }, { parent: this }).result;
     const passwords = { elastic: password("elastic"), kibanaSystem: password("kibana-system"), writer: password("writer") };
+    this.kibanaSystemPassword = passwords.kibanaSystem;
     const keys = ELASTICSEARCH_CREDENTIALS.keys;
     new k8s.core.v1.Secret(
       `${ELASTICSEARCH_CREDENTIALS.secretName}-secret`,
@@ -146,9 +185,11 @@ export class Elasticsearch extends pulumi.ComponentResource {
       runAs: ELASTICSEARCH_RUN_AS,
       resources: ONE_SHOT_RESOURCES,
       command: COPY_CONFIG_COMMAND,
+      scratch: [PASSWORD_DIR],
       volumeMounts: [
         { name: "config", mountPath: CONFIG_COPY_MOUNT },
         { name: "settings", mountPath: SETTINGS_MOUNT, readOnly: true },
+        { name: "credentials", mountPath: CREDENTIALS_MOUNT, readOnly: true },
       ],
     });
     const node = secureContainer({
@@ -164,14 +205,14 @@ export class Elasticsearch extends pulumi.ComponentResource {
         { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
         { name: "ES_JAVA_OPTS", value: javaOpts(sizing.heap) },
         // Read by the image's entrypoint into the keystore as the elastic user's bootstrap password.
-        passwordEnv("ELASTIC_PASSWORD", "elastic"),
+        { name: "ELASTIC_PASSWORD_FILE", value: ELASTIC_PASSWORD_FILE },
       ],
       probes: {
         startup: tcpProbe("http", { initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 }),
         liveness: tcpProbe("transport", { initialDelaySeconds: 0, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 }),
         readiness: { exec: { command: READINESS_COMMAND }, initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
       },
-      scratch: ELASTICSEARCH_SCRATCH,
+      scratch: [...ELASTICSEARCH_SCRATCH, PASSWORD_DIR],
       volumeMounts: [
         { name: "data", mountPath: ELASTICSEARCH_PATHS.data },
         { name: "certs", mountPath: ELASTICSEARCH_PATHS.certs, readOnly: true },
@@ -193,10 +234,11 @@ export class Elasticsearch extends pulumi.ComponentResource {
             containers: [node],
             runAs: ELASTICSEARCH_RUN_AS,
             serviceAccountName: serviceAccount.metadata.name,
-            scratch: ELASTICSEARCH_SCRATCH,
+            scratch: [...ELASTICSEARCH_SCRATCH, PASSWORD_DIR],
             volumes: [
               { name: "settings", configMap: { name: settings.metadata.name } },
               { name: "certs", secret: { secretName: CERT_SECRETS.node, defaultMode: 0o440 } },
+              credentialsVolume("credentials", ["elastic"]),
             ],
             terminationGracePeriodSeconds: 120,
           }),
@@ -205,6 +247,7 @@ export class Elasticsearch extends pulumi.ComponentResource {
         // A settings change restarts the nodes (one at a time): the file is read only at start.
         podAnnotations: { "checksum/settings": checksumOf(elasticsearchSettings(topology)) },
         volumeClaimTemplates: [volumeClaimTemplate("data", sizing.volumeSize)],
+        lintExemptions: exemptConcern("lowUid", elasticImageUidReason("elasticsearch")),
       },
       this,
     );
@@ -216,7 +259,6 @@ export class Elasticsearch extends pulumi.ComponentResource {
       {
         identity: jobIdentity,
         image: ELASTICSEARCH_IMAGE,
-        runAs: ELASTICSEARCH_RUN_AS,
         serviceAccountName: serviceAccount.metadata.name,
         baseUrl: endpoint.url,
         readyPath: "/_cluster/health?wait_for_status=yellow&timeout=10s",

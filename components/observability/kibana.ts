@@ -6,7 +6,8 @@ import { selectorLabels } from "../k8s/labels";
 import { type RunAs, type ScratchDir, httpProbe, secureContainer, securePodSpec, tcpProbe } from "../k8s/workload";
 import { clusterHost } from "../platformEndpoints";
 import type { ObservabilityComponentArgs } from "./componentArgs";
-import { ELASTICSEARCH_CREDENTIALS, ELASTICSEARCH_IMAGE, ELASTICSEARCH_RUN_AS, ELASTIC_STACK_VERSION, passwordEnv } from "./elasticsearch";
+import { exemptConcern, singleReplicaExemptions } from "../k8s/lintExemptions";
+import { ELASTICSEARCH_CREDENTIALS, ELASTICSEARCH_IMAGE, ELASTIC_STACK_VERSION, elasticImageUidReason } from "./elasticsearch";
 import { CERT_FILES, CERT_SECRETS } from "./elasticsearchCerts";
 import { INDEX_FAMILIES, indexPattern } from "./elasticsearchSetup";
 import { SETUP_JOB_NAMES, type WorkloadFlows } from "./logPipelineFlows";
@@ -28,12 +29,29 @@ export const KIBANA_TIME_FIELD = "timestamp";
 const HOME = "/usr/share/kibana";
 const CA_DIR = "/etc/blueprint/elasticsearch-ca";
 export const KIBANA_SCRATCH: ScratchDir[] = [{ name: "data", mountPath: `${HOME}/data`, sizeLimit: "64Mi" }];
+export const KIBANA_CONFIG_FILE = `${HOME}/config/kibana.yml`;
+const SECRET_SETTINGS_DIR = "/etc/blueprint/kibana-secrets";
+export const SECRET_SETTINGS_FILE = "secret-settings.yml";
 /** Encryption keys shared by every replica, so sessions and saved objects survive a pod change. */
-const ENCRYPTION_KEYS = { security: "KIBANA_SECURITY_KEY", savedObjects: "KIBANA_SAVED_OBJECTS_KEY", reporting: "KIBANA_REPORTING_KEY" } as const;
+export const ENCRYPTION_KEY_SETTINGS = ["xpack.security.encryptionKey", "xpack.encryptedSavedObjects.encryptionKey", "xpack.reporting.encryptionKey"] as const;
 
 export type KibanaSettings = Record<string, string | boolean | string[]>;
 
-/** kibana.yml as data; `${VAR}` values are read from the container's environment (Secrets) at start. */
+/**
+ * Kibana reads every --config file in order and merges them: kibana.yml (a ConfigMap) holds what may be
+ * read, the second file (a Secret) the password and keys. Kibana has no *_FILE settings.
+ */
+export const KIBANA_ARGS = ["--config", KIBANA_CONFIG_FILE, "--config", `${SECRET_SETTINGS_DIR}/${SECRET_SETTINGS_FILE}`];
+
+/** The secret half of the settings: kibana_system's password and the encryption keys. */
+export function kibanaSecretSettings(kibanaSystemPassword: string, encryptionKeys: string[]): Record<string, string> {
+  return {
+    "elasticsearch.password": kibanaSystemPassword,
+    ...Object.fromEntries(ENCRYPTION_KEY_SETTINGS.map((setting, index) => [setting, encryptionKeys[index]])),
+  };
+}
+
+/** kibana.yml as data: everything but the secrets, which kibanaSecretSettings holds. */
 export function kibanaSettings(elasticsearchUrl: string): KibanaSettings {
   return {
     "server.host": "0.0.0.0",
@@ -42,16 +60,12 @@ export function kibanaSettings(elasticsearchUrl: string): KibanaSettings {
     "elasticsearch.hosts": [elasticsearchUrl],
     // Kibana refuses the elastic superuser; kibana_system is the built-in user for its own indices (DESIGN §5).
     "elasticsearch.username": "kibana_system",
-    "elasticsearch.password": "${ELASTICSEARCH_PASSWORD}",
     "elasticsearch.ssl.certificateAuthorities": [`${CA_DIR}/${CERT_FILES.ca}`],
     "elasticsearch.ssl.verificationMode": "full",
     // The probes call /api/status without credentials; anonymous callers see only the overall level.
     "status.allowAnonymous": true,
     "telemetry.optIn": false,
     "telemetry.allowChangingOptInStatus": false,
-    "xpack.security.encryptionKey": `\${${ENCRYPTION_KEYS.security}}`,
-    "xpack.encryptedSavedObjects.encryptionKey": `\${${ENCRYPTION_KEYS.savedObjects}}`,
-    "xpack.reporting.encryptionKey": `\${${ENCRYPTION_KEYS.reporting}}`,
   };
 }
 
@@ -68,6 +82,7 @@ export interface KibanaArgs extends ObservabilityComponentArgs {
   flows: { kibana: WorkloadFlows; setupJob: WorkloadFlows };
   /** Kibana logs in as kibana_system, whose password the Elasticsearch setup Job sets. */
   elasticsearchSetup: pulumi.Resource;
+  kibanaSystemPassword: pulumi.Output<string>;
 }
 
 /** Kibana 8 on the secured Elasticsearch, with the app-logs data views created once it is up. */
@@ -82,14 +97,16 @@ export class Kibana extends pulumi.ComponentResource {
     const selector = selectorLabels(identity.name);
     const settings = kibanaSettings(args.endpoints.elasticsearch.url);
 
-    const keysSecretName = `${identity.name}-encryption-keys`;
-    const keyValues = Object.fromEntries(
-      Object.values(ENCRYPTION_KEYS).map((variable) => [
-        variable,
-        new random.RandomPassword(`${name}-${variable.toLowerCase().replace(/_/g, "-")}`, { length: 48, special: false }, { parent: this }).result,
-      ]),
+    // Resource names kept from when the keys were env vars, so the generated keys stay the same.
+    const keyResourceNames = ["kibana-security-key", "kibana-saved-objects-key", "kibana-reporting-key"];
+    const keys = keyResourceNames.map((resource) => new random.RandomPassword(`${name}-${resource}`, { length: 48, special: false }, { parent: this }).result);
+    const secretSettingsName = `${identity.name}-secret-settings`;
+    const secretSettings = pulumi.secret(pulumi.all([args.kibanaSystemPassword, ...keys]).apply(([password, ...values]) => stringify(kibanaSecretSettings(password, values))));
+    new k8s.core.v1.Secret(
+      `${secretSettingsName}-secret`,
+      { metadata: metadataOf(identity, secretSettingsName), type: "Opaque", stringData: { [SECRET_SETTINGS_FILE]: secretSettings } },
+      { parent: this },
     );
-    new k8s.core.v1.Secret(`${keysSecretName}-secret`, { metadata: metadataOf(identity, keysSecretName), type: "Opaque", stringData: keyValues }, { parent: this });
     const configMap = declareFilesConfigMap(identity, `${identity.name}-settings`, { "kibana.yml": stringify(settings) }, this);
     const serviceAccount = declareServiceAccount(identity, this);
 
@@ -99,10 +116,7 @@ export class Kibana extends pulumi.ComponentResource {
       runAs: KIBANA_RUN_AS,
       resources: sizing.resources,
       ports: [{ name: "http", containerPort: endpoint.port, protocol: "TCP" }],
-      env: [
-        passwordEnv("ELASTICSEARCH_PASSWORD", "kibanaSystem"),
-        ...Object.values(ENCRYPTION_KEYS).map((variable) => ({ name: variable, valueFrom: { secretKeyRef: { name: keysSecretName, key: variable } } })),
-      ],
+      args: KIBANA_ARGS,
       probes: {
         // Kibana runs its saved-object migrations before it listens: give it up to five minutes.
         startup: tcpProbe("http", { initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 }),
@@ -111,7 +125,8 @@ export class Kibana extends pulumi.ComponentResource {
       },
       scratch: KIBANA_SCRATCH,
       volumeMounts: [
-        { name: "settings", mountPath: `${HOME}/config/kibana.yml`, subPath: "kibana.yml", readOnly: true },
+        { name: "settings", mountPath: KIBANA_CONFIG_FILE, subPath: "kibana.yml", readOnly: true },
+        { name: "secret-settings", mountPath: SECRET_SETTINGS_DIR, readOnly: true },
         { name: "elasticsearch-ca", mountPath: CA_DIR, readOnly: true },
       ],
     });
@@ -127,10 +142,15 @@ export class Kibana extends pulumi.ComponentResource {
           scratch: KIBANA_SCRATCH,
           volumes: [
             { name: "settings", configMap: { name: configMap.metadata.name } },
+            { name: "secret-settings", secret: { secretName: secretSettingsName, defaultMode: 0o440 } },
             { name: "elasticsearch-ca", secret: { secretName: CERT_SECRETS.ca, defaultMode: 0o440 } },
           ],
           ...(sizing.replicas > 1 ? { spreadLabels: selector } : {}),
         }),
+        lintExemptions: [
+          ...exemptConcern("lowUid", elasticImageUidReason("kibana")),
+          ...singleReplicaExemptions(sizing.replicas),
+        ],
       },
       this,
       [args.elasticsearchSetup],
@@ -148,7 +168,6 @@ export class Kibana extends pulumi.ComponentResource {
         identity: jobIdentity,
         // The Elasticsearch image brings bash and curl; the job needs nothing from Kibana's.
         image: ELASTICSEARCH_IMAGE,
-        runAs: ELASTICSEARCH_RUN_AS,
         serviceAccountName: serviceAccount.metadata.name,
         baseUrl: `http://${clusterHost(endpoint.serviceName, endpoint.namespace)}:${endpoint.port}`,
         readyPath: "/api/status",

@@ -29,7 +29,11 @@ export function declareLogPipeline(args: ObservabilityComponentArgs, parent: pul
   const opts = { parent };
   const kafka = new Kafka("kafka", { ...args, flows: { broker: flows.kafka, topicJob: flows.kafkaTopics } }, opts);
   const elasticsearch = new Elasticsearch("elasticsearch", { ...args, flows: { nodes: flows.elasticsearch, setupJob: flows.elasticsearchSetup } }, opts);
-  const kibana = new Kibana("kibana", { ...args, flows: { kibana: flows.kibana, setupJob: flows.kibanaSetup }, elasticsearchSetup: elasticsearch.setupJob }, opts);
+  const kibana = new Kibana(
+    "kibana",
+    { ...args, flows: { kibana: flows.kibana, setupJob: flows.kibanaSetup }, elasticsearchSetup: elasticsearch.setupJob, kibanaSystemPassword: elasticsearch.kibanaSystemPassword },
+    opts,
+  );
   const vectorAgent = new VectorAgent("vector-agent", { ...args, flows: flows.vectorAgent, dependsOn: [kafka.topicJob] }, opts);
   const vectorAggregator = new VectorAggregator(
     "vector-aggregator",

@@ -2,8 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type RunAs, secureContainer, securePodSpec } from "../k8s/workload";
-import { ONE_SHOT_RESOURCES, type WorkloadIdentity, checksumOf, metadataOf, podTemplateMetadata } from "./logPipelineParts";
+import { PULUMI_OWNS_JOB } from "../k8s/lintExemptions";
+import { DEFAULT_RUN_AS, secureContainer, securePodSpec } from "../k8s/workload";
+import { ONE_SHOT_RESOURCES, type WorkloadIdentity, checksumOf, metadataOf, podTemplateMetadata, workloadMetadataOf } from "./logPipelineParts";
 
 /** One HTTP call of a setup plan. Every call must be an upsert (PUT, or a POST the API treats as one). */
 export interface SetupRequest {
@@ -18,6 +19,8 @@ const SCRIPT_FILE = "apply-requests.sh";
 const PLAN_FILE = "plan.tsv";
 const REQUESTS_DIR = "/setup";
 const CA_DIR = "/etc/blueprint/ca";
+const CREDENTIALS_DIR = "/etc/blueprint/credentials";
+const PASSWORD_FILE = "password";
 
 export interface PlanFiles {
   plan: string;
@@ -44,13 +47,14 @@ export function planFiles(requests: SetupRequest[]): PlanFiles {
 
 export interface SetupJobArgs {
   identity: WorkloadIdentity;
+  /** Any image with bash and curl; the script runs as DEFAULT_RUN_AS, since it needs none of the image's own files. */
   image: string;
-  runAs: RunAs;
   serviceAccountName: pulumi.Input<string>;
   baseUrl: string;
   /** Polled (authenticated) until it answers 2xx before the first request. */
   readyPath: string;
   user: string;
+  /** Mounted as a file, never an env var: the script reads it at start. */
   passwordSecret: { name: string; key: string };
   /** A Secret with `ca.crt`, the CA that signed the server's certificate. */
   caSecretName: string;
@@ -79,7 +83,7 @@ export function declareSetupJob(args: SetupJobArgs, parent: pulumi.Resource): k8
   const container = secureContainer({
     name: identity.name,
     image: args.image,
-    runAs: args.runAs,
+    runAs: DEFAULT_RUN_AS,
     resources: ONE_SHOT_RESOURCES,
     command: ["bash", `${REQUESTS_DIR}/${SCRIPT_FILE}`],
     env: [
@@ -88,34 +92,35 @@ export function declareSetupJob(args: SetupJobArgs, parent: pulumi.Resource): k8
       { name: "CA_FILE", value: `${CA_DIR}/ca.crt` },
       { name: "REQUESTS_DIR", value: REQUESTS_DIR },
       { name: "SETUP_USER", value: args.user },
-      { name: "SETUP_PASSWORD", valueFrom: { secretKeyRef: args.passwordSecret } },
+      { name: "SETUP_PASSWORD_FILE", value: `${CREDENTIALS_DIR}/${PASSWORD_FILE}` },
     ],
     volumeMounts: [
       { name: "plan", mountPath: REQUESTS_DIR, readOnly: true },
       { name: "ca", mountPath: CA_DIR, readOnly: true },
+      { name: "credentials", mountPath: CREDENTIALS_DIR, readOnly: true },
+    ],
+  });
+  const podSpec = securePodSpec({
+    containers: [container],
+    runAs: DEFAULT_RUN_AS,
+    serviceAccountName: args.serviceAccountName,
+    volumes: [
+      { name: "plan", projected: { defaultMode: 0o440, sources: [{ configMap: { name: configMap.metadata.name } }, ...(hasSecrets ? [{ secret: { name: secretName } }] : [])] } },
+      { name: "ca", secret: { secretName: args.caSecretName, defaultMode: 0o440 } },
+      // Only the one key this Job logs in with.
+      { name: "credentials", secret: { secretName: args.passwordSecret.name, items: [{ key: args.passwordSecret.key, path: PASSWORD_FILE }], defaultMode: 0o440 } },
     ],
   });
   return new k8s.batch.v1.Job(
     `${identity.name}-job`,
     {
-      metadata: metadataOf(identity),
+      metadata: workloadMetadataOf(identity, podSpec, [PULUMI_OWNS_JOB]),
       spec: {
         backoffLimit: 4,
         activeDeadlineSeconds: 900,
         template: {
           metadata: podTemplateMetadata(identity, { "checksum/plan": checksum }),
-          spec: {
-            ...securePodSpec({
-              containers: [container],
-              runAs: args.runAs,
-              serviceAccountName: args.serviceAccountName,
-              volumes: [
-                { name: "plan", projected: { defaultMode: 0o440, sources: [{ configMap: { name: configMap.metadata.name } }, ...(hasSecrets ? [{ secret: { name: secretName } }] : [])] } },
-                { name: "ca", secret: { secretName: args.caSecretName, defaultMode: 0o440 } },
-              ],
-            }),
-            restartPolicy: "Never",
-          },
+          spec: { ...podSpec, restartPolicy: "Never" },
         },
       },
     },

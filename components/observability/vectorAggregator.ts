@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { selectorLabels } from "../k8s/labels";
 import { DEFAULT_RUN_AS, securePodSpec } from "../k8s/workload";
 import type { ObservabilityComponentArgs } from "./componentArgs";
-import { passwordEnv } from "./elasticsearch";
+import { credentialsVolume } from "./elasticsearch";
 import { CERT_FILES, CERT_SECRETS } from "./elasticsearchCerts";
 import type { WorkloadFlows } from "./logPipelineFlows";
 import { type WorkloadIdentity, declareFlowPolicy, declareReplicatedDeployment, declareServiceAccount } from "./logPipelineParts";
@@ -11,7 +11,7 @@ import { vectorAggregatorConfig } from "./vectorConfig";
 import { assertScratchFits, configVolume, dataDirScratch, declareVectorConfigMap, vectorContainer, vectorPodAnnotations } from "./vectorWorkload";
 
 const CA_DIR = "/etc/blueprint/elasticsearch-ca";
-export const WRITER_PASSWORD_ENV = "ELASTICSEARCH_WRITER_PASSWORD";
+export const CREDENTIALS_DIR = "/etc/blueprint/elasticsearch-credentials";
 
 export interface VectorAggregatorArgs extends ObservabilityComponentArgs {
   flows: WorkloadFlows;
@@ -37,7 +37,7 @@ export class VectorAggregator extends pulumi.ComponentResource {
       topic: args.endpoints.kafka.topic,
       elasticsearchUrl: args.endpoints.elasticsearch.url,
       caFile: `${CA_DIR}/${CERT_FILES.ca}`,
-      passwordEnv: WRITER_PASSWORD_ENV,
+      credentialsDir: CREDENTIALS_DIR,
       metricsPort: endpoint.metricsPort,
     });
     const scratch = [dataDirScratch(config)];
@@ -51,10 +51,10 @@ export class VectorAggregator extends pulumi.ComponentResource {
       resources: sizing.resources,
       metricsPort: endpoint.metricsPort,
       scratch,
-      env: [
-        passwordEnv(WRITER_PASSWORD_ENV, "writer"),
+      volumeMounts: [
+        { name: "elasticsearch-ca", mountPath: CA_DIR, readOnly: true },
+        { name: "elasticsearch-credentials", mountPath: CREDENTIALS_DIR, readOnly: true },
       ],
-      volumeMounts: [{ name: "elasticsearch-ca", mountPath: CA_DIR, readOnly: true }],
     });
     this.deployment = declareReplicatedDeployment(
       {
@@ -66,7 +66,12 @@ export class VectorAggregator extends pulumi.ComponentResource {
           runAs: DEFAULT_RUN_AS,
           serviceAccountName: serviceAccount.metadata.name,
           scratch,
-          volumes: [configVolume(configMap), { name: "elasticsearch-ca", secret: { secretName: CERT_SECRETS.ca, defaultMode: 0o440 } }],
+          volumes: [
+            configVolume(configMap),
+            { name: "elasticsearch-ca", secret: { secretName: CERT_SECRETS.ca, defaultMode: 0o440 } },
+            // Only the writer's password, as the file `writer` the config's SECRET[...] names.
+            credentialsVolume("elasticsearch-credentials", ["writer"]),
+          ],
           ...(sizing.replicas > 1 ? { spreadLabels: selector } : {}),
         }),
       },

@@ -92,9 +92,17 @@ export interface PrometheusExporterSink {
 }
 export type Sink = KafkaSink | ElasticsearchSink | PrometheusExporterSink;
 
+/** A directory secret backend: each file is one secret, named by its file name (`SECRET[<backend>.<file>]`). */
+export interface DirectorySecretBackend {
+  type: "directory";
+  path: string;
+  remove_trailing_whitespace: boolean;
+}
+
 export interface VectorConfig {
   data_dir: string;
   api: { enabled: true; address: string };
+  secret?: Record<string, DirectorySecretBackend>;
   sources: Record<string, Source>;
   transforms: Record<string, Transform>;
   sinks: Record<string, Sink>;
@@ -185,14 +193,16 @@ export interface AggregatorConfigArgs {
   topic: string;
   elasticsearchUrl: string;
   caFile: string;
-  /** The variable holding the writer's password; Vector substitutes it when it loads the file. */
-  passwordEnv: string;
+  /** A mounted directory holding the writer's password as the file `writer`; Vector reads it when it loads the config. */
+  credentialsDir: string;
   metricsPort: number;
 }
 
 export function dailyIndex(family: string): string {
   return `${family}-${DAILY_SUFFIX}`;
 }
+
+const CREDENTIALS_BACKEND = "elasticsearch_credentials";
 
 export function vectorAggregatorConfig(args: AggregatorConfigArgs): VectorConfig {
   const elasticsearch = (input: string, family: string): ElasticsearchSink => ({
@@ -204,14 +214,14 @@ export function vectorAggregatorConfig(args: AggregatorConfigArgs): VectorConfig
     mode: "bulk",
     // Data streams accept only `create`.
     bulk: { action: "create", index: dailyIndex(family) },
-    auth: { strategy: "basic", user: WRITER.user, password: `\${${args.passwordEnv}}` },
+    auth: { strategy: "basic", user: WRITER.user, password: `SECRET[${CREDENTIALS_BACKEND}.writer]` },
     tls: { ca_file: args.caFile },
     // The health check reads cluster health, which least privilege does not grant.
     healthcheck: { enabled: false },
     buffer: DISK_BUFFER,
     acknowledgements: END_TO_END,
   });
-  return base(
+  const config = base(
     {
       app_logs: {
         type: "kafka",
@@ -232,6 +242,8 @@ export function vectorAggregatorConfig(args: AggregatorConfigArgs): VectorConfig
     },
     args.metricsPort,
   );
+  // The password is a file of a mounted Secret, resolved by Vector when it loads the config: never an env var.
+  return { ...config, secret: { [CREDENTIALS_BACKEND]: { type: "directory", path: args.credentialsDir, remove_trailing_whitespace: true } } };
 }
 
 export function toVectorYaml(config: VectorConfig): string {

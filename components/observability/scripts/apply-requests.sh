@@ -3,7 +3,9 @@
 # non-2xx answer. Every request in a plan is an upsert, so running the Job again changes nothing.
 set -euo pipefail
 
-curl_args=(--silent --show-error --cacert "${CA_FILE}" --user "${SETUP_USER}:${SETUP_PASSWORD}"
+# The password comes from a mounted Secret file (SETUP_PASSWORD_FILE), never from the environment.
+password="$(< "${SETUP_PASSWORD_FILE}")"
+curl_args=(--silent --show-error --cacert "${CA_FILE}" --user "${SETUP_USER}:${password}"
   --header "Content-Type: application/json" --header "kbn-xsrf: blueprint-setup")
 
 until curl "${curl_args[@]}" --fail --output /dev/null "${BASE_URL}${READY_PATH}"; do
