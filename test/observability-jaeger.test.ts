@@ -43,11 +43,13 @@ for (const stack of ["staging", "production"] as const) {
       assert.deepEqual(ports, ["otlp-grpc:4317", "otlp-http:4318", "ui:16686", "health:13133"]);
     });
 
-    it("probes startup, liveness and readiness on the healthcheckv2 /status endpoint", () => {
+    it("probes startup and readiness on the healthcheckv2 /status endpoint, liveness only that the health port answers", () => {
       const container = jaegerWorkload(run).spec.template.spec.containers[0];
-      for (const probe of [container.startupProbe, container.livenessProbe, container.readinessProbe]) {
+      for (const probe of [container.startupProbe, container.readinessProbe]) {
         assert.deepEqual(probe.httpGet, { path: "/status", port: "health" });
       }
+      assert.deepEqual(container.livenessProbe.tcpSocket, { port: "health" });
+      assert.equal(container.livenessProbe.httpGet, undefined);
     });
 
     it("runs as UID 10001 under the restricted Pod Security Standard, with no API token", () => {

@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { declareNetworkPolicy, type Flow, type PodPeer, allowFlowsSpec } from "../k8s/network";
-import { DEFAULT_RUN_AS, type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec, volumeClaimTemplate } from "../k8s/workload";
+import { singleReplicaExemptions } from "../k8s/lintExemptions";
+import { DEFAULT_RUN_AS, type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec, tcpProbe, volumeClaimTemplate } from "../k8s/workload";
 import type { ObservabilityComponentArgs } from "./componentArgs";
 import { BADGER_DATA_DIR, JAEGER_HEALTH, type JaegerStorage, jaegerConfigYaml } from "./jaegerConfig";
 import {
@@ -78,7 +79,9 @@ export class Jaeger extends pulumi.ComponentResource {
       ],
       probes: {
         startup: httpProbe(JAEGER_HEALTH.path, "health", JAEGER_PROBES.startup),
-        liveness: httpProbe(JAEGER_HEALTH.path, "health", JAEGER_PROBES.liveness),
+        // /status turns 503 while a pipeline component is failing (e.g. storage): that takes the pod out of
+        // the Service; only a process that stops answering at all is restarted.
+        liveness: tcpProbe("health", JAEGER_PROBES.liveness),
         readiness: httpProbe(JAEGER_HEALTH.path, "health", JAEGER_PROBES.readiness),
       },
       volumeMounts: [
@@ -99,14 +102,9 @@ export class Jaeger extends pulumi.ComponentResource {
     new k8s.core.v1.ServiceAccount("jaeger-sa", { metadata: metadataOf(meta), automountServiceAccountToken: false }, parent);
     const workloadOpts = { ...parent, dependsOn: [configMap] };
     if (persistent) {
-      declareStatefulSet(
-        meta,
-        // The collector Service governs the set: Jaeger needs no per-pod DNS names, so no extra headless Service.
-        { replicas: config.replicas, serviceName: endpoint.serviceName, template, volumeClaims: [volumeClaimTemplate("data", config.volumeSize)] },
-        workloadOpts,
-      );
+      declareStatefulSet(meta, { replicas: config.replicas, template, volumeClaims: [volumeClaimTemplate("data", config.volumeSize)] }, workloadOpts);
     } else {
-      declareDeployment(meta, { replicas: config.replicas, template }, workloadOpts);
+      declareDeployment(meta, { replicas: config.replicas, template, lintExemptions: singleReplicaExemptions(config.replicas) }, workloadOpts);
     }
     if (persistent || config.replicas > 1) declarePdb(meta, parent);
 

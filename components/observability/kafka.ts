@@ -3,15 +3,26 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { type RunAs, type ScratchDir, secureContainer, securePodSpec, spreadAndAntiAffinity, tcpProbe, volumeClaimTemplate } from "../k8s/workload";
 import { selectorLabels } from "../k8s/labels";
+import { PULUMI_OWNS_JOB, exemptConcern } from "../k8s/lintExemptions";
 import { clusterHost } from "../platformEndpoints";
 import type { ObservabilityComponentArgs } from "./componentArgs";
 import type { ObservabilityConfig } from "./config";
 import { SETUP_JOB_NAMES, type WorkloadFlows } from "./logPipelineFlows";
-import { ONE_SHOT_RESOURCES, type WorkloadIdentity, declareFlowPolicy, declareServiceAccount, declareStatefulCluster, metadataOf, podTemplateMetadata } from "./logPipelineParts";
+import {
+  ONE_SHOT_RESOURCES,
+  type WorkloadIdentity,
+  declareFlowPolicy,
+  declareServiceAccount,
+  declareStatefulCluster,
+  podTemplateMetadata,
+  workloadMetadataOf,
+} from "./logPipelineParts";
 
 export const KAFKA_IMAGE = "apache/kafka:4.1.1";
 // The image's user (appuser) is a name, which runAsNonRoot cannot check; 1000 is its numeric UID and GID.
 export const KAFKA_RUN_AS: RunAs = { uid: 1000, gid: 1000, fsGroup: 1000 };
+// The topic Job runs the image's own scripts too, so it keeps the image's user rather than betting on an arbitrary one.
+const KAFKA_UID_EXEMPTIONS = exemptConcern("lowUid", "the official apache/kafka image owns its files as appuser, UID/GID 1000");
 export const KAFKA_DATA_DIR = "/var/lib/kafka/data";
 // A subdirectory, so a filesystem's lost+found never sits among the partition directories.
 export const KAFKA_LOG_DIRS = `${KAFKA_DATA_DIR}/logs`;
@@ -172,6 +183,7 @@ export class Kafka extends pulumi.ComponentResource {
           ...(sizing.replicas > 1 ? spreadAndAntiAffinity(selectorLabels(identity.name)) : {}),
         },
         volumeClaimTemplates: [volumeClaimTemplate("data", sizing.volumeSize)],
+        lintExemptions: KAFKA_UID_EXEMPTIONS,
       },
       this,
     );
@@ -180,34 +192,29 @@ export class Kafka extends pulumi.ComponentResource {
 
     const jobIdentity: WorkloadIdentity = { name: SETUP_JOB_NAMES.kafkaTopics, component: "log-broker-setup", namespace: identity.namespace };
     const jobScratch = KAFKA_SCRATCH.filter((dir) => dir.name === "logs");
+    const jobPodSpec = securePodSpec({
+      containers: [
+        secureContainer({
+          name: jobIdentity.name,
+          image: KAFKA_IMAGE,
+          runAs: KAFKA_RUN_AS,
+          resources: ONE_SHOT_RESOURCES,
+          command: topicCommand(endpoint.bootstrap, endpoint.topic, sizing),
+          scratch: jobScratch,
+        }),
+      ],
+      runAs: KAFKA_RUN_AS,
+      serviceAccountName: serviceAccount.metadata.name,
+      scratch: jobScratch,
+    });
     this.topicJob = new k8s.batch.v1.Job(
       `${jobIdentity.name}-job`,
       {
-        metadata: metadataOf(jobIdentity),
+        metadata: workloadMetadataOf(jobIdentity, jobPodSpec, [PULUMI_OWNS_JOB, ...KAFKA_UID_EXEMPTIONS]),
         spec: {
           backoffLimit: 6,
           activeDeadlineSeconds: 900,
-          template: {
-            metadata: podTemplateMetadata(jobIdentity),
-            spec: {
-              ...securePodSpec({
-                containers: [
-                  secureContainer({
-                    name: jobIdentity.name,
-                    image: KAFKA_IMAGE,
-                    runAs: KAFKA_RUN_AS,
-                    resources: ONE_SHOT_RESOURCES,
-                    command: topicCommand(endpoint.bootstrap, endpoint.topic, sizing),
-                    scratch: jobScratch,
-                  }),
-                ],
-                runAs: KAFKA_RUN_AS,
-                serviceAccountName: serviceAccount.metadata.name,
-                scratch: jobScratch,
-              }),
-              restartPolicy: "Never",
-            },
-          },
+          template: { metadata: podTemplateMetadata(jobIdentity), spec: { ...jobPodSpec, restartPolicy: "Never" } },
         },
       },
       { parent: this, dependsOn: [cluster.statefulSet, cluster.service], deleteBeforeReplace: true },

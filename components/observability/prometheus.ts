@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { declareNetworkPolicy, type Flow, allowFlowsSpec } from "../k8s/network";
 import { parseQuantity } from "../k8s/quantity";
+import { exemptConcern } from "../k8s/lintExemptions";
 import { type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec, volumeClaimTemplate } from "../k8s/workload";
 import { alertRulesYaml, RUNBOOK_DIR } from "./alertRules";
 import type { ObservabilityComponentArgs } from "./componentArgs";
@@ -133,7 +134,12 @@ export class Prometheus extends pulumi.ComponentResource {
     );
     declareStatefulSet(
       meta,
-      { replicas: config.replicas, serviceName: endpoint.serviceName, template, volumeClaims: [volumeClaimTemplate("data", config.volumeSize)] },
+      {
+        replicas: config.replicas,
+        template,
+        volumeClaims: [volumeClaimTemplate("data", config.volumeSize)],
+        lintExemptions: exemptConcern("serviceAccountToken", "mounts its token on purpose: Kubernetes service discovery lists pods, services, endpoints and nodes through the API (DESIGN §5)"),
+      },
       { ...parent, dependsOn: configMaps },
     );
     declarePdb(meta, parent);

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { selectorLabels } from "../k8s/labels";
+import { exemptConcern, workloadExemptionAnnotations } from "../k8s/lintExemptions";
 import { type RunAs, securePodSpec } from "../k8s/workload";
 import type { ObservabilityComponentArgs } from "./componentArgs";
 import type { WorkloadFlows } from "./logPipelineFlows";
@@ -87,10 +88,29 @@ export class VectorAgent extends pulumi.ComponentResource {
       volumeMounts: [{ name: "pod-logs", mountPath: POD_LOGS_DIR, readOnly: true }],
     });
     const exemption = Object.values(AGENT_EXEMPTIONS).join(" ");
+    const podSpec = withAgentExemptions(
+      securePodSpec({
+        containers: [container],
+        runAs: AGENT_RUN_AS,
+        serviceAccountName: serviceAccount.metadata.name,
+        automountServiceAccountToken: true,
+        scratch,
+        volumes: [configVolume(configMap), { name: "pod-logs", hostPath: { path: POD_LOGS_DIR, type: "Directory" } }],
+      }),
+    );
+    // The manifest checks flag exactly the departures written down in AGENT_EXEMPTIONS, with the same reasons.
+    const lintExemptions = [
+      ...exemptConcern("root", AGENT_EXEMPTIONS.runAsRoot),
+      ...exemptConcern("lowUid", AGENT_EXEMPTIONS.runAsRoot),
+      ...exemptConcern("serviceAccountToken", AGENT_EXEMPTIONS.serviceAccountToken),
+    ];
     this.daemonSet = new k8s.apps.v1.DaemonSet(
       `${name}-daemonset`,
       {
-        metadata: { ...metadataOf(identity), annotations: { "blueprint.io/pod-security-exemption": exemption } },
+        metadata: {
+          ...metadataOf(identity),
+          annotations: { "blueprint.io/pod-security-exemption": exemption, ...workloadExemptionAnnotations(podSpec, lintExemptions) },
+        },
         spec: {
           selector: { matchLabels: selectorLabels(identity.name) },
           updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } },
@@ -99,16 +119,7 @@ export class VectorAgent extends pulumi.ComponentResource {
               ...podTemplateMetadata(identity),
               annotations: { ...vectorPodAnnotations(config, endpoint.metricsPort), "blueprint.io/pod-security-exemption": exemption },
             },
-            spec: withAgentExemptions(
-              securePodSpec({
-                containers: [container],
-                runAs: AGENT_RUN_AS,
-                serviceAccountName: serviceAccount.metadata.name,
-                automountServiceAccountToken: true,
-                scratch,
-                volumes: [configVolume(configMap), { name: "pod-logs", hostPath: { path: POD_LOGS_DIR, type: "Directory" } }],
-              }),
-            ),
+            spec: podSpec,
           },
         },
       },

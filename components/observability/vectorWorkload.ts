@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ResourcesConfig } from "../configPrimitives";
 import { parseQuantity } from "../k8s/quantity";
-import { type RunAs, type ScratchDir, TMP_DIR, httpProbe, secureContainer } from "../k8s/workload";
+import { type RunAs, type ScratchDir, TMP_DIR, httpProbe, secureContainer, tcpProbe } from "../k8s/workload";
 import { type WorkloadIdentity, checksumOf, declareFilesConfigMap } from "./logPipelineParts";
 import { API_PORT, CONFIG_DIR, CONFIG_FILE, DATA_DIR, DISK_BUFFER_BYTES, type VectorConfig, toVectorYaml } from "./vectorConfig";
 
@@ -67,7 +67,9 @@ export function vectorContainer(args: VectorContainerArgs): k8s.types.input.core
     ...(args.env ? { env: args.env } : {}),
     probes: {
       startup: httpProbe("/health", "api", { initialDelaySeconds: 5, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 24 }),
-      liveness: httpProbe("/health", "api", { initialDelaySeconds: 0, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 3 }),
+      // Readiness asks the API whether Vector is healthy; liveness only whether the API still accepts
+      // connections, so a pod busy draining its buffers is taken out of rotation, never restarted.
+      liveness: tcpProbe("api", { initialDelaySeconds: 0, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 3 }),
       readiness: httpProbe("/health", "api", { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 }),
     },
     scratch: args.scratch,
