@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { HPA_OWNS_REPLICAS, exemptConcern, imageDigestExemptions, lintExemptionAnnotations, lintExemptionKey } from "../components/k8s/lintExemptions";
+import { exemptConcern, imageDigestExemptions, lintExemptionAnnotations, lintExemptionKey, singleReplicaExemptions } from "../components/k8s/lintExemptions";
 import { EXEMPTIONS_DOC, LINTED_STACKS } from "../scripts/lint-manifests";
 import { applyExemptions, type Exemption, exemptionsMarkdown, exemptionsOf, type Finding, objectRef } from "../scripts/lib/exemptions";
 import { kubeconformSchemas, schemaFileName } from "../scripts/lib/kubeconformSchemas";
@@ -27,12 +27,23 @@ describe("manifest check exemptions", () => {
     assert.equal(fs.readFileSync(EXEMPTIONS_DOC, "utf8"), exemptionsMarkdown(stacks), "regenerate it: npm run lint-manifests -- --write-exemptions-doc");
   });
 
-  it("exempts the HPA-scaled service Deployment, which has no replicas, from kube-linter's replica check", async () => {
+  it("exempts kube-score's replica check only on Deployments configured with one replica, so production stays checked", async () => {
+    assert.deepEqual(singleReplicaExemptions(2), []);
+    assert.deepEqual(singleReplicaExemptions(1).map((exemption) => `${exemption.tool} ${exemption.check}`), ["kube-score deployment-replicas"]);
     for (const stack of LINTED_STACKS) {
-      const object = findObject(await stackRun(stack), "Deployment", "items-api");
-      assert.equal((object.spec as Any).replicas, undefined, stack);
-      assert.deepEqual(exemptionsOf(object).find((exemption) => exemption.tool === "kube-linter"), { ...HPA_OWNS_REPLICAS, object: "Deployment apps/items-api" }, stack);
+      for (const object of objectsOf(await stackRun(stack)).filter((candidate) => candidate.kind === "Deployment")) {
+        const exempted = exemptionsOf(object).some((exemption) => exemption.check === "deployment-replicas");
+        if (exempted) assert.equal((object.spec as Any).replicas, 1, `${stack} ${object.metadata.name}`);
+      }
     }
+    const production = objectsOf(await stackRun("production")).filter((object) => object.kind === "Deployment");
+    assert.ok(production.every((object) => !exemptionsOf(object).some((exemption) => exemption.check === "deployment-replicas")));
+  });
+
+  it("exempts a code-pinned observability image from checkov's digest check, naming code as where to pin it", async () => {
+    const jaeger = objectsOf(await stackRun("production")).find((object) => object.kind === "StatefulSet" && object.metadata.name === "jaeger");
+    assert.ok(jaeger);
+    assert.match(exemptionsOf(jaeger).find((exemption) => exemption.check === "CKV_K8S_43")?.reason ?? "", /tag in code .* pin image@sha256:<digest> in code/);
   });
 
   it("exempts an image from checkov's digest check only while config pins it by tag alone", () => {

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import type { Environment, ServiceConfig } from "../configSchema";
 import { selectorLabels, standardLabels } from "../k8s/labels";
-import { HPA_OWNS_REPLICAS, lintExemptionAnnotations } from "../k8s/lintExemptions";
+import { lintExemptionAnnotations } from "../k8s/lintExemptions";
 import { declareSecureNamespace } from "../k8s/namespace";
 import { declareNetworkPolicy, type Flow, type NetworkPeer, type PodPeer } from "../k8s/network";
 import { clusterHost, type PlatformEndpoints } from "../platformEndpoints";
@@ -83,7 +83,7 @@ export class ProductionService extends pulumi.ComponentResource implements Produ
     const deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       {
-        metadata: { ...metadata(), annotations: lintExemptionAnnotations([HPA_OWNS_REPLICAS, ...imageExemptions(config.image)]) },
+        metadata: { ...metadata(), annotations: lintExemptionAnnotations(imageExemptions(config.image)) },
         spec: deploymentSpec({
           name,
           environment: args.environment,
