@@ -108,6 +108,9 @@ function crossChecks(config: z.infer<typeof configSchema>): string[] {
     for (const caller of service.allowFrom) {
       if (!names.includes(caller)) problems.push(`${PROJECT}:services.${name}.allowFrom: '${caller}' is not a declared service`);
     }
+    if (config.environment === "production" && service.docs) {
+      problems.push(`${PROJECT}:services.${name}.docs: the API docs stay off in production (the service never serves /docs there)`);
+    }
     if (config.environment === "production" && service.replicas.min < 2) {
       problems.push(`${PROJECT}:services.${name}.replicas.min: production needs at least 2 replicas, got ${service.replicas.min}`);
     }

@@ -74,6 +74,11 @@ describe("stack config (components/config.ts)", () => {
     assert.match(single, /replicas\.min: production needs at least 2 replicas, got 1/);
   });
 
+  it("refuses the API docs switch on in production", () => {
+    const message = problemsOf(edited("production", (v) => (v.services["items-api"].docs = true)), "production");
+    assert.match(message, /services\.items-api\.docs: the API docs stay off in production/);
+  });
+
   it("rejects a service name that is not a DNS label", () => {
     const message = problemsOf(edited("staging", (v) => (v.services.Items_API = v.services["items-api"])), "staging");
     assert.match(message, /production-blueprint:services\.Items_API: expected a DNS label/);

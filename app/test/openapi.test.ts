@@ -34,4 +34,16 @@ describe('OpenAPI', () => {
       await service.close();
     }
   });
+
+  it('DOCS_ENABLED=false turns /docs off outside production, and DOCS_ENABLED=true cannot turn it on in production', async () => {
+    for (const env of [{ APP_ENV: 'staging', DOCS_ENABLED: 'false' }, { APP_ENV: 'production', DOCS_ENABLED: 'true' }]) {
+      const service = await startTestApp({ env });
+      try {
+        assert.equal((await fetch(`${service.baseUrl}/docs/`)).status, 404, JSON.stringify(env));
+        assert.equal((await fetch(`${service.baseUrl}/docs/json`)).status, 404, JSON.stringify(env));
+      } finally {
+        await service.close();
+      }
+    }
+  });
 });

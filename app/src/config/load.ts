@@ -27,6 +27,8 @@ export interface AppConfig {
   port: number;
   log: { level: RawEnvironment['LOG_LEVEL']; format: RawEnvironment['LOG_FORMAT'] };
   tracing: { enabled: boolean; endpoint: string; serviceName: string };
+  /** Serve the OpenAPI UI at /docs: DOCS_ENABLED, and never in production. */
+  docsEnabled: boolean;
   vault: VaultConfig | undefined;
   /** The API key used when Vault is off; undefined means "no key configured". */
   staticApiKey: string | undefined;
@@ -116,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, files: FileAccess = nodeFileA
     host: raw.APP_HOST,
     port: raw.APP_PORT,
     log: { level: raw.LOG_LEVEL, format: raw.LOG_FORMAT },
+    docsEnabled: raw.DOCS_ENABLED && raw.APP_ENV !== 'production',
     tracing: {
       enabled: raw.OTEL_ENABLED,
       endpoint: raw.OTEL_EXPORTER_OTLP_ENDPOINT,

@@ -63,6 +63,9 @@ export const environmentSchema = z.object({
     .default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).default('json'),
 
+  // The stack's per-environment docs switch; production never serves /docs whatever this says.
+  DOCS_ENABLED: booleanFlag(true),
+
   OTEL_ENABLED: booleanFlag(false),
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.default('http://localhost:4318'),
   OTEL_SERVICE_NAME: optionalText,

@@ -69,7 +69,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     maxEventLoopUtilization: config.limits.maxEventLoopUtilization,
     ...deps.loadShedding,
   });
-  await registerOpenApi(app, { title: config.name, version: config.version, exposeUi: config.environment !== 'production' });
+  await registerOpenApi(app, { title: config.name, version: config.version, exposeUi: config.docsEnabled });
 
   const identity = { service: config.name, version: config.version, environment: config.environment };
   await app.register(healthRoutes, { readiness: deps.readiness, identity });
