@@ -12,14 +12,11 @@ export interface ResolvedImage {
 }
 
 export function imageVersion(ref: string): string {
-  const digest = /@sha256:([a-f0-9]{12})/.exec(ref);
-  const tag = /:([A-Za-z0-9_][A-Za-z0-9_.-]*)(@|$)/.exec(ref.replace(/^[^/]+:[0-9]+\//, ""));
-  return tag?.[1] ?? `sha256-${digest?.[1] ?? "unknown"}`;
-}
-
-/** A built image is deployed by its repo digest; a configured one may be pinned by tag only. */
-export function imageExemptions(image: ImageConfig): LintExemption[] {
-  return image.build ? [] : imageDigestExemptions([image.ref]);
+  const [name, digest] = ref.split("@sha256:");
+  // The tag is after the last ':' of the last path segment (a registry's ':port' sits in the first one).
+  const lastSegment = name.slice(name.lastIndexOf("/") + 1);
+  const tag = lastSegment.includes(":") ? lastSegment.slice(lastSegment.indexOf(":") + 1) : undefined;
+  return tag ?? `sha256-${(digest ?? "unknown").slice(0, 12)}`;
 }
 
 /**
