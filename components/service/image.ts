@@ -19,6 +19,11 @@ export function imageVersion(ref: string): string {
   return tag ?? `sha256-${(digest ?? "unknown").slice(0, 12)}`;
 }
 
+/** A built image is deployed by its repo digest; a configured one may be pinned by tag only. */
+export function imageExemptions(image: ImageConfig): LintExemption[] {
+  return image.build ? [] : imageDigestExemptions([image.ref]);
+}
+
 /**
  * Builds and pushes the image when config asks for it; otherwise deploys the configured reference as is,
  * which is what rollback by config replay relies on.
