@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { restrictedViolations } from "../policy/checks/podSecurity";
-import { podSpecsOf } from "./support/podTemplates";
+import { podSpecOf } from "../policy/kubernetes";
 import { objectsOf, objectsOfKind, STACKS, stackRun, type KubernetesObject } from "./support/runs";
 
 type Model = new (data: unknown) => { validate(): void };
@@ -43,19 +43,19 @@ describe("rendered manifests", () => {
         let checked = 0;
         const exempted: string[] = [];
         for (const object of objectsOf(run)) {
-          for (const spec of podSpecsOf(object)) {
-            const namespace = namespaces.get(object.metadata.namespace ?? "");
-            assert.ok(namespace, `${object.kind} ${object.metadata.name} is in a namespace the stack does not declare`);
-            const level = namespace.metadata.labels?.["pod-security.kubernetes.io/enforce"];
-            if (level !== "restricted") {
-              const reason = namespace.metadata.annotations?.[EXEMPTION_ANNOTATION] ?? "";
-              assert.ok(reason.length > 20, `namespace ${namespace.metadata.name} enforces '${level}' without a recorded reason`);
-              exempted.push(`${object.kind}/${object.metadata.name}`);
-              continue;
-            }
-            assert.deepEqual(restrictedViolations(spec), [], `${object.kind} ${object.metadata.namespace}/${object.metadata.name}`);
-            checked++;
+          const spec = podSpecOf(object);
+          if (!spec) continue;
+          const namespace = namespaces.get(object.metadata.namespace ?? "");
+          assert.ok(namespace, `${object.kind} ${object.metadata.name} is in a namespace the stack does not declare`);
+          const level = namespace.metadata.labels?.["pod-security.kubernetes.io/enforce"];
+          if (level !== "restricted") {
+            const reason = namespace.metadata.annotations?.[EXEMPTION_ANNOTATION] ?? "";
+            assert.ok(reason.length > 20, `namespace ${namespace.metadata.name} enforces '${level}' without a recorded reason`);
+            exempted.push(`${object.kind}/${object.metadata.name}`);
+            continue;
           }
+          assert.deepEqual(restrictedViolations(spec), [], `${object.kind} ${object.metadata.namespace}/${object.metadata.name}`);
+          checked++;
         }
         assert.ok(checked >= 1);
         console.log(`      ${stack}: ${checked} pod templates meet "restricted"; exempt with a recorded reason: ${exempted.join(", ") || "none"}`);

@@ -4,6 +4,8 @@
  * Written out because no maintained npm library evaluates PSS offline; the rules follow
  * https://kubernetes.io/docs/concepts/security/pod-security-standards/.
  */
+import { containersOf } from "../kubernetes";
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- pod specs are untyped manifest JSON; each rule reads its own fields.
 type Spec = Record<string, any>;
 
@@ -22,14 +24,10 @@ const SAFE_SYSCTLS = new Set([
 ]);
 const ALLOWED_SELINUX_TYPES = new Set(["", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"]);
 
-function containersOf(spec: Spec): Spec[] {
-  return [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])];
-}
-
 export function restrictedViolations(spec: Spec): string[] {
   const violations: string[] = [];
   const pod = spec.securityContext ?? {};
-  const containers = containersOf(spec);
+  const containers = containersOf(spec, "all");
   const each = (rule: (container: Spec, context: Spec) => string | undefined) => {
     for (const container of containers) {
       const problem = rule(container, container.securityContext ?? {});

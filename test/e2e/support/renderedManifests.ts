@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
 import type { KubernetesObject } from "../../../scripts/lib/manifests";
-import { podSpecsOf } from "../../support/podTemplates";
+import { podSpecOf } from "../../../policy/kubernetes";
 
 /** Every object the Kubernetes provider wrote under renderYamlToDirectory (0-crd/, 1-manifest/). */
 export function readRenderedObjects(dir: string): KubernetesObject[] {
@@ -30,7 +30,7 @@ export function securityFields(object: KubernetesObject): Fields {
   const data = object as Fields;
   return {
     namespaceLabels: object.kind === "Namespace" ? object.metadata.labels : undefined,
-    pods: podSpecsOf(object).map((pod) => ({
+    pods: [podSpecOf(object)].filter((pod) => pod !== undefined).map((pod) => ({
       securityContext: pod.securityContext,
       serviceAccountName: pod.serviceAccountName,
       automountServiceAccountToken: pod.automountServiceAccountToken,
