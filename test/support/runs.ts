@@ -1,30 +1,32 @@
 import { kubernetesObjects, type KubernetesObject } from "../../scripts/lib/manifests";
+import type { RawStackConfig } from "../../components/config";
 import { type MockRun, runBlueprint } from "../../scripts/lib/mockRun";
 
 export type { KubernetesObject, MockRun };
 
+// Runs are queued so two never share the mock monitor at once; a failed run does not stop the queue.
+let chain: Promise<unknown> = Promise.resolve();
+function queued(stack: string, raw?: RawStackConfig): Promise<MockRun> {
+  const run = chain.then(() => runBlueprint(stack, raw));
+  chain = run.catch(() => undefined);
+  return run;
+}
+
 const cache = new Map<string, Promise<MockRun>>();
 
-/**
- * The program run under mocks for a committed stack file, once per process: every test file shares the
- * result. Runs are chained so two stacks never share the mock monitor at once.
- */
-let chain: Promise<unknown> = Promise.resolve();
+/** The program run under mocks for a committed stack file, once per process: every test file shares the result. */
 export function stackRun(stack: string): Promise<MockRun> {
   let run = cache.get(stack);
   if (!run) {
-    run = chain.then(() => runBlueprint(stack));
-    chain = run.catch(() => undefined);
+    run = queued(stack);
     cache.set(stack, run);
   }
   return run;
 }
 
 /** Runs the program with an edited copy of a stack's config; never cached. */
-export function runWith(stack: string, raw: Parameters<typeof runBlueprint>[1]): Promise<MockRun> {
-  const run = chain.then(() => runBlueprint(stack, raw));
-  chain = run.catch(() => undefined);
-  return run;
+export function runWith(stack: string, raw: RawStackConfig): Promise<MockRun> {
+  return queued(stack, raw);
 }
 
 export function objectsOf(run: MockRun): KubernetesObject[] {
