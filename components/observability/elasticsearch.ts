@@ -5,6 +5,7 @@ import { stringify } from "yaml";
 import { selectorLabels } from "../k8s/labels";
 import { exemptConcern } from "../k8s/lintExemptions";
 import { type RunAs, type ScratchDir, secureContainer, securePodSpec, spreadAndAntiAffinity, tcpProbe, volumeClaimTemplate } from "../k8s/workload";
+import { clusterHost } from "../platformEndpoints";
 import type { ObservabilityComponentArgs } from "./componentArgs";
 import { CERT_FILES, CERT_SECRETS, declareElasticsearchCerts, elasticsearchDnsNames } from "./elasticsearchCerts";
 import { elasticsearchSetupRequests } from "./elasticsearchSetup";
@@ -89,7 +90,7 @@ export function elasticsearchSettings(topology: ElasticsearchTopology): Elastics
     topology.nodes === 1
       ? { "discovery.type": "single-node" }
       : {
-          "discovery.seed_hosts": [`${topology.headlessServiceName}.${topology.namespace}.svc.cluster.local`],
+          "discovery.seed_hosts": [clusterHost(topology.headlessServiceName, topology.namespace)],
           "cluster.initial_master_nodes": nodeNames(topology),
         };
   return {
