@@ -43,13 +43,10 @@ UPSTREAM_NODEJS_HOST="$PULUMI_TOOLCHAIN_DIR/libexec/pulumi-language-nodejs-upstr
 HOST_FRONT_SOURCE="$REPO_ROOT/scripts/pulumi-toolchain/nodejs-host-front"
 CLI_VERSION="" # the pulumi version actually built; the host front links against the same SDK
 
-# A private module and build cache keeps the toolchain self-contained (delete one directory to start
-# over) and makes a cold run measurably cold. -modcacherw lets that directory be deleted with rm -rf.
-export GOMODCACHE="$PULUMI_TOOLCHAIN_DIR/go/mod"
-export GOCACHE="$PULUMI_TOOLCHAIN_DIR/go/build-cache"
-export GOFLAGS="-trimpath -buildvcs=false -modcacherw"
-export GOTOOLCHAIN=local # never try to download a Go toolchain: fail with a clear message instead
-export CGO_ENABLED=0     # as upstream releases are built; also needs no C compiler
+# The project's one Go module and build cache, shared with the local cluster and the systems the tests run
+# (scripts/lib/go-env.sh), and its build lock, so two large builds never compete for the 2 cores.
+# shellcheck source=scripts/lib/go-env.sh
+source "$REPO_ROOT/scripts/lib/go-env.sh"
 
 log() { printf '[pulumi-toolchain] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -76,16 +73,37 @@ COMPONENTS=(
   "nodejs|language|pulumi|github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3|github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3|github.com/pulumi/pulumi/sdk/v3/go/common/version.Version"
   "kubernetes|resource|kubernetes|github.com/pulumi/pulumi-kubernetes/provider/v4|github.com/pulumi/pulumi-kubernetes/provider/v4/cmd/pulumi-resource-kubernetes|github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version"
   "random|resource|random|github.com/pulumi/pulumi-random/provider/v4|github.com/pulumi/pulumi-random/provider/v4/cmd/pulumi-resource-random|github.com/pulumi/pulumi-random/provider/v4/pkg/version.Version"
+  "tls|resource|tls|github.com/pulumi/pulumi-tls/provider/v5|github.com/pulumi/pulumi-tls/provider/v5/cmd/pulumi-resource-tls|github.com/pulumi/pulumi-tls/provider/v5/pkg/version.Version"
 )
 
+# Releases whose Go module carries a pseudo-version instead of the release tag: @pulumi/<name>@<version> ->
+# module version. pulumi-kubernetes tags its releases `vX.Y.Z` at the repository root while the provider
+# module lives in provider/, so the proxy serves release v4.25.0 (commit f47bc2d6f199) only under this
+# pseudo-version. A lockfile version missing here is tried as the tag itself.
+declare -A MODULE_VERSION=(
+  [kubernetes@4.25.0]="v4.0.0-20260115033456-f47bc2d6f199"
+)
+
+# Providers whose main package embeds files that `go generate` writes and the module zip lacks: the main
+# package is copied into the wrapper, its own generate.go run with VERSION set, and the copy built.
+declare -A GENERATED_MAIN=(
+  [kubernetes]="cmd/pulumi-resource-kubernetes"
+)
+
+# Providers the proxy refuses at every version, for which the repository carries a stand-in plugin
+# (scripts/pulumi-toolchain/standin-providers, docs/toolchain.md): installed only where the real plugin is
+# absent, under the version the npm SDK asks for, and marked so every command that loads it says so.
+STANDIN_SOURCE="$REPO_ROOT/scripts/pulumi-toolchain/standin-providers"
+STANDIN_MARKER="STAND-IN"
+
 # When the proxy refuses the exact version, build this instead: name -> module@version|main package.
-# - pulumi: the proxy serves pkg/v3 up to v3.259.0 but refuses v3.260.0 and later (403). A CLI a few
-#   minor versions older than the SDK is supported: the SDK only asks the engine for features it has.
+# - pulumi: the proxy refuses pkg/v3@v3.270.0 (the SDK's version) and serves v3.274.1, the newest CLI it
+#   has. A CLI newer than the SDK is the supported direction: the SDK asks the engine which features it has.
 # - nodejs: the proxy refuses every version of the language host's own module (403). Up to v3.68.0 the
 #   host was a package inside the sdk/v3 module, which the proxy does serve. The engine falls back to
 #   the older RPCs when a host does not implement newer ones.
 declare -A FALLBACK=(
-  [pulumi]="github.com/pulumi/pulumi/pkg/v3@v3.259.0|github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
+  [pulumi]="github.com/pulumi/pulumi/pkg/v3@v3.274.1|github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
   [nodejs]="github.com/pulumi/pulumi/sdk/v3@v3.68.0|github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs"
 )
 
@@ -102,14 +120,15 @@ download_module() {
 
 # Writes a wrapper module that requires module@version and copies its replace directives. Directives
 # that point into the upstream repository (../sdk) cannot work from the module cache, so the module
-# they name is required at the same version instead, which is what the upstream release tag contains.
+# they name is required at the release version instead (SIBLING_VERSION: the tag itself, or the release a
+# pseudo-version stands for), which is what the upstream release contains. MAIN_PKG empty: no tools.go.
 write_wrapper_module() {
-  local dir="$1" module="$2" version="$3" upstream_gomod="$4" main_pkg="$5"
+  local dir="$1" module="$2" version="$3" upstream_gomod="$4" main_pkg="$5" sibling_version="$6"
   mkdir -p "$dir"
   # shellcheck disable=SC2016 # ${...} is a JavaScript template literal, not shell
   node -e '
     const fs = require("fs");
-    const [gomodPath, module, version, outDir, mainPkg] = process.argv.slice(1);
+    const [gomodPath, module, version, outDir, mainPkg, siblingVersion] = process.argv.slice(1);
     const text = fs.readFileSync(gomodPath, "utf8");
     const goVersion = (text.match(/^go\s+(\S+)/m) || [, "1.21"])[1];
     const replaces = [];
@@ -119,32 +138,54 @@ write_wrapper_module() {
     const kept = [];
     for (const line of replaces.map((l) => l.replace(/\/\/.*$/, "").trim()).filter(Boolean)) {
       const [from, to] = line.split("=>").map((s) => s.trim());
-      if (/^\.\.?\//.test(to)) requires.push(`\t${from.split(/\s+/)[0]} ${version}`);
+      if (/^\.\.?\//.test(to)) requires.push(`\t${from.split(/\s+/)[0]} ${siblingVersion}`);
       else kept.push(`\t${from} => ${to}`);
     }
     fs.writeFileSync(`${outDir}/go.mod`,
       `// Generated by scripts/install-pulumi-toolchain.sh from ${module}@${version}; do not edit.\n` +
       `module pulumi-toolchain.invalid/wrapper\n\ngo ${goVersion}\n\nrequire (\n${requires.join("\n")}\n)\n` +
       (kept.length ? `\nreplace (\n${kept.join("\n")}\n)\n` : ""));
-    fs.writeFileSync(`${outDir}/tools.go`,
+    if (mainPkg) fs.writeFileSync(`${outDir}/tools.go`,
       `//go:build tools\n\npackage tools\n\nimport _ "${mainPkg}"\n`);' \
-    "$upstream_gomod" "$module" "$version" "$dir" "$main_pkg"
+    "$upstream_gomod" "$module" "$version" "$dir" "$main_pkg" "$sibling_version"
 }
 
-# build_binary NAME MODULE VERSION MAIN_PKG VERSION_VAR OUT: builds one binary from a wrapper module.
+# build_binary NAME MODULE VERSION MAIN_PKG VERSION_VAR OUT [RELEASE]: builds one binary from a wrapper
+# module. RELEASE is the release version the binary reports (default VERSION without its v).
 build_binary() {
-  local name="$1" module="$2" version="$3" main_pkg="$4" version_var="$5" out="$6"
+  local name="$1" module="$2" version="$3" main_pkg="$4" version_var="$5" out="$6" release="${7:-${3#v}}"
   local gomod dir="$WORK_DIR/$name-$version" logfile="$LOG_DIR/$name-$version.log"
   gomod="$(download_module "$module@$version")" || return 1
-  write_wrapper_module "$dir" "$module" "$version" "$gomod" "$main_pkg"
+  rm -rf "$dir"
+  local generated="${GENERATED_MAIN[$name]:-}"
+  if [[ -n "$generated" ]]; then
+    write_wrapper_module "$dir" "$module" "$version" "$gomod" "" "v$release"
+    log "building $main_pkg@$version as release $release, after its own go generate (log: $logfile)"
+    (
+      cd "$dir" &&
+        mkdir -p "$dir/$generated" &&
+        cp "$GOMODCACHE/$(module_cache_path "$module")@$version/$generated"/* "$dir/$generated/" &&
+        chmod -R u+w "$dir/$generated" &&
+        go mod tidy &&
+        (cd "$dir/$generated" && VERSION="$release" go run -mod=mod generate.go) &&
+        with_build_lock go build -mod=mod -ldflags "-s -w -X $version_var=$release" -o "$out.tmp" "./$generated" &&
+        mv "$out.tmp" "$out"
+    ) >"$logfile" 2>&1 || { tail -n 20 "$logfile" >&2; return 1; }
+    return 0
+  fi
+  write_wrapper_module "$dir" "$module" "$version" "$gomod" "$main_pkg" "$version"
   log "building $main_pkg@$version (log: $logfile)"
   (
     cd "$dir" &&
       go get "$main_pkg@$version" &&
-      nice -n 10 go build -ldflags "-s -w -X $version_var=$version" -o "$out.tmp" "$main_pkg" &&
+      with_build_lock go build -ldflags "-s -w -X $version_var=$release" -o "$out.tmp" "$main_pkg" &&
       mv "$out.tmp" "$out"
   ) >"$logfile" 2>&1 || { tail -n 20 "$logfile" >&2; return 1; }
 }
+
+# The module cache escapes upper-case letters in paths as !lower (go help module-private is silent on it;
+# cmd/go's module.EscapePath does it).
+module_cache_path() { sed -E 's/([A-Z])/!\L\1/g' <<<"$1"; }
 
 # build_nodejs_host_front OUT: the fallback v3.68.0 host predates two things today's engine relies on: it reads
 # Pulumi.yaml runtime options (typescript, nodeargs, tsconfig) only as command-line flags, which the engine no
@@ -168,7 +209,7 @@ build_nodejs_host_front() {
   log "building the Node.js language host front against sdk/v3@$CLI_VERSION (log: $logfile)"
   (
     cd "$dir" &&
-      nice -n 10 go build -mod=mod -ldflags "-s -w" -o "$out.tmp" . &&
+      with_build_lock go build -mod=mod -ldflags "-s -w" -o "$out.tmp" . &&
       mv "$out.tmp" "$out"
   ) >"$logfile" 2>&1 || { tail -n 20 "$logfile" >&2; return 1; }
   echo "$source_hash" >"$STAMP_DIR/nodejs-host-front.sha256"
@@ -210,20 +251,35 @@ build_component() {
     *) out="$WORK_DIR/bin/pulumi-$kind-$name" ;;
   esac
 
+  # A real plugin someone else installed (pulumi plugin install, a copied ~/.pulumi) is never replaced.
+  if [[ "$kind" == resource && ! -f "$stamp" ]] && plugin_installed "$kind" "$name" "$wanted" &&
+    [[ ! -f "$PULUMI_HOME/plugins/$kind-$name-v$wanted/$STANDIN_MARKER" ]]; then
+    log "$name: the real plugin v$wanted is already installed"
+    return 0
+  fi
+
   if [[ -f "$stamp" && -x "$out" ]]; then
     read -r built_version built_pkg <"$stamp"
     [[ "$kind" == cli ]] && CLI_VERSION="$built_version"
-    if is_up_to_date "$kind" "$name" "$built_version" "v$wanted"; then
+    if [[ "$built_pkg" == stand-in ]]; then
+      if "$CHECK_ONLY" || install_standin "$name" "$wanted" "$out" "$stamp"; then return 0; fi
+    elif is_up_to_date "$kind" "$name" "$built_version" "v$wanted"; then
       log "$name: up to date ($built_pkg@$built_version for @pulumi/$npm_pkg $wanted)"
       return 0
     fi
   fi
 
-  built_module="$module" built_version="v$wanted" built_pkg="$main_pkg"
-  if ! err="$(download_module "$module@v$wanted" 2>&1 >/dev/null)"; then
+  built_module="$module" built_version="${MODULE_VERSION[$name@$wanted]:-v$wanted}" built_pkg="$main_pkg"
+  if ! err="$(download_module "$module@$built_version" 2>&1 >/dev/null)"; then
+    if [[ -d "$STANDIN_SOURCE/cmd/pulumi-resource-$name" ]]; then
+      log "$name: the proxy refuses $module@$built_version ($err)"
+      if "$CHECK_ONLY"; then log "$name: would build the stand-in plugin for @pulumi/$npm_pkg $wanted"; return 0; fi
+      install_standin "$name" "$wanted" "$out" "$stamp" || record_failure "$kind" "$name: stand-in build failed, see $LOG_DIR/standin-$name.log"
+      return 0
+    fi
     if [[ -z "${FALLBACK[$name]:-}" ]]; then
-      log "$name: cannot build $module@v$wanted: $err"
-      record_failure "$kind" "$name ($module@v$wanted): $err"
+      log "$name: cannot build $module@$built_version: $err"
+      record_failure "$kind" "$name ($module@$built_version): $err"
       return 0
     fi
     IFS='|' read -r built_module built_pkg <<<"${FALLBACK[$name]}"
@@ -241,25 +297,55 @@ build_component() {
     return 0
   fi
 
+  # A resource plugin reports and is installed under the SDK's version, even when its module carries a
+  # pseudo-version; the CLI and host report the version they were built from.
+  local release="${built_version#v}"
+  [[ "$kind" == resource ]] && release="$wanted"
   # The fallback Node.js host runs behind a small front that adds what today's engine expects of it.
   local binary="$out"
   [[ "$kind" == language && "$built_version" != "v$wanted" ]] && binary="$UPSTREAM_NODEJS_HOST"
   mkdir -p "$(dirname "$binary")" "$(dirname "$out")"
-  if ! build_binary "$name" "$built_module" "$built_version" "$built_pkg" "$version_var" "$binary"; then
+  local started=$SECONDS
+  if ! build_binary "$name" "$built_module" "$built_version" "$built_pkg" "$version_var" "$binary" "$release"; then
     record_failure "$kind" "$name: build of $built_pkg@$built_version failed, see $LOG_DIR/$name-$built_version.log"
     return 0
   fi
+  log "$name: built in $((SECONDS - started)) s"
+  [[ "$kind" == cli ]] && CLI_VERSION="$built_version"
   if [[ "$binary" != "$out" ]] && ! build_nodejs_host_front "$out"; then
     record_failure "$kind" "$name: build of the language host front failed, see $LOG_DIR/nodejs-host-front.log"
     return 0
   fi
-  if [[ "$kind" == resource ]] && ! install_plugin "$kind" "$name" "${built_version#v}" "$out"; then
+  if [[ "$kind" == resource ]] && ! install_plugin "$kind" "$name" "$release" "$out"; then
     record_failure "$kind" "$name: built, but 'pulumi plugin install' failed"
     return 0
   fi
-  [[ "$kind" == cli ]] && CLI_VERSION="$built_version"
-  printf '%s %s\n' "$built_version" "$built_pkg" >"$stamp"
+  printf '%s %s\n' "$([[ "$kind" == resource ]] && echo "v$release" || echo "$built_version")" "$built_pkg" >"$stamp"
   log "$name: installed $built_pkg@$built_version for @pulumi/$npm_pkg $wanted"
+}
+
+# install_standin NAME VERSION OUT STAMP: builds the repository's stand-in plugin for NAME (when its source
+# changed) and installs it as resource plugin NAME vVERSION, with the marker that makes every command that
+# loads it say so. The real plugin is never replaced: this runs only where it is absent.
+install_standin() {
+  local name="$1" version="$2" out="$3" stamp="$4" logfile="$LOG_DIR/standin-$name.log" source_hash
+  source_hash="$( (cd "$STANDIN_SOURCE" && find . -type f -name '*.go' -o -name 'go.*' | sort | xargs cat) | sha256sum | cut -d' ' -f1)"
+  local plugin_dir="$PULUMI_HOME/plugins/resource-$name-v$version"
+  if [[ -x "$out" && "$(cat "$STAMP_DIR/standin-$name.sha256" 2>/dev/null)" == "$source_hash" && -f "$plugin_dir/$STANDIN_MARKER" ]]; then
+    log "$name: stand-in plugin v$version up to date (real plugin not installed)"
+    return 0
+  fi
+  log "$name: building the stand-in plugin from scripts/pulumi-toolchain/standin-providers (log: $logfile)"
+  (
+    cd "$STANDIN_SOURCE" &&
+      with_build_lock go build -ldflags "-s -w -X main.version=$version" -o "$out.tmp" "./cmd/pulumi-resource-$name" &&
+      mv "$out.tmp" "$out"
+  ) >"$logfile" 2>&1 || { tail -n 20 "$logfile" >&2; return 1; }
+  install_plugin resource "$name" "$version" "$out" >>"$logfile" 2>&1 || { tail -n 20 "$logfile" >&2; return 1; }
+  printf '%s\n' "stand-in for pulumi-resource-$name v$version, built from scripts/pulumi-toolchain/standin-providers" >"$plugin_dir/$STANDIN_MARKER"
+  echo "$source_hash" >"$STAMP_DIR/standin-$name.sha256"
+  printf 'v%s stand-in\n' "$version" >"$stamp"
+  log "$name: stand-in plugin v$version installed (real plugin not installed)"
 }
 
 # The Node.js host starts these by name for dynamic providers and (older engines) policy packs; upstream
