@@ -4,6 +4,7 @@ import * as vault from "@pulumi/vault";
 import * as path from "node:path";
 import type { BlueprintConfig } from "./config";
 import { selectorLabels } from "./k8s/labels";
+import { kubernetesTarget } from "./k8s/providerTarget";
 import { Platform } from "./platform";
 import { ProductionService, type ProductionServiceOutputs } from "./service/productionService";
 
@@ -19,11 +20,7 @@ export interface BlueprintOutputs {
 const PROJECT_ROOT = path.resolve(__dirname, "..");
 
 function kubernetesProvider(config: BlueprintConfig): k8s.Provider {
-  const { context, renderYamlToDirectory } = config.kubernetes;
-  return new k8s.Provider("kubernetes", {
-    ...(renderYamlToDirectory ? { renderYamlToDirectory: path.resolve(PROJECT_ROOT, renderYamlToDirectory) } : {}),
-    ...(context ? { context } : {}),
-  });
+  return new k8s.Provider("kubernetes", kubernetesTarget(config.environment, config.kubernetes, PROJECT_ROOT));
 }
 
 /** The whole program: declares the platform and every configured service, and returns the stack outputs. */

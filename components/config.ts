@@ -118,6 +118,9 @@ function crossChecks(config: z.infer<typeof configSchema>): string[] {
   if (config.environment === "local" && !config.kubernetes.renderYamlToDirectory) {
     problems.push(`${PROJECT}:kubernetes.renderYamlToDirectory: is required for the local stack, which never touches a cluster`);
   }
+  if (config.kubernetes.renderYamlToDirectory && config.kubernetes.kubeconfig) {
+    problems.push(`${PROJECT}:kubernetes: renderYamlToDirectory and kubeconfig exclude each other (render to files, or deploy to a cluster)`);
+  }
   if (config.environment !== "local" && config.kubernetes.renderYamlToDirectory) {
     problems.push(`${PROJECT}:kubernetes.renderYamlToDirectory: only the local stack renders to a directory; '${config.environment}' deploys to a cluster`);
   }

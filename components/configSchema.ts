@@ -49,6 +49,8 @@ export const kubernetesSchema = z
   .strictObject({
     // Empty means the ambient kubeconfig's current context.
     context: z.string().min(1).optional(),
+    // A kubeconfig file (relative to the project); empty means the ambient one (KUBECONFIG, ~/.kube/config).
+    kubeconfig: z.string().min(1).optional(),
     // Set only for stacks that must never touch a cluster: the provider writes YAML here instead.
     renderYamlToDirectory: z.string().min(1).optional(),
   })

@@ -1,18 +1,37 @@
 #!/usr/bin/env bash
-# The main job on the embedded default (the `local` stack), `npm run local`: through the real Pulumi engine
-# when the CLI and the local stack's provider plugins are installed, otherwise through the offline render.
-# Says which path ran, why, and where the manifests are.
+# The main job on the embedded default (the `local` stack), `npm run local`: `pulumi up` of the local stack
+# through the real Pulumi engine. It installs the toolchain first when it is missing (idempotent: seconds
+# when built; the first build is long, docs/toolchain.md), then deploys
+#   - into the local cluster when it is up (npm run cluster -- up), or
+#   - through the Kubernetes provider's renderYamlToDirectory into rendered/local otherwise,
+# and says which. Only if the toolchain cannot be built here (no Go) does it fall back to the offline
+# render (the program under mocks), saying why. `npm run local -- --offline` asks for that render.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source=scripts/pulumi-env.sh
-source scripts/pulumi-env.sh
 export PATH="$PWD/node_modules/.bin:$PATH"
 
-if status="$(tsx scripts/pulumi-toolchain/engine-status.ts)"; then
-  echo "local: engine path: $status"
-  echo "local: running 'pulumi up -s local'; the Kubernetes provider writes the manifests into rendered/local"
-  exec bash scripts/pulumi-local.sh up --yes
+offline() {
+  echo "local: offline render, because $1"
+  tsx scripts/render.ts --stack local --out rendered/local
+  echo "local: manifests are in rendered/local (offline render: the program under mocks, no state)"
+  exit 0
+}
+[[ "${1:-}" == --offline ]] && offline "--offline was asked for"
+
+# shellcheck source=scripts/pulumi-env.sh
+source scripts/pulumi-env.sh
+if ! status="$(tsx scripts/pulumi-toolchain/engine-status.ts)"; then
+  echo "local: the engine is not ready ($(head -n1 <<<"$status")); installing the toolchain (npm run toolchain)"
+  bash scripts/install-pulumi-toolchain.sh || true
+  status="$(tsx scripts/pulumi-toolchain/engine-status.ts)" || offline "the engine cannot run the local stack here: $(head -n1 <<<"$status")"
 fi
-echo "local: offline render, because the engine cannot run the local stack here: $status"
-tsx scripts/render.ts --stack local --out rendered/local
-echo "local: manifests are in rendered/local (offline render: the program under mocks, no state)"
+echo "local: engine path: $(head -n1 <<<"$status")"
+tail -n +2 <<<"$status" | sed 's/^/local: /' # one line per stand-in plugin
+
+if tsx scripts/cluster.ts status >/dev/null 2>&1; then
+  export PRODUCTION_BLUEPRINT_LOCAL_CLUSTER_KUBECONFIG="$PWD/.cluster/kubeconfig"
+  echo "local: the local cluster is up ($(tsx scripts/cluster.ts status | head -n1)): 'pulumi up -s local' deploys into it"
+else
+  echo "local: the local cluster is not up (npm run cluster -- up starts it): 'pulumi up -s local' renders the manifests into rendered/local"
+fi
+exec bash scripts/pulumi-local.sh up --yes --skip-preview

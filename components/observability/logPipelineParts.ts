@@ -7,6 +7,7 @@ import { allowFlowsSpec, declareNetworkPolicy } from "../k8s/network";
 import type { ResourcesConfig } from "../configPrimitives";
 import { pdbSpec } from "../service/manifests";
 import type { WorkloadFlows } from "./logPipelineFlows";
+import { statefulSetReplacement } from "../k8s/statefulSetReplacement";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type ServicePort = k8s.types.input.core.v1.ServicePort;
@@ -159,7 +160,7 @@ export function declareStatefulCluster(args: StatefulClusterArgs, parent: pulumi
         volumeClaimTemplates: args.volumeClaimTemplates,
       },
     },
-    { parent, dependsOn: [headlessService] },
+    statefulSetReplacement({ parent, dependsOn: [headlessService] }),
   );
   declarePdb(identity, parent);
   return { statefulSet, service, headlessService };

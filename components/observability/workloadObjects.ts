@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { selectorLabels, standardLabels } from "../k8s/labels";
 import { type LintExemption, workloadExemptionAnnotations } from "../k8s/lintExemptions";
 import { pdbSpec } from "../service/manifests";
+import { statefulSetReplacement } from "../k8s/statefulSetReplacement";
 
 type PodTemplate = k8s.types.input.core.v1.PodTemplateSpec;
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -77,7 +78,7 @@ export function declareStatefulSet(
         volumeClaimTemplates: args.volumeClaims,
       },
     },
-    { ...opts, dependsOn: [...((opts.dependsOn as pulumi.Resource[] | undefined) ?? []), headless] },
+    statefulSetReplacement({ ...opts, dependsOn: [...((opts.dependsOn as pulumi.Resource[] | undefined) ?? []), headless] }),
   );
 }
 

@@ -3,7 +3,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 /** The resource plugins the local stack loads (Vault is off there and its images are not built). */
-export const LOCAL_STACK_PLUGINS = ["kubernetes", "random"] as const;
+export const LOCAL_STACK_PLUGINS = ["kubernetes", "random", "tls"] as const;
+
+/** The file scripts/install-pulumi-toolchain.sh puts into a stand-in plugin's directory. */
+export const STANDIN_MARKER = "STAND-IN";
 
 /**
  * The local stack's passphrase. Not a secret, on purpose: the local stack holds only throwaway values the
@@ -18,6 +21,8 @@ export interface PluginStatus {
   /** The version package-lock.json pins for @pulumi/<name>. */
   wanted: string;
   installed: boolean;
+  /** The repository's stand-in plugin (scripts/pulumi-toolchain/standin-providers), not the real one. */
+  standIn: boolean;
 }
 
 export interface EngineStatus {
@@ -28,8 +33,10 @@ export interface EngineStatus {
   engine: boolean;
   /** The CLI and every plugin of the local stack are installed: `pulumi up -s local` can run. */
   ready: boolean;
-  /** One line saying why, for people and for test skips. */
+  /** One line saying why, for people and for test failures. */
   reason: string;
+  /** One line per stand-in plugin that will run, e.g. "random: stand-in plugin (real plugin not installed)". */
+  standIns: string[];
 }
 
 export interface InstalledPlugin {
@@ -47,22 +54,33 @@ export function lockedVersion(name: string, lockfile: string): string {
 }
 
 /** Decides from what is installed; no I/O, so every branch is unit-testable. */
-export function decideStatus(cliVersion: string | undefined, installed: InstalledPlugin[], wanted: Record<string, string>): EngineStatus {
-  const plugins = Object.entries(wanted).map(([name, version]) => ({
-    name,
-    wanted: version,
-    installed: installed.some((plugin) => plugin.kind === "resource" && plugin.name === name && plugin.version.replace(/^v/, "") === version),
-  }));
+export function decideStatus(
+  cliVersion: string | undefined,
+  installed: InstalledPlugin[],
+  wanted: Record<string, string>,
+  isStandIn: (name: string, version: string) => boolean = () => false,
+): EngineStatus {
+  const plugins = Object.entries(wanted).map(([name, version]) => {
+    const present = installed.some((plugin) => plugin.kind === "resource" && plugin.name === name && plugin.version.replace(/^v/, "") === version);
+    return { name, wanted: version, installed: present, standIn: present && isStandIn(name, version) };
+  });
+  const standIns = plugins.filter((plugin) => plugin.standIn).map((plugin) => `${plugin.name}: stand-in plugin (real plugin not installed)`);
   if (!cliVersion) {
-    return { plugins, engine: false, ready: false, reason: "no Pulumi CLI on PATH (bash scripts/install-pulumi-toolchain.sh builds it; docs/toolchain.md)" };
+    return { plugins, engine: false, ready: false, standIns, reason: "no Pulumi CLI on PATH (npm run toolchain builds it; docs/toolchain.md)" };
   }
   const missing = plugins.filter((plugin) => !plugin.installed);
   if (missing.length > 0) {
     const names = missing.map((plugin) => `pulumi-resource-${plugin.name} v${plugin.wanted}`).join(", ");
-    return { cliVersion, plugins, engine: true, ready: false, reason: `Pulumi CLI ${cliVersion} is installed, but not the resource plugins ${names} (the Go module proxy refuses their modules; docs/toolchain.md)` };
+    return { cliVersion, plugins, engine: true, ready: false, standIns, reason: `Pulumi CLI ${cliVersion} is installed, but not the resource plugins ${names} (npm run toolchain installs them; docs/toolchain.md)` };
   }
-  const names = plugins.map((plugin) => `${plugin.name} v${plugin.wanted}`).join(", ");
-  return { cliVersion, plugins, engine: true, ready: true, reason: `Pulumi CLI ${cliVersion} with the resource plugins ${names}` };
+  const names = plugins.map((plugin) => `${plugin.name} v${plugin.wanted}${plugin.standIn ? " (stand-in)" : ""}`).join(", ");
+  return { cliVersion, plugins, engine: true, ready: true, standIns, reason: `Pulumi CLI ${cliVersion} with the resource plugins ${names}` };
+}
+
+/** Whether the installed plugin NAME vVERSION under env's PULUMI_HOME is the repository's stand-in. */
+export function standInProbe(env: NodeJS.ProcessEnv): (name: string, version: string) => boolean {
+  const home = env.PULUMI_HOME ?? path.join(env.HOME ?? "", ".pulumi");
+  return (name, version) => fs.existsSync(path.join(home, "plugins", `resource-${name}-v${version}`, STANDIN_MARKER));
 }
 
 function pulumi(args: string[], env: NodeJS.ProcessEnv): string | undefined {
@@ -79,5 +97,5 @@ export function probeEngine(projectRoot: string, env: NodeJS.ProcessEnv = proces
   const wanted = Object.fromEntries(LOCAL_STACK_PLUGINS.map((name) => [name, lockedVersion(name, lockfile)]));
   const cliVersion = pulumi(["version"], env);
   const listing = cliVersion ? pulumi(["plugin", "ls", "--json"], env) : undefined;
-  return decideStatus(cliVersion, listing ? (JSON.parse(listing) as InstalledPlugin[] | null) ?? [] : [], wanted);
+  return decideStatus(cliVersion, listing ? (JSON.parse(listing) as InstalledPlugin[] | null) ?? [] : [], wanted, standInProbe(env));
 }

@@ -43,14 +43,16 @@ function runLocal(copy: ProjectCopy, toolchain: string) {
   return { ...result, calls, rendered };
 }
 
-describe("npm run local (scripts/local.sh) picks the engine only when the CLI and the local stack's plugins are installed", function () {
+describe("npm run local (scripts/local.sh) installs the toolchain when it can, and picks the engine only when the CLI and the local stack's plugins are there", function () {
   let copy: ProjectCopy;
   beforeEach(() => (copy = copyProject()));
   afterEach(() => copy.remove());
 
-  it("without a Pulumi CLI: renders offline into rendered/local and says why", function () {
+  it("without a Pulumi CLI and without Go to build one: tries the install, then renders offline into rendered/local and says why", function () {
     const run = runLocal(copy, fakeToolchain(copy, undefined));
     assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /local: the engine is not ready \(no Pulumi CLI on PATH .*\); installing the toolchain/);
+    assert.match(run.stderr, /go is not on PATH/);
     assert.match(run.stdout, /local: offline render, because the engine cannot run the local stack here: no Pulumi CLI on PATH/);
     assert.match(run.stdout, /local: manifests are in rendered\/local/);
     assert.ok(run.rendered.includes("deployment-apps-items-api.yaml"), run.rendered.join(", "));
@@ -59,23 +61,31 @@ describe("npm run local (scripts/local.sh) picks the engine only when the CLI an
   it("with the CLI but without the plugins: renders offline, naming the missing plugins at their locked versions", function () {
     const run = runLocal(copy, fakeToolchain(copy, []));
     assert.equal(run.status, 0, run.stderr);
-    const missing = `pulumi-resource-kubernetes v${locked("kubernetes")}, pulumi-resource-random v${locked("random")}`;
+    const missing = `pulumi-resource-kubernetes v${locked("kubernetes")}, pulumi-resource-random v${locked("random")}, pulumi-resource-tls v${locked("tls")}`;
     assert.ok(run.stdout.includes(`Pulumi CLI v3.259.0 is installed, but not the resource plugins ${missing}`), run.stdout);
     assert.ok(run.rendered.includes("deployment-apps-items-api.yaml"), run.rendered.join(", "));
-    assert.deepEqual(run.calls.map((call) => call.split(" | ")[0]), ["version", "plugin ls --json"]);
+    // Asked once before the install attempt and once after it; never `up`.
+    assert.deepEqual(run.calls.map((call) => call.split(" | ")[0]), ["version", "plugin ls --json", "version", "plugin ls --json"]);
   });
 
-  it("with the CLI and both plugins: runs pulumi up -s local on Node 24, the .pulumi-state file backend and the local passphrase only", function () {
-    const run = runLocal(copy, fakeToolchain(copy, [{ name: "kubernetes", version: locked("kubernetes") }, { name: "random", version: locked("random") }]));
+  it("with the CLI and the three plugins: runs pulumi up -s local on Node 24, the .pulumi-state file backend and the local passphrase only, saying which plugins are stand-ins", function () {
+    const toolchain = fakeToolchain(copy, ["kubernetes", "random", "tls"].map((name) => ({ name, version: locked(name) })));
+    const standInDir = path.join(toolchain, "home", "plugins", `resource-random-v${locked("random")}`);
+    fs.mkdirSync(standInDir, { recursive: true });
+    fs.writeFileSync(path.join(standInDir, "STAND-IN"), "stand-in\n");
+    const run = runLocal(copy, toolchain);
     assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout, /local: engine path: Pulumi CLI v3\.259\.0 with the resource plugins kubernetes v\S+, random v\S+/);
+    assert.match(run.stdout, /local: engine path: Pulumi CLI v3\.259\.0 with the resource plugins kubernetes v\S+, random v\S+ \(stand-in\), tls v\S+\n/);
+    assert.match(run.stdout, /^local: random: stand-in plugin \(real plugin not installed\)$/m);
+    assert.doesNotMatch(run.stdout, /tls: stand-in/);
+    assert.match(run.stdout, /local: the local cluster is not up \(npm run cluster -- up starts it\): 'pulumi up -s local' renders the manifests into rendered\/local/);
     const lastTwo = run.calls.slice(-2).map((call) => call.split(" | "));
     const node = lastTwo[0][3];
     assert.match(node, /^v24\./);
     const env = [`file://${copy.dir}/.pulumi-state`, LOCAL_STACK_PASSPHRASE, node];
     assert.deepEqual(lastTwo, [
       ["stack select --create local", ...env],
-      ["up --yes -s local", ...env],
+      ["up --yes --skip-preview -s local", ...env],
     ]);
   });
 });

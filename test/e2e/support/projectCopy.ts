@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { PROJECT_ROOT } from "../../../scripts/lib/stackFile";
 
 // Generated or machine-local: never part of what a run starts from.
-const TOP_LEVEL_LEFT_OUT = new Set([".git", "rendered", ".pulumi-state", ".cache"]);
+const TOP_LEVEL_LEFT_OUT = new Set([".git", "rendered", ".pulumi-state", ".cache", ".cluster"]);
 
 export interface ProjectCopy {
   /** The copied project: the workDir of the stack, the cwd of scripts. */
