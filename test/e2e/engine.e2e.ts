@@ -1,10 +1,7 @@
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import * as path from "node:path";
-import { lockedVersion } from "../../scripts/pulumi-toolchain/engineStatus";
-import { PROJECT_ROOT } from "../../scripts/lib/stackFile";
-import { engineStatus, skipUnless } from "./support/engineMode";
+import { requireEngine } from "./support/engineMode";
 import { copyProject, type ProjectCopy } from "./support/projectCopy";
 import { dropMemoryLimit, editLocalConfig, failureText, localStack } from "./support/localStack";
 
@@ -27,7 +24,7 @@ describe("the real Pulumi engine runs this TypeScript program on Node 24 (local 
   let copy: ProjectCopy;
 
   beforeEach(function () {
-    skipUnless(this, engineStatus.engine, engineStatus.reason);
+    requireEngine();
     copy = copyProject();
   });
   afterEach(() => copy?.remove());
@@ -42,16 +39,5 @@ describe("the real Pulumi engine runs this TypeScript program on Node 24 (local 
     const configErrors = errors.filter((message) => message.includes("ConfigError: Invalid config for stack 'local':"));
     assert.equal(configErrors.length, 1, output);
     assert.match(configErrors[0], /production-blueprint:services\.items-api\.resources\.limits\.memory: is required \(Invalid input: expected string\)/);
-  });
-
-  it("gets a valid config past parsing, then stops at the kubernetes plugin at the exact version package-lock.json pins", async function () {
-    const kubernetes = lockedVersion("kubernetes", path.join(PROJECT_ROOT, "package-lock.json"));
-    skipUnless(this, !engineStatus.ready, `the kubernetes plugin v${kubernetes} is installed, so the full e2e tests (local-stack.e2e.ts) cover this stack`);
-    const { output } = await failedPreview(copy);
-    assert.doesNotMatch(output, /Invalid config/);
-    assert.ok(
-      output.includes(`no resource plugin 'pulumi-resource-kubernetes' found in the workspace at version v${kubernetes} or on your $PATH`),
-      output,
-    );
   });
 });

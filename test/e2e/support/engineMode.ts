@@ -4,21 +4,15 @@ import { PROJECT_ROOT } from "../../../scripts/lib/stackFile";
 /** What the `pulumi` on PATH can do; decided once, before any test. */
 export const engineStatus = probeEngine(PROJECT_ROOT);
 
-function mode(): string {
-  if (engineStatus.ready) return "full: engine and the local stack's provider plugins";
-  return engineStatus.engine ? "engine only: the provider plugins are missing" : "no engine";
-}
-
-/** Mocha root hook (--require): say which mode ran before the first test. */
+/** Mocha root hook (--require): say what runs, and which plugins are stand-ins, before the first test. */
 export const mochaHooks = {
   beforeAll(): void {
-    console.log(`e2e mode: ${mode()}\n  ${engineStatus.reason}`);
+    console.log(`e2e engine: ${engineStatus.reason}`);
+    for (const line of engineStatus.standIns) console.log(`  ${line}`);
   },
 };
 
-/** Skips the running test with its reason printed, since mocha shows none for a skip. */
-export function skipUnless(context: Mocha.Context, condition: boolean, reason: string): void {
-  if (condition) return;
-  console.log(`      skipped: ${reason}`);
-  context.skip();
+/** The engine tests never skip: a missing toolchain fails them, naming what is missing. */
+export function requireEngine(): void {
+  if (!engineStatus.ready) throw new Error(`the engine cannot run here: ${engineStatus.reason} (npm run toolchain)`);
 }
