@@ -151,15 +151,15 @@ write_wrapper_module() {
 }
 
 # build_binary NAME MODULE VERSION MAIN_PKG VERSION_VAR OUT [RELEASE]: builds one binary from a wrapper
-# module. RELEASE is the release version the binary reports (default VERSION without its v).
+# module. RELEASE is the version the binary reports (default VERSION).
 build_binary() {
-  local name="$1" module="$2" version="$3" main_pkg="$4" version_var="$5" out="$6" release="${7:-${3#v}}"
+  local name="$1" module="$2" version="$3" main_pkg="$4" version_var="$5" out="$6" release="${7:-$3}"
   local gomod dir="$WORK_DIR/$name-$version" logfile="$LOG_DIR/$name-$version.log"
   gomod="$(download_module "$module@$version")" || return 1
   rm -rf "$dir"
   local generated="${GENERATED_MAIN[$name]:-}"
   if [[ -n "$generated" ]]; then
-    write_wrapper_module "$dir" "$module" "$version" "$gomod" "" "v$release"
+    write_wrapper_module "$dir" "$module" "$version" "$gomod" "" "v${release#v}"
     log "building $main_pkg@$version as release $release, after its own go generate (log: $logfile)"
     (
       cd "$dir" &&
@@ -167,7 +167,7 @@ build_binary() {
         cp "$GOMODCACHE/$(module_cache_path "$module")@$version/$generated"/* "$dir/$generated/" &&
         chmod -R u+w "$dir/$generated" &&
         go mod tidy &&
-        (cd "$dir/$generated" && VERSION="$release" go run -mod=mod generate.go) &&
+        (cd "$dir/$generated" && VERSION="${release#v}" go run -mod=mod generate.go) &&
         with_build_lock go build -mod=mod -ldflags "-s -w -X $version_var=$release" -o "$out.tmp" "./$generated" &&
         mv "$out.tmp" "$out"
     ) >"$logfile" 2>&1 || { tail -n 20 "$logfile" >&2; return 1; }
@@ -297,9 +297,10 @@ build_component() {
     return 0
   fi
 
-  # A resource plugin reports and is installed under the SDK's version, even when its module carries a
-  # pseudo-version; the CLI and host report the version they were built from.
-  local release="${built_version#v}"
+  # A resource plugin reports (without a v, as upstream's Makefiles link it) and is installed under the
+  # SDK's version, even when its module carries a pseudo-version; the CLI and host report the tag they were
+  # built from (v3.274.1, as `pulumi version` prints an official build).
+  local release="$built_version"
   [[ "$kind" == resource ]] && release="$wanted"
   # The fallback Node.js host runs behind a small front that adds what today's engine expects of it.
   local binary="$out"
