@@ -5,6 +5,7 @@ import * as path from "node:path";
 import type { BlueprintConfig } from "./config";
 import { selectorLabels } from "./k8s/labels";
 import { Platform } from "./platform";
+import { declareServiceNamespaces } from "./serviceNamespaces";
 import { ProductionService, type ProductionServiceOutputs } from "./service/productionService";
 
 export interface BlueprintOutputs {
@@ -37,25 +38,25 @@ export function blueprint(config: BlueprintConfig): BlueprintOutputs {
     });
   }
   const platform = new Platform("platform", { config }, { providers });
+  const ownNamespaces = declareServiceNamespaces(config.services, config.namespaces.apps, { provider: providers.kubernetes });
   const services: Record<string, ProductionServiceOutputs> = {};
   const namespaceOf = (service: string) => config.services[service].namespace ?? config.namespaces.apps;
   const peerOf = (service: string) => ({ namespace: namespaceOf(service), podLabels: selectorLabels(service) });
   for (const [name, service] of Object.entries(config.services)) {
-    const ownNamespace = service.namespace !== undefined && service.namespace !== config.namespaces.apps;
+    const ownNamespace = service.namespace === undefined ? undefined : ownNamespaces.get(service.namespace);
     const callees = Object.entries(config.services).filter(([, other]) => other.allowFrom.includes(name));
     const deployed = new ProductionService(
       name,
       {
         environment: config.environment,
         config: service,
-        namespace: ownNamespace ? { create: true, name: service.namespace as string } : { create: false, name: platform.namespaces.apps },
+        namespace: { create: false, name: ownNamespace ?? platform.namespaces.apps },
         platform: platform.endpoints,
         ingressController: config.ingressController,
         allowedCallers: service.allowFrom.map(peerOf),
         allowedCallees: callees.map(([callee, calleeConfig]) => ({ peer: peerOf(callee), ports: [{ port: calleeConfig.port }] })),
         vault: config.vault,
         ...(platform.vaultMounts ? { vaultMounts: platform.vaultMounts } : {}),
-        ...(config.secrets.databaseUrls[name] ? { databaseUrl: config.secrets.databaseUrls[name] } : {}),
         projectRoot: PROJECT_ROOT,
       },
       { providers, dependsOn: [platform] },

@@ -11,6 +11,8 @@ import { findObject, stackRun, type MockRun } from "./support/runs";
 
 type Any = Record<string, any>;
 
+const RUNBOOK_BASE = "https://git.example.com/platform/docs/runbooks";
+
 function renderedRules(run: MockRun): RuleFile {
   return parse((findObject(run, "ConfigMap", "prometheus-rules", "observability") as Any).data["alerts.yaml"]);
 }
@@ -80,7 +82,7 @@ describe("promtool check rules catches a broken rule (so the check above can fai
   it("rejects an expression that is not PromQL", function () {
     requirePromtool(this);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rules-"));
-    const broken = alertRules([]);
+    const broken = alertRules([], RUNBOOK_BASE);
     broken.groups[0].rules[0].expr = "sum by (app (rate(x[5m]))";
     fs.writeFileSync(path.join(dir, "alerts.yaml"), stringify(broken));
     const result = spawnSync("promtool", ["check", "rules", "alerts.yaml"], { cwd: dir, encoding: "utf8" });
@@ -173,7 +175,7 @@ describe("Alert rules behaviour (promtool test rules on synthetic series)", () =
   before(async () => {
     const config = (await stackRun("staging")).config;
     // Annotations are templates checked by `promtool check rules`; left out here so each case states only labels.
-    const rules = alertRules(appWorkloads(config.services, config.namespaces.apps));
+    const rules = alertRules(appWorkloads(config.services, config.namespaces.apps), RUNBOOK_BASE);
     for (const rule of rulesOf(rules)) delete (rule as Partial<typeof rule>).annotations;
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "rule-tests-"));
     fs.writeFileSync(path.join(dir, "alerts.yaml"), stringify(rules));

@@ -1,9 +1,6 @@
 import { z } from "zod";
+import { cidr } from "../configPrimitives";
 import { DURATION_PATTERN, durationSeconds } from "./policy";
-
-const cidr = z
-  .string()
-  .regex(/^([0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])$/, "expected an IPv4 CIDR such as 10.0.0.0/8");
 
 const duration = z.string().regex(DURATION_PATTERN, "expected a duration such as 24h or 30m");
 
