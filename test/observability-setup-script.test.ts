@@ -92,7 +92,7 @@ describe("the setup Job's request script (apply-requests.sh) against a stand-in 
         .trim()
         .split("\n")
         .map((line) => line.split("\t").slice(0, 2).join(" "));
-      assert.equal(planned.length, 6);
+      assert.equal(planned.length, 8);
       assert.deepEqual(
         api.received.map((request) => `${request.method} ${request.url}`),
         planned,
