@@ -31,9 +31,10 @@ function kubernetesProvider(config: BlueprintConfig): k8s.Provider {
 export function blueprint(config: BlueprintConfig): BlueprintOutputs {
   const providers: Record<string, pulumi.ProviderResource> = { kubernetes: kubernetesProvider(config) };
   if (config.vault.enabled) {
-    // Without a token in config the provider reads VAULT_TOKEN from the environment.
+    // Without a token in config the provider reads VAULT_TOKEN from the environment (CI: from GitHub OIDC).
+    // The deployer's address, not the pods': a CI runner cannot resolve the in-cluster name.
     providers.vault = new vault.Provider("vault", {
-      address: config.vault.address,
+      address: config.vault.deployerAddress ?? config.vault.address,
       ...(config.secrets.vaultToken ? { token: config.secrets.vaultToken } : {}),
     });
   }

@@ -147,9 +147,9 @@ for (const stack of ["staging", "production"] as const) {
       assert.equal(env.VAULT_URL, run.config.vault.enabled && run.config.vault.address);
     });
 
-    it("configures the Vault provider with the stack's address and no token, so VAULT_TOKEN from the environment is used", () => {
+    it("configures the Vault provider with the stack's deployer address and no token, so VAULT_TOKEN from the environment is used", () => {
       const provider = onlyOfType(run, TYPES.provider);
-      assert.equal(provider.address, "https://vault.vault.svc.cluster.local:8200");
+      assert.equal(provider.address, run.config.vault.enabled ? run.config.vault.deployerAddress : undefined);
       assert.equal(provider.token, undefined);
     });
   });

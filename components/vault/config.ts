@@ -21,7 +21,11 @@ const mountSchema = (fallback: string) =>
 export const vaultEnabledSchema = z
   .strictObject({
     enabled: z.literal(true),
+    // Where the pods reach Vault (often an in-cluster name such as https://vault.vault.svc:8200).
     address: z.url({ protocol: /^https?$/ }),
+    // Where Pulumi's Vault provider reaches it: from CI or a laptop, so a name outside the cluster. Unset, the
+    // deployer uses `address` (right only when the deployer itself runs in the cluster).
+    deployerAddress: z.url({ protocol: /^https?$/ }).optional(),
     network: vaultNetworkSchema,
     // create: false uses a mount someone else manages; create: true declares it in this stack.
     kvMount: mountSchema("secret"),
