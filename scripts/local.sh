@@ -4,8 +4,10 @@
 # Says which path ran, why, and where the manifests are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source=scripts/pulumi-env.sh
-source scripts/pulumi-env.sh
+# Your own Pulumi CLI if you have one, else the project's toolchain (scripts/lib/pulumi-cli-choice.sh).
+# shellcheck source=scripts/lib/pulumi-cli-choice.sh
+source scripts/lib/pulumi-cli-choice.sh
+echo "local: Pulumi CLI: $PULUMI_CLI_REASON"
 export PATH="$PWD/node_modules/.bin:$PATH"
 
 if status="$(tsx scripts/pulumi-toolchain/engine-status.ts)"; then

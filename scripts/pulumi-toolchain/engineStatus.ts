@@ -59,7 +59,7 @@ export function decideStatus(cliVersion: string | undefined, installed: Installe
   const missing = plugins.filter((plugin) => !plugin.installed);
   if (missing.length > 0) {
     const names = missing.map((plugin) => `pulumi-resource-${plugin.name} v${plugin.wanted}`).join(", ");
-    return { cliVersion, plugins, engine: true, ready: false, reason: `Pulumi CLI ${cliVersion} is installed, but not the resource plugins ${names} (the Go module proxy refuses their modules; docs/toolchain.md)` };
+    return { cliVersion, plugins, engine: true, ready: false, reason: `Pulumi CLI ${cliVersion} is installed, but not the resource plugins ${names} (install them with your own Pulumi CLI, \`pulumi plugin install resource <name> <version>\`, or see docs/toolchain.md)` };
   }
   const names = plugins.map((plugin) => `${plugin.name} v${plugin.wanted}`).join(", ");
   return { cliVersion, plugins, engine: true, ready: true, reason: `Pulumi CLI ${cliVersion} with the resource plugins ${names}` };
