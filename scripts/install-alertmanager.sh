@@ -1,21 +1,9 @@
 #!/usr/bin/env bash
 # Installs Alertmanager and amtool (Debian's `prometheus-alertmanager` package ships both) so the tests can
-# run `amtool check-config` on the rendered config and start a real Alertmanager. Idempotent: does nothing
-# when both are already on PATH.
+# run `amtool check-config` on the rendered config and start a real Alertmanager on 127.0.0.1 (the package's
+# own service is not started in a container without systemd). Idempotent: nothing to do when amtool is on PATH.
 set -euo pipefail
-if command -v amtool >/dev/null 2>&1 && command -v prometheus-alertmanager >/dev/null 2>&1; then
-  echo "alertmanager already installed: $(amtool --version 2>&1 | head -n 1)"
-  exit 0
-fi
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "amtool is missing and apt-get is not available: install Alertmanager (amtool and the server) by hand" >&2
-  exit 1
-fi
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-# --no-install-recommends: the server and amtool only. The package's service is not started in a container
-# without systemd, and the tests start their own instance on 127.0.0.1.
-$SUDO apt-get install -y -qq --no-install-recommends prometheus-alertmanager >/dev/null
-echo "alertmanager installed: $(amtool --version 2>&1 | head -n 1)"
+# shellcheck source=lib/apt-install.sh
+source "$(dirname "$0")/lib/apt-install.sh"
+apt_install_tool amtool prometheus-alertmanager
+command -v prometheus-alertmanager >/dev/null || { echo "amtool is installed but not the prometheus-alertmanager server" >&2; exit 1; }
