@@ -6,6 +6,7 @@ import type { BlueprintConfig } from "./config";
 import { selectorLabels } from "./k8s/labels";
 import { kubernetesTarget } from "./k8s/providerTarget";
 import { Platform } from "./platform";
+import { declareServiceNamespaces } from "./serviceNamespaces";
 import { ProductionService, type ProductionServiceOutputs } from "./service/productionService";
 
 export interface BlueprintOutputs {
@@ -27,32 +28,33 @@ function kubernetesProvider(config: BlueprintConfig): k8s.Provider {
 export function blueprint(config: BlueprintConfig): BlueprintOutputs {
   const providers: Record<string, pulumi.ProviderResource> = { kubernetes: kubernetesProvider(config) };
   if (config.vault.enabled) {
-    // Without a token in config the provider reads VAULT_TOKEN from the environment.
+    // Without a token in config the provider reads VAULT_TOKEN from the environment (CI: from GitHub OIDC).
+    // The deployer's address, not the pods': a CI runner cannot resolve the in-cluster name.
     providers.vault = new vault.Provider("vault", {
-      address: config.vault.address,
+      address: config.vault.deployerAddress ?? config.vault.address,
       ...(config.secrets.vaultToken ? { token: config.secrets.vaultToken } : {}),
     });
   }
   const platform = new Platform("platform", { config }, { providers });
+  const ownNamespaces = declareServiceNamespaces(config.services, config.namespaces.apps, { provider: providers.kubernetes });
   const services: Record<string, ProductionServiceOutputs> = {};
   const namespaceOf = (service: string) => config.services[service].namespace ?? config.namespaces.apps;
   const peerOf = (service: string) => ({ namespace: namespaceOf(service), podLabels: selectorLabels(service) });
   for (const [name, service] of Object.entries(config.services)) {
-    const ownNamespace = service.namespace !== undefined && service.namespace !== config.namespaces.apps;
+    const ownNamespace = service.namespace === undefined ? undefined : ownNamespaces.get(service.namespace);
     const callees = Object.entries(config.services).filter(([, other]) => other.allowFrom.includes(name));
     const deployed = new ProductionService(
       name,
       {
         environment: config.environment,
         config: service,
-        namespace: ownNamespace ? { create: true, name: service.namespace as string } : { create: false, name: platform.namespaces.apps },
+        namespace: { create: false, name: ownNamespace ?? platform.namespaces.apps },
         platform: platform.endpoints,
         ingressController: config.ingressController,
         allowedCallers: service.allowFrom.map(peerOf),
         allowedCallees: callees.map(([callee, calleeConfig]) => ({ peer: peerOf(callee), ports: [{ port: calleeConfig.port }] })),
         vault: config.vault,
         ...(platform.vaultMounts ? { vaultMounts: platform.vaultMounts } : {}),
-        ...(config.secrets.databaseUrls[name] ? { databaseUrl: config.secrets.databaseUrls[name] } : {}),
         projectRoot: PROJECT_ROOT,
       },
       { providers, dependsOn: [platform] },

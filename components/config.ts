@@ -5,7 +5,17 @@ import { configSchema, ENVIRONMENTS } from "./configSchema";
 export const PROJECT = "production-blueprint";
 
 /** Config keys that hold credentials. They must be set with `pulumi config set --secret`. */
-export const SECRET_KEYS = ["vaultToken", "databaseUrls"] as const;
+export const SECRET_KEYS = ["vaultToken"] as const;
+
+/**
+ * Keys this program no longer reads, with what to do instead. `databaseUrls` was delivered to the service's
+ * Vault secret but the service has no database (its store is in memory), so it was never used, and with
+ * Vault off it was silently dropped. Refusing it says so rather than storing a credential for nothing.
+ */
+export const REMOVED_KEYS: Record<string, string> = {
+  databaseUrls:
+    "is no longer supported: the service has no database, so the URL was stored in Vault and never used. Remove it (`pulumi config rm databaseUrls`); a service that needs a database reads its credentials from its own Vault path",
+};
 
 /** The stack's config as the engine hands it over: values by key (without the project prefix). */
 export interface RawStackConfig {
@@ -17,7 +27,6 @@ export type BlueprintConfig = z.infer<typeof configSchema> & {
   stack: string;
   secrets: {
     vaultToken?: pulumi.Output<string>;
-    databaseUrls: Record<string, pulumi.Output<string>>;
   };
 };
 
@@ -61,23 +70,10 @@ function readSecrets(raw: RawStackConfig, problems: string[]): BlueprintConfig["
     }
   }
   const vaultToken = raw.values.vaultToken;
-  const databaseUrls = raw.values.databaseUrls ?? {};
   if (vaultToken !== undefined && (typeof vaultToken !== "string" || vaultToken.length === 0)) {
     problems.push(`${PROJECT}:vaultToken: expected a non-empty string`);
   }
-  const urls: Record<string, pulumi.Output<string>> = {};
-  if (typeof databaseUrls !== "object" || databaseUrls === null || Array.isArray(databaseUrls)) {
-    problems.push(`${PROJECT}:databaseUrls: expected a map of service name to connection URL`);
-  } else {
-    for (const [service, url] of Object.entries(databaseUrls)) {
-      if (typeof url !== "string" || url.length === 0) problems.push(`${PROJECT}:databaseUrls.${service}: expected a non-empty string`);
-      else urls[service] = pulumi.secret(url);
-    }
-  }
-  return {
-    ...(typeof vaultToken === "string" && vaultToken ? { vaultToken: pulumi.secret(vaultToken) } : {}),
-    databaseUrls: urls,
-  };
+  return typeof vaultToken === "string" && vaultToken ? { vaultToken: pulumi.secret(vaultToken) } : {};
 }
 
 /**
@@ -86,7 +82,9 @@ function readSecrets(raw: RawStackConfig, problems: string[]): BlueprintConfig["
  */
 export function parseConfig(raw: RawStackConfig, stack: string): BlueprintConfig {
   const problems: string[] = [];
-  const { vaultToken: _token, databaseUrls: _urls, ...plain } = withEnvironment(raw.values, stack);
+  const { vaultToken: _token, ...rest } = withEnvironment(raw.values, stack);
+  const plain = Object.fromEntries(Object.entries(rest).filter(([key]) => !(key in REMOVED_KEYS)));
+  for (const key of Object.keys(rest).filter((key) => key in REMOVED_KEYS)) problems.push(`${PROJECT}:${key}: ${REMOVED_KEYS[key]}`);
   if (plain.environment === undefined) {
     problems.push(`${PROJECT}:environment: is required for stack '${stack}' (expected one of ${ENVIRONMENTS.join(", ")})`);
   }
@@ -114,6 +112,9 @@ function crossChecks(config: z.infer<typeof configSchema>): string[] {
     if (config.environment === "production" && service.replicas.min < 2) {
       problems.push(`${PROJECT}:services.${name}.replicas.min: production needs at least 2 replicas, got ${service.replicas.min}`);
     }
+  }
+  if (config.environment === "production" && config.observability.alertmanager.replicas < 2) {
+    problems.push(`${PROJECT}:observability.alertmanager.replicas: production needs at least 2 replicas, so a lost node does not silence every page`);
   }
   if (config.environment === "local" && !config.kubernetes.renderYamlToDirectory) {
     problems.push(`${PROJECT}:kubernetes.renderYamlToDirectory: is required for the local stack, which never touches a cluster`);

@@ -10,9 +10,17 @@ export const hostname = z
   .string()
   .regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, "expected a fully qualified host name");
 
-export const cidr = z
-  .string()
-  .regex(/^([0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])$/, "expected an IPv4 CIDR such as 10.0.0.0/8");
+// zod's own validators: every octet and prefix length is checked (a hand-written pattern let 999.999.999.999/8 through).
+export const cidr = z.union([z.cidrv4(), z.cidrv6()], { error: "expected an IPv4 or IPv6 CIDR such as 10.0.0.0/8 or fd00::/8" });
+
+/** The number of addresses a CIDR covers is 1: a /32 (IPv4) or a /128 (IPv6). */
+export function isSingleHost(value: string): boolean {
+  const [address, prefix] = value.split("/");
+  return Number(prefix) === (address.includes(":") ? 128 : 32);
+}
+
+// One address written as a CIDR, for peers that are one known host (the API server's endpoints).
+export const hostCidr = cidr.refine(isSingleHost, "expected a single address: a /32 (IPv4) or /128 (IPv6), not a range");
 
 export const quantity = z.string().regex(QUANTITY_PATTERN, "expected a Kubernetes quantity such as 500m, 256Mi or 1Gi");
 

@@ -18,6 +18,18 @@ const imageSchema = z.discriminatedUnion("build", [
 ]);
 export type ImageConfig = z.infer<typeof imageSchema>;
 
+/** What the Ingress routes when a service names no paths: the Items API's versioned routes. */
+export const DEFAULT_INGRESS_PATHS = ["/api"] as const;
+/** Paths the service serves that must never be public. */
+export const INTERNAL_PATHS = ["/metrics", "/health", "/ready", "/docs"] as const;
+
+const ingressPath = z
+  .string()
+  .regex(/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, "expected a path prefix such as /api (not '/', no trailing '/')")
+  .refine((path) => !INTERNAL_PATHS.some((internal) => path === internal || path.startsWith(`${internal}/`)), {
+    message: `must not expose ${INTERNAL_PATHS.join(", ")}: they stay cluster-internal`,
+  });
+
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
 
 export const serviceSchema = z
@@ -32,7 +44,14 @@ export const serviceSchema = z
     logLevel: z.enum(LOG_LEVELS),
     topologySpread: z.boolean(),
     ingress: z
-      .strictObject({ host: hostname, className: z.string().min(1).default("nginx"), tlsSecretName: dnsLabel.optional() })
+      .strictObject({
+        host: hostname,
+        className: z.string().min(1).default("nginx"),
+        tlsSecretName: dnsLabel.optional(),
+        // The path prefixes the Ingress routes: the API only. /metrics, /health, /ready and /docs stay inside
+        // the cluster, so "/" (everything) is refused.
+        paths: z.array(ingressPath).min(1).default([...DEFAULT_INGRESS_PATHS]),
+      })
       .optional(),
     // Services that may call this one. Nothing else in the cluster can, whatever namespace it shares.
     allowFrom: z.array(dnsLabel).default([]),

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { BlueprintConfig } from "./config";
 import { declareSecureNamespace } from "./k8s/namespace";
+import { ENROLLED } from "./observability/enrolment";
 import { ObservabilityPlatform } from "./observability/platform";
 import { appWorkloads, platformEndpoints, type PlatformEndpoints } from "./platformEndpoints";
 import { declareVaultMounts, type VaultMounts } from "./vault/backends";
@@ -22,7 +23,8 @@ export class Platform extends pulumi.ComponentResource {
     const { namespaces, vault } = args.config;
     this.endpoints = platformEndpoints(namespaces);
     this.namespaces = {
-      apps: declareSecureNamespace(namespaces.apps, { level: "restricted" }, parent).name,
+      // The platform's own services run here: enrolled, so Jaeger and Prometheus admit their pods.
+      apps: declareSecureNamespace(namespaces.apps, { level: "restricted" }, parent, ENROLLED).name,
       observability: declareSecureNamespace(namespaces.observability, { level: "restricted" }, parent).name,
       logAgent: declareSecureNamespace(
         namespaces.logAgent,

@@ -9,6 +9,8 @@ import { parseQuantity } from "./k8s/quantity";
 export interface PlatformEndpoints {
   jaeger: PodPeer & { serviceName: string; otlpGrpcPort: number; otlpHttpPort: number; uiPort: number; otlpHttpEndpoint: string };
   prometheus: PodPeer & { serviceName: string; port: number };
+  /** clusterPort: the replicas gossip (silences, notification log) over TCP and UDP. */
+  alertmanager: PodPeer & { serviceName: string; headlessServiceName: string; port: number; clusterPort: number };
   kafka: PodPeer & { serviceName: string; headlessServiceName: string; port: number; controllerPort: number; bootstrap: string; topic: string };
   elasticsearch: PodPeer & { serviceName: string; port: number; transportPort: number; url: string };
   kibana: PodPeer & { serviceName: string; port: number };
@@ -49,6 +51,11 @@ export function clusterHost(service: string, namespace: string): string {
   return `${service}.${namespace}.svc.cluster.local`;
 }
 
+/** Each replica of a StatefulSet by its stable DNS name (`<name>-<i>.<headless>.<ns>.svc.cluster.local:<port>`). */
+export function statefulPodAddresses(name: string, headlessService: string, namespace: string, replicas: number, port: number): string[] {
+  return Array.from({ length: replicas }, (_, index) => `${name}-${index}.${clusterHost(headlessService, namespace)}:${port}`);
+}
+
 function peer(namespace: string, name: string): PodPeer {
   return { namespace, podLabels: { "app.kubernetes.io/name": name } };
 }
@@ -65,6 +72,7 @@ export function platformEndpoints(namespaces: { observability: string; logAgent:
       otlpHttpEndpoint: `http://${clusterHost("jaeger-collector", obs)}:4318`,
     },
     prometheus: { ...peer(obs, "prometheus"), serviceName: "prometheus", port: 9090 },
+    alertmanager: { ...peer(obs, "alertmanager"), serviceName: "alertmanager", headlessServiceName: "alertmanager-headless", port: 9093, clusterPort: 9094 },
     kafka: {
       ...peer(obs, "kafka"),
       serviceName: "kafka",

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the system tools the test suite runs for real (promtool for the alert rules). The manifest
+# Installs the system tools the test suite runs for real (promtool for the alert rules, amtool and
+# Alertmanager for the Alertmanager config). The manifest
 # checkers and the Pulumi toolchain install themselves in their own test steps. In CI a missing tool is an
 # error; on a workstation without root it is a warning and the tests that need it say they were skipped.
 set -uo pipefail
@@ -10,4 +11,11 @@ if ! bash scripts/install-promtool.sh; then
     exit 1
   fi
   echo "install-test-tools: WARNING promtool is unavailable; the promtool tests will be skipped" >&2
+fi
+if ! bash scripts/install-alertmanager.sh; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "install-test-tools: Alertmanager could not be installed, and CI must run amtool check-config" >&2
+    exit 1
+  fi
+  echo "install-test-tools: WARNING amtool is unavailable; the amtool tests will be skipped" >&2
 fi

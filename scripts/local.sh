@@ -18,15 +18,21 @@ offline() {
 }
 [[ "${1:-}" == --offline ]] && offline "--offline was asked for"
 
-# shellcheck source=scripts/pulumi-env.sh
-source scripts/pulumi-env.sh
-if ! status="$(tsx scripts/pulumi-toolchain/engine-status.ts)"; then
-  echo "local: the engine is not ready ($(head -n1 <<<"$status")); installing the toolchain (npm run toolchain)"
-  bash scripts/install-pulumi-toolchain.sh || true
-  status="$(tsx scripts/pulumi-toolchain/engine-status.ts)" || offline "the engine cannot run the local stack here: $(head -n1 <<<"$status")"
+# Your own Pulumi CLI if you have one, else the project's toolchain (scripts/lib/pulumi-cli-choice.sh).
+# shellcheck source=scripts/lib/pulumi-cli-choice.sh
+source scripts/lib/pulumi-cli-choice.sh
+echo "local: Pulumi CLI: $PULUMI_CLI_REASON"
+if [[ "$PULUMI_CLI_CHOICE" == official ]]; then
+  echo "local: engine path: your Pulumi CLI, which fetches any missing provider plugin itself"
+else
+  if ! status="$(tsx scripts/pulumi-toolchain/engine-status.ts)"; then
+    echo "local: the engine is not ready ($(head -n1 <<<"$status")); installing the toolchain (npm run toolchain)"
+    bash scripts/install-pulumi-toolchain.sh || true
+    status="$(tsx scripts/pulumi-toolchain/engine-status.ts)" || offline "the engine cannot run the local stack here: $(head -n1 <<<"$status")"
+  fi
+  echo "local: engine path: $(head -n1 <<<"$status")"
+  tail -n +2 <<<"$status" | sed 's/^/local: /' # one line per stand-in plugin
 fi
-echo "local: engine path: $(head -n1 <<<"$status")"
-tail -n +2 <<<"$status" | sed 's/^/local: /' # one line per stand-in plugin
 
 if tsx scripts/cluster.ts status >/dev/null 2>&1; then
   export PRODUCTION_BLUEPRINT_LOCAL_CLUSTER_KUBECONFIG="$PWD/.cluster/kubeconfig"

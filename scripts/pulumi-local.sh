@@ -10,8 +10,8 @@
 #   staging or production, and a real passphrase in the shell never encrypts the local stack.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source=scripts/pulumi-env.sh
-source scripts/pulumi-env.sh
+# shellcheck source=scripts/lib/pulumi-cli-choice.sh
+source scripts/lib/pulumi-cli-choice.sh
 export PATH="$PWD/node_modules/.bin:$PATH"
 
 # Keep in step with LOCAL_STACK_PASSPHRASE in scripts/pulumi-toolchain/engineStatus.ts.

@@ -110,11 +110,14 @@ describe("stack config (components/config.ts)", () => {
   });
 
   it("reads credentials set with --secret as Pulumi secrets", async () => {
-    const config = parseConfig(
-      edited("staging", (v) => (v.databaseUrls = { "items-api": "postgres://db/items" }), ["databaseUrls"]),
-      "staging",
-    );
-    assert.equal(await pulumi.isSecret(config.secrets.databaseUrls["items-api"]), true);
+    const config = parseConfig(edited("staging", (v) => (v.vaultToken = "hvs.from-secret-config"), ["vaultToken"]), "staging");
+    assert.ok(config.secrets.vaultToken);
+    assert.equal(await pulumi.isSecret(config.secrets.vaultToken), true);
+  });
+
+  it("refuses databaseUrls, which the service never used, and says why", () => {
+    const message = problemsOf(edited("staging", (v) => (v.databaseUrls = { "items-api": "postgres://db/items" }), ["databaseUrls"]), "staging");
+    assert.match(message, /production-blueprint:databaseUrls: is no longer supported: the service has no database/);
   });
 
   it("keeps the local stack off clusters and the other stacks off the render directory", () => {

@@ -2,7 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as assert from "node:assert/strict";
 import { blueprintMocks, type DeclaredResource, GeneratedSecrets } from "../scripts/lib/mocks";
 import { resolveOutputs } from "../scripts/lib/secrets";
-import { stackRun } from "./support/runs";
+import { kubernetesObjects } from "../scripts/lib/manifests";
+import { NetworkModel, type Pod } from "./support/networkReach";
+import { objectsOf, stackRun } from "./support/runs";
 
 const PLATFORM_STACK = "org/production-blueprint/production";
 
@@ -61,5 +63,33 @@ describe("components as a library (examples/consumer)", () => {
   it("puts the service in a restricted namespace of its own", () => {
     const namespace = resources.find((resource) => resource.type === "kubernetes:core/v1:Namespace" && (resource.inputs.metadata as any).name === "reports");
     assert.equal((namespace?.inputs.metadata as any)?.labels["pod-security.kubernetes.io/enforce"], "restricted");
+  });
+
+  it("is observed by the platform: its traces reach Jaeger and Prometheus scrapes it, by enrolment label alone", async () => {
+    const platform = objectsOf(await stackRun("production"));
+    const consumer = kubernetesObjects(resources);
+    const model = new NetworkModel([...platform, ...consumer]);
+    const deployment = consumer.find((object) => object.kind === "Deployment" && object.metadata.name === "reports") as any;
+    const container = deployment.spec.template.spec.containers[0];
+    const reports: Pod = {
+      namespace: "reports",
+      labels: deployment.spec.template.metadata.labels,
+      namedPorts: Object.fromEntries(container.ports.map((port: any) => [port.name, port.containerPort])),
+    };
+    const jaeger: Pod = { namespace: "observability", labels: { "app.kubernetes.io/name": "jaeger" } };
+    const prometheus: Pod = { namespace: "observability", labels: { "app.kubernetes.io/name": "prometheus" } };
+    assert.equal(reports.labels["observability.blueprint.io/enrolled"], "true");
+    assert.equal(model.canConnect(reports, jaeger, 4318), true, "reports → Jaeger OTLP/HTTP");
+    assert.equal(model.canConnect(prometheus, reports, 8080), true, "Prometheus → reports /metrics on 8080");
+    // Enrolment admits the metrics port only, and only enrolled namespaces: the same pod elsewhere is refused.
+    assert.equal(model.canConnect(prometheus, reports, 8081), false);
+    assert.equal(model.canConnect({ ...reports, namespace: "unenrolled" }, jaeger, 4318), false);
+  });
+
+  it("is discovered by the platform's Prometheus without a change to its config", async () => {
+    const platform = await stackRun("production");
+    const config = (platform.resources.find((resource) => resource.type === "kubernetes:core/v1:ConfigMap" && (resource.inputs.metadata as any).name === "prometheus-config")?.inputs.data as any)["prometheus.yml"] as string;
+    assert.match(config, /label: observability\.blueprint\.io\/enrolled=true/);
+    assert.doesNotMatch(config, /reports/);
   });
 });

@@ -11,6 +11,8 @@ import { findObject, stackRun, type MockRun } from "./support/runs";
 
 type Any = Record<string, any>;
 
+const RUNBOOK_BASE = "https://git.example.com/platform/docs/runbooks";
+
 function renderedRules(run: MockRun): RuleFile {
   return parse((findObject(run, "ConfigMap", "prometheus-rules", "observability") as Any).data["alerts.yaml"]);
 }
@@ -44,8 +46,25 @@ for (const stack of ["staging", "production"] as const) {
         "LogPipelineConsumerLag",
         "LogPipelineErrors",
         "PodRestarting",
+        "ScrapeDiscoveryLost",
         "ServiceDown",
       ]);
+    });
+
+    it("links every rule to an absolute runbook URL under the stack's runbookBaseUrl", () => {
+      const base = run.config.observability.prometheus.runbookBaseUrl;
+      assert.match(base, /^https:\/\//);
+      for (const rule of rulesOf(renderedRules(run))) {
+        assert.ok(rule.annotations.runbook_url.startsWith(`${base}/`), `${rule.alert}: ${rule.annotations.runbook_url} is not under ${base}`);
+        assert.equal(new URL(rule.annotations.runbook_url).protocol, "https:", `${rule.alert}: runbook_url is not absolute`);
+      }
+    });
+
+    it("labels every rule with its layer, so a platform failure can inhibit the service alerts it causes", () => {
+      for (const rule of rulesOf(renderedRules(run))) {
+        assert.ok(["platform", "service"].includes(rule.labels.layer), `${rule.alert}: layer ${rule.labels.layer}`);
+        if (rule.labels.layer === "service") assert.deepEqual([rule.labels.namespace, rule.labels.app], ["apps", "items-api"], rule.alert);
+      }
     });
 
     it("links every rule to a runbook file that exists in docs/runbooks", () => {
@@ -71,7 +90,7 @@ for (const stack of ["staging", "production"] as const) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rules-"));
       fs.writeFileSync(path.join(dir, "alerts.yaml"), (findObject(run, "ConfigMap", "prometheus-rules", "observability") as Any).data["alerts.yaml"]);
       const output = promtool(["check", "rules", "alerts.yaml"], dir);
-      assert.match(output, /SUCCESS: 8 rules found/);
+      assert.match(output, /SUCCESS: 9 rules found/);
     });
   });
 }
@@ -80,7 +99,7 @@ describe("promtool check rules catches a broken rule (so the check above can fai
   it("rejects an expression that is not PromQL", function () {
     requirePromtool(this);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rules-"));
-    const broken = alertRules([]);
+    const broken = alertRules([], RUNBOOK_BASE);
     broken.groups[0].rules[0].expr = "sum by (app (rate(x[5m]))";
     fs.writeFileSync(path.join(dir, "alerts.yaml"), stringify(broken));
     const result = spawnSync("promtool", ["check", "rules", "alerts.yaml"], { cwd: dir, encoding: "utf8" });
@@ -113,7 +132,13 @@ const series = (name: string, labels: Record<string, string>, values: string): S
     .join(",")}}`,
   values,
 });
-const fires = (alertname: string, at: string, labels: Record<string, string>): AlertCase => ({ eval_time: at, alertname, exp_alerts: [{ exp_labels: labels }] });
+const PLATFORM_ALERTS = ["LogPipelineConsumerLag", "LogPipelineErrors", "ScrapeDiscoveryLost"];
+// Every rule carries its layer; service rules also carry the service's namespace and app as static labels.
+const fires = (alertname: string, at: string, labels: Record<string, string>): AlertCase => ({
+  eval_time: at,
+  alertname,
+  exp_alerts: [{ exp_labels: PLATFORM_ALERTS.includes(alertname) ? { ...labels, layer: "platform" } : { namespace: "apps", app: "items-api", ...labels, layer: "service" } }],
+});
 const silent = (alertname: string, at: string): AlertCase => ({ eval_time: at, alertname, exp_alerts: [] });
 const test = (input_series: Series[], ...cases: AlertCase[]): PromtoolTest => ({ interval: "1m", input_series, alert_rule_test: cases });
 
@@ -153,6 +178,8 @@ const BEHAVIOUR: { guarantee: string; test: PromtoolTest }[] = [
   { guarantee: "ServiceDown fires when every target is down", test: test([series("up", POD, "0x10")], fires("ServiceDown", "5m", { severity: "critical" })) },
   { guarantee: "ServiceDown fires when no target is discovered at all", test: test([series("up", { job: "prometheus" }, "1x10")], fires("ServiceDown", "5m", { severity: "critical" })) },
   { guarantee: "ServiceDown stays silent while a target is up", test: test([series("up", POD, "1x10")], silent("ServiceDown", "5m")) },
+  { guarantee: "ScrapeDiscoveryLost fires when no enrolled pod is scraped at all", test: test([series("up", { job: "prometheus" }, "1x10")], fires("ScrapeDiscoveryLost", "6m", { job: "kubernetes-pods", severity: "critical" })) },
+  { guarantee: "ScrapeDiscoveryLost stays silent while one enrolled pod is up", test: test([series("up", POD, "1x10")], silent("ScrapeDiscoveryLost", "6m")) },
   {
     guarantee: "LogPipelineConsumerLag fires when the aggregator is 20000 messages behind for 10 minutes",
     test: test([series("vector_kafka_consumer_lag", { ...LAG, topic_id: "app-logs", partition_id: "0" }, "20000x30")], fires("LogPipelineConsumerLag", "15m", { namespace: "observability", app: "vector-aggregator", severity: "critical" })),
@@ -173,7 +200,7 @@ describe("Alert rules behaviour (promtool test rules on synthetic series)", () =
   before(async () => {
     const config = (await stackRun("staging")).config;
     // Annotations are templates checked by `promtool check rules`; left out here so each case states only labels.
-    const rules = alertRules(appWorkloads(config.services, config.namespaces.apps));
+    const rules = alertRules(appWorkloads(config.services, config.namespaces.apps), RUNBOOK_BASE);
     for (const rule of rulesOf(rules)) delete (rule as Partial<typeof rule>).annotations;
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "rule-tests-"));
     fs.writeFileSync(path.join(dir, "alerts.yaml"), stringify(rules));

@@ -120,21 +120,21 @@ for (const stack of ["staging", "production"] as const) {
       assert.match(container.readinessProbe.exec.command[2], /--cacert \S+ca\.crt --user "elastic:\$\(< \/etc\/blueprint\/password\/elastic\)" "https:\/\/127\.0\.0\.1:9200\/_cluster\/health\?local=true"/);
     });
 
-    it("keeps the three generated passwords and the node key secret in the manifests", () => {
+    it("keeps the four generated passwords and the node key secret in the manifests", () => {
       const credentials = findObject(run, "Secret", "elasticsearch-credentials", NS) as Any;
-      assert.deepEqual(credentials.stringData, { elastic: SECRET_PLACEHOLDER, kibana_system: SECRET_PLACEHOLDER, "vector-writer": SECRET_PLACEHOLDER });
+      assert.deepEqual(credentials.stringData, { elastic: SECRET_PLACEHOLDER, kibana_system: SECRET_PLACEHOLDER, "vector-writer": SECRET_PLACEHOLDER, "kibana-setup": SECRET_PLACEHOLDER });
       const passwords = run.resources.filter((resource) => resource.type === "random:index/randomPassword:RandomPassword" && resource.name.startsWith("elasticsearch-"));
-      assert.equal(passwords.length, 3);
+      assert.equal(passwords.length, 4);
       const certs = findObject(run, "Secret", "elasticsearch-certs", NS) as Any;
       assert.deepEqual(certs.stringData, { "ca.crt": SECRET_PLACEHOLDER, "tls.crt": SECRET_PLACEHOLDER, "tls.key": SECRET_PLACEHOLDER });
     });
 
     it("signs the node certificate for the client Service, every pod behind the headless Service and localhost", () => {
-      const request = run.resources.find((resource) => resource.type === "tls:index/certRequest:CertRequest");
+      const request = run.resources.find((resource) => resource.type === "tls:index/certRequest:CertRequest" && resource.name.startsWith("elasticsearch"));
       assert.ok(request);
       const names = request.inputs.dnsNames as string[];
       for (const name of [`elasticsearch.${NS}.svc.cluster.local`, `*.elasticsearch-headless.${NS}.svc.cluster.local`, "localhost"]) assert.ok(names.includes(name), name);
-      const cert = run.resources.find((resource) => resource.type === "tls:index/locallySignedCert:LocallySignedCert");
+      const cert = run.resources.find((resource) => resource.type === "tls:index/locallySignedCert:LocallySignedCert" && resource.name.startsWith("elasticsearch"));
       assert.deepEqual(cert?.inputs.allowedUses, ["digital_signature", "key_encipherment", "server_auth", "client_auth"]);
       const ca = run.resources.find((resource) => resource.type === "tls:index/selfSignedCert:SelfSignedCert" && resource.name.startsWith("elasticsearch"));
       assert.equal(ca?.inputs.isCaCertificate, true);
@@ -148,7 +148,7 @@ for (const stack of ["staging", "production"] as const) {
       assert.equal((findObject(run, "PodDisruptionBudget", "elasticsearch", NS) as Any).spec.maxUnavailable, 1);
     });
 
-    it(`sets up ILM (10gb or 1d, delete after ${expected.deleteAfter}), both templates, the writer role and user, and kibana_system — all upserts`, () => {
+    it(`sets up ILM (10gb or 1d, delete after ${expected.deleteAfter}), both templates, the writer and kibana-setup roles and users, and kibana_system — all upserts`, () => {
       const plan = setupPlan(run, "elasticsearch-setup");
       assert.deepEqual(
         plan.map((step) => `${step.method} ${step.path}`),
@@ -159,8 +159,16 @@ for (const stack of ["staging", "production"] as const) {
           "PUT /_security/role/vector-writer",
           "PUT /_security/user/vector-writer",
           "POST /_security/user/kibana_system/_password",
+          "PUT /_security/role/kibana-data-views",
+          "PUT /_security/user/kibana-setup",
         ],
       );
+      // Kibana's data-view feature in the default space, and nothing in Elasticsearch itself.
+      assert.deepEqual(plan[6].body, {
+        cluster: [],
+        indices: [],
+        applications: [{ application: "kibana-.kibana", privileges: ["feature_indexPatterns.all"], resources: ["space:default"] }],
+      });
       const phases = plan[0].body?.policy.phases;
       assert.deepEqual(phases.hot.actions.rollover, { max_primary_shard_size: "10gb", max_age: "1d" });
       assert.equal(phases.delete.min_age, expected.deleteAfter);
@@ -176,8 +184,9 @@ for (const stack of ["staging", "production"] as const) {
       // The bodies with passwords are not in the ConfigMap.
       assert.equal(plan[4].body, undefined);
       assert.equal(plan[5].body, undefined);
+      assert.equal(plan[7].body, undefined);
       const secretBodies = findObject(run, "Secret", "elasticsearch-setup-secret-bodies", NS) as Any;
-      assert.deepEqual(Object.values(secretBodies.stringData), [SECRET_PLACEHOLDER, SECRET_PLACEHOLDER]);
+      assert.deepEqual(Object.values(secretBodies.stringData), [SECRET_PLACEHOLDER, SECRET_PLACEHOLDER, SECRET_PLACEHOLDER]);
     });
 
     it("runs the setup as a restricted Job (UID 10001) with the fixed script, as elastic over TLS with the password from a file, once Elasticsearch is reachable", () => {
@@ -248,7 +257,7 @@ for (const stack of ["staging", "production"] as const) {
       assert.equal(mounts["/tmp"], "tmp");
       for (const name of ["tmp", "data"]) assert.ok(pod.volumes.find((volume: Any) => volume.name === name).emptyDir, name);
       const container = pod.containers[0];
-      assert.deepEqual(container.readinessProbe.httpGet, { path: "/api/status", port: "http" });
+      assert.deepEqual(container.readinessProbe.httpGet, { path: "/api/status", port: "http", scheme: "HTTPS" });
       assert.deepEqual(container.livenessProbe.tcpSocket, { port: "http" });
       assert.ok(container.startupProbe);
       assert.ok(findObject(run, "PodDisruptionBudget", "kibana", NS));
@@ -263,7 +272,28 @@ for (const stack of ["staging", "production"] as const) {
       assert.equal(appLogs.body?.override, true);
       const job = findObject(run, "Job", "kibana-setup", NS) as Any;
       const env = Object.fromEntries(job.spec.template.spec.containers[0].env.map((variable: Any) => [variable.name, variable.value]));
-      assert.equal(env.BASE_URL, `http://kibana.${NS}.svc.cluster.local:5601`);
+      assert.equal(env.BASE_URL, `https://kibana.${NS}.svc.cluster.local:5601`);
+    });
+
+    it("serves HTTPS with a certificate from the Elasticsearch CA, so the setup Job's password never crosses the network in clear", () => {
+      const settings = parse((findObject(run, "ConfigMap", "kibana-settings", NS) as Any).data["kibana.yml"]);
+      assert.equal(settings["server.ssl.enabled"], true);
+      const request = run.resources.find((resource) => resource.type === "tls:index/certRequest:CertRequest" && resource.name.startsWith("kibana"));
+      assert.ok((request?.inputs.dnsNames as string[]).includes(`kibana.${NS}.svc.cluster.local`));
+      const pod = kibana(run).spec.template.spec;
+      assert.equal(pod.volumes.find((volume: Any) => volume.name === "server-cert").secret.secretName, "kibana-certs");
+      const job = findObject(run, "Job", "kibana-setup", NS) as Any;
+      const env = Object.fromEntries(job.spec.template.spec.containers[0].env.map((variable: Any) => [variable.name, variable.value]));
+      assert.equal(env.CA_FILE, "/etc/blueprint/ca/ca.crt");
+    });
+
+    it("runs the kibana-setup Job as a user that may manage data views only, never the elastic superuser", () => {
+      const job = findObject(run, "Job", "kibana-setup", NS) as Any;
+      const container = job.spec.template.spec.containers[0];
+      const env = Object.fromEntries(container.env.map((variable: Any) => [variable.name, variable.value]));
+      assert.equal(env.SETUP_USER, "kibana-setup");
+      const credentials = job.spec.template.spec.volumes.find((volume: Any) => volume.name === "credentials").secret;
+      assert.deepEqual(credentials.items.map((item: Any) => item.key), ["kibana-setup"]);
     });
   });
 }

@@ -8,8 +8,9 @@ const AGENT_NS = "log-agent";
 const name = (app: string) => ({ "app.kubernetes.io/name": app });
 const peer = (namespace: string, app: string) => `${namespace}/app.kubernetes.io/name=${app}`;
 const DNS = ["to kube-system/k8s-app=kube-dns TCP/53", "to kube-system/k8s-app=kube-dns UDP/53"];
-// The stacks' configured API server range (observability.prometheus.apiServer), shared by every API client.
-const API_SERVER = ["to cidr:10.0.0.0/8 TCP/443", "to cidr:10.0.0.0/8 TCP/6443"];
+// The stack's configured API server (observability.prometheus.apiServer): one address and its one port, no range.
+const API_SERVER = ["to cidr:API_SERVER TCP/6443"];
+const API_SERVER_ADDRESS = { staging: "192.0.2.10/32", production: "192.0.2.20/32" };
 
 /** Exactly what each log-pipeline pod may send and receive; anything else is a failure. */
 const EXPECTED_FLOWS: Record<string, { namespace: string; ingress: string[]; egress: string[] }> = {
@@ -73,7 +74,8 @@ for (const stack of ["staging", "production"] as const) {
     for (const [app, expected] of Object.entries(EXPECTED_FLOWS)) {
       it(`opens exactly the listed flows for ${app}, and denies both directions by default`, () => {
         const objects = objectsOf(run);
-        assert.deepEqual(openedFlows(objects, expected.namespace, name(app)), { ingress: [...expected.ingress].sort(), egress: [...expected.egress].sort() });
+        const egress = expected.egress.map((flow) => flow.replace("API_SERVER", API_SERVER_ADDRESS[stack]));
+        assert.deepEqual(openedFlows(objects, expected.namespace, name(app)), { ingress: [...expected.ingress].sort(), egress: egress.sort() });
         assert.deepEqual(enforcedDirections(objects, expected.namespace, name(app)), ["Egress", "Ingress"]);
       });
     }

@@ -40,6 +40,7 @@ const itemsApiPod = (annotations: Record<string, string>) => ({
   __meta_kubernetes_pod_name: "items-api-7d9f-abcde",
   __meta_kubernetes_pod_phase: "Running",
   __meta_kubernetes_pod_label_app_kubernetes_io_name: "items-api",
+  __meta_kubernetes_pod_label_observability_blueprint_io_enrolled: "true",
   ...annotations,
 });
 
@@ -89,26 +90,21 @@ for (const stack of ["staging", "production"] as const) {
       );
     });
 
-    it("mounts a service-account token on purpose, bound to a read-only discovery ClusterRole", () => {
+    it("mounts a service-account token on purpose, bound to a ClusterRole that grants only what pod discovery calls", () => {
       const pod = statefulSet(run).spec.template.spec;
       assert.equal(pod.serviceAccountName, "prometheus");
       assert.equal(pod.automountServiceAccountToken, true);
       const role = findObject(run, "ClusterRole", "observability-prometheus-discovery") as Any;
       const granted = role.rules.flatMap((rule: Any) => rule.resources.map((resource: string) => `${rule.apiGroups[0]}/${resource}:${[...rule.verbs].sort().join(",")}`));
-      assert.deepEqual(granted.sort(), [
-        "/endpoints:get,list,watch",
-        "/nodes:get,list,watch",
-        "/pods:get,list,watch",
-        "/services:get,list,watch",
-        "discovery.k8s.io/endpointslices:get,list,watch",
-      ]);
+      // role: pod lists and watches pods; nothing reads services, endpoints, nodes or endpointslices.
+      assert.deepEqual(granted.sort(), ["/pods:list,watch"]);
       const binding = findObject(run, "ClusterRoleBinding", "observability-prometheus-discovery") as Any;
       assert.deepEqual(binding.subjects, [{ kind: "ServiceAccount", name: "prometheus", namespace: NS }]);
       assert.equal(binding.roleRef.name, role.metadata.name);
     });
 
     it("probes /-/ready for startup and readiness and /-/healthy for liveness on port 9090", () => {
-      const container = statefulSet(run).spec.template.spec.containers[0];
+      const container = statefulSet(run).spec.template.spec.containers.find((c: Any) => c.name === "prometheus");
       assert.deepEqual(container.ports, [{ name: "web", containerPort: 9090, protocol: "TCP" }]);
       assert.deepEqual(container.startupProbe.httpGet, { path: "/-/ready", port: "web" });
       assert.deepEqual(container.readinessProbe.httpGet, { path: "/-/ready", port: "web" });
@@ -123,9 +119,9 @@ for (const stack of ["staging", "production"] as const) {
       assert.deepEqual(service.spec.ports.map((port: Any) => port.port), [9090]);
     });
 
-    it("discovers pods (role pod) only in the services' and the log pipeline's namespaces", () => {
+    it("discovers enrolled pods (role pod, label selector) in every namespace, with no list of services or namespaces", () => {
       const job = podsJob(run);
-      assert.deepEqual(job.kubernetes_sd_configs, [{ role: "pod", namespaces: { names: ["apps", "log-agent", "observability"] } }]);
+      assert.deepEqual(job.kubernetes_sd_configs, [{ role: "pod", selectors: [{ role: "pod", label: "observability.blueprint.io/enrolled=true" }] }]);
       assert.deepEqual(scrapeConfig(run).rule_files, ["/etc/prometheus/rules/alerts.yaml"]);
       assert.equal(scrapeConfig(run).global.external_labels.environment, stack);
     });
@@ -145,9 +141,12 @@ for (const stack of ["staging", "production"] as const) {
       assert.deepEqual([target.namespace, target.pod, target.app], ["apps", "items-api-7d9f-abcde", "items-api"]);
     });
 
-    it("skips pods without the scrape annotation, with it set to false, or not running", () => {
+    it("skips pods without the enrolment label or the scrape annotation, with it set to false, or not running", () => {
       const rules = podsJob(run).relabel_configs;
       assert.equal(relabel(rules, itemsApiPod({})), undefined);
+      const unenrolled = itemsApiPod({ __meta_kubernetes_pod_annotation_prometheus_io_scrape: "true" }) as Record<string, string>;
+      delete unenrolled.__meta_kubernetes_pod_label_observability_blueprint_io_enrolled;
+      assert.equal(relabel(rules, unenrolled), undefined);
       assert.equal(relabel(rules, itemsApiPod({ __meta_kubernetes_pod_annotation_prometheus_io_scrape: "false" })), undefined);
       assert.equal(
         relabel(rules, { ...itemsApiPod({ __meta_kubernetes_pod_annotation_prometheus_io_scrape: "true" }), __meta_kubernetes_pod_phase: "Succeeded" }),
@@ -171,16 +170,32 @@ for (const stack of ["staging", "production"] as const) {
 }
 
 describe("Prometheus with a service in a namespace of its own", () => {
-  it("discovers and may reach that namespace too, at that service's port", async () => {
+  it("needs no scrape config or NetworkPolicy change for it: both select by label", async () => {
     const raw = loadStackFile("staging");
     const services = raw.values.services as Record<string, Any>;
     const payments: Any = { ...services["items-api"], namespace: "payments", port: 9000 };
     delete payments.ingress;
     const run = await runWith("staging", { values: { ...raw.values, services: { ...services, payments } }, secretKeys: raw.secretKeys });
-    assert.deepEqual(podsJob(run).kubernetes_sd_configs[0].namespaces.names, ["apps", "log-agent", "observability", "payments"]);
-    const policy = findObject(run, "NetworkPolicy", "prometheus", NS) as Any;
-    const toPayments = policy.spec.egress.find((rule: Any) => rule.to[0].namespaceSelector?.matchLabels["kubernetes.io/metadata.name"] === "payments");
-    assert.deepEqual(toPayments.ports, [{ port: 9000, protocol: "TCP" }]);
-    assert.deepEqual(toPayments.to[0].podSelector.matchLabels, { "app.kubernetes.io/name": "payments" });
+    const before = await stackRun("staging");
+    assert.deepEqual(scrapeConfig(run), scrapeConfig(before));
+    assert.deepEqual((findObject(run, "NetworkPolicy", "prometheus", NS) as Any).spec, (findObject(before, "NetworkPolicy", "prometheus", NS) as Any).spec);
+    const namespace = findObject(run, "Namespace", "payments") as Any;
+    assert.equal(namespace.metadata.labels["observability.blueprint.io/enrolled"], "true");
   });
+});
+
+describe("Prometheus reloads config and rules without a restart", () => {
+  for (const stack of ["staging", "production"] as const) {
+    it(`runs a config reloader next to Prometheus on ${stack}, and no config checksum rolls the pod`, async () => {
+      const pod = statefulSet(await stackRun(stack)).spec.template;
+      const prometheus = pod.spec.containers.find((c: Any) => c.name === "prometheus");
+      const reloader = pod.spec.containers.find((c: Any) => c.name === "config-reloader");
+      assert.ok(prometheus.args.includes("--web.enable-lifecycle"));
+      assert.ok(reloader, "no config reloader");
+      assert.ok(reloader.args.includes("--reload-url=http://127.0.0.1:9090/-/reload"));
+      for (const dir of ["/etc/prometheus/config", "/etc/prometheus/rules"]) assert.ok(reloader.args.includes(`--watched-dir=${dir}`), dir);
+      assert.deepEqual(restrictedViolations(pod.spec), []);
+      assert.equal(pod.metadata.annotations?.["checksum/config"], undefined);
+    });
+  }
 });

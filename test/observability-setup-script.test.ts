@@ -64,7 +64,7 @@ function runScript(dir: string, baseUrl: string): Promise<{ code: number; stdout
 /** The Elasticsearch plan with stand-in passwords, written out as the Job's projected volume would hold it. */
 async function elasticsearchPlanDir(): Promise<string> {
   const pulumi = await import("@pulumi/pulumi");
-  const files = planFiles(elasticsearchSetupRequests({ deleteAfterDays: 7, nodes: 1, writerPassword: pulumi.output("writer-pw"), kibanaSystemPassword: pulumi.output("kibana-pw") }));
+  const files = planFiles(elasticsearchSetupRequests({ deleteAfterDays: 7, nodes: 1, writerPassword: pulumi.output("writer-pw"), kibanaSystemPassword: pulumi.output("kibana-pw"), kibanaSetupPassword: pulumi.output("kibana-setup-pw") }));
   const secretBodies = Object.fromEntries(
     await Promise.all(Object.entries(files.secretBodies).map(async ([file, body]) => [file, await new Promise<string>((resolve) => body.apply(resolve))])),
   );
@@ -92,7 +92,7 @@ describe("the setup Job's request script (apply-requests.sh) against a stand-in 
         .trim()
         .split("\n")
         .map((line) => line.split("\t").slice(0, 2).join(" "));
-      assert.equal(planned.length, 6);
+      assert.equal(planned.length, 8);
       assert.deepEqual(
         api.received.map((request) => `${request.method} ${request.url}`),
         planned,

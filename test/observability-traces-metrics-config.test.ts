@@ -29,11 +29,28 @@ describe("Jaeger and Prometheus config validation", () => {
 
   it("refuses a malformed API server CIDR and an unparseable retention", () => {
     const message = rejection((obs) => {
-      obs.prometheus.apiServer = { cidrs: ["10.0.0.0"] };
+      obs.prometheus.apiServer = { cidrs: ["10.0.0.0"], ports: [6443] };
       obs.prometheus.retention = "15 days";
     });
-    assert.match(message, /observability\.prometheus\.apiServer\.cidrs\.0: expected an IPv4 CIDR/);
+    assert.match(message, /observability\.prometheus\.apiServer\.cidrs\.0: expected an IPv4 or IPv6 CIDR/);
     assert.match(message, /observability\.prometheus\.retention/);
+  });
+
+  it("refuses an address that only looks like a CIDR (999.999.999.999/8), with zod's own validator", () => {
+    const message = rejection((obs) => (obs.prometheus.apiServer = { cidrs: ["999.999.999.999/32"], ports: [6443] }));
+    assert.match(message, /observability\.prometheus\.apiServer\.cidrs\.0: expected an IPv4 or IPv6 CIDR/);
+  });
+
+  it("refuses a range for the API server (the old 10.0.0.0/8 placeholder), and has no default port", () => {
+    const range = rejection((obs) => (obs.prometheus.apiServer = { cidrs: ["10.0.0.0/8"], ports: [6443] }));
+    assert.match(range, /observability\.prometheus\.apiServer\.cidrs\.0: expected a single address: a \/32 \(IPv4\) or \/128 \(IPv6\)/);
+    const noPort = rejection((obs) => (obs.prometheus.apiServer = { cidrs: ["192.0.2.7/32"] }));
+    assert.match(noPort, /observability\.prometheus\.apiServer\.ports/);
+  });
+
+  it("requires an absolute runbookBaseUrl", () => {
+    assert.match(rejection((obs) => delete obs.prometheus.runbookBaseUrl), /observability\.prometheus\.runbookBaseUrl/);
+    assert.match(rejection((obs) => (obs.prometheus.runbookBaseUrl = "docs/runbooks")), /observability\.prometheus\.runbookBaseUrl: expected an absolute http\(s\) URL/);
   });
 
   it("refuses a UI allow-list entry without pod labels", () => {

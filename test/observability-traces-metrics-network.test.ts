@@ -9,6 +9,9 @@ const JAEGER = { "app.kubernetes.io/name": "jaeger" };
 const PROMETHEUS = { "app.kubernetes.io/name": "prometheus" };
 const ITEMS_API = { "app.kubernetes.io/name": "items-api" };
 const DNS = ["to kube-system/k8s-app=kube-dns TCP/53", "to kube-system/k8s-app=kube-dns UDP/53"];
+// Every enrolled pod in every enrolled namespace: how the platform admits services it does not know by name.
+const ENROLLED = "ns[observability.blueprint.io/enrolled=true]/observability.blueprint.io/enrolled=true";
+const API_SERVER = { staging: "192.0.2.10/32", production: "192.0.2.20/32" };
 
 function withUiClients(stack: string): Promise<MockRun> {
   const raw = loadStackFile(stack);
@@ -32,9 +35,9 @@ for (const stack of ["staging", "production"] as const) {
       assert.deepEqual(enforcedDirections(objectsOf(run), NS, PROMETHEUS), ["Egress", "Ingress"]);
     });
 
-    it("let Jaeger receive OTLP (4317, 4318) from the service's pods and nothing else; its UI stays closed; it connects nowhere but DNS", () => {
+    it("let Jaeger receive OTLP (4317, 4318) from enrolled pods and nothing else; its UI stays closed; it connects nowhere but DNS", () => {
       const flows = openedFlows(objectsOf(run), NS, JAEGER);
-      assert.deepEqual(flows.ingress, ["from apps/app.kubernetes.io/name=items-api TCP/4317", "from apps/app.kubernetes.io/name=items-api TCP/4318"]);
+      assert.deepEqual(flows.ingress, [`from ${ENROLLED} TCP/4317`, `from ${ENROLLED} TCP/4318`]);
       assert.deepEqual(flows.egress, DNS);
     });
 
@@ -44,16 +47,16 @@ for (const stack of ["staging", "production"] as const) {
       assert.ok(egress.includes("to observability/app.kubernetes.io/name=jaeger TCP/4318"), egress.join("\n"));
     });
 
-    it("let Prometheus reach exactly the scrape targets' metrics ports and the API server, and accept no connection", () => {
+    it("let Prometheus reach exactly the enrolled pods' metrics port, Vector, Alertmanager and the one API server address, and accept no connection", () => {
       const flows = openedFlows(objectsOf(run), NS, PROMETHEUS);
       assert.deepEqual(flows.ingress, []);
       assert.deepEqual(
         flows.egress,
         [
           ...DNS,
-          "to apps/app.kubernetes.io/name=items-api TCP/8000",
-          "to cidr:10.0.0.0/8 TCP/443",
-          "to cidr:10.0.0.0/8 TCP/6443",
+          `to ${ENROLLED} TCP/http`,
+          `to cidr:${API_SERVER[stack]} TCP/6443`,
+          "to observability/app.kubernetes.io/name=alertmanager TCP/9093",
           "to log-agent/app.kubernetes.io/name=vector-agent TCP/9598",
           "to observability/app.kubernetes.io/name=vector-aggregator TCP/9598",
         ].sort(),
@@ -71,11 +74,7 @@ describe("UI access from config", () => {
   it("opens the Jaeger UI (16686) and the Prometheus UI (9090) to exactly the configured pods, and nothing more", async () => {
     const run = await withUiClients("staging");
     const jaeger = openedFlows(objectsOf(run), NS, JAEGER).ingress;
-    assert.deepEqual(jaeger, [
-      "from apps/app.kubernetes.io/name=items-api TCP/4317",
-      "from apps/app.kubernetes.io/name=items-api TCP/4318",
-      "from ingress-nginx/app.kubernetes.io/name=ingress-nginx TCP/16686",
-    ]);
+    assert.deepEqual(jaeger, [`from ${ENROLLED} TCP/4317`, `from ${ENROLLED} TCP/4318`, "from ingress-nginx/app.kubernetes.io/name=ingress-nginx TCP/16686"].sort());
     assert.deepEqual(openedFlows(objectsOf(run), NS, PROMETHEUS).ingress, ["from grafana/app.kubernetes.io/name=grafana TCP/9090"]);
   });
 });

@@ -2,7 +2,8 @@ import * as assert from "node:assert/strict";
 import { parse } from "yaml";
 import { VECTOR_IMAGE } from "../components/observability/vectorWorkload";
 import { restrictedViolations } from "../policy/checks/podSecurity";
-import { findObject, type MockRun, stackRun } from "./support/runs";
+import { loadStackFile } from "../scripts/lib/stackFile";
+import { findObject, type MockRun, objectsOf, runWith, stackRun } from "./support/runs";
 
 type Any = Record<string, any>;
 const NS = "observability";
@@ -98,11 +99,20 @@ for (const stack of ["staging", "production"] as const) {
       const pod = agent(run).spec.template.spec;
       assert.equal(pod.automountServiceAccountToken, true);
       assert.equal((findObject(run, "ServiceAccount", "vector-agent", AGENT_NS) as Any).automountServiceAccountToken, true);
-      const role = findObject(run, "ClusterRole", "vector-agent") as Any;
+      const role = findObject(run, "ClusterRole", `${AGENT_NS}-vector-agent`) as Any;
       assert.deepEqual(role.rules, [{ apiGroups: [""], resources: ["pods", "namespaces", "nodes"], verbs: ["list", "watch"] }]);
-      const binding = findObject(run, "ClusterRoleBinding", "vector-agent") as Any;
+      const binding = findObject(run, "ClusterRoleBinding", `${AGENT_NS}-vector-agent`) as Any;
       assert.deepEqual(binding.subjects, [{ kind: "ServiceAccount", name: "vector-agent", namespace: AGENT_NS }]);
-      assert.equal(binding.roleRef.name, "vector-agent");
+      assert.equal(binding.roleRef.name, `${AGENT_NS}-vector-agent`);
+    });
+
+    it("prefixes its cluster-scoped names with its namespace, so two stacks on one cluster do not collide", async () => {
+      const raw = loadStackFile(stack);
+      const other = await runWith(stack, { ...raw, values: { ...raw.values, namespaces: { logAgent: "log-agent-preview", observability: "observability-preview", apps: "apps-preview" } } });
+      const names = (r: MockRun) => objectsOf(r).filter((object) => object.kind.startsWith("Cluster")).map((object) => object.metadata.name);
+      const shared = names(run).filter((objectName) => names(other).includes(objectName));
+      assert.deepEqual(shared, []);
+      assert.ok(names(other).includes("log-agent-preview-vector-agent"));
     });
 
     it(`runs the pinned image with the ${stack} sizing and a data dir that holds its buffer`, () => {

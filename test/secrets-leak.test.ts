@@ -49,19 +49,19 @@ function publicViews(outputs: unknown, resources: DeclaredResource[]): Haystack[
   }
 }
 
-const CONFIG_SECRETS = { vaultToken: "hvs.leak-canary-vault-token-0123456789", databaseUrl: "postgres://items:leak-canary-db-password@db:5432/items" };
+const CONFIG_SECRETS = { vaultToken: "hvs.leak-canary-vault-token-0123456789" };
 
 async function stagingWithConfigSecrets(): Promise<MockRun> {
   const raw = loadStackFile("staging");
-  const values = { ...raw.values, vaultToken: CONFIG_SECRETS.vaultToken, databaseUrls: { "items-api": CONFIG_SECRETS.databaseUrl } };
-  return runWith("staging", { values, secretKeys: new Set([...raw.secretKeys, "vaultToken", "databaseUrls"]) });
+  const values = { ...raw.values, vaultToken: CONFIG_SECRETS.vaultToken };
+  return runWith("staging", { values, secretKeys: new Set([...raw.secretKeys, "vaultToken"]) });
 }
 
 const RUNS: Array<[string, () => Promise<MockRun>, string[]]> = [
   ["local", () => stackRun("local"), []],
   ["staging", () => stackRun("staging"), []],
   ["production", () => stackRun("production"), []],
-  ["staging with a Vault token and a database URL in secret config", stagingWithConfigSecrets, Object.values(CONFIG_SECRETS)],
+  ["staging with a Vault token in secret config", stagingWithConfigSecrets, Object.values(CONFIG_SECRETS)],
 ];
 
 describe("no secret leaks into stack outputs or the rendered manifests", () => {

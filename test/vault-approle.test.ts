@@ -115,14 +115,14 @@ for (const stack of ["staging", "production"] as const) {
       assert.equal(secretId.backend, "approle");
     });
 
-    it("stores api_key and jwt_secret, generated from at least 32 random bytes, as a secret at secret/items-api", () => {
+    it("stores only api_key (no unused jwt_secret), generated from at least 32 random bytes, as a secret at secret/items-api", () => {
       const kv = onlyOfType(run, TYPES.kvSecret);
       assert.equal(kv.mount, "secret");
       assert.equal(kv.name, SERVICE);
       const data = JSON.parse(secretValue(kv.dataJson) as string);
-      assert.deepEqual(Object.keys(data).sort(), ["api_key", "jwt_secret"]);
+      assert.deepEqual(Object.keys(data).sort(), ["api_key"]);
       const generators = resourcesOfType(run, TYPES.randomBytes).filter((resource) => resource.parent === `blueprint:vault:AppRole::${SERVICE}`);
-      assert.deepEqual(generators.map((resource) => resource.name).sort(), [`${SERVICE}-api-key`, `${SERVICE}-jwt-secret`]);
+      assert.deepEqual(generators.map((resource) => resource.name).sort(), [`${SERVICE}-api-key`]);
       for (const generator of generators) assert.ok((generator.inputs.length as number) >= 32, `${generator.name} is ${generator.inputs.length} bytes`);
     });
 
@@ -147,9 +147,9 @@ for (const stack of ["staging", "production"] as const) {
       assert.equal(env.VAULT_URL, run.config.vault.enabled && run.config.vault.address);
     });
 
-    it("configures the Vault provider with the stack's address and no token, so VAULT_TOKEN from the environment is used", () => {
+    it("configures the Vault provider with the stack's deployer address and no token, so VAULT_TOKEN from the environment is used", () => {
       const provider = onlyOfType(run, TYPES.provider);
-      assert.equal(provider.address, "https://vault.vault.svc.cluster.local:8200");
+      assert.equal(provider.address, run.config.vault.enabled ? run.config.vault.deployerAddress : undefined);
       assert.equal(provider.token, undefined);
     });
   });
@@ -191,20 +191,14 @@ describe("Vault credentials from secret config", () => {
   before(async () => {
     const raw = editedStack("staging", (values) => {
       values.vaultToken = "hvs.test-token-from-secret-config";
-      values.databaseUrls = { [SERVICE]: "postgres://items:pw-from-secret-config@db:5432/items" };
     });
-    run = await runWith("staging", { values: raw.values, secretKeys: new Set([...raw.secretKeys, "vaultToken", "databaseUrls"]) });
+    run = await runWith("staging", { values: raw.values, secretKeys: new Set([...raw.secretKeys, "vaultToken"]) });
   });
 
   it("passes a vaultToken set with --secret to the provider as a Pulumi secret", () => {
     assert.equal(secretValue(onlyOfType(run, TYPES.provider).token), "hvs.test-token-from-secret-config");
   });
 
-  it("adds database_url to the service's KV secret when one is configured", () => {
-    const data = JSON.parse(secretValue(onlyOfType(run, TYPES.kvSecret).dataJson) as string);
-    assert.deepEqual(Object.keys(data).sort(), ["api_key", "database_url", "jwt_secret"]);
-    assert.equal(data.database_url, "postgres://items:pw-from-secret-config@db:5432/items");
-  });
 
   it("keeps a Vault token out of every committed stack file unless it is encrypted (secure:)", () => {
     for (const stack of knownStacks()) {
@@ -233,7 +227,8 @@ describe("Vault config validation", () => {
   });
 
   it("rejects a secret_id CIDR binding that is not a CIDR, naming the entry", () => {
-    assert.match(problemsOf((v) => (v.vault.secretId.boundCidrs = ["10.0.0.0"])), /production-blueprint:vault\.secretId\.boundCidrs\.0: expected an IPv4 CIDR/);
+    assert.match(problemsOf((v) => (v.vault.secretId.boundCidrs = ["10.0.0.0"])), /production-blueprint:vault\.secretId\.boundCidrs\.0: expected an IPv4 or IPv6 CIDR/);
+    assert.match(problemsOf((v) => (v.vault.tokenBoundCidrs = ["999.999.999.999/8"])), /production-blueprint:vault\.tokenBoundCidrs\.0: expected an IPv4 or IPv6 CIDR/);
   });
 
   it("requires a rotation key and rejects one that is not a short label", () => {

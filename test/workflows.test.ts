@@ -20,6 +20,8 @@ function load(file: string): Yaml {
 const ci = load(".github/workflows/ci.yml");
 const preview = load(".github/workflows/preview.yml");
 const deploy = load(".github/workflows/deploy.yml");
+const rollbackWorkflow = load(".github/workflows/rollback.yml");
+const packageJson = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
 const setup = load(".github/actions/pulumi-setup/action.yml");
 
 function stepsOf(job: Yaml): Step[] {
@@ -61,6 +63,19 @@ describe("GitHub workflows", () => {
       assert.deepEqual([...order].sort((a, b) => a - b), order);
       assert.ok(commands.some((run) => run.startsWith("npm audit") && run.includes("--prefix app")), "the app's dependencies are audited too");
     });
+    it("installs what npm test builds and runs (Go, Python), caches the Go and npm caches, and allows a cold run", () => {
+      const steps = stepsOf(ci.jobs.check);
+      const uses = (prefix: string) => steps.find((step) => step.uses?.startsWith(prefix));
+      assert.ok(uses("actions/setup-go@"), "setup-go");
+      assert.ok(uses("actions/setup-python@"), "setup-python (checkov)");
+      assert.equal(uses("actions/setup-node@")?.with?.cache, "npm");
+      assert.equal(uses("actions/cache@")?.with?.path, "~/.cache/production-blueprint", "the Go module and build caches and the built tools");
+      assert.ok(ci.jobs.check["timeout-minutes"] >= 60, "a cold npm test takes about 60 minutes");
+    });
+    it("npm test lints these workflows with actionlint", () => {
+      assert.match(packageJson.scripts.test, /npm run lint:workflows/);
+      assert.match(packageJson.scripts["lint:workflows"], /scripts\/lint-workflows\.sh/);
+    });
   });
 
   describe("preview.yml", () => {
@@ -75,6 +90,15 @@ describe("GitHub workflows", () => {
       for (const stack of stacks) assert.ok(fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`)), stack);
       assert.equal(preview.jobs.preview.strategy["fail-fast"], false);
     });
+    it("never runs for a fork's pull request, and uses read-only state, cluster and Vault credentials", () => {
+      const job = preview.jobs.preview;
+      assert.equal(job.if, "github.event.pull_request.head.repo.full_name == github.repository");
+      const setupStep = stepsOf(job).find((step) => step.uses === "./.github/actions/pulumi-setup");
+      assert.equal(setupStep?.with?.["aws-role-arn"], "${{ vars.PULUMI_STATE_PREVIEW_ROLE_ARN }}");
+      assert.equal(setupStep?.with?.kubeconfig, "${{ secrets[format('KUBECONFIG_{0}_READONLY', matrix.stack)] }}");
+      assert.equal(setupStep?.with?.["vault-role"], "pulumi-preview");
+      assert.equal(setupStep?.with?.["vault-token-fallback"], undefined, "no stored Vault token for previews");
+    });
     it("runs pulumi preview for the matrix stack with the policy pack, the DIY backend and a PR comment", () => {
       const step = pulumiStep(preview.jobs.preview);
       assert.equal(step.with?.command, "preview");
@@ -86,9 +110,24 @@ describe("GitHub workflows", () => {
   });
 
   describe("deploy.yml", () => {
-    it("runs on pushes to main (and by hand), never on pull requests", () => {
-      assert.deepEqual(Object.keys(deploy.on).sort(), ["push", "workflow_dispatch"]);
-      assert.deepEqual(deploy.on.push.branches, ["main"]);
+    it("runs only after ci passed on a push to main, on exactly the commit ci tested", () => {
+      assert.deepEqual(Object.keys(deploy.on), ["workflow_run"]);
+      assert.deepEqual(deploy.on.workflow_run, { workflows: ["ci"], types: ["completed"], branches: ["main"] });
+      assert.equal(deploy.jobs.staging.if, "github.event.workflow_run.conclusion == 'success' && github.event.workflow_run.event == 'push'");
+      for (const job of Object.values(deploy.jobs) as Yaml[]) {
+        assert.equal(stepsOf(job).find((step) => step.uses?.startsWith("actions/checkout@"))?.with?.ref, "${{ github.event.workflow_run.head_sha }}");
+        assert.equal(pulumiStep(job).with?.refresh, true);
+      }
+    });
+    it("authenticates to Vault through OIDC with a write role per environment, and the deployer's Vault address", () => {
+      for (const stack of ["staging", "production"] as const) {
+        const setupStep = stepsOf(deploy.jobs[stack]).find((step) => step.uses === "./.github/actions/pulumi-setup");
+        assert.equal(setupStep?.with?.["vault-role"], `pulumi-deploy-${stack}`);
+        assert.equal(setupStep?.with?.["vault-address"], `\${{ vars.VAULT_ADDR_${stack.toUpperCase()} }}`);
+      }
+      const oidc = (setup.runs.steps as Step[]).find((step) => step.uses?.startsWith("hashicorp/vault-action@"));
+      assert.equal(oidc?.with?.method, "jwt");
+      assert.equal(oidc?.with?.exportToken, true);
     });
     it("never runs two deploys at once and never cancels one halfway", () => {
       assert.equal(deploy.concurrency.group, "deploy");
@@ -113,6 +152,18 @@ describe("GitHub workflows", () => {
     });
   });
 
+  describe("rollback.yml", () => {
+    it("is started by hand and runs npm run rollback in the chosen stack's environment (production waits for its reviewers)", () => {
+      assert.deepEqual(Object.keys(rollbackWorkflow.on), ["workflow_dispatch"]);
+      assert.deepEqual(rollbackWorkflow.on.workflow_dispatch.inputs.stack.options, ["staging", "production"]);
+      const job = rollbackWorkflow.jobs.rollback;
+      assert.equal(job.environment, "${{ inputs.stack }}");
+      assert.equal(rollbackWorkflow.concurrency.group, "deploy", "never alongside a deploy");
+      assert.ok(stepsOf(job).some((step) => step.run?.startsWith("npm run rollback -- --stack")));
+      assertSharedSetup(job);
+    });
+  });
+
   describe("shared setup and pinning", () => {
     it("the Pulumi jobs' setup uses Node 24 and npm ci (which installs the policy pack's modules)", () => {
       const steps = setup.runs.steps as Step[];
@@ -121,7 +172,7 @@ describe("GitHub workflows", () => {
       assert.ok(fs.existsSync(path.join(ROOT, "policy", "PulumiPolicy.yaml")), "policyPacks: policy points at a policy pack");
     });
     it("pins every third-party action to a version", () => {
-      const all = [ci, preview, deploy].flatMap((workflow) => Object.values(workflow.jobs as Yaml).flatMap((job) => stepsOf(job as Yaml)));
+      const all = [ci, preview, deploy, rollbackWorkflow].flatMap((workflow) => Object.values(workflow.jobs as Yaml).flatMap((job) => stepsOf(job as Yaml)));
       const uses = [...all, ...(setup.runs.steps as Step[])].flatMap((step) => (step.uses && !step.uses.startsWith("./") ? [step.uses] : []));
       assert.ok(uses.length >= 8);
       for (const action of uses) assert.match(action, /^[\w.-]+\/[\w.-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/, action);

@@ -15,3 +15,12 @@ export function standardLabels(name: string, component: string, extra: Record<st
     ...extra,
   };
 }
+
+/**
+ * The name of a cluster-scoped object (ClusterRole, binding) that belongs to a workload in `namespace`. The
+ * namespace is part of it, so two stacks sharing a cluster (staging's and a preview's, say) never overwrite
+ * each other's objects.
+ */
+export function clusterScopedName(namespace: string, name: string): string {
+  return `${namespace}-${name}`;
+}

@@ -16,7 +16,13 @@ export interface SecureNamespace {
 }
 
 /** A namespace with its Pod Security level enforced, a default-deny NetworkPolicy and DNS egress. */
-export function declareSecureNamespace(name: string, podSecurity: PodSecurityLevel, opts: pulumi.CustomResourceOptions): SecureNamespace {
+export function declareSecureNamespace(
+  name: string,
+  podSecurity: PodSecurityLevel,
+  opts: pulumi.CustomResourceOptions,
+  /** Further labels, such as the observability enrolment a namespace of services carries. */
+  labels: Record<string, string> = {},
+): SecureNamespace {
   const level = podSecurity.level;
   const namespace = new k8s.core.v1.Namespace(
     `${name}-namespace`,
@@ -30,6 +36,7 @@ export function declareSecureNamespace(name: string, podSecurity: PodSecurityLev
           // Even a privileged namespace is audited and warned against "restricted", so drift is visible.
           "pod-security.kubernetes.io/audit": "restricted",
           "pod-security.kubernetes.io/warn": "restricted",
+          ...labels,
         },
         ...(podSecurity.level === "privileged" ? { annotations: { "blueprint.io/pod-security-exemption": podSecurity.reason } } : {}),
       },

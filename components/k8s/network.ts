@@ -13,12 +13,24 @@ export interface PodPeer {
 /** Addresses outside the cluster's pod network (an external Vault, say). */
 export interface CidrPeer {
   cidr: string;
+  /** Ranges inside `cidr` that stay closed (the cluster's private ranges inside "the internet", say). */
+  except?: string[];
 }
 
-export type NetworkPeer = PodPeer | CidrPeer;
+/**
+ * Pods selected by labels in every namespace that carries `namespaceLabels`: how the platform admits
+ * workloads it does not know by name (services of other projects that enrolled by label).
+ */
+export interface LabelPeer {
+  namespaceLabels: Record<string, string>;
+  podLabels: Record<string, string>;
+}
+
+export type NetworkPeer = PodPeer | CidrPeer | LabelPeer;
 
 export interface PortSpec {
-  port: number;
+  /** A number, or the name of a container port on the destination pods (their port may differ per workload). */
+  port: number | string;
   protocol?: "TCP" | "UDP";
 }
 
@@ -34,7 +46,8 @@ export const DNS_PORTS: PortSpec[] = [
 ];
 
 export function toPeer(peer: NetworkPeer): NetworkPolicyPeer {
-  if ("cidr" in peer) return { ipBlock: { cidr: peer.cidr } };
+  if ("cidr" in peer) return { ipBlock: { cidr: peer.cidr, ...(peer.except?.length ? { except: peer.except } : {}) } };
+  if ("namespaceLabels" in peer) return { namespaceSelector: { matchLabels: peer.namespaceLabels }, podSelector: { matchLabels: peer.podLabels } };
   return {
     namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": peer.namespace } },
     podSelector: { matchLabels: peer.podLabels },

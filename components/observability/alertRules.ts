@@ -1,5 +1,6 @@
 import { stringify } from "yaml";
 import type { AppWorkload } from "../platformEndpoints";
+import { LAYER } from "./alertmanagerConfig";
 import { PODS_JOB } from "./prometheusConfig";
 
 // The shape of a Prometheus rule file, as far as this blueprint uses it.
@@ -7,7 +8,8 @@ export interface AlertRule {
   alert: string;
   expr: string;
   for: string;
-  labels: { severity: "warning" | "critical" };
+  /** layer: a platform alert inhibits the service alerts it causes (alertmanagerConfig.ts). */
+  labels: { severity: "warning" | "critical"; layer: (typeof LAYER)[keyof typeof LAYER]; namespace?: string; app?: string };
   annotations: { summary: string; description: string; runbook_url: string };
 }
 export interface RuleGroup {
@@ -32,6 +34,7 @@ export const THRESHOLDS = {
 
 export const RUNBOOK_DIR = "docs/runbooks";
 export const RUNBOOKS = {
+  discoveryLost: "platform-discovery-lost.md",
   serviceDown: "service-down.md",
   highErrorRate: "high-error-rate.md",
   highLatency: "high-latency.md",
@@ -56,9 +59,14 @@ function serviceLabels(app: AppWorkload): Labels {
   return { job: PODS_JOB, namespace: app.namespace, app: app.name };
 }
 
-function rule(runbookBase: string, alert: Omit<AlertRule, "annotations"> & { summary: string; description: string; runbook: string }): AlertRule {
-  const { summary, description, runbook, ...rest } = alert;
-  return { ...rest, annotations: { summary, description, runbook_url: `${runbookBase}/${runbook}` } };
+type RuleSpec = Omit<AlertRule, "annotations" | "labels"> & { severity: AlertRule["labels"]["severity"]; summary: string; description: string; runbook: string };
+
+/** runbookBase is absolute (config checks it), so every link opens from a pager, not only from a checkout. */
+function ruleIn(layer: AlertRule["labels"]["layer"], extraLabels: Labels = {}) {
+  return (runbookBase: string, alert: RuleSpec): AlertRule => {
+    const { summary, description, runbook, severity, ...rest } = alert;
+    return { ...rest, labels: { severity, layer, ...extraLabels }, annotations: { summary, description, runbook_url: `${runbookBase}/${runbook}` } };
+  };
 }
 
 /** The alerts of one service; CPU and memory are measured against that service's own limits. */
@@ -67,13 +75,15 @@ function serviceRules(app: AppWorkload, runbookBase: string): AlertRule[] {
   const of = selector(labels);
   const requests = (regexMatch: Labels = {}) => `sum by (namespace, app) (rate(http_requests_total${selector(labels, regexMatch)}[5m]))`;
   const where = `${app.name} in ${app.namespace}`;
+  // namespace and app as rule labels too: ServiceDown's expression has none, and routing groups on them.
+  const rule = ruleIn(LAYER.service, { namespace: app.namespace, app: app.name });
   return [
     rule(runbookBase, {
       alert: "ServiceDown",
       // `or vector(0)` makes a service with no scraped pod at all count as down, not as silent.
       expr: `(sum(up${of}) or vector(0)) == 0`,
       for: "2m",
-      labels: { severity: "critical" },
+      severity: "critical",
       summary: `${where}: no pod answers /metrics`,
       description: `No target of ${where} has been up for 2 minutes.`,
       runbook: RUNBOOKS.serviceDown,
@@ -82,7 +92,7 @@ function serviceRules(app: AppWorkload, runbookBase: string): AlertRule[] {
       alert: "HighErrorRate",
       expr: `${requests({ status_code: "5.." })} / ${requests()} > ${THRESHOLDS.errorRatio}`,
       for: THRESHOLDS.errorFor,
-      labels: { severity: "critical" },
+      severity: "critical",
       summary: `${where}: more than 1% of requests fail with 5xx`,
       description: "{{ $value | humanizePercentage }} of requests returned 5xx over the last 10 minutes.",
       runbook: RUNBOOKS.highErrorRate,
@@ -91,7 +101,7 @@ function serviceRules(app: AppWorkload, runbookBase: string): AlertRule[] {
       alert: "HighLatencyP99",
       expr: `histogram_quantile(0.99, sum by (namespace, app, le) (rate(http_request_duration_seconds_bucket${of}[5m]))) > ${THRESHOLDS.latencyP99Seconds}`,
       for: "5m",
-      labels: { severity: "warning" },
+      severity: "warning",
       summary: `${where}: p99 latency above 1s`,
       description: "p99 request latency is {{ $value | humanizeDuration }}.",
       runbook: RUNBOOKS.highLatency,
@@ -101,7 +111,7 @@ function serviceRules(app: AppWorkload, runbookBase: string): AlertRule[] {
       // The app's process_start_time_seconds changes on every container start; no kube-state-metrics needed.
       expr: `changes(process_start_time_seconds${of}[5m]) > ${THRESHOLDS.restartsIn5m}`,
       for: "0m",
-      labels: { severity: "warning" },
+      severity: "warning",
       summary: `${where}: a pod restarted more than 2 times in 5 minutes`,
       description: "Pod {{ $labels.pod }} started {{ $value }} times in 5 minutes.",
       runbook: RUNBOOKS.podRestarts,
@@ -110,7 +120,7 @@ function serviceRules(app: AppWorkload, runbookBase: string): AlertRule[] {
       alert: "HighCpu",
       expr: `sum by (namespace, app, pod) (rate(process_cpu_seconds_total${of}[5m])) / ${app.limits.cpuCores} > ${THRESHOLDS.cpuOfLimit}`,
       for: "10m",
-      labels: { severity: "warning" },
+      severity: "warning",
       summary: `${where}: CPU above 85% of the limit`,
       description: "Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its CPU limit.",
       runbook: RUNBOOKS.highCpu,
@@ -119,7 +129,7 @@ function serviceRules(app: AppWorkload, runbookBase: string): AlertRule[] {
       alert: "HighMemory",
       expr: `max by (namespace, app, pod) (process_resident_memory_bytes${of}) / ${app.limits.memoryBytes} > ${THRESHOLDS.memoryOfLimit}`,
       for: "5m",
-      labels: { severity: "warning" },
+      severity: "warning",
       summary: `${where}: memory above 90% of the limit`,
       description: "Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its memory limit.",
       runbook: RUNBOOKS.highMemory,
@@ -130,12 +140,13 @@ function serviceRules(app: AppWorkload, runbookBase: string): AlertRule[] {
 /** Vector reports its own errors and the aggregator's Kafka lag through its prometheus_exporter sink. */
 function logPipelineRules(runbookBase: string): AlertRule[] {
   const job = selector({ job: PODS_JOB });
+  const rule = ruleIn(LAYER.platform);
   return [
     rule(runbookBase, {
       alert: "LogPipelineErrors",
       expr: `sum by (namespace, app, component_id) (rate(vector_component_errors_total${job}[5m])) > 0`,
       for: "10m",
-      labels: { severity: "critical" },
+      severity: "critical",
       summary: "Vector component {{ $labels.component_id }} in {{ $labels.namespace }} keeps failing",
       description: "{{ $labels.app }} reports {{ $value }} errors/s in {{ $labels.component_id }} for 10 minutes: logs are not reaching Elasticsearch.",
       runbook: RUNBOOKS.logPipelineStalled,
@@ -144,7 +155,7 @@ function logPipelineRules(runbookBase: string): AlertRule[] {
       alert: "LogPipelineConsumerLag",
       expr: `sum by (namespace, app) (vector_kafka_consumer_lag${job}) > ${THRESHOLDS.consumerLagMessages}`,
       for: "10m",
-      labels: { severity: "critical" },
+      severity: "critical",
       summary: "The log aggregator is falling behind Kafka",
       description: "Consumer group vector-aggregator is {{ $value }} messages behind for 10 minutes.",
       runbook: RUNBOOKS.logPipelineStalled,
@@ -152,15 +163,36 @@ function logPipelineRules(runbookBase: string): AlertRule[] {
   ];
 }
 
-export function alertRules(apps: AppWorkload[], runbookBase: string = RUNBOOK_DIR): RuleFile {
+/**
+ * When Prometheus discovers no enrolled pod at all, every ServiceDown would fire at once for one cause (the
+ * API server unreachable, discovery's RBAC or NetworkPolicy broken). This alert names that cause, and its
+ * `layer: platform` inhibits the service alerts in Alertmanager, so the on-call gets one page, not one per service.
+ */
+function platformRules(runbookBase: string): AlertRule[] {
+  const rule = ruleIn(LAYER.platform);
+  return [
+    rule(runbookBase, {
+      alert: "ScrapeDiscoveryLost",
+      expr: `absent(up${selector({ job: PODS_JOB })}) or sum(up${selector({ job: PODS_JOB })}) == 0`,
+      for: "5m",
+      severity: "critical",
+      summary: "Prometheus scrapes no enrolled pod at all",
+      description: "No target of job kubernetes-pods has been up for 5 minutes: discovery or the network path to every pod is broken, not each service.",
+      runbook: RUNBOOKS.discoveryLost,
+    }),
+  ];
+}
+
+export function alertRules(apps: AppWorkload[], runbookBase: string): RuleFile {
   return {
     groups: [
       ...apps.map((app) => ({ name: `service-${app.namespace}-${app.name}`, rules: serviceRules(app, runbookBase) })),
       { name: "log-pipeline", rules: logPipelineRules(runbookBase) },
+      { name: "platform", rules: platformRules(runbookBase) },
     ],
   };
 }
 
-export function alertRulesYaml(apps: AppWorkload[], runbookBase?: string): string {
+export function alertRulesYaml(apps: AppWorkload[], runbookBase: string): string {
   return stringify(alertRules(apps, runbookBase), { lineWidth: 0 });
 }

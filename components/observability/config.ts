@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cidr, dnsLabel, quantity, resourcesSchema } from "../configPrimitives";
+import { cidr, dnsLabel, hostCidr, quantity, resourcesSchema } from "../configPrimitives";
 import { QUANTITY_PATTERN, parseQuantity } from "../k8s/quantity";
 
 // The JVM's -Xmx units: m and g are binary (MiB, GiB).
@@ -16,11 +16,28 @@ const workloadSizing = z.strictObject({
 // Pods allowed to open a UI. Empty (the default) leaves only `kubectl port-forward`, which no NetworkPolicy sees.
 const uiAllowFrom = z.array(z.strictObject({ namespace: dnsLabel, podLabels: z.record(z.string(), z.string()) })).default([]);
 
-// The API server is not a pod, so NetworkPolicy reaches it by address: the endpoints of `kubernetes.default`.
+// The API server is not a pod, so NetworkPolicy reaches it by address: the endpoints of `kubernetes.default`
+// (`kubectl get endpoints kubernetes -n default`), each one address, and the port they listen on. No default
+// and no ranges: a guess such as 10.0.0.0/8 would open every pod and node on those ports.
 const apiServerSchema = z.strictObject({
-  cidrs: z.array(cidr).min(1),
-  ports: z.array(z.number().int().min(1).max(65535)).min(1).default([443, 6443]),
+  cidrs: z.array(hostCidr).min(1),
+  ports: z.array(z.number().int().min(1).max(65535)).min(1),
 });
+
+// A key of the receivers' Secret, mounted as a file of that name.
+const secretKey = z.string().regex(/^[A-Za-z0-9._-]{1,253}$/, "expected a Secret key such as pagerduty-routing-key");
+const receiverSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("pagerduty"), secretKey }),
+  z.strictObject({ kind: z.literal("slack"), channel: z.string().min(1), secretKey }),
+  z.strictObject({ kind: z.literal("webhook"), url: z.url({ protocol: /^https?$/ }), secretKey: secretKey.optional() }),
+]);
+
+// Where Alertmanager may send notifications: by default the public internet on 443 and nothing inside the
+// cluster's private ranges. Narrow it to an egress proxy or the receivers' published ranges where you can.
+const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+const receiverEgressSchema = z
+  .strictObject({ cidrs: z.array(cidr).min(1), except: z.array(cidr).default(PRIVATE_RANGES), ports: z.array(z.number().int().min(1).max(65535)).min(1) })
+  .default({ cidrs: ["0.0.0.0/0"], except: PRIVATE_RANGES, ports: [443] });
 
 export const observabilitySchema = z.strictObject({
   enabled: z.boolean().default(true),
@@ -40,8 +57,17 @@ export const observabilitySchema = z.strictObject({
     volumeSize: quantity,
     uiAllowFrom,
     apiServer: apiServerSchema,
-    // Where alert links point (e.g. the repo's docs/runbooks on your git host); unset, they are repo-relative paths.
-    runbookBaseUrl: z.url().optional(),
+    // Where every alert's runbook_url points: the docs/runbooks directory as your git host or wiki serves it.
+    // Absolute, so the link works from a phone at 3 am, not only from a checkout.
+    runbookBaseUrl: z.url({ protocol: /^https?$/, error: "expected an absolute http(s) URL of the docs/runbooks directory" }).transform((url) => url.replace(/\/+$/, "")),
+  }),
+  alertmanager: workloadSizing.extend({
+    volumeSize: quantity.default("1Gi"),
+    // An existing Secret holding the receivers' credentials (created outside Pulumi, so they never enter state).
+    receiversSecret: dnsLabel.default("alertmanager-receivers"),
+    receivers: z.strictObject({ critical: receiverSchema, warning: receiverSchema }),
+    receiverEgress: receiverEgressSchema,
+    uiAllowFrom,
   }),
   kafka: workloadSizing
     .extend({

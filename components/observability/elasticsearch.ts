@@ -7,7 +7,7 @@ import { exemptConcern } from "../k8s/lintExemptions";
 import { type RunAs, type ScratchDir, secureContainer, securePodSpec, spreadAndAntiAffinity, tcpProbe, volumeClaimTemplate } from "../k8s/workload";
 import { clusterHost } from "../platformEndpoints";
 import type { ObservabilityComponentArgs } from "./componentArgs";
-import { CERT_FILES, CERT_SECRETS, declareElasticsearchCerts, elasticsearchDnsNames } from "./elasticsearchCerts";
+import { CERT_FILES, CERT_SECRETS, type CertificateAuthority, declareElasticsearchCerts, elasticsearchDnsNames } from "./elasticsearchCerts";
 import { elasticsearchSetupRequests } from "./elasticsearchSetup";
 import { SETUP_JOB_NAMES, type WorkloadFlows } from "./logPipelineFlows";
 import {
@@ -32,7 +32,7 @@ export const ELASTICSEARCH_PATHS = { config: `${HOME}/config`, certs: `${HOME}/c
 /** The generated passwords, one Secret key each; consumers reference a single key. */
 export const ELASTICSEARCH_CREDENTIALS = {
   secretName: "elasticsearch-credentials",
-  keys: { elastic: "elastic", kibanaSystem: "kibana_system", writer: "vector-writer" },
+  keys: { elastic: "elastic", kibanaSystem: "kibana_system", writer: "vector-writer", kibanaSetup: "kibana-setup" },
 } as const;
 
 export type ElasticsearchUser = keyof typeof ELASTICSEARCH_CREDENTIALS.keys;
@@ -154,6 +154,8 @@ export class Elasticsearch extends pulumi.ComponentResource {
   readonly setupJob: k8s.batch.v1.Job;
   /** For Kibana's secret settings file (a Pulumi secret). */
   readonly kibanaSystemPassword: pulumi.Output<string>;
+  /** Signs Kibana's server certificate, so its clients trust it with the CA they already mount. */
+  readonly ca: CertificateAuthority;
 
   constructor(name: string, args: ElasticsearchArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("blueprint:observability:Elasticsearch", name, {}, opts);
@@ -164,7 +166,7 @@ export class Elasticsearch extends pulumi.ComponentResource {
     const topology: ElasticsearchTopology = { namespace: endpoint.namespace, serviceName: endpoint.serviceName, headlessServiceName, nodes: sizing.replicas };
 
     const password = (user: string) => new random.RandomPassword(`${name}-${user}-password`, { length: 32, special: false }, { parent: this }).result;
-    const passwords = { elastic: password("elastic"), kibanaSystem: password("kibana-system"), writer: password("writer") };
+    const passwords = { elastic: password("elastic"), kibanaSystem: password("kibana-system"), writer: password("writer"), kibanaSetup: password("kibana-setup") };
     this.kibanaSystemPassword = passwords.kibanaSystem;
     const keys = ELASTICSEARCH_CREDENTIALS.keys;
     new k8s.core.v1.Secret(
@@ -172,11 +174,16 @@ export class Elasticsearch extends pulumi.ComponentResource {
       {
         metadata: metadataOf(identity, ELASTICSEARCH_CREDENTIALS.secretName),
         type: "Opaque",
-        stringData: { [keys.elastic]: passwords.elastic, [keys.kibanaSystem]: passwords.kibanaSystem, [keys.writer]: passwords.writer },
+        stringData: {
+          [keys.elastic]: passwords.elastic,
+          [keys.kibanaSystem]: passwords.kibanaSystem,
+          [keys.writer]: passwords.writer,
+          [keys.kibanaSetup]: passwords.kibanaSetup,
+        },
       },
       { parent: this },
     );
-    declareElasticsearchCerts(identity, elasticsearchDnsNames(endpoint.serviceName, headlessServiceName, endpoint.namespace), this);
+    this.ca = declareElasticsearchCerts(identity, elasticsearchDnsNames(endpoint.serviceName, headlessServiceName, endpoint.namespace), this);
     const settings = declareFilesConfigMap(identity, `${identity.name}-settings`, { "elasticsearch.yml": stringify(elasticsearchSettings(topology)) }, this);
     const serviceAccount = declareServiceAccount(identity, this);
 
@@ -271,6 +278,7 @@ export class Elasticsearch extends pulumi.ComponentResource {
           nodes: sizing.replicas,
           writerPassword: passwords.writer,
           kibanaSystemPassword: passwords.kibanaSystem,
+          kibanaSetupPassword: passwords.kibanaSetup,
         }),
         dependsOn: [cluster.statefulSet, cluster.service],
       },

@@ -5,7 +5,13 @@ import { clusterHost } from "../platformEndpoints";
 import { type WorkloadIdentity, metadataOf } from "./logPipelineParts";
 
 /** Secret with the node's key pair and the CA (mounted by Elasticsearch) and one with the CA only (for clients). */
-export const CERT_SECRETS = { node: "elasticsearch-certs", ca: "elasticsearch-ca" } as const;
+export const CERT_SECRETS = { node: "elasticsearch-certs", ca: "elasticsearch-ca", kibana: "kibana-certs" } as const;
+
+/** The private CA's key and certificate, to sign further server certificates (Kibana's). */
+export interface CertificateAuthority {
+  keyPem: pulumi.Output<string>;
+  certPem: pulumi.Output<string>;
+}
 export const CERT_FILES = { ca: "ca.crt", cert: "tls.crt", key: "tls.key" } as const;
 
 const CA_VALIDITY_HOURS = 10 * 365 * 24;
@@ -33,7 +39,7 @@ export function elasticsearchDnsNames(serviceName: string, headlessServiceName: 
  * A private CA and one node certificate (HTTP and transport), generated in the stack: the keys stay
  * Pulumi secrets and reach the pods only through Kubernetes Secrets.
  */
-export function declareElasticsearchCerts(identity: WorkloadIdentity, dnsNames: string[], parent: pulumi.Resource): void {
+export function declareElasticsearchCerts(identity: WorkloadIdentity, dnsNames: string[], parent: pulumi.Resource): CertificateAuthority {
   const opts = { parent };
   const caKey = new tls.PrivateKey(`${identity.name}-ca-key`, { algorithm: "RSA", rsaBits: 4096 }, opts);
   const caCert = new tls.SelfSignedCert(
@@ -47,33 +53,65 @@ export function declareElasticsearchCerts(identity: WorkloadIdentity, dnsNames: 
     },
     opts,
   );
-  const nodeKey = new tls.PrivateKey(`${identity.name}-node-key`, { algorithm: "RSA", rsaBits: 2048 }, opts);
-  const request = new tls.CertRequest(
-    `${identity.name}-node-csr`,
-    { privateKeyPem: nodeKey.privateKeyPem, subject: { commonName: identity.name, organization: "production-blueprint" }, dnsNames, ipAddresses: ["127.0.0.1"] },
-    opts,
-  );
-  const nodeCert = new tls.LocallySignedCert(
-    `${identity.name}-node-cert`,
-    {
-      certRequestPem: request.certRequestPem,
-      caPrivateKeyPem: caKey.privateKeyPem,
-      caCertPem: caCert.certPem,
-      validityPeriodHours: NODE_VALIDITY_HOURS,
-      earlyRenewalHours: NODE_EARLY_RENEWAL_HOURS,
-      // Transport TLS is mutual: every node is both server and client of its peers.
-      allowedUses: ["digital_signature", "key_encipherment", "server_auth", "client_auth"],
-    },
-    opts,
-  );
+  const ca = { keyPem: pulumi.secret(caKey.privateKeyPem), certPem: caCert.certPem };
+  // Transport TLS is mutual: every node is both server and client of its peers.
+  const node = issueCert(`${identity.name}-node`, identity.name, dnsNames, ca, ["server_auth", "client_auth"], opts);
   new k8s.core.v1.Secret(
     `${CERT_SECRETS.node}-secret`,
     {
       metadata: metadataOf(identity, CERT_SECRETS.node),
       type: "Opaque",
-      stringData: { [CERT_FILES.ca]: caCert.certPem, [CERT_FILES.cert]: nodeCert.certPem, [CERT_FILES.key]: pulumi.secret(nodeKey.privateKeyPemPkcs8) },
+      stringData: { [CERT_FILES.ca]: caCert.certPem, [CERT_FILES.cert]: node.certPem, [CERT_FILES.key]: node.keyPem },
     },
     opts,
   );
   new k8s.core.v1.Secret(`${CERT_SECRETS.ca}-secret`, { metadata: metadataOf(identity, CERT_SECRETS.ca), type: "Opaque", stringData: { [CERT_FILES.ca]: caCert.certPem } }, opts);
+  return ca;
+}
+
+/**
+ * A key and a certificate signed by the CA, for `dnsNames` and 127.0.0.1 (the pod's own probes), re-issued by
+ * `pulumi up` within 30 days of expiry. The key stays a Pulumi secret.
+ */
+function issueCert(
+  resourcePrefix: string,
+  commonName: string,
+  dnsNames: string[],
+  ca: CertificateAuthority,
+  usages: string[],
+  opts: pulumi.CustomResourceOptions,
+): { certPem: pulumi.Output<string>; keyPem: pulumi.Output<string> } {
+  const key = new tls.PrivateKey(`${resourcePrefix}-key`, { algorithm: "RSA", rsaBits: 2048 }, opts);
+  const request = new tls.CertRequest(
+    `${resourcePrefix}-csr`,
+    { privateKeyPem: key.privateKeyPem, subject: { commonName, organization: "production-blueprint" }, dnsNames, ipAddresses: ["127.0.0.1"] },
+    opts,
+  );
+  const cert = new tls.LocallySignedCert(
+    `${resourcePrefix}-cert`,
+    {
+      certRequestPem: request.certRequestPem,
+      caPrivateKeyPem: ca.keyPem,
+      caCertPem: ca.certPem,
+      validityPeriodHours: NODE_VALIDITY_HOURS,
+      earlyRenewalHours: NODE_EARLY_RENEWAL_HOURS,
+      allowedUses: ["digital_signature", "key_encipherment", ...usages],
+    },
+    opts,
+  );
+  return { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPemPkcs8) };
+}
+
+/**
+ * A server certificate from the same CA for Kibana: its setup Job (and anything else that mounts the CA)
+ * then reaches it over verified TLS, so no password crosses the network in clear.
+ */
+export function declareKibanaCert(identity: WorkloadIdentity, dnsNames: string[], ca: CertificateAuthority, parent: pulumi.Resource): void {
+  const opts = { parent };
+  const server = issueCert(`${identity.name}-server`, identity.name, dnsNames, ca, ["server_auth"], opts);
+  new k8s.core.v1.Secret(
+    `${CERT_SECRETS.kibana}-secret`,
+    { metadata: metadataOf(identity, CERT_SECRETS.kibana), type: "Opaque", stringData: { [CERT_FILES.cert]: server.certPem, [CERT_FILES.key]: server.keyPem } },
+    opts,
+  );
 }

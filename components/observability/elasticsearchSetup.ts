@@ -74,11 +74,24 @@ export function writerRole(): object {
   };
 }
 
+/** The user the kibana-setup Job logs in as: it may manage data views and nothing else (not the superuser). */
+export const KIBANA_SETUP = { user: "kibana-setup", role: "kibana-data-views" } as const;
+
+/** Kibana's "Data View Management" feature, in the default space; no index or cluster privilege. */
+export function kibanaSetupRole(): object {
+  return {
+    cluster: [],
+    indices: [],
+    applications: [{ application: "kibana-.kibana", privileges: ["feature_indexPatterns.all"], resources: ["space:default"] }],
+  };
+}
+
 export interface ElasticsearchSetupArgs {
   deleteAfterDays: number;
   nodes: number;
   writerPassword: pulumi.Output<string>;
   kibanaSystemPassword: pulumi.Output<string>;
+  kibanaSetupPassword: pulumi.Output<string>;
 }
 
 /** The setup plan, in order. Every call is an upsert (PUT, or the password change), so a rerun changes nothing. */
@@ -93,5 +106,11 @@ export function elasticsearchSetupRequests(args: ElasticsearchSetupArgs): SetupR
       body: args.writerPassword.apply((password) => ({ password, roles: [WRITER.role], full_name: "Vector aggregator (log writer)" })),
     },
     { method: "POST", path: "/_security/user/kibana_system/_password", body: args.kibanaSystemPassword.apply((password) => ({ password })) },
+    { method: "PUT", path: `/_security/role/${KIBANA_SETUP.role}`, body: kibanaSetupRole() },
+    {
+      method: "PUT",
+      path: `/_security/user/${KIBANA_SETUP.user}`,
+      body: args.kibanaSetupPassword.apply((password) => ({ password, roles: [KIBANA_SETUP.role], full_name: "kibana-setup Job (data views only)" })),
+    },
   ];
 }

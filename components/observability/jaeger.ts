@@ -1,9 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { declareNetworkPolicy, type Flow, type PodPeer, allowFlowsSpec } from "../k8s/network";
+import { declareNetworkPolicy, type Flow, allowFlowsSpec } from "../k8s/network";
 import { singleReplicaExemptions } from "../k8s/lintExemptions";
 import { DEFAULT_RUN_AS, type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec, tcpProbe, volumeClaimTemplate } from "../k8s/workload";
 import type { ObservabilityComponentArgs } from "./componentArgs";
+import { ENROLLED_WORKLOADS } from "./enrolment";
 import { BADGER_DATA_DIR, JAEGER_HEALTH, type JaegerStorage, jaegerConfigYaml } from "./jaegerConfig";
 import {
   contentChecksum,
@@ -37,12 +38,14 @@ export function jaegerStorage(storage: "memory" | "badger"): JaegerStorage {
   return storage === "memory" ? { kind: "memory", maxTraces: MEMORY_MAX_TRACES } : { kind: "badger", spanTtl: BADGER_SPAN_TTL };
 }
 
-/** Who may reach Jaeger: every service that sends traces (OTLP), and the configured UI clients. */
-export function jaegerIngressFlows(args: Pick<ObservabilityComponentArgs, "appWorkloads" | "endpoints" | "config">): Flow[] {
+/**
+ * Who may reach Jaeger: every enrolled pod in an enrolled namespace on OTLP (services of other projects
+ * included; whether a pod really sends is its own egress policy's call), and the configured UI clients.
+ */
+export function jaegerIngressFlows(args: Pick<ObservabilityComponentArgs, "endpoints" | "config">): Flow[] {
   const { otlpGrpcPort, otlpHttpPort, uiPort } = args.endpoints.jaeger;
-  const senders: PodPeer[] = args.appWorkloads.filter((app) => app.sendsTraces).map(({ namespace, podLabels }) => ({ namespace, podLabels }));
   return [
-    ...senders.map((peer) => ({ peer, ports: [{ port: otlpGrpcPort }, { port: otlpHttpPort }] })),
+    { peer: ENROLLED_WORKLOADS, ports: [{ port: otlpGrpcPort }, { port: otlpHttpPort }] },
     ...args.config.jaeger.uiAllowFrom.map((peer) => ({ peer, ports: [{ port: uiPort }] })),
   ];
 }
@@ -116,10 +119,7 @@ export class Jaeger extends pulumi.ComponentResource {
     ]);
     service(JAEGER_QUERY_SERVICE, [{ name: "ui", port: endpoint.uiPort, targetPort: "ui", protocol: "TCP" }]);
 
-    const ingress = jaegerIngressFlows(args);
-    if (ingress.length) {
-      declareNetworkPolicy("jaeger-netpol", metadataOf(meta), allowFlowsSpec(meta.selector, { ingress }), parent);
-    }
+    declareNetworkPolicy("jaeger-netpol", metadataOf(meta), allowFlowsSpec(meta.selector, { ingress: jaegerIngressFlows(args) }), parent);
     this.collectorServiceName = endpoint.serviceName;
     this.registerOutputs({ collectorServiceName: this.collectorServiceName });
   }

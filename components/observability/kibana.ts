@@ -8,8 +8,8 @@ import { clusterHost } from "../platformEndpoints";
 import type { ObservabilityComponentArgs } from "./componentArgs";
 import { exemptConcern, singleReplicaExemptions } from "../k8s/lintExemptions";
 import { ELASTICSEARCH_CREDENTIALS, ELASTICSEARCH_IMAGE, ELASTIC_STACK_VERSION, elasticImageUidReason } from "./elasticsearch";
-import { CERT_FILES, CERT_SECRETS } from "./elasticsearchCerts";
-import { INDEX_FAMILIES, indexPattern } from "./elasticsearchSetup";
+import { CERT_FILES, CERT_SECRETS, type CertificateAuthority, declareKibanaCert } from "./elasticsearchCerts";
+import { INDEX_FAMILIES, KIBANA_SETUP, indexPattern } from "./elasticsearchSetup";
 import { SETUP_JOB_NAMES, type WorkloadFlows } from "./logPipelineFlows";
 import {
   type WorkloadIdentity,
@@ -28,6 +28,7 @@ export const KIBANA_RUN_AS: RunAs = { uid: 1000, gid: 1000, fsGroup: 1000 };
 export const KIBANA_TIME_FIELD = "timestamp";
 const HOME = "/usr/share/kibana";
 const CA_DIR = "/etc/blueprint/elasticsearch-ca";
+const SERVER_CERT_DIR = "/etc/blueprint/kibana-certs";
 export const KIBANA_SCRATCH: ScratchDir[] = [{ name: "data", mountPath: `${HOME}/data`, sizeLimit: "64Mi" }];
 export const KIBANA_CONFIG_FILE = `${HOME}/config/kibana.yml`;
 const SECRET_SETTINGS_DIR = "/etc/blueprint/kibana-secrets";
@@ -51,10 +52,24 @@ export function kibanaSecretSettings(kibanaSystemPassword: string, encryptionKey
   };
 }
 
+/** The names Kibana's server certificate carries: its Service in every form, and localhost. */
+export function kibanaDnsNames(serviceName: string, namespace: string): string[] {
+  return [serviceName, `${serviceName}.${namespace}`, `${serviceName}.${namespace}.svc`, clusterHost(serviceName, namespace), "localhost"];
+}
+
+/** Kibana serves HTTPS only: its setup Job and UI clients send credentials to it. */
+export function kibanaUrl(serviceName: string, namespace: string, port: number): string {
+  return `https://${clusterHost(serviceName, namespace)}:${port}`;
+}
+
 /** kibana.yml as data: everything but the secrets, which kibanaSecretSettings holds. */
 export function kibanaSettings(elasticsearchUrl: string): KibanaSettings {
   return {
     "server.host": "0.0.0.0",
+    // TLS on Kibana's own port: the setup Job logs in over it, and the UI's login form posts a password.
+    "server.ssl.enabled": true,
+    "server.ssl.certificate": `${SERVER_CERT_DIR}/${CERT_FILES.cert}`,
+    "server.ssl.key": `${SERVER_CERT_DIR}/${CERT_FILES.key}`,
     "server.name": "kibana",
     "path.data": `${HOME}/data`,
     "elasticsearch.hosts": [elasticsearchUrl],
@@ -83,6 +98,8 @@ export interface KibanaArgs extends ObservabilityComponentArgs {
   /** Kibana logs in as kibana_system, whose password the Elasticsearch setup Job sets. */
   elasticsearchSetup: pulumi.Resource;
   kibanaSystemPassword: pulumi.Output<string>;
+  /** Elasticsearch's private CA: it signs Kibana's server certificate. */
+  ca: CertificateAuthority;
 }
 
 /** Kibana 8 on the secured Elasticsearch, with the app-logs data views created once it is up. */
@@ -108,6 +125,8 @@ export class Kibana extends pulumi.ComponentResource {
       { parent: this },
     );
     const configMap = declareFilesConfigMap(identity, `${identity.name}-settings`, { "kibana.yml": stringify(settings) }, this);
+    declareKibanaCert(identity, kibanaDnsNames(endpoint.serviceName, endpoint.namespace), args.ca, this);
+    const https = (probe: k8s.types.input.core.v1.Probe) => ({ ...probe, httpGet: { ...(probe.httpGet as object), scheme: "HTTPS" } }) as k8s.types.input.core.v1.Probe;
     const serviceAccount = declareServiceAccount(identity, this);
 
     const container = secureContainer({
@@ -121,13 +140,14 @@ export class Kibana extends pulumi.ComponentResource {
         // Kibana runs its saved-object migrations before it listens: give it up to five minutes.
         startup: tcpProbe("http", { initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30 }),
         liveness: tcpProbe("http", { initialDelaySeconds: 0, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 }),
-        readiness: httpProbe("/api/status", "http", { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 }),
+        readiness: https(httpProbe("/api/status", "http", { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 })),
       },
       scratch: KIBANA_SCRATCH,
       volumeMounts: [
         { name: "settings", mountPath: KIBANA_CONFIG_FILE, subPath: "kibana.yml", readOnly: true },
         { name: "secret-settings", mountPath: SECRET_SETTINGS_DIR, readOnly: true },
         { name: "elasticsearch-ca", mountPath: CA_DIR, readOnly: true },
+        { name: "server-cert", mountPath: SERVER_CERT_DIR, readOnly: true },
       ],
     });
     this.deployment = declareReplicatedDeployment(
@@ -144,6 +164,7 @@ export class Kibana extends pulumi.ComponentResource {
             { name: "settings", configMap: { name: configMap.metadata.name } },
             { name: "secret-settings", secret: { secretName: secretSettingsName, defaultMode: 0o440 } },
             { name: "elasticsearch-ca", secret: { secretName: CERT_SECRETS.ca, defaultMode: 0o440 } },
+            { name: "server-cert", secret: { secretName: CERT_SECRETS.kibana, defaultMode: 0o440 } },
           ],
           ...(sizing.replicas > 1 ? { spreadLabels: selector } : {}),
         }),
@@ -169,11 +190,11 @@ export class Kibana extends pulumi.ComponentResource {
         // The Elasticsearch image brings bash and curl; the job needs nothing from Kibana's.
         image: ELASTICSEARCH_IMAGE,
         serviceAccountName: serviceAccount.metadata.name,
-        baseUrl: `http://${clusterHost(endpoint.serviceName, endpoint.namespace)}:${endpoint.port}`,
+        // Verified TLS with the CA that signed Kibana's certificate, as a user that may manage data views only.
+        baseUrl: kibanaUrl(endpoint.serviceName, endpoint.namespace, endpoint.port),
         readyPath: "/api/status",
-        // Data views are a Kibana privilege kibana_system does not have.
-        user: "elastic",
-        passwordSecret: { name: ELASTICSEARCH_CREDENTIALS.secretName, key: ELASTICSEARCH_CREDENTIALS.keys.elastic },
+        user: KIBANA_SETUP.user,
+        passwordSecret: { name: ELASTICSEARCH_CREDENTIALS.secretName, key: ELASTICSEARCH_CREDENTIALS.keys.kibanaSetup },
         caSecretName: CERT_SECRETS.ca,
         requests: dataViewRequests(),
         dependsOn: [this.deployment, service],
@@ -181,6 +202,6 @@ export class Kibana extends pulumi.ComponentResource {
       this,
     );
     declareFlowPolicy(jobIdentity, args.flows.setupJob, this);
-    this.registerOutputs({ url: pulumi.output(`http://${clusterHost(endpoint.serviceName, endpoint.namespace)}:${endpoint.port}`) });
+    this.registerOutputs({ url: pulumi.output(kibanaUrl(endpoint.serviceName, endpoint.namespace, endpoint.port)) });
   }
 }

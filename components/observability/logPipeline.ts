@@ -31,7 +31,7 @@ export function declareLogPipeline(args: ObservabilityComponentArgs, parent: pul
   const elasticsearch = new Elasticsearch("elasticsearch", { ...args, flows: { nodes: flows.elasticsearch, setupJob: flows.elasticsearchSetup } }, opts);
   const kibana = new Kibana(
     "kibana",
-    { ...args, flows: { kibana: flows.kibana, setupJob: flows.kibanaSetup }, elasticsearchSetup: elasticsearch.setupJob, kibanaSystemPassword: elasticsearch.kibanaSystemPassword },
+    { ...args, flows: { kibana: flows.kibana, setupJob: flows.kibanaSetup }, elasticsearchSetup: elasticsearch.setupJob, kibanaSystemPassword: elasticsearch.kibanaSystemPassword, ca: elasticsearch.ca },
     opts,
   );
   const vectorAgent = new VectorAgent("vector-agent", { ...args, flows: flows.vectorAgent, dependsOn: [kafka.topicJob] }, opts);

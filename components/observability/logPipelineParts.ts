@@ -6,6 +6,7 @@ import { type LintExemption, workloadExemptionAnnotations } from "../k8s/lintExe
 import { allowFlowsSpec, declareNetworkPolicy } from "../k8s/network";
 import type { ResourcesConfig } from "../configPrimitives";
 import { pdbSpec } from "../service/manifests";
+import { ENROLLED } from "./enrolment";
 import type { WorkloadFlows } from "./logPipelineFlows";
 import { statefulSetReplacement } from "../k8s/statefulSetReplacement";
 
@@ -92,9 +93,13 @@ export function checksumOf(value: unknown): string {
   return createHash("sha256").update(JSON.stringify(value)).digest("hex");
 }
 
-/** A pod template's metadata; scrape annotations only where the pod serves metrics. */
+/**
+ * A pod template's metadata; scrape annotations only where the pod serves metrics, and then the enrolment
+ * label too, which is what Prometheus's discovery selects on (its network flows are listed explicitly).
+ */
 export function podTemplateMetadata(identity: WorkloadIdentity, annotations: Record<string, string> = {}) {
-  return { labels: labelsOf(identity), ...(Object.keys(annotations).length ? { annotations } : {}) };
+  const scraped = annotations["prometheus.io/scrape"] === "true";
+  return { labels: { ...labelsOf(identity), ...(scraped ? ENROLLED : {}) }, ...(Object.keys(annotations).length ? { annotations } : {}) };
 }
 
 // Setup Jobs and init containers are short JVM, curl or cp runs; a fixed small budget keeps them out of the sizing config.

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ObservabilityComponentArgs } from "./componentArgs";
+import { Alertmanager } from "./alertmanager";
 import { Jaeger } from "./jaeger";
 import { declareLogPipeline } from "./logPipeline";
 import { Prometheus } from "./prometheus";
@@ -20,6 +21,7 @@ export class ObservabilityPlatform extends pulumi.ComponentResource {
     // ── Traces and metrics (Observability A): Jaeger, Prometheus ──
     new Jaeger("jaeger", args, { parent: this });
     new Prometheus("prometheus", args, { parent: this });
+    new Alertmanager("alertmanager", args, { parent: this });
 
     // ── Log pipeline (Observability B): Kafka, Elasticsearch, Kibana, Vector agent and aggregator ──
     // One call, because the five depend on each other in a fixed order (topic, users, then writers).

@@ -3,11 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { declareNetworkPolicy, type Flow, allowFlowsSpec } from "../k8s/network";
 import { parseQuantity } from "../k8s/quantity";
 import { exemptConcern } from "../k8s/lintExemptions";
-import { type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec, volumeClaimTemplate } from "../k8s/workload";
-import { alertRulesYaml, RUNBOOK_DIR } from "./alertRules";
+import { type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec, tcpProbe, volumeClaimTemplate } from "../k8s/workload";
+import { clusterScopedName } from "../k8s/labels";
+import { alertmanagerTargets } from "./alertmanager";
+import { alertRulesYaml } from "./alertRules";
 import type { ObservabilityComponentArgs } from "./componentArgs";
+import { ENROLLED_WORKLOADS, METRICS_PORT_NAME } from "./enrolment";
 import { CONFIG_DIR, CONFIG_FILE, RULES_DIR, RULES_FILE, prometheusConfigYaml } from "./prometheusConfig";
-import { contentChecksum, declareConfigMap, declarePdb, declareStatefulSet, metadataOf, podTemplate, workloadMeta } from "./workloadObjects";
+import { declareConfigMap, declarePdb, declareStatefulSet, metadataOf, podTemplate, workloadMeta } from "./workloadObjects";
 
 export const PROMETHEUS_IMAGE = "prom/prometheus:v3.5.0";
 // The image's user is `nobody`: non-numeric, so runAsNonRoot cannot verify it unless the IDs are explicit (DESIGN §5).
@@ -23,18 +26,26 @@ export const PROMETHEUS_PROBES = {
   readiness: { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
 } satisfies Record<string, ProbeTiming>;
 
-/** Namespaces Prometheus discovers pods in: the services' and the log pipeline's, nothing else. */
-export function scrapeNamespaces(args: Pick<ObservabilityComponentArgs, "appWorkloads" | "endpoints">): string[] {
-  const { vectorAgent, vectorAggregator } = args.endpoints;
-  return [...new Set([...args.appWorkloads.map((app) => app.namespace), vectorAgent.namespace, vectorAggregator.namespace])].sort();
-}
+// Watches the mounted config and rules and calls /-/reload when the kubelet swaps in a new ConfigMap, so a
+// config or rule change never restarts Prometheus (a restart replays the WAL: minutes without alerts).
+export const CONFIG_RELOADER_IMAGE = "quay.io/prometheus-operator/prometheus-config-reloader:v0.85.0";
+const RELOADER_PORT = 8080;
+const RELOADER_RESOURCES = {
+  requests: { cpu: "10m", memory: "32Mi", ephemeralStorage: "16Mi" },
+  limits: { cpu: "100m", memory: "64Mi", ephemeralStorage: "64Mi" },
+};
 
-/** Where Prometheus may connect: each scrape target's metrics port, and the API server for discovery. */
-export function prometheusEgressFlows(args: Pick<ObservabilityComponentArgs, "appWorkloads" | "endpoints" | "config">): Flow[] {
-  const { vectorAgent, vectorAggregator } = args.endpoints;
-  const targets = [
-    ...args.appWorkloads.map((app) => ({ peer: { namespace: app.namespace, podLabels: app.podLabels }, ports: [{ port: app.metricsPort }] })),
+/**
+ * Where Prometheus may connect: every enrolled pod (in an enrolled namespace) on its named metrics port, the
+ * Vector pods on theirs, the Alertmanager replicas, and the API server for discovery. No list of services:
+ * another project's service is admitted by its labels.
+ */
+export function prometheusEgressFlows(args: Pick<ObservabilityComponentArgs, "endpoints" | "config">): Flow[] {
+  const { vectorAgent, vectorAggregator, alertmanager } = args.endpoints;
+  const targets: Flow[] = [
+    { peer: ENROLLED_WORKLOADS, ports: [{ port: METRICS_PORT_NAME }] },
     ...[vectorAgent, vectorAggregator].map(({ namespace, podLabels, metricsPort }) => ({ peer: { namespace, podLabels }, ports: [{ port: metricsPort }] })),
+    { peer: { namespace: alertmanager.namespace, podLabels: alertmanager.podLabels }, ports: [{ port: alertmanager.port }] },
   ];
   const { cidrs, ports } = args.config.prometheus.apiServer;
   return [...targets, ...cidrs.map((cidr) => ({ peer: { cidr }, ports: ports.map((port) => ({ port })) }))];
@@ -49,11 +60,12 @@ export function retentionSize(volumeSize: string): string {
   return `${Math.floor((parseQuantity(volumeSize) * RETENTION_SIZE_SHARE) / 2 ** 20)}MB`;
 }
 
-/** Read-only discovery of scrape targets, cluster-wide because services may live in namespaces of their own. */
-export const DISCOVERY_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [
-  { apiGroups: [""], resources: ["pods", "services", "endpoints", "nodes"], verbs: ["get", "list", "watch"] },
-  { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["get", "list", "watch"] },
-];
+/**
+ * What `role: pod` discovery calls, and nothing else: list and watch pods. Cluster-wide, because enrolled
+ * services live in namespaces the platform does not know (a namespaced Role per namespace would bring the
+ * list back); no services, endpoints, nodes or endpointslices, which this discovery never reads.
+ */
+export const DISCOVERY_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [{ apiGroups: [""], resources: ["pods"], verbs: ["list", "watch"] }];
 
 /**
  * Prometheus: discovers annotated pods, evaluates the runbook's alert rules, and keeps its TSDB on a
@@ -66,8 +78,8 @@ export class Prometheus extends pulumi.ComponentResource {
     const endpoint = args.endpoints.prometheus;
     const config = args.config.prometheus;
     const meta = workloadMeta("prometheus", "metrics", args.namespaces.observability);
-    const configData = { [CONFIG_FILE]: prometheusConfigYaml({ environment: args.environment, scrapeNamespaces: scrapeNamespaces(args), port: endpoint.port }) };
-    const rulesData = { [RULES_FILE]: alertRulesYaml(args.appWorkloads, config.runbookBaseUrl ?? RUNBOOK_DIR) };
+    const configData = { [CONFIG_FILE]: prometheusConfigYaml({ environment: args.environment, port: endpoint.port, alertmanagers: alertmanagerTargets(args) }) };
+    const rulesData = { [RULES_FILE]: alertRulesYaml(args.appWorkloads, config.runbookBaseUrl) };
     const configMaps = [
       declareConfigMap(meta, "prometheus-config", configData, parent),
       declareConfigMap(meta, "prometheus-rules", rulesData, parent),
@@ -80,7 +92,7 @@ export class Prometheus extends pulumi.ComponentResource {
       parent,
     );
     // Cluster-scoped names carry the namespace, so two stacks sharing a cluster do not overwrite each other.
-    const clusterRoleName = `${endpoint.namespace}-prometheus-discovery`;
+    const clusterRoleName = clusterScopedName(endpoint.namespace, "prometheus-discovery");
     new k8s.rbac.v1.ClusterRole("prometheus-clusterrole", { metadata: { name: clusterRoleName, labels: meta.labels }, rules: DISCOVERY_RULES }, parent);
     new k8s.rbac.v1.ClusterRoleBinding(
       "prometheus-clusterrolebinding",
@@ -103,6 +115,8 @@ export class Prometheus extends pulumi.ComponentResource {
         `--storage.tsdb.retention.time=${config.retention}`,
         `--storage.tsdb.retention.size=${retentionSize(config.volumeSize)}`,
         `--web.listen-address=0.0.0.0:${endpoint.port}`,
+        // /-/reload for the config reloader; the port is reachable only from the pod itself and the UI clients.
+        "--web.enable-lifecycle",
       ],
       ports: [{ name: "web", containerPort: endpoint.port, protocol: "TCP" }],
       probes: {
@@ -116,10 +130,31 @@ export class Prometheus extends pulumi.ComponentResource {
         { name: "data", mountPath: PROMETHEUS_DATA_DIR },
       ],
     });
+    const reloader = secureContainer({
+      name: "config-reloader",
+      image: CONFIG_RELOADER_IMAGE,
+      runAs: PROMETHEUS_RUN_AS,
+      resources: RELOADER_RESOURCES,
+      args: [
+        `--listen-address=:${RELOADER_PORT}`,
+        `--reload-url=http://127.0.0.1:${endpoint.port}/-/reload`,
+        `--watched-dir=${CONFIG_DIR}`,
+        `--watched-dir=${RULES_DIR}`,
+      ],
+      ports: [{ name: "reloader", containerPort: RELOADER_PORT, protocol: "TCP" }],
+      probes: {
+        liveness: tcpProbe("reloader", PROMETHEUS_PROBES.liveness),
+        readiness: httpProbe("/metrics", "reloader", PROMETHEUS_PROBES.readiness),
+      },
+      volumeMounts: [
+        { name: "config", mountPath: CONFIG_DIR, readOnly: true },
+        { name: "rules", mountPath: RULES_DIR, readOnly: true },
+      ],
+    });
     const template = podTemplate(
       meta,
       securePodSpec({
-        containers: [container],
+        containers: [container, reloader],
         runAs: PROMETHEUS_RUN_AS,
         serviceAccountName: "prometheus",
         // On purpose: Kubernetes service discovery reads the API with this token (DESIGN §5).
@@ -130,7 +165,7 @@ export class Prometheus extends pulumi.ComponentResource {
         ],
         ...(config.replicas > 1 ? { spreadLabels: meta.selector } : {}),
       }),
-      { "checksum/config": contentChecksum({ ...configData, ...rulesData }) },
+      // No checksum of the config or rules here: a change reaches the running pod through the reloader.
     );
     declareStatefulSet(
       meta,
@@ -138,7 +173,7 @@ export class Prometheus extends pulumi.ComponentResource {
         replicas: config.replicas,
         template,
         volumeClaims: [volumeClaimTemplate("data", config.volumeSize)],
-        lintExemptions: exemptConcern("serviceAccountToken", "mounts its token on purpose: Kubernetes service discovery lists pods, services, endpoints and nodes through the API (DESIGN §5)"),
+        lintExemptions: exemptConcern("serviceAccountToken", "mounts its token on purpose: Kubernetes service discovery lists and watches pods through the API (DESIGN §5)"),
       },
       { ...parent, dependsOn: configMaps },
     );

@@ -1,5 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { createHmac } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PULUMI_OWNS_JOB } from "../k8s/lintExemptions";
@@ -45,6 +47,29 @@ export function planFiles(requests: SetupRequest[]): PlanFiles {
   return files;
 }
 
+/**
+ * A digest of the secret bodies that says only "they changed": an HMAC under a key generated for this Job
+ * and kept secret in state. A plain hash would let anyone who reads the Job (its annotations are not
+ * secret) test password guesses offline; without the key the digest tells nothing about the bodies.
+ */
+export function secretBodiesDigest(key: string, bodies: Record<string, string>): string {
+  const ordered = Object.keys(bodies)
+    .sort()
+    .map((file) => [file, bodies[file]]);
+  return createHmac("sha256", key).update(JSON.stringify(ordered)).digest("hex");
+}
+
+/** The digest of a Job's secret bodies as a plain (non-secret) Output; see secretBodiesDigest. */
+function secretBodiesChecksum(name: string, bodies: Record<string, pulumi.Output<string>>, parent: pulumi.Resource): pulumi.Output<string> {
+  const key = new random.RandomBytes(`${name}-checksum-key`, { length: 32 }, { parent }).hex;
+  const entries = Object.entries(bodies);
+  const digest = pulumi.all([pulumi.secret(key), ...entries.map(([, body]) => body)]).apply(([hmacKey, ...values]) =>
+    secretBodiesDigest(hmacKey, Object.fromEntries(entries.map(([file], index) => [file, values[index]]))),
+  );
+  // Safe to show: keyed, so it reveals nothing about the bodies (the key never leaves the secret state).
+  return pulumi.unsecret(digest);
+}
+
 export interface SetupJobArgs {
   identity: WorkloadIdentity;
   /** Any image with bash and curl; the script runs as DEFAULT_RUN_AS, since it needs none of the image's own files. */
@@ -80,6 +105,8 @@ export function declareSetupJob(args: SetupJobArgs, parent: pulumi.Resource): k8
     ? [new k8s.core.v1.Secret(secretName, { metadata: metadataOf(identity, secretName), type: "Opaque", stringData: files.secretBodies }, { parent })]
     : [];
   const checksum = checksumOf([APPLY_SCRIPT, files.plan, files.publicBodies]);
+  // A changed password changes only a secret body: without this the Job would not run again to apply it.
+  const secretChecksum: Record<string, pulumi.Output<string>> = hasSecrets ? { "checksum/secret-bodies": secretBodiesChecksum(identity.name, files.secretBodies, parent) } : {};
   const container = secureContainer({
     name: identity.name,
     image: args.image,
@@ -119,7 +146,7 @@ export function declareSetupJob(args: SetupJobArgs, parent: pulumi.Resource): k8
         backoffLimit: 4,
         activeDeadlineSeconds: 900,
         template: {
-          metadata: podTemplateMetadata(identity, { "checksum/plan": checksum }),
+          metadata: { ...podTemplateMetadata(identity, { "checksum/plan": checksum }), annotations: { "checksum/plan": checksum, ...secretChecksum } },
           spec: { ...podSpec, restartPolicy: "Never" },
         },
       },

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { selectorLabels } from "../k8s/labels";
+import { clusterScopedName, selectorLabels } from "../k8s/labels";
 import { exemptConcern, workloadExemptionAnnotations } from "../k8s/lintExemptions";
 import { type RunAs, securePodSpec } from "../k8s/workload";
 import type { ObservabilityComponentArgs } from "./componentArgs";
@@ -58,10 +58,11 @@ export class VectorAgent extends pulumi.ComponentResource {
     assertScratchFits("observability.vectorAgent", resources, scratch);
 
     const serviceAccount = declareServiceAccount(identity, this, true);
+    const clusterRoleName = clusterScopedName(endpoint.namespace, identity.name);
     const clusterRole = new k8s.rbac.v1.ClusterRole(
       `${name}-reader`,
       {
-        metadata: { name: "vector-agent", labels: metadataOf(identity).labels },
+        metadata: { name: clusterRoleName, labels: metadataOf(identity).labels },
         rules: [{ apiGroups: [""], resources: ["pods", "namespaces", "nodes"], verbs: ["list", "watch"] }],
       },
       { parent: this },
@@ -69,7 +70,7 @@ export class VectorAgent extends pulumi.ComponentResource {
     new k8s.rbac.v1.ClusterRoleBinding(
       `${name}-reader`,
       {
-        metadata: { name: "vector-agent", labels: metadataOf(identity).labels },
+        metadata: { name: clusterRoleName, labels: metadataOf(identity).labels },
         roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata.name },
         subjects: [{ kind: "ServiceAccount", name: identity.name, namespace: identity.namespace }],
       },

@@ -27,7 +27,6 @@ export interface CredentialsArgs {
   vault: VaultConfig;
   kvMountPath?: pulumi.Input<string>;
   approlePath?: pulumi.Input<string>;
-  databaseUrl?: pulumi.Output<string>;
 }
 
 /**
@@ -74,7 +73,6 @@ function provisionAppRole(args: CredentialsArgs, vaultConfig: VaultEnabledConfig
       vault: vaultConfig,
       kvMountPath: args.kvMountPath ?? vaultConfig.kvMount.path,
       approlePath: args.approlePath ?? vaultConfig.approleMount.path,
-      ...(args.databaseUrl ? { databaseUrl: args.databaseUrl } : {}),
     },
     { parent },
   );

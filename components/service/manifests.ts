@@ -1,12 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import type { Environment, ServiceConfig } from "../configSchema";
 import { type Flow, type NetworkPeer, allowFlowsSpec } from "../k8s/network";
+import { ENROLLED, METRICS_PORT_NAME } from "../observability/enrolment";
 import { DEFAULT_RUN_AS, type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec } from "../k8s/workload";
 
 type Input<T> = import("@pulumi/pulumi").Input<T>;
 
 export const SERVICE_RUN_AS: RunAs = DEFAULT_RUN_AS;
-export const HTTP_PORT_NAME = "http";
+// The one port: the API and /metrics. Prometheus's NetworkPolicy names it, so it must keep this name.
+export const HTTP_PORT_NAME = METRICS_PORT_NAME;
 /** The ClusterIP Service listens on 80 and forwards to the container's named port. */
 export const SERVICE_PORT = 80;
 
@@ -55,7 +57,8 @@ export function deploymentSpec(args: ServiceManifestArgs): k8s.types.input.apps.
     revisionHistoryLimit: 5,
     template: {
       metadata: {
-        labels: args.labels,
+        // Enrolled: the platform's Jaeger admits its traces and Prometheus discovers and scrapes it, by label.
+        labels: { ...args.labels, ...ENROLLED },
         annotations: {
           "prometheus.io/scrape": "true",
           "prometheus.io/port": String(port),
@@ -118,7 +121,8 @@ export function ingressSpec(name: string, ingress: NonNullable<ServiceConfig["in
     rules: [
       {
         host: ingress.host,
-        http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name, port: { name: HTTP_PORT_NAME } } } }] },
+        // Only the configured API prefixes: nothing routes /metrics, /health, /ready or /docs from outside.
+        http: { paths: ingress.paths.map((path) => ({ path, pathType: "Prefix", backend: { service: { name, port: { name: HTTP_PORT_NAME } } } })) },
       },
     ],
     ...(ingress.tlsSecretName ? { tls: [{ hosts: [ingress.host], secretName: ingress.tlsSecretName }] } : {}),

@@ -7,6 +7,7 @@ import { lintExemptionAnnotations } from "../k8s/lintExemptions";
 import { declareSecureNamespace } from "../k8s/namespace";
 import { declareNetworkPolicy, type Flow, type NetworkPeer, type PodPeer } from "../k8s/network";
 import { clusterHost, type PlatformEndpoints } from "../platformEndpoints";
+import { ENROLLED } from "../observability/enrolment";
 import type { VaultConfig } from "../vault/config";
 import { provisionCredentials } from "./credentials";
 import { serviceEnv } from "./env";
@@ -26,7 +27,6 @@ export interface ProductionServiceArgs {
   allowedCallees?: Flow[];
   vault: VaultConfig;
   vaultMounts?: { kvMountPath: pulumi.Input<string>; approlePath: pulumi.Input<string> };
-  databaseUrl?: pulumi.Output<string>;
   /** Root the image build context in config is relative to. */
   projectRoot: string;
 }
@@ -51,8 +51,9 @@ export class ProductionService extends pulumi.ComponentResource implements Produ
     super("blueprint:service:ProductionService", name, {}, opts);
     const parent = { parent: this };
     const config = args.config;
+    // A namespace of its own is enrolled in the platform's observability; an existing one must carry the label.
     const namespace = args.namespace.create
-      ? declareSecureNamespace(args.namespace.name, { level: "restricted" }, parent).name
+      ? declareSecureNamespace(args.namespace.name, { level: "restricted" }, parent, ENROLLED).name
       : pulumi.output(args.namespace.name);
     const labels = standardLabels(name, "api");
     const selector = selectorLabels(name);
@@ -65,7 +66,6 @@ export class ProductionService extends pulumi.ComponentResource implements Produ
         namespace,
         vault: args.vault,
         ...(args.vaultMounts ?? {}),
-        ...(args.databaseUrl ? { databaseUrl: args.databaseUrl } : {}),
       },
       this,
     );

@@ -14,7 +14,6 @@ export interface VaultAppRoleArgs {
   /** KV v2 mount path and AppRole auth path, created by the platform or existing ones. */
   kvMountPath: pulumi.Input<string>;
   approlePath: pulumi.Input<string>;
-  databaseUrl?: pulumi.Output<string>;
 }
 
 /** File names inside the mounted Secret volume; the service reads them through VAULT_*_FILE. */
@@ -78,7 +77,7 @@ export class VaultAppRole extends pulumi.ComponentResource {
 
     new vault.kv.SecretV2(
       `${name}-secret`,
-      { mount: args.kvMountPath, name: service, dataJson: generateServiceSecrets(name, args.databaseUrl, this), deleteAllVersions: true },
+      { mount: args.kvMountPath, name: service, dataJson: generateServiceSecrets(name, this), deleteAllVersions: true },
       parent,
     );
     const policy = new vault.Policy(

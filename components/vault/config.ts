@@ -1,9 +1,6 @@
 import { z } from "zod";
+import { cidr } from "../configPrimitives";
 import { DURATION_PATTERN, durationSeconds } from "./policy";
-
-const cidr = z
-  .string()
-  .regex(/^([0-9]{1,3}\.){3}[0-9]{1,3}\/([0-9]|[12][0-9]|3[0-2])$/, "expected an IPv4 CIDR such as 10.0.0.0/8");
 
 const duration = z.string().regex(DURATION_PATTERN, "expected a duration such as 24h or 30m");
 
@@ -24,7 +21,11 @@ const mountSchema = (fallback: string) =>
 export const vaultEnabledSchema = z
   .strictObject({
     enabled: z.literal(true),
+    // Where the pods reach Vault (often an in-cluster name such as https://vault.vault.svc:8200).
     address: z.url({ protocol: /^https?$/ }),
+    // Where Pulumi's Vault provider reaches it: from CI or a laptop, so a name outside the cluster. Unset, the
+    // deployer uses `address` (right only when the deployer itself runs in the cluster).
+    deployerAddress: z.url({ protocol: /^https?$/ }).optional(),
     network: vaultNetworkSchema,
     // create: false uses a mount someone else manages; create: true declares it in this stack.
     kvMount: mountSchema("secret"),

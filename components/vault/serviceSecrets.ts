@@ -1,11 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 
-/** Keys of the KV v2 secret the service reads (DESIGN §3). */
-export const SERVICE_SECRET_KEYS = { apiKey: "api_key", jwtSecret: "jwt_secret", databaseUrl: "database_url" } as const;
+/**
+ * Keys of the KV v2 secret the service reads. Only api_key: the service verifies no JWTs and has no database,
+ * so a generated jwt_secret or a delivered database_url would be a credential kept for nothing.
+ */
+export const SERVICE_SECRET_KEYS = { apiKey: "api_key" } as const;
 
-/** Random byte counts: at least 32 bytes of entropy each (issue 4). */
-export const SECRET_BYTES = { apiKey: 32, jwtSecret: 48 } as const;
+/** Random byte count: at least 32 bytes of entropy. */
+export const SECRET_BYTES = { apiKey: 32 } as const;
 
 /** A random API key (hex of SECRET_BYTES.apiKey bytes), marked secret. */
 export function randomApiKey(name: string, parent: pulumi.Resource): pulumi.Output<string> {
@@ -13,18 +16,10 @@ export function randomApiKey(name: string, parent: pulumi.Resource): pulumi.Outp
 }
 
 /**
- * Generates a service's api_key and jwt_secret and returns the KV document, with database_url when one is
- * configured. The result is marked secret here and not only by the random provider's own outputs: under
- * mocks those are not marked, and the leak test must see what the program itself guarantees.
+ * Generates a service's api_key and returns the KV document. The result is marked secret here and not only
+ * by the random provider's own outputs: under mocks those are not marked, and the leak test must see what the
+ * program itself guarantees.
  */
-export function generateServiceSecrets(name: string, databaseUrl: pulumi.Output<string> | undefined, parent: pulumi.Resource): pulumi.Output<string> {
-  const jwtSecret = new random.RandomBytes(`${name}-jwt-secret`, { length: SECRET_BYTES.jwtSecret }, { parent });
-  const document = pulumi.all([randomApiKey(name, parent), jwtSecret.base64, databaseUrl]).apply(([api, jwt, database]) =>
-    JSON.stringify({
-      [SERVICE_SECRET_KEYS.apiKey]: api,
-      [SERVICE_SECRET_KEYS.jwtSecret]: jwt,
-      ...(database ? { [SERVICE_SECRET_KEYS.databaseUrl]: database } : {}),
-    }),
-  );
-  return pulumi.secret(document);
+export function generateServiceSecrets(name: string, parent: pulumi.Resource): pulumi.Output<string> {
+  return pulumi.secret(randomApiKey(name, parent).apply((api) => JSON.stringify({ [SERVICE_SECRET_KEYS.apiKey]: api })));
 }

@@ -28,10 +28,16 @@ export async function stackHistory(stack: Stack): Promise<UpdateRecord[]> {
 }
 
 /**
+ * What every engine run of a rollback carries, as deploy.yml's do: the repository's policy pack (a restored
+ * config that breaks policy must fail, not ship) and a refresh (so the diff is against the cluster as it is).
+ */
+export const ROLLBACK_ENGINE_OPTIONS = { policyPacks: [path.join(PROJECT_ROOT, "policy")], refresh: true } as const;
+
+/**
  * A real stack behind the rollback interface. Config is written with `config set-all --json`, which keeps
  * map values as YAML maps in Pulumi.<stack>.yaml; plain setAllConfig would flatten them into JSON strings.
  */
-export function rollbackStack(stack: Stack, warn: (line: string) => void): RollbackStack {
+export function rollbackStack(stack: Pick<Stack, "name" | "history" | "getAllConfig" | "setAllConfigJson" | "removeAllConfig" | "preview" | "up">, warn: (line: string) => void): RollbackStack {
   return {
     name: stack.name,
     async history() {
@@ -45,7 +51,7 @@ export function rollbackStack(stack: Stack, warn: (line: string) => void): Rollb
     getAllConfig: () => stack.getAllConfig() as Promise<ConfigMap>,
     setAllConfig: (config) => stack.setAllConfigJson(JSON.stringify(config)),
     removeAllConfig: (keys) => stack.removeAllConfig(keys),
-    preview: () => stack.preview({ diff: true, color: "never" }),
-    up: (message) => stack.up({ message, color: "never", onOutput: (out) => process.stdout.write(out) }),
+    preview: () => stack.preview({ ...ROLLBACK_ENGINE_OPTIONS, policyPacks: [...ROLLBACK_ENGINE_OPTIONS.policyPacks], diff: true, color: "never" }),
+    up: (message) => stack.up({ ...ROLLBACK_ENGINE_OPTIONS, policyPacks: [...ROLLBACK_ENGINE_OPTIONS.policyPacks], message, color: "never", onOutput: (out) => process.stdout.write(out) }),
   };
 }

@@ -71,7 +71,7 @@ export function decideStatus(
   const missing = plugins.filter((plugin) => !plugin.installed);
   if (missing.length > 0) {
     const names = missing.map((plugin) => `pulumi-resource-${plugin.name} v${plugin.wanted}`).join(", ");
-    return { cliVersion, plugins, engine: true, ready: false, standIns, reason: `Pulumi CLI ${cliVersion} is installed, but not the resource plugins ${names} (npm run toolchain installs them; docs/toolchain.md)` };
+    return { cliVersion, plugins, engine: true, ready: false, standIns, reason: `Pulumi CLI ${cliVersion} is installed, but not the resource plugins ${names} (npm run toolchain builds them; with your own Pulumi CLI, \`pulumi plugin install resource <name> <version>\`; docs/toolchain.md)` };
   }
   const names = plugins.map((plugin) => `${plugin.name} v${plugin.wanted}${plugin.standIn ? " (stand-in)" : ""}`).join(", ");
   return { cliVersion, plugins, engine: true, ready: true, standIns, reason: `Pulumi CLI ${cliVersion} with the resource plugins ${names}` };

@@ -9,6 +9,8 @@ import type { KubernetesObject } from "./runs";
 export interface Pod {
   namespace: string;
   labels: Record<string, string>;
+  /** Named container ports; when given, a policy port by name must name this port number on the destination. */
+  namedPorts?: Record<string, number>;
 }
 
 interface LabelSelector {
@@ -77,12 +79,16 @@ export class NetworkModel {
     return namespaceOk && selects(peer.podSelector, pod.labels);
   }
 
-  private static portMatches(rule: Rule, port: number): boolean {
+  private static portMatches(rule: Rule, port: number, destination: Pod): boolean {
     if (!rule.ports || rule.ports.length === 0) return true;
+    const named = (name: string) => destination.namedPorts === undefined || destination.namedPorts[name] === port;
     return rule.ports.some(
       (entry) =>
         (entry.protocol ?? "TCP") === "TCP" &&
-        (entry.port === undefined || typeof entry.port === "string" || entry.port === port || (entry.endPort !== undefined && port >= entry.port && port <= entry.endPort)),
+        (entry.port === undefined ||
+          (typeof entry.port === "string" && named(entry.port)) ||
+          entry.port === port ||
+          (entry.endPort !== undefined && typeof entry.port === "number" && port >= entry.port && port <= entry.endPort)),
     );
   }
 
@@ -99,7 +105,7 @@ export class NetworkModel {
     return selecting.some(({ namespace, spec }) =>
       ((direction === "Ingress" ? spec.ingress : spec.egress) ?? []).some((rule) => {
         const peers = direction === "Ingress" ? rule.from : rule.to;
-        return NetworkModel.portMatches(rule, port) && (!peers || peers.length === 0 || peers.some((peer) => this.peerMatches(peer, namespace, other)));
+        return NetworkModel.portMatches(rule, port, direction === "Ingress" ? subject : other) && (!peers || peers.length === 0 || peers.some((peer) => this.peerMatches(peer, namespace, other)));
       }),
     );
   }

@@ -32,9 +32,13 @@ export function enforcedDirections(objects: KubernetesObject[], namespace: strin
   return [...new Set(types)].sort() as string[];
 }
 
+const labelList = (labels: Record<string, string> = {}) => Object.entries(labels).map(([key, value]) => `${key}=${value}`);
+
+/** `ns/labels` for a namespace by name, `ns[labels]/labels` for namespaces selected by label. */
 function peerName(peer: Any): string {
-  if (peer.ipBlock) return `cidr:${peer.ipBlock.cidr}`;
-  const namespace = peer.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] ?? "<same namespace>";
-  const labels = Object.entries(peer.podSelector?.matchLabels ?? {}).map(([key, value]) => `${key}=${value}`);
-  return `${namespace}/${labels.join(",") || "*"}`;
+  if (peer.ipBlock) return `cidr:${peer.ipBlock.cidr}${peer.ipBlock.except ? ` except ${peer.ipBlock.except.join(",")}` : ""}`;
+  const matchLabels = peer.namespaceSelector?.matchLabels;
+  const byName = matchLabels?.["kubernetes.io/metadata.name"];
+  const namespace = byName ?? (matchLabels ? `ns[${labelList(matchLabels).join(",")}]` : "<same namespace>");
+  return `${namespace}/${labelList(peer.podSelector?.matchLabels).join(",") || "*"}`;
 }

@@ -1,0 +1,33 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ServiceConfig } from "./configSchema";
+import { declareSecureNamespace } from "./k8s/namespace";
+import { ENROLLED } from "./observability/enrolment";
+
+/** The namespaces services name for themselves (other than the shared apps one), each with the services in it. */
+export function ownNamespaces(services: Record<string, Pick<ServiceConfig, "namespace">>, appsNamespace: string): Map<string, string[]> {
+  const byNamespace = new Map<string, string[]>();
+  for (const [name, service] of Object.entries(services)) {
+    if (service.namespace === undefined || service.namespace === appsNamespace) continue;
+    byNamespace.set(service.namespace, [...(byNamespace.get(service.namespace) ?? []), name]);
+  }
+  return byNamespace;
+}
+
+/**
+ * Declares each service-owned namespace once, however many services share it: two services naming the same
+ * namespace is allowed (a team's services together), and one declaration per namespace is what keeps them
+ * from colliding. The namespace used to be a child of its service's component, so each service that could
+ * have owned it is an alias: an existing stack adopts the namespace instead of replacing it.
+ */
+export function declareServiceNamespaces(
+  services: Record<string, Pick<ServiceConfig, "namespace">>,
+  appsNamespace: string,
+  opts: pulumi.CustomResourceOptions,
+): Map<string, pulumi.Output<string>> {
+  const declared = new Map<string, pulumi.Output<string>>();
+  for (const [namespace, owners] of ownNamespaces(services, appsNamespace)) {
+    const aliases = owners.map((service) => ({ parent: pulumi.createUrn(service, "blueprint:service:ProductionService") }));
+    declared.set(namespace, declareSecureNamespace(namespace, { level: "restricted" }, { ...opts, aliases }, ENROLLED).name);
+  }
+  return declared;
+}
