@@ -24,13 +24,10 @@ BIN_DIR="$TOOLS_DIR/bin"
 STAMP_DIR="$TOOLS_DIR/stamps"
 LOG_DIR="$TOOLS_DIR/logs"
 
-# A private module and build cache: self-contained (delete one directory to start over), and a cold run
-# is measurably cold. -modcacherw lets that directory be deleted with rm -rf.
-export GOMODCACHE="$TOOLS_DIR/go/mod"
-export GOCACHE="$TOOLS_DIR/go/build-cache"
-export GOFLAGS="-trimpath -buildvcs=false -modcacherw"
-export GOTOOLCHAIN=local # never download a Go toolchain: fail with a clear message instead
-export CGO_ENABLED=0
+# The project's one Go module and build cache and its build lock (scripts/lib/go-env.sh): modules and
+# packages shared with the other Go programs are fetched and compiled once.
+# shellcheck source=scripts/lib/go-env.sh
+source "$REPO_ROOT/scripts/lib/go-env.sh"
 # Node 24 from the project (tsx runs the schema generator), never the machine's node 20.
 export PATH="$REPO_ROOT/node_modules/.bin:$PATH"
 
@@ -87,7 +84,7 @@ install_go_tool() {
   if [[ -n "$declared" ]]; then
     grep -qx "module $declared" "$dir/go.mod" || die "$module@$version does not declare module $declared"
   fi
-  (cd "$dir" && nice -n 10 go build -o "$BIN_DIR/$name" -ldflags "-s -w -X $version_var=$version" "$package") \
+  (cd "$dir" && with_build_lock go build -o "$BIN_DIR/$name" -ldflags "-s -w -X $version_var=$version" "$package") \
     >"$LOG_DIR/$name.log" 2>&1 || die "building $name failed; see $LOG_DIR/$name.log"
   printf '%s' "$stamp" >"$STAMP_DIR/$name"
 }
