@@ -95,6 +95,7 @@ describe('hostile input (real server on an ephemeral port)', () => {
     const one = await fetch(`${service.baseUrl}/api/v1/items/00000000-0000-4000-8000-000000000000`, { method: 'PATCH' });
     assert.equal(one.headers.get('allow'), 'DELETE, GET, HEAD');
     await expectError(one, 405, 'method_not_allowed');
+    await expectError(await fetch(`${service.baseUrl}/health`, { method: 'QUERY' }), 405, 'method_not_allowed');
     const probe = await fetch(`${service.baseUrl}/health`, { method: 'POST' });
     assert.equal(probe.headers.get('allow'), 'GET, HEAD');
     await expectError(await fetch(`${service.baseUrl}/api/v2/things`, { method: 'PUT' }), 404, 'not_found');

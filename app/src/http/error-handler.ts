@@ -58,13 +58,7 @@ function logFailure(request: FastifyRequest, error: Error): void {
 }
 
 export function registerErrorHandlers(app: FastifyInstance, deps: ErrorHandlerDeps): void {
-  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const mapped = mapError(error);
-    if (mapped.status >= 500) logFailure(request, error);
-    return reply.code(mapped.status).headers(mapped.headers).send(errorBody(request, mapped.code, mapped.message));
-  });
-
-  app.setNotFoundHandler((request, reply) => {
+  const answerUnrouted = (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?', 1)[0] ?? '';
     const allowed = deps.methods.allowed(path);
     if (allowed.length > 0) {
@@ -74,7 +68,18 @@ export function registerErrorHandlers(app: FastifyInstance, deps: ErrorHandlerDe
         .send(errorBody(request, 'method_not_allowed', `Method ${request.method} is not allowed here; allowed: ${allowed.join(', ')}`));
     }
     return reply.code(404).send(errorBody(request, 'not_found', `Route ${request.method} ${path.slice(0, 200)} not found`));
+  };
+
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    // A request that matched no route can still fail body parsing first (a body method with no Content-Type,
+    // such as QUERY); what matters to the client is that the route or method does not exist.
+    if (request.routeOptions.url === undefined) return answerUnrouted(request, reply);
+    const mapped = mapError(error);
+    if (mapped.status >= 500) logFailure(request, error);
+    return reply.code(mapped.status).headers(mapped.headers).send(errorBody(request, mapped.code, mapped.message));
   });
+
+  app.setNotFoundHandler(answerUnrouted);
 }
 
 /**
