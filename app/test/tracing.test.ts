@@ -46,6 +46,23 @@ describe('tracing (built service as a child process, OTLP/HTTP to a test collect
     }
   });
 
+  it('continues the trace of an incoming traceparent header', async () => {
+    const collector = await startOtlpTestCollector();
+    try {
+      const service = await startChildService({ OTEL_ENABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, SHUTDOWN_DELAY_SECONDS: '0' });
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const response = await fetch(`${service.baseUrl}/api/v1/items/`, {
+        headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, 'x-request-id': 'continued-1' },
+      });
+      assert.equal(response.status, 200);
+      assert.equal(await service.stop(), 0);
+      const requestSpan = collector.spans.find((span) => span.attributes['request.id'] === 'continued-1');
+      assert.equal(requestSpan?.traceId, traceId, 'the request span joins the caller\'s trace');
+    } finally {
+      await collector.close();
+    }
+  });
+
   it('keeps serving and exits 0 when the collector is unreachable', async () => {
     const service = await startChildService({
       OTEL_ENABLED: 'true',

@@ -14,12 +14,12 @@ import { standardHeaders } from '../http/standard-headers.js';
 import { validatorCompiler } from '../http/validation.js';
 import type { ItemRepository } from '../items/repository.js';
 import { itemSchema } from '../items/schemas.js';
+import { LazyChildLogger } from '../logging/lazy-child.js';
 import type { Logger } from '../logging/logger.js';
 import type { AppMetrics } from '../metrics/metrics.js';
 import { healthRoutes } from '../routes/health.js';
 import { itemRoutes } from '../routes/items.js';
 import { metricsRoutes } from '../routes/metrics.js';
-import { tagServerSpanWithRequestId } from '../telemetry/request-span.js';
 import { HTTP_TIMEOUTS } from './timeouts.js';
 
 export interface AppDependencies {
@@ -46,6 +46,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     // Fastify's own access log is replaced by request_completed (see http/observability.ts).
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     genReqId: (request) => resolveRequestId(request.headers[REQUEST_ID_HEADER]),
+    childLoggerFactory: (logger, bindings, options) => new LazyChildLogger(logger as Logger, bindings, options),
     bodyLimit: config.limits.bodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true },
     // Idle keep-alive sockets are closed on shutdown; in-flight requests finish first (server/shutdown.ts).
@@ -75,7 +76,6 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const debugEnabled = deps.logger.isLevelEnabled('debug');
   app.addHook('onRequest', (request, reply, done) => {
     applyHeaders(request, reply);
-    tagServerSpanWithRequestId(request.raw, request.id);
     if (debugEnabled) request.log.debug({ method: request.method, route: routeLabel(request) }, 'request_started');
     done();
   });
