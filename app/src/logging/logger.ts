@@ -1,6 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import pinoPretty from 'pino-pretty';
+import { BatchedWriter } from './batched-stdout.js';
 
 export type { Logger } from 'pino';
 
@@ -77,9 +78,7 @@ export function createLogger(settings: LoggerSettings, destination?: Destination
   }
   // Buffered, asynchronous writes: a profile under load showed a write(2) per line costing ~20% of the busy
   // CPU. Lines are written in batches of at least LOG_BUFFER_BYTES, and at the latest LOG_FLUSH_MS later, so a
-  // quiet service still shows its logs promptly. pino flushes the buffer synchronously when the process exits.
+  // quiet service still shows its logs promptly; what is left is written synchronously when the process exits.
   if (destination !== undefined) return pino(options, destination);
-  const stdout = pino.destination({ fd: 1, sync: false, minLength: LOG_BUFFER_BYTES });
-  setInterval(() => stdout.flush(), LOG_FLUSH_MS).unref();
-  return pino(options, stdout);
+  return pino(options, new BatchedWriter(1, LOG_BUFFER_BYTES, LOG_FLUSH_MS));
 }
