@@ -20,6 +20,7 @@ import type { AppMetrics } from '../metrics/metrics.js';
 import { healthRoutes } from '../routes/health.js';
 import { itemRoutes } from '../routes/items.js';
 import { metricsRoutes } from '../routes/metrics.js';
+import { registerRequestTracing } from '../telemetry/request-tracing.js';
 import { HTTP_TIMEOUTS } from './timeouts.js';
 
 export interface AppDependencies {
@@ -85,6 +86,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     methods.add(route.method, route.url);
   });
 
+  if (config.tracing.enabled) registerRequestTracing(app);
   registerObservabilityHooks(app, record);
   registerErrorHandlers(app, { methods, applyHeaders, record });
   await registerProtection(app, {
