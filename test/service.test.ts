@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { serviceSchema } from "../components/configSchema";
+import { parseQuantity } from "../components/k8s/quantity";
 import { PROBES, deploymentSpec, preStopHook, shutdownTimeline } from "../components/service/manifests";
 import { findObject, objectsOfKind, stackRun, type KubernetesObject, type MockRun } from "./support/runs";
 
@@ -117,6 +118,12 @@ for (const stack of ["staging", "production"] as const) {
 
     it("turns off service-link env injection", () => {
       assert.equal(podSpecOf(run).enableServiceLinks, false);
+    });
+
+    it("bounds the V8 heap to half the container's memory limit, so the GC works before the OOM killer does", () => {
+      const data = (findObject(run, "ConfigMap", `${SERVICE}-config`, APPS) as Any).data;
+      const limitMiB = parseQuantity(containerOf(run).resources.limits.memory) / 2 ** 20;
+      assert.equal(data.NODE_OPTIONS, `--max-old-space-size=${Math.floor(limitMiB / 2)} --max-semi-space-size=4`);
     });
 
     it("shuts down in order: a preStop sleep by the service's own binary, then the service's delay and drain, all inside the grace period", () => {

@@ -27,6 +27,8 @@ const ITEMS = 20;
 const API_KEY = 'benchmark-api-key-0123456789';
 /** The service's memory limit in the stacks (Pulumi.*.yaml), for the RSS column. */
 const POD_MEMORY_LIMIT_BYTES = 256 * MIB;
+/** What the stack sets for that limit (components/service/env.ts, nodeOptions), so the service runs as in the pod. */
+const POD_NODE_OPTIONS = '--max-old-space-size=128 --max-semi-space-size=4';
 
 async function seed(port: number): Promise<void> {
   for (let index = 0; index < ITEMS; index += 1) {
@@ -103,7 +105,7 @@ async function main(): Promise<void> {
     command: process.execPath,
     args: [serviceEntry],
     // Every default, load shedding included: a saturated service must not shed.
-    env: { API_KEY, LOG_LEVEL: 'info', SHUTDOWN_DELAY_SECONDS: '0', ...env },
+    env: { API_KEY, LOG_LEVEL: 'info', SHUTDOWN_DELAY_SECONDS: '0', NODE_OPTIONS: POD_NODE_OPTIONS, ...env },
     seedThroughApi: true,
     ...(quota ? { quota } : {}),
   });
@@ -127,7 +129,7 @@ async function main(): Promise<void> {
     command: resolve(venv, 'bin/uvicorn'),
     args: ['app:app', '--host', '127.0.0.1', '--workers', String(workers), '--no-access-log', '--log-level', 'warning'],
     cwd: resolve(appRoot, 'bench/peer'),
-    env: { API_KEY, PEER_SEED_ITEMS: String(ITEMS) },
+    env: { API_KEY, PEER_SEED_ITEMS: String(ITEMS), PYTHONDONTWRITEBYTECODE: '1' },
     seedThroughApi: false,
   });
 
