@@ -12,8 +12,8 @@
  */
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import autocannon from 'autocannon';
+import { APP_ROOT, pythonVenv } from '../scripts/python-venv.js';
 import { createCpuQuota, type CpuQuota } from './cpu-quota.js';
 import { cpuSeconds, rssBytes, startVariant, stopVariant, type Running, type Variant } from './processes.js';
 import { comparisonTable, MIB, percent, target, type Result } from './report.js';
@@ -87,17 +87,8 @@ async function measureInterleaved(label: string, variants: Variant[]): Promise<R
   }
 }
 
-function pythonPeerVenv(appRoot: string): string {
-  const result = spawnSync('bash', [resolve(appRoot, 'scripts/python-venv.sh'), resolve(appRoot, 'bench/peer/requirements.txt')], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  if (result.status !== 0) throw new Error('could not set up the Python peer virtualenv');
-  return result.stdout.trim();
-}
-
 async function main(): Promise<void> {
-  const appRoot = resolve(__dirname, '../..');
+  const appRoot = APP_ROOT;
   const serviceEntry = resolve(appRoot, 'dist/src/main.js');
   const sink = await startSpanSink();
   const service = (name: string, env: Record<string, string>, quota?: CpuQuota): Variant => ({
@@ -123,7 +114,7 @@ async function main(): Promise<void> {
     OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
     OTEL_TRACES_SAMPLER_ARG: ratio,
   });
-  const venv = pythonPeerVenv(appRoot);
+  const venv = pythonVenv('bench/peer/requirements.txt');
   const peer = (workers: number): Variant => ({
     name: `FastAPI + uvicorn, ${workers} worker${workers > 1 ? 's' : ''}`,
     command: resolve(venv, 'bin/uvicorn'),

@@ -5,9 +5,10 @@
  * seed and a bounded number of examples per operation make a run reproducible and short; an outer timeout
  * bounds it even on a slow machine. Exits non-zero on any failure.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { pythonVenv } from '../scripts/python-venv.js';
 import { startChildService } from '../test/support/child-service.js';
 
 const SEED = '20240514';
@@ -15,18 +16,8 @@ const MAX_EXAMPLES = process.env.FUZZ_MAX_EXAMPLES ?? '30';
 const OUTER_TIMEOUT_MS = 10 * 60_000;
 const API_KEY = 'schemathesis-api-key-0123456789';
 
-function pythonVenv(appRoot: string): string {
-  const result = spawnSync('bash', [join(appRoot, 'scripts/python-venv.sh'), join(appRoot, 'fuzz/requirements.txt')], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  if (result.status !== 0) throw new Error('could not set up the schemathesis virtualenv');
-  return result.stdout.trim();
-}
-
 async function main(): Promise<number> {
-  const appRoot = resolve(__dirname, '../..');
-  const venv = pythonVenv(appRoot);
+  const venv = pythonVenv('fuzz/requirements.txt');
   // schemathesis and hypothesis write their databases and reports into the working directory: keep them out of the repo.
   const workDir = join(venv, 'work');
   mkdirSync(workDir, { recursive: true });
