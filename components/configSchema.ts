@@ -56,6 +56,9 @@ export const serviceSchema = z
     // Services that may call this one. Nothing else in the cluster can, whatever namespace it shares.
     allowFrom: z.array(dnsLabel).default([]),
     otel: z.boolean().default(true),
+    // Seconds the service keeps serving after termination starts, twice: in the preStop hook (endpoints drop
+    // the pod) and after SIGTERM with readiness 503 and `Connection: close` (keep-alive clients move away).
+    shutdownDelaySeconds: z.number().int().min(0).max(25).default(5),
   })
   .superRefine((value, ctx) => {
     if (value.replicas.min > value.replicas.max) {

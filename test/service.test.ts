@@ -1,5 +1,7 @@
 import * as assert from "node:assert/strict";
-import { PROBES } from "../components/service/manifests";
+import { serviceSchema } from "../components/configSchema";
+import { parseQuantity } from "../components/k8s/quantity";
+import { PROBES, deploymentSpec, preStopHook, shutdownTimeline } from "../components/service/manifests";
 import { findObject, objectsOfKind, stackRun, type KubernetesObject, type MockRun } from "./support/runs";
 
 type Any = Record<string, any>;
@@ -114,9 +116,23 @@ for (const stack of ["staging", "production"] as const) {
       assert.deepEqual(writable.map((mount: Any) => mount.mountPath), ["/tmp"]);
     });
 
-    it("allows 30 s for graceful shutdown and turns off service-link env injection", () => {
-      assert.equal(podSpecOf(run).terminationGracePeriodSeconds, 30);
+    it("turns off service-link env injection", () => {
       assert.equal(podSpecOf(run).enableServiceLinks, false);
+    });
+
+    it("bounds the V8 heap to half the container's memory limit, so the GC works before the OOM killer does", () => {
+      const data = (findObject(run, "ConfigMap", `${SERVICE}-config`, APPS) as Any).data;
+      const limitMiB = parseQuantity(containerOf(run).resources.limits.memory) / 2 ** 20;
+      assert.equal(data.NODE_OPTIONS, `--max-old-space-size=${Math.floor(limitMiB / 2)} --max-semi-space-size=4`);
+    });
+
+    it("shuts down in order: a preStop sleep by the service's own binary, then the service's delay and drain, all inside the grace period", () => {
+      const data = (findObject(run, "ConfigMap", `${SERVICE}-config`, APPS) as Any).data;
+      const delay = Number(data.SHUTDOWN_DELAY_SECONDS);
+      const budget = Number(data.SHUTDOWN_TIMEOUT_SECONDS);
+      assert.equal(delay, 5, "the default shutdownDelaySeconds reaches the pod");
+      assert.deepEqual(containerOf(run).lifecycle.preStop.exec.command, ["node", "-e", "setTimeout(() => {}, 5000)"]);
+      assert.ok(podSpecOf(run).terminationGracePeriodSeconds > delay + delay + budget, "kubelet never kills a pod that is still draining");
     });
 
     it("annotates the pods for Prometheus scraping on the service port at /metrics", () => {
@@ -283,5 +299,46 @@ describe("ProductionService: staging and production differ where environments sh
     const host = (run: MockRun) => (findObject(run, "Ingress", SERVICE, APPS) as Any).spec.rules[0].host;
     assert.equal(host(staging), "items-api.staging.example.com");
     assert.equal(host(production), "items-api.example.com");
+  });
+});
+
+describe("ProductionService: the shutdownDelaySeconds setting", () => {
+  const base = {
+    image: { build: false, ref: "registry.example.com/items-api:1.0.0" },
+    replicas: { min: 2, max: 4 },
+    resources: { requests: { cpu: "100m", memory: "128Mi", ephemeralStorage: "64Mi" }, limits: { cpu: "500m", memory: "256Mi", ephemeralStorage: "128Mi" } },
+    docs: false,
+    logLevel: "info",
+    topologySpread: false,
+  };
+
+  it("defaults to 5 s and accepts 0 to 25", () => {
+    assert.equal(serviceSchema.parse(base).shutdownDelaySeconds, 5);
+    assert.equal(serviceSchema.parse({ ...base, shutdownDelaySeconds: 12 }).shutdownDelaySeconds, 12);
+    assert.equal(serviceSchema.safeParse({ ...base, shutdownDelaySeconds: 26 }).success, false);
+    assert.equal(serviceSchema.safeParse({ ...base, shutdownDelaySeconds: 1.5 }).success, false);
+  });
+
+  it("sizes the preStop sleep and the grace period from the setting", () => {
+    const config = serviceSchema.parse({ ...base, shutdownDelaySeconds: 12 });
+    const spec = deploymentSpec({
+      name: SERVICE,
+      environment: "production",
+      config,
+      labels: {},
+      selector: {},
+      image: "registry.example.com/items-api:1.0.0",
+      configMapName: "c",
+      configChecksum: "0",
+      volumes: [],
+      volumeMounts: [],
+    }) as Any;
+    assert.deepEqual(spec.template.spec.containers[0].lifecycle.preStop.exec.command, ["node", "-e", "setTimeout(() => {}, 12000)"]);
+    assert.equal(spec.template.spec.terminationGracePeriodSeconds, shutdownTimeline(config).terminationGracePeriodSeconds);
+    assert.ok(spec.template.spec.terminationGracePeriodSeconds > 12 + 12 + 20);
+  });
+
+  it("has no preStop hook when the delay is 0", () => {
+    assert.equal(preStopHook(0), undefined);
   });
 });

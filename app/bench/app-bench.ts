@@ -1,66 +1,34 @@
 /**
- * npm run bench:app — one run comparing the bare Fastify route with the full service's GET /api/v1/items/
- * (logging, metrics, request ID, security headers, load shedding), tracing off and on.
- * Each server runs in its own process; autocannon drives them one after another from this process.
- * Prints requests/s, p50, p99 and each variant's throughput ratio to the bare route.
+ * npm run bench:app — the full service against a bare Fastify route and against a Python peer, side by side:
+ *
+ *   1. unconstrained: bare route, service with tracing off, with tracing at 10% and at 100%;
+ *   2. the same (bare, off, 10%) with each process inside a 500m CPU quota, as a pod gets;
+ *   3. the service (tracing off) against FastAPI + uvicorn at 1 worker and at one worker per core.
+ *
+ * Rounds are interleaved (a, b, c, a, b, c, ...) so that noise from other work on a shared machine spreads over
+ * all variants. Besides req/s and latency, each variant's CPU time per request is read from /proc: it is far less
+ * sensitive to other load than throughput, which is what the ratio targets are stated in. Any error or non-2xx
+ * response aborts the run (so load shedding, at its default thresholds, must not fire at saturation).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { APP_ROOT, pythonVenv } from '../scripts/python-venv.js';
+import { createCpuQuota, type CpuQuota } from './cpu-quota.js';
+import { cpuSeconds, rssBytes, startVariant, stopVariant, type Running, type Variant } from './processes.js';
+import { comparisonTable, MIB, percent, target, type Result } from './report.js';
+import { startSpanSink } from './span-sink.js';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? '5');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? '4');
 const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? '3');
-const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP ?? '3');
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP ?? '2');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? '10');
 const ITEMS = 20;
 const API_KEY = 'benchmark-api-key-0123456789';
-
-interface Variant {
-  name: string;
-  script: string;
-  env: Record<string, string>;
-}
-
-interface Result {
-  name: string;
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-}
-
-async function startServer(variant: Variant): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [variant.script], {
-    env: { PATH: process.env.PATH ?? '', APP_PORT: '0', APP_HOST: '127.0.0.1', BENCH_ITEMS: String(ITEMS), ...variant.env },
-    // Logs are written for real (to a pipe the bench drains), so their cost is part of the measurement.
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolvePort, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      if (!line.includes('"application_started"')) return;
-      // From here on the pipe is drained without parsing, keeping the bench process's own CPU use low.
-      lines.close();
-      child.stdout!.on('data', () => undefined).resume();
-      resolvePort(Number((JSON.parse(line) as { port: number }).port));
-    });
-    child.once('exit', (code) => reject(new Error(`${variant.name} exited with ${code}`)));
-    // application_started is an info line: a variant that logs less would otherwise wait forever.
-    setTimeout(() => reject(new Error(`${variant.name} did not log application_started within 30 s`)), 30_000).unref();
-  });
-  return { child, port };
-}
-
-/** Load shedding may answer 503 for the first sample interval after start (start-up work counts as load). */
-async function waitUntilServing(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    if ((await fetch(`http://127.0.0.1:${port}/api/v1/items/`)).status === 200) return;
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  throw new Error('the server never answered 200');
-}
+/** The service's memory limit in the stacks (Pulumi.*.yaml), for the RSS column. */
+const POD_MEMORY_LIMIT_BYTES = 256 * MIB;
+/** What the stack sets for that limit (components/service/env.ts, nodeOptions), so the service runs as in the pod. */
+const POD_NODE_OPTIONS = '--max-old-space-size=128 --max-semi-space-size=4';
 
 async function seed(port: number): Promise<void> {
   for (let index = 0; index < ITEMS; index += 1) {
@@ -73,23 +41,8 @@ async function seed(port: number): Promise<void> {
   }
 }
 
-async function load(port: number, seconds: number): Promise<autocannon.Result> {
-  return autocannon({
-    url: `http://127.0.0.1:${port}/api/v1/items/`,
-    connections: CONNECTIONS,
-    duration: seconds,
-    headers: { 'x-request-id': 'bench-request' },
-  });
-}
-
-interface Running {
-  variant: Variant;
-  child: ChildProcess;
-  port: number;
-  requests: number;
-  seconds: number;
-  p50s: number[];
-  p99s: number[];
+function load(port: number, seconds: number): Promise<autocannon.Result> {
+  return autocannon({ url: `http://127.0.0.1:${port}/api/v1/items/`, connections: CONNECTIONS, duration: seconds, headers: { 'x-request-id': 'bench-request' } });
 }
 
 function median(values: number[]): number {
@@ -97,23 +50,20 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
-/**
- * Rounds are interleaved (bare, off, on, bare, off, on, ...) so that noise from other work on a shared machine
- * spreads over all variants instead of hitting whichever ran at the wrong moment.
- */
-async function measureInterleaved(variants: Array<[Variant, boolean]>): Promise<Result[]> {
-  const running: Running[] = [];
+async function measureInterleaved(label: string, variants: Variant[]): Promise<Result[]> {
+  const running: Array<Running & { requests: number; seconds: number; cpu: number; p50s: number[]; p99s: number[] }> = [];
   try {
-    for (const [variant, seedItems] of variants) {
-      const { child, port } = await startServer(variant);
-      running.push({ variant, child, port, requests: 0, seconds: 0, p50s: [], p99s: [] });
-      await waitUntilServing(port);
-      if (seedItems) await seed(port);
-      await load(port, WARMUP_SECONDS);
+    for (const variant of variants) {
+      const server = await startVariant(variant);
+      running.push({ ...server, requests: 0, seconds: 0, cpu: 0, p50s: [], p99s: [] });
+      if (variant.seedThroughApi) await seed(server.port);
+      await load(server.port, WARMUP_SECONDS);
     }
     for (let round = 1; round <= ROUNDS; round += 1) {
       for (const server of running) {
+        const cpuBefore = cpuSeconds(server.child.pid!);
         const result = await load(server.port, ROUND_SECONDS);
+        server.cpu += cpuSeconds(server.child.pid!) - cpuBefore;
         if (result.non2xx > 0 || result.errors > 0) {
           throw new Error(`${server.variant.name}: ${result.non2xx} non-2xx responses and ${result.errors} errors; the run is not comparable`);
         }
@@ -122,76 +72,108 @@ async function measureInterleaved(variants: Array<[Variant, boolean]>): Promise<
         server.p50s.push(result.latency.p50);
         server.p99s.push(result.latency.p99);
       }
-      console.log(`round ${round}/${ROUNDS} done`);
+      console.log(`${label}: round ${round}/${ROUNDS} done`);
     }
+    return running.map((server) => ({
+      name: server.variant.name,
+      requestsPerSecond: server.requests / server.seconds,
+      p50: median(server.p50s),
+      p99: median(server.p99s),
+      cpuMicrosPerRequest: (server.cpu / server.requests) * 1e6,
+      rssBytes: rssBytes(server.child.pid!),
+    }));
   } finally {
-    for (const server of running) server.child.kill('SIGTERM');
-    await Promise.all(running.map((server) => new Promise((done) => (server.child.exitCode !== null ? done(undefined) : server.child.once('exit', done)))));
+    await Promise.all(running.map((server) => stopVariant(server)));
   }
-  return running.map((server) => ({
-    name: server.variant.name,
-    requestsPerSecond: server.requests / server.seconds,
-    p50: median(server.p50s),
-    p99: median(server.p99s),
-  }));
-}
-
-/** A collector stand-in that accepts OTLP exports and discards them, so tracing-on pays the real export cost. */
-async function startSpanSink(): Promise<{ url: string; close(): void }> {
-  const server = createServer((request, response) => {
-    request.resume();
-    request.on('end', () => response.end('{}'));
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
-}
-
-function table(results: Result[]): string {
-  const bare = results[0]!.requestsPerSecond;
-  const header = ['variant', 'req/s', 'p50 ms', 'p99 ms', 'ratio to bare'];
-  const rows = results.map((result) => [
-    result.name,
-    result.requestsPerSecond.toFixed(0),
-    result.p50.toFixed(2),
-    result.p99.toFixed(2),
-    `${((result.requestsPerSecond / bare) * 100).toFixed(1)}%`,
-  ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const format = (row: string[]) => `| ${row.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
-  return [format(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...rows.map(format)].join('\n');
 }
 
 async function main(): Promise<void> {
-  const serviceEntry = resolve(__dirname, '../src/main.js');
+  const appRoot = APP_ROOT;
+  const serviceEntry = resolve(appRoot, 'dist/src/main.js');
   const sink = await startSpanSink();
-  // Load shedding stays installed (its per-request check is measured) but its thresholds are off: at saturation
-  // it would otherwise answer 503 by design, and the run would measure shedding instead of capacity.
-  const fullServiceEnv = {
-    API_KEY,
-    LOG_LEVEL: 'info',
-    SHUTDOWN_DELAY_SECONDS: '0',
-    LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '0',
-    LOAD_SHED_MAX_EVENT_LOOP_UTILIZATION: '0',
-  };
-  const tracingEnv = { ...fullServiceEnv, OTEL_ENABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url };
-  // Standard OpenTelemetry variables, read by the SDK: the recommended production setting (see docs/service.md).
-  const sampledEnv = { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' };
-  const variants: Array<[Variant, boolean]> = [
-    [{ name: 'bare Fastify route', script: resolve(__dirname, 'bare-server.js'), env: {} }, false],
-    [{ name: 'full service, tracing off', script: serviceEntry, env: fullServiceEnv }, true],
-    [{ name: 'full service, tracing on, 10% sampled', script: serviceEntry, env: { ...tracingEnv, ...sampledEnv } }, true],
-    [{ name: 'full service, tracing on, every request', script: serviceEntry, env: tracingEnv }, true],
-  ];
+  const service = (name: string, env: Record<string, string>, quota?: CpuQuota): Variant => ({
+    name,
+    command: process.execPath,
+    args: [serviceEntry],
+    // Every default, load shedding included: a saturated service must not shed.
+    env: { API_KEY, LOG_LEVEL: 'info', SHUTDOWN_DELAY_SECONDS: '0', NODE_OPTIONS: POD_NODE_OPTIONS, ...env },
+    seedThroughApi: true,
+    ...(quota ? { quota } : {}),
+  });
+  const bare = (name: string, quota?: CpuQuota): Variant => ({
+    name,
+    command: process.execPath,
+    args: [resolve(__dirname, 'bare-server.js')],
+    env: { BENCH_ITEMS: String(ITEMS) },
+    seedThroughApi: false,
+    ...(quota ? { quota } : {}),
+  });
+  const tracing = (ratio: string) => ({
+    OTEL_ENABLED: 'true',
+    OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+    OTEL_TRACES_SAMPLER_ARG: ratio,
+  });
+  const venv = pythonVenv('bench/peer/requirements.txt');
+  const peer = (workers: number): Variant => ({
+    name: `FastAPI + uvicorn, ${workers} worker${workers > 1 ? 's' : ''}`,
+    command: resolve(venv, 'bin/uvicorn'),
+    args: ['app:app', '--host', '127.0.0.1', '--workers', String(workers), '--no-access-log', '--log-level', 'warning'],
+    cwd: resolve(appRoot, 'bench/peer'),
+    env: { API_KEY, PEER_SEED_ITEMS: String(ITEMS), PYTHONDONTWRITEBYTECODE: '1' },
+    seedThroughApi: false,
+  });
+
   console.log(
     `autocannon: ${CONNECTIONS} connections, ${WARMUP_SECONDS}s warm-up, ${ROUNDS} interleaved rounds of ${ROUND_SECONDS}s per variant, ` +
-      `GET /api/v1/items/ with ${ITEMS} items, node ${process.version}, errors and non-2xx: none (a run with any aborts)`,
+      `GET /api/v1/items/ with ${ITEMS} items, node ${process.version}, ${cpus().length} CPUs, errors and non-2xx: none (a run with any aborts)`,
   );
-  const results = await measureInterleaved(variants);
-  sink.close();
-  console.log(table(results));
-  for (const instrumented of results.slice(1)) {
-    const ratio = instrumented.requestsPerSecond / results[0]!.requestsPerSecond;
-    console.log(`target >= 60% of bare: ${instrumented.name} -> ${(ratio * 100).toFixed(1)}% ${ratio >= 0.6 ? 'MET' : 'NOT MET'}`);
+  const quotas: CpuQuota[] = [];
+  try {
+    const open = await measureInterleaved('unconstrained', [
+      bare('bare Fastify route'),
+      service('service, tracing off', {}),
+      service('service, tracing 10%', tracing('0.1')),
+      service('service, tracing 100%', tracing('1')),
+    ]);
+    const quota = (name: string) => {
+      const created = createCpuQuota(500, `production-blueprint-bench-${process.pid}-${quotas.length}`);
+      quotas.push(created);
+      return created;
+    };
+    const limited = await measureInterleaved('500m quota', [
+      bare('bare Fastify route, 500m', quota('bare')),
+      service('service, tracing off, 500m', {}, quota('off')),
+      service('service, tracing 10%, 500m', tracing('0.1'), quota('ten')),
+    ]);
+    const peers = await measureInterleaved('Python peer', [service('service, tracing off', {}), peer(1), peer(cpus().length)]);
+
+    console.log('\n### Unconstrained\n');
+    console.log(comparisonTable(open, POD_MEMORY_LIMIT_BYTES));
+    console.log(`\n### Inside a 500m CPU quota: ${quotas[0]?.description}\n`);
+    console.log(comparisonTable(limited, POD_MEMORY_LIMIT_BYTES));
+    console.log('\n### Against the Python peer (the first row is this service)\n');
+    console.log(comparisonTable(peers, POD_MEMORY_LIMIT_BYTES));
+    console.log('');
+    const [bareOpen, off, ten, all] = open;
+    const [bareLimited, offLimited, tenLimited] = limited;
+    const [ours, peerOne, peerAll] = peers;
+    console.log(target('tracing off / bare (req/s)', off!.requestsPerSecond / bareOpen!.requestsPerSecond, 0.6));
+    console.log(target('tracing off / bare (CPU per request)', bareOpen!.cpuMicrosPerRequest / off!.cpuMicrosPerRequest, 0.6));
+    console.log(target('tracing 10% / bare (req/s)', ten!.requestsPerSecond / bareOpen!.requestsPerSecond, 0.5));
+    console.log(target('tracing 10% / bare (CPU per request)', bareOpen!.cpuMicrosPerRequest / ten!.cpuMicrosPerRequest, 0.5));
+    console.log(target('500m: tracing off / bare (req/s)', offLimited!.requestsPerSecond / bareLimited!.requestsPerSecond, 0.6));
+    console.log(target('500m: tracing 10% / bare (req/s)', tenLimited!.requestsPerSecond / bareLimited!.requestsPerSecond, 0.5));
+    console.log(`RSS after the run, tracing 100%: ${(all!.rssBytes / MIB).toFixed(0)} MiB = ${percent(all!.rssBytes / POD_MEMORY_LIMIT_BYTES)} of the 256Mi limit (target < 60%)`);
+    for (const other of [peerOne!, peerAll!]) {
+      const ratio = ours!.requestsPerSecond / other.requestsPerSecond;
+      console.log(`this service vs ${other.name}: ${ratio.toFixed(1)}x the throughput, p99 ${ours!.p99.toFixed(0)} ms vs ${other.p99.toFixed(0)} ms`);
+    }
+    const oneWorker = ours!.requestsPerSecond / peerOne!.requestsPerSecond;
+    console.log(`target >= 10x the 1-worker peer at a lower p99: ${oneWorker.toFixed(1)}x, p99 ${ours!.p99} vs ${peerOne!.p99} ms ${oneWorker >= 10 && ours!.p99 < peerOne!.p99 ? 'MET' : 'NOT MET'}`);
+  } finally {
+    sink.close();
+    for (const quota of quotas) quota.dispose();
   }
 }
 

@@ -15,7 +15,7 @@ const items = Array.from({ length: itemCount }, (_, index) => ({
 
 const app = Fastify({ logger: false });
 app.get('/api/v1/items/', async () => ({ items, total: items.length, limit: 20, offset: 0 }));
-app.listen({ host: '127.0.0.1', port: 0 }).then(() => {
+app.listen({ host: '127.0.0.1', port: Number(process.env.APP_PORT ?? '0') }).then(() => {
   const address = app.server.address();
   process.stdout.write(`${JSON.stringify({ event: 'application_started', port: typeof address === 'object' && address ? address.port : 0 })}\n`);
 });

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { OPENAPI_VERSION } from '../src/http/openapi.js';
 import { startTestApp } from './support/test-app.js';
 
 describe('OpenAPI', () => {
@@ -20,6 +22,22 @@ describe('OpenAPI', () => {
       assert.deepEqual(nameSchema, { type: 'string', minLength: 1, maxLength: 255 });
       assert.ok(spec.components.securitySchemes.bearerAuth);
       assert.ok(!service.logs.events('request_completed').some((line) => String(line.route).startsWith('/docs') && line.level === 'info'));
+    } finally {
+      await service.close();
+    }
+  });
+
+  it(`the document validates against the official OpenAPI ${OPENAPI_VERSION} schema it declares`, async () => {
+    const service = await startTestApp({ env: { APP_ENV: 'staging' } });
+    try {
+      const spec = (await (await fetch(`${service.baseUrl}/docs/json`)).json()) as { openapi: string };
+      assert.equal(spec.openapi, OPENAPI_VERSION);
+      const result = await new Validator().validate(spec);
+      assert.deepEqual(result.errors ?? [], [], 'no schema violations');
+      assert.equal(result.valid, true);
+      const price = (spec as unknown as { paths: Record<string, { post: { requestBody: { content: Record<string, { schema: { properties: { price: unknown } } }> } } }> })
+        .paths['/api/v1/items']?.post.requestBody.content['application/json']?.schema.properties.price;
+      assert.deepEqual(price, { type: 'number', minimum: 0, exclusiveMinimum: true, maximum: 1_000_000_000 }, 'price > 0 in the 3.0 form');
     } finally {
       await service.close();
     }

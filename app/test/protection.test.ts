@@ -63,7 +63,7 @@ describe('protection: body limit, security headers, load shedding, error shape',
     let service: TestApp;
     before(async () => {
       // A 1-byte heap ceiling is always exceeded: shedding becomes certain after the first sample.
-      service = await startTestApp({ loadShedding: { maxHeapUsedBytes: 1, sampleInterval: 5 } });
+      service = await startTestApp({ loadShedding: { maxHeapUsedBytes: 1, sampleInterval: 5, warmupSeconds: 0 } });
     });
     after(() => service.close());
 

@@ -31,7 +31,7 @@ describe('graceful shutdown (built service as a child process)', function () {
   let service: ChildService;
 
   it('on SIGTERM: readiness 503 at once, in-flight request completes, keep-alive connections closed, exit 0', async () => {
-    service = await startChildService({ LOG_LEVEL: 'debug', SHUTDOWN_DELAY_SECONDS: '1', SHUTDOWN_TIMEOUT_SECONDS: '10' });
+    service = await startChildService({ LOG_LEVEL: 'debug', SHUTDOWN_DELAY_SECONDS: '1', SHUTDOWN_DRAIN_SECONDS: '5', SHUTDOWN_TIMEOUT_SECONDS: '10' });
     const { port } = service;
 
     // Idle keep-alive connections, as a load balancer or client pool would hold them.

@@ -46,6 +46,56 @@ describe('tracing (built service as a child process, OTLP/HTTP to a test collect
     }
   });
 
+  it('continues the trace of an incoming traceparent header', async () => {
+    const collector = await startOtlpTestCollector();
+    try {
+      const service = await startChildService({ OTEL_ENABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, SHUTDOWN_DELAY_SECONDS: '0' });
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const response = await fetch(`${service.baseUrl}/api/v1/items/`, {
+        headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, 'x-request-id': 'continued-1' },
+      });
+      assert.equal(response.status, 200);
+      assert.equal(await service.stop(), 0);
+      const requestSpan = collector.spans.find((span) => span.attributes['request.id'] === 'continued-1');
+      assert.equal(requestSpan?.traceId, traceId, 'the request span joins the caller\'s trace');
+    } finally {
+      await collector.close();
+    }
+  });
+
+  it('with a sampler that drops every new trace: no span for an unsampled request, a full trace for a sampled caller (POST included)', async () => {
+    const collector = await startOtlpTestCollector();
+    try {
+      const service = await startChildService({
+        OTEL_ENABLED: 'true',
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0',
+        API_KEY: 'tracing-test-key-0123456789',
+        SHUTDOWN_DELAY_SECONDS: '0',
+      });
+      assert.equal((await fetch(`${service.baseUrl}/api/v1/items/`, { headers: { 'x-request-id': 'unsampled-1' } })).status, 200);
+      const traceId = '0af7651916cd43dd8448eb211c80319c';
+      const created = await fetch(`${service.baseUrl}/api/v1/items/`, {
+        method: 'POST',
+        headers: {
+          authorization: 'Bearer tracing-test-key-0123456789',
+          'content-type': 'application/json',
+          traceparent: `00-${traceId}-b7ad6b7169203331-01`,
+          'x-request-id': 'sampled-post-1',
+        },
+        body: JSON.stringify({ name: 'traced', price: 1 }),
+      });
+      assert.equal(created.status, 201);
+      assert.equal(await service.stop(), 0);
+      assert.deepEqual([...new Set(collector.spans.map((span) => span.traceId))], [traceId], 'only the sampled caller\'s trace was exported');
+      assert.ok(collector.spans.some((span) => span.name === 'POST /api/v1/items' && span.attributes['request.id'] === 'sampled-post-1'));
+      assert.ok(collector.spans.some((span) => span.name === 'items.repository.create'), 'the handler ran inside the request context after body parsing');
+    } finally {
+      await collector.close();
+    }
+  });
+
   it('keeps serving and exits 0 when the collector is unreachable', async () => {
     const service = await startChildService({
       OTEL_ENABLED: 'true',

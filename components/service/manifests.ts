@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { Environment, ServiceConfig } from "../configSchema";
 import { type Flow, type NetworkPeer, allowFlowsSpec } from "../k8s/network";
 import { ENROLLED, METRICS_PORT_NAME } from "../observability/enrolment";
+import { SHUTDOWN_TIMEOUT_SECONDS } from "./env";
 import { DEFAULT_RUN_AS, type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec } from "../k8s/workload";
 
 type Input<T> = import("@pulumi/pulumi").Input<T>;
@@ -18,6 +19,35 @@ export const PROBES = {
   liveness: { path: "/health", timing: { initialDelaySeconds: 10, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 3 } },
   readiness: { path: "/ready", timing: { initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 } },
 } satisfies Record<string, { path: string; timing: ProbeTiming }>;
+
+/** Slack between the service's own worst case and kubelet's SIGKILL. */
+const GRACE_MARGIN_SECONDS = 5;
+
+/**
+ * The termination timeline: the preStop hook sleeps `shutdownDelaySeconds` while the pod, already terminating,
+ * is removed from the Service's endpoints (kube-proxy and ingress stop sending new connections); only then does
+ * kubelet send SIGTERM. The service then keeps serving `shutdownDelaySeconds` more with readiness 503 and
+ * `Connection: close` on every response, so clients holding keep-alive connections (ingress upstream pools)
+ * move to other pods; then it closes the listener, drains, flushes and exits within SHUTDOWN_TIMEOUT_SECONDS.
+ * The grace period covers all of it plus a margin, so kubelet never SIGKILLs a draining pod.
+ */
+export function shutdownTimeline(config: Pick<ServiceConfig, "shutdownDelaySeconds">): {
+  preStopSeconds: number;
+  terminationGracePeriodSeconds: number;
+} {
+  const delay = config.shutdownDelaySeconds;
+  return { preStopSeconds: delay, terminationGracePeriodSeconds: delay + delay + SHUTDOWN_TIMEOUT_SECONDS + GRACE_MARGIN_SECONDS };
+}
+
+/**
+ * The preStop hook: a sleep run by the service's own binary. The image is distroless in spirit (no shell, no
+ * `sleep`), but it has `node`; an httpGet hook cannot sleep, and the native `sleep` action needs Kubernetes 1.30+.
+ * The short-lived node process costs about 40 MiB of the container's memory for the length of the sleep.
+ */
+export function preStopHook(seconds: number): k8s.types.input.core.v1.Lifecycle | undefined {
+  if (seconds === 0) return undefined;
+  return { preStop: { exec: { command: ["node", "-e", `setTimeout(() => {}, ${seconds * 1000})`] } } };
+}
 
 export const HPA_TARGETS = { cpuUtilization: 70, memoryUtilization: 80 };
 
@@ -36,6 +66,9 @@ export interface ServiceManifestArgs {
 
 export function deploymentSpec(args: ServiceManifestArgs): k8s.types.input.apps.v1.DeploymentSpec {
   const port = args.config.port;
+  const timeline = shutdownTimeline(args.config);
+  const hook = preStopHook(timeline.preStopSeconds);
+  const lifecycle = hook === undefined ? {} : { lifecycle: hook };
   const container = secureContainer({
     name: args.name,
     image: args.image,
@@ -49,6 +82,7 @@ export function deploymentSpec(args: ServiceManifestArgs): k8s.types.input.apps.
       readiness: httpProbe(PROBES.readiness.path, HTTP_PORT_NAME, PROBES.readiness.timing),
     },
     volumeMounts: args.volumeMounts,
+    ...lifecycle,
   });
   // No `replicas`: the HPA owns the count, and a value here would fight it on every `pulumi up`.
   return {
@@ -72,7 +106,7 @@ export function deploymentSpec(args: ServiceManifestArgs): k8s.types.input.apps.
         runAs: SERVICE_RUN_AS,
         serviceAccountName: args.name,
         volumes: args.volumes,
-        terminationGracePeriodSeconds: 30,
+        terminationGracePeriodSeconds: timeline.terminationGracePeriodSeconds,
         // Soft anti-affinity at least: the HPA always runs two or more replicas (kube-score deployment-has-host-podantiaffinity).
         ...(args.config.topologySpread ? { spreadLabels: args.selector } : { antiAffinityLabels: args.selector }),
       }),

@@ -32,12 +32,14 @@ export interface AppConfig {
   vault: VaultConfig | undefined;
   /** The API key used when Vault is off; undefined means "no key configured". */
   staticApiKey: string | undefined;
-  shutdown: { delaySeconds: number; timeoutSeconds: number };
+  shutdown: { delaySeconds: number; drainSeconds: number; timeoutSeconds: number };
   limits: {
     bodyLimitBytes: number;
     maxItems: number;
     maxEventLoopDelayMs: number;
     maxEventLoopUtilization: number;
+    maxHeapUsedPercent: number;
+    loadShedWarmupSeconds: number;
   };
 }
 
@@ -126,12 +128,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, files: FileAccess = nodeFileA
     },
     vault: raw.VAULT_ENABLED ? vaultConfig(raw) : undefined,
     staticApiKey: raw.VAULT_ENABLED ? undefined : staticApiKey,
-    shutdown: { delaySeconds: raw.SHUTDOWN_DELAY_SECONDS, timeoutSeconds: raw.SHUTDOWN_TIMEOUT_SECONDS },
+    shutdown: { delaySeconds: raw.SHUTDOWN_DELAY_SECONDS, drainSeconds: raw.SHUTDOWN_DRAIN_SECONDS, timeoutSeconds: raw.SHUTDOWN_TIMEOUT_SECONDS },
     limits: {
       bodyLimitBytes: raw.BODY_LIMIT_BYTES,
       maxItems: raw.ITEMS_MAX_COUNT,
       maxEventLoopDelayMs: raw.LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS,
       maxEventLoopUtilization: raw.LOAD_SHED_MAX_EVENT_LOOP_UTILIZATION,
+      maxHeapUsedPercent: raw.LOAD_SHED_MAX_HEAP_USED_PERCENT,
+      loadShedWarmupSeconds: raw.LOAD_SHED_WARMUP_SECONDS,
     },
   };
 }

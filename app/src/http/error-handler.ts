@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError, type ErrorBody } from './errors.js';
+import type { MethodIndex } from './method-index.js';
+import { recordOf, type ResponseRecord } from './observability.js';
 
 interface MappedError {
   status: number;
@@ -8,13 +10,15 @@ interface MappedError {
   headers: Record<string, string>;
 }
 
-/** Framework error codes we answer with a specific status; the Python reference used 422 for bad JSON too. */
+/** Framework error codes we answer with a specific status; malformed JSON is a 422 like any invalid body. */
 const FRAMEWORK_ERRORS: Record<string, { status: number; code: string; message: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 422, code: 'malformed_json', message: 'Request body is not valid JSON' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 422, code: 'malformed_json', message: 'Request body is empty but Content-Type is application/json' },
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'payload_too_large', message: 'Request body exceeds the size limit' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type', message: 'Content-Type must be application/json' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'bad_request', message: 'Content-Length does not match the body' },
+  FST_ERR_BAD_URL: { status: 400, code: 'bad_request', message: 'The URL is not validly percent-encoded' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'uri_too_long', message: 'A path parameter is too long' },
 };
 
 /** Pure mapping from any thrown error to the status and the public (stack-free) message. */
@@ -42,19 +46,53 @@ export function errorBody(request: FastifyRequest, code: string, message: string
   return { error: code, message, request_id: request.id };
 }
 
-export function registerErrorHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const mapped = mapError(error);
-    if (mapped.status >= 500) {
-      request.log.error(
-        { err: { type: error.name, message: error.message, stack: error.stack }, method: request.method },
-        'request_failed',
-      );
+export interface ErrorHandlerDeps {
+  methods: MethodIndex;
+  /** Sets the headers every response carries; framework errors are answered before any hook ran. */
+  applyHeaders: (request: FastifyRequest, reply: FastifyReply) => void;
+  record: (record: ResponseRecord) => void;
+}
+
+function logFailure(request: FastifyRequest, error: Error): void {
+  request.log.error({ err: { type: error.name, message: error.message, stack: error.stack }, method: request.method }, 'request_failed');
+}
+
+export function registerErrorHandlers(app: FastifyInstance, deps: ErrorHandlerDeps): void {
+  const answerUnrouted = (request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?', 1)[0] ?? '';
+    const allowed = deps.methods.allowed(path);
+    if (allowed.length > 0) {
+      return reply
+        .code(405)
+        .header('allow', allowed.join(', '))
+        .send(errorBody(request, 'method_not_allowed', `Method ${request.method} is not allowed here; allowed: ${allowed.join(', ')}`));
     }
+    return reply.code(404).send(errorBody(request, 'not_found', `Route ${request.method} ${path.slice(0, 200)} not found`));
+  };
+
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    // A request that matched no route can still fail body parsing first (a body method with no Content-Type,
+    // such as QUERY); what matters to the client is that the route or method does not exist.
+    if (request.routeOptions.url === undefined) return answerUnrouted(request, reply);
+    const mapped = mapError(error);
+    if (mapped.status >= 500) logFailure(request, error);
     return reply.code(mapped.status).headers(mapped.headers).send(errorBody(request, mapped.code, mapped.message));
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(errorBody(request, 'not_found', `Route ${request.method} ${(request.url.split('?', 1)[0] ?? '').slice(0, 200)} not found`)),
-  );
+  app.setNotFoundHandler(answerUnrouted);
+}
+
+/**
+ * Fastify's `frameworkErrors` option: errors raised before routing (a URL that is not valid percent-encoding, a
+ * path parameter over maxParamLength). Fastify answers these outside the route lifecycle, so no hook runs: the
+ * headers, the log line and the metrics are done here.
+ */
+export function frameworkErrorHandler(deps: Pick<ErrorHandlerDeps, 'applyHeaders' | 'record'>) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    const mapped = mapError(error);
+    if (mapped.status >= 500) logFailure(request, error);
+    deps.applyHeaders(request, reply);
+    void reply.code(mapped.status).send(errorBody(request, mapped.code, mapped.message));
+    deps.record({ ...recordOf(request, reply), error: mapped.code });
+  };
 }

@@ -1,32 +1,60 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from '../logging/logger.js';
 import type { AppMetrics } from '../metrics/metrics.js';
-import { tagServerSpanWithRequestId } from '../telemetry/request-span.js';
 import { isInternalRequest, routeLabel } from './route-kind.js';
 
-/**
- * Access logs and RED metrics for every request. Internal routes (probes, /metrics, /docs) are logged at debug
- * and left out of the API metrics, so kubelet and Prometheus traffic does not drown real traffic.
- */
-export function registerObservabilityHooks(app: FastifyInstance, metrics: AppMetrics): void {
-  app.addHook('onRequest', (request, _reply, done) => {
-    tagServerSpanWithRequestId(request.raw, request.id);
-    request.log.debug({ method: request.method, route: routeLabel(request) }, 'request_started');
-    done();
-  });
+export interface ResponseRecord {
+  requestId: string;
+  method: string;
+  route: string;
+  statusCode: number;
+  durationMs: number;
+  internal: boolean;
+  /** The error code of a non-2xx answer, when known. */
+  error?: string;
+}
 
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = routeLabel(request);
-    const statusCode = reply.statusCode;
-    const durationMs = reply.elapsedTime;
-    const fields = { method: request.method, route, status_code: statusCode, duration_ms: Math.round(durationMs * 1000) / 1000 };
-    if (isInternalRequest(request)) {
-      request.log.debug(fields, 'request_completed');
-    } else {
-      const labels = { method: request.method, route, status_code: String(statusCode) };
-      metrics.httpRequestsTotal.inc(labels);
-      metrics.httpRequestDuration.observe(labels, durationMs / 1000);
-      request.log.info(fields, 'request_completed');
+/**
+ * Access log and RED metrics of one answered request. Internal routes (probes, /metrics, /docs) are logged at
+ * debug and left out of the API metrics, so kubelet and Prometheus traffic does not drown real traffic. The log
+ * line goes through the root logger with the request ID as a field: no child logger per request.
+ */
+export function createResponseRecorder(logger: Logger, metrics: AppMetrics): (record: ResponseRecord) => void {
+  const log = logger.child({ logger: 'http' });
+  return (record) => {
+    const fields = {
+      request_id: record.requestId,
+      method: record.method,
+      route: record.route,
+      status_code: record.statusCode,
+      duration_ms: Math.round(record.durationMs * 1000) / 1000,
+      ...(record.error === undefined ? {} : { error: record.error }),
+    };
+    if (record.internal) {
+      log.debug(fields, 'request_completed');
+      return;
     }
+    const labels = { method: record.method, route: record.route, status_code: String(record.statusCode) };
+    metrics.httpRequestsTotal.inc(labels);
+    metrics.httpRequestDuration.observe(labels, record.durationMs / 1000);
+    log.info(fields, 'request_completed');
+  };
+}
+
+export function recordOf(request: FastifyRequest, reply: FastifyReply): ResponseRecord {
+  return {
+    requestId: request.id,
+    method: request.method,
+    route: routeLabel(request),
+    statusCode: reply.statusCode,
+    durationMs: reply.elapsedTime,
+    internal: isInternalRequest(request),
+  };
+}
+
+export function registerObservabilityHooks(app: FastifyInstance, record: (record: ResponseRecord) => void): void {
+  app.addHook('onResponse', (request, reply, done) => {
+    record(recordOf(request, reply));
     done();
   });
 }

@@ -13,13 +13,17 @@ export const itemSchema = {
   },
 } as const;
 
+/** Highest accepted price: far above any real price, far below where doubles lose cents. */
+export const MAX_PRICE = 1_000_000_000;
+
 export const newItemSchema = {
   type: 'object',
   required: ['name', 'price'],
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 255 },
     description: { type: ['string', 'null'], maxLength: 1000 },
-    price: { type: 'number', exclusiveMinimum: 0 },
+    // A finite ceiling also rejects 1e309, which JSON.parse turns into Infinity (stored, then read back as null).
+    price: { type: 'number', exclusiveMinimum: 0, maximum: MAX_PRICE },
   },
   additionalProperties: false,
 } as const;
@@ -33,12 +37,18 @@ export const itemIdParamsSchema = {
 } as const;
 
 export const MAX_PAGE_SIZE = 100;
+/**
+ * Highest accepted offset: the largest store ITEMS_MAX_COUNT allows. Query coercion turns "1e400" and "Infinity"
+ * into Infinity, which JSON Schema's "integer" accepts (Infinity % 1 is NaN, not 1); a finite maximum rejects
+ * them, and "1e21" (an integer too large to print as one) with them.
+ */
+export const MAX_OFFSET = 10_000_000;
 
 export const listQuerySchema = {
   type: 'object',
   properties: {
     limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 },
-    offset: { type: 'integer', minimum: 0, default: 0 },
+    offset: { type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 },
   },
   additionalProperties: false,
 } as const;

@@ -63,6 +63,7 @@ export async function startService(config: AppConfig, logger: Logger, tracing: T
     readiness,
     logger,
     delaySeconds: config.shutdown.delaySeconds,
+    drainSeconds: config.shutdown.drainSeconds,
     timeoutSeconds: config.shutdown.timeoutSeconds,
     cleanups: [
       { name: 'vault', run: async () => vault?.stop() },

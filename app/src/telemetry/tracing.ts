@@ -1,14 +1,9 @@
-import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import { isInternalPath } from '../http/route-kind.js';
-import { REQUEST_ID_ATTRIBUTE, rememberServerSpan } from './request-span.js';
 import type { Tracing } from './tracing-handle.js';
 
 export interface TracingSettings {
@@ -22,13 +17,15 @@ export interface TracingSettings {
 
 /**
  * Span buffering limits. With the collector down, spans beyond the queue are dropped rather than kept, so memory
- * stays bounded; each export gives up after the timeout instead of piling up requests.
+ * stays bounded; each export gives up after the timeout instead of piling up requests. Smaller batches sent
+ * more often keep the export's JSON encoding (the largest allocation of tracing) small.
  */
-export const SPAN_QUEUE = { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 2000, exportTimeoutMillis: 5000 };
+export const SPAN_QUEUE = { maxQueueSize: 1024, maxExportBatchSize: 256, scheduledDelayMillis: 1000, exportTimeoutMillis: 5000 };
 
 /**
- * Starts OpenTelemetry. Must run before Fastify and node:http are loaded by the app, which is why main.ts
- * calls it first and imports the server afterwards.
+ * Starts OpenTelemetry: the tracer provider (sampler from the standard OTEL_TRACES_SAMPLER variables), W3C
+ * trace-context propagation and the batch exporter. The request spans come from telemetry/request-tracing.ts,
+ * the repository spans from items/traced-repository.ts; no library is monkey-patched.
  */
 export function startTracing(settings: TracingSettings, diagnostics?: DiagLogger): Tracing {
   if (diagnostics !== undefined) diag.setLogger(diagnostics, DiagLogLevel.WARN);
@@ -45,32 +42,9 @@ export function startTracing(settings: TracingSettings, diagnostics?: DiagLogger
   });
   provider.register();
 
-  const unregister = registerInstrumentations({
-    tracerProvider: provider,
-    instrumentations: [
-      new HttpInstrumentation({
-        // Probes and scrapes would be most of the spans and carry no information.
-        ignoreIncomingRequestHook: (request) => isInternalPath(request.url),
-        requestHook: (span, request) => {
-          if ('headers' in request && !('setHeader' in request)) rememberServerSpan(request, span);
-        },
-      }),
-      new FastifyOtelInstrumentation({
-        registerOnInitialization: true,
-        // Spans per lifecycle hook and per handler would multiply the spans per request (a profile showed
-        // tracing cost growing with them); the request span plus the repository span say where time goes.
-        instrumentHooks: false,
-        instrumentHandler: false,
-        ignorePaths: (route) => isInternalPath(route.url),
-        requestHook: (span, request) => span.setAttribute(REQUEST_ID_ATTRIBUTE, request.id),
-      }),
-    ],
-  });
-
   return {
     enabled: true,
     async shutdown() {
-      unregister();
       // Flushes what is queued; bounded by the exporter timeout, so a dead collector cannot stall shutdown.
       await provider.shutdown().catch(() => undefined);
     },

@@ -19,12 +19,38 @@ export interface ChildService {
   stop(): Promise<number | null>;
 }
 
+/** Every child still running; the root hooks (support/root-hooks.ts) kill them after each test. */
+const running = new Set<ChildProcess>();
+
+/** Kills (SIGKILL) every child service a test started and did not stop, and waits until each is gone. */
+export async function killChildServices(): Promise<number> {
+  const left = [...running];
+  await Promise.all(
+    left.map(
+      (child) =>
+        new Promise<void>((done) => {
+          child.once('close', () => done());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
+  return left.length;
+}
+
+// Last resort if mocha exits with a child still running (for example on a crash): never leave one behind.
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 function spawnEntry(env: Record<string, string>): ChildProcess {
   // A clean environment: nothing from the developer's shell (API_KEY, VAULT_*) leaks into the test.
-  return spawn(process.execPath, [SERVICE_ENTRY], {
+  const child = spawn(process.execPath, [SERVICE_ENTRY], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
 }
 
 export async function runServiceToExit(env: Record<string, string>, timeoutMs = 15_000): Promise<{ exitCode: number | null; stdoutLines: string[]; stderr: string }> {

@@ -16,6 +16,7 @@ export const TEST_API_KEY = 'test-api-key-0123456789abcdef';
 export interface TestApp {
   app: FastifyInstance;
   baseUrl: string;
+  port: number;
   config: AppConfig;
   logs: LogCapture;
   metrics: AppMetrics;
@@ -48,7 +49,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const app = await buildApp({ config, logger, repository, guard, readiness, metrics, ...(options.loadShedding ? { loadShedding: options.loadShedding } : {}) });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
-  return { app, baseUrl: `http://127.0.0.1:${port}`, config, logs, metrics, readiness, guard, close: () => app.close() };
+  return { app, baseUrl: `http://127.0.0.1:${port}`, port, config, logs, metrics, readiness, guard, close: () => app.close() };
 }
 
 export const authorization = { authorization: `Bearer ${TEST_API_KEY}` };

@@ -1,0 +1,17 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { REQUEST_ID_HEADER } from './request-id.js';
+import { computeSecurityHeaders } from './security-headers.js';
+
+/**
+ * Headers every response carries: the request ID, helmet's security headers (computed once), and, once shutdown
+ * began, `Connection: close` so clients drop their keep-alive connection and reconnect elsewhere. One function so
+ * the per-request hook and the framework-error path (which runs no hooks) set the same set.
+ */
+export function standardHeaders(isShuttingDown: () => boolean): (request: FastifyRequest, reply: FastifyReply) => void {
+  const security = computeSecurityHeaders();
+  return (request, reply) => {
+    reply.headers(security);
+    reply.header(REQUEST_ID_HEADER, request.id);
+    if (isShuttingDown()) reply.header('connection', 'close');
+  };
+}
