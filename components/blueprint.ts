@@ -33,6 +33,7 @@ export function blueprint(config: BlueprintConfig): BlueprintOutputs {
     // Without a token in config the provider reads VAULT_TOKEN from the environment.
     providers.vault = new vault.Provider("vault", {
       address: config.vault.address,
+      ...(config.vault.namespace ? { namespace: config.vault.namespace } : {}),
       ...(config.secrets.vaultToken ? { token: config.secrets.vaultToken } : {}),
     });
   }

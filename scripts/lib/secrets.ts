@@ -30,6 +30,19 @@ export function maskSecrets(value: unknown): unknown {
   return value;
 }
 
+/**
+ * The opposite of maskSecrets: every secret wrapper replaced by its value. Only for code that must apply the
+ * declared inputs to a real, throwaway program (the systems tests), never for anything written to disk.
+ */
+export function revealSecrets(value: unknown): unknown {
+  if (isSecretWrapper(value)) return revealSecrets(value.value);
+  if (Array.isArray(value)) return value.map(revealSecrets);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, revealSecrets(child)]));
+  }
+  return value;
+}
+
 /** Resolves a program's outputs the way `pulumi stack output` shows them: secrets as placeholders. */
 export async function resolveOutputs(value: unknown): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {

@@ -45,7 +45,9 @@ export function errorBody(request: FastifyRequest, code: string, message: string
 export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const mapped = mapError(error);
-    if (mapped.status >= 500) {
+    // An HttpError is an answer chosen on purpose (503 secrets_unavailable while Vault loads, 507 store_full):
+    // request_completed already records it, and a stack trace would only suggest a bug.
+    if (mapped.status >= 500 && !(error instanceof HttpError)) {
       request.log.error(
         { err: { type: error.name, message: error.message, stack: error.stack }, method: request.method },
         'request_failed',
