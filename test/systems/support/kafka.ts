@@ -13,10 +13,9 @@ export function propertyName(variable: string): string {
   return variable
     .replace(/^KAFKA_/, "")
     .toLowerCase()
-    .replace(/___/g, "-")
-    .replace(/__/g, "\u0000")
-    .replace(/_/g, ".")
-    .replace(/\u0000/g, "_");
+    .split("___")
+    .map((part) => part.split("__").map((word) => word.replace(/_/g, ".")).join("_"))
+    .join("-");
 }
 
 /** The kubelet expands $(POD_NAME) in env values before the container starts. */
