@@ -1,5 +1,7 @@
 import * as assert from "node:assert/strict";
+import { propertyName, serverProperties } from "./systems/support/kafka";
 import { toLoopback } from "./systems/support/loopback";
+import { podDiscoveryFromFile, podTargetGroup } from "./systems/support/prometheusDiscovery";
 
 describe("test:systems' loopback rewrite (the only change to the staging render)", () => {
   it("turns whole cluster hostnames into 127.0.0.1 and keeps the ports", () => {
@@ -31,5 +33,30 @@ describe("test:systems' loopback rewrite (the only change to the staging render)
   it("fails when the render no longer says what the rewrite expects", () => {
     assert.throws(() => toLoopback("a: b", { hosts: ["kafka.ns.svc"] }), /'kafka.ns.svc' does not occur/);
     assert.throws(() => toLoopback("/etc/a", { paths: { "/etc/a": "relative" } }), /not an absolute path/);
+  });
+});
+
+describe("test:systems' other stand-ins for the cluster", () => {
+  it("names Kafka properties from KAFKA_* variables by the apache/kafka image's rule", () => {
+    assert.equal(propertyName("KAFKA_LOG_RETENTION_HOURS"), "log.retention.hours");
+    assert.equal(propertyName("KAFKA_LISTENER_NAME_CONTROLLER___SASL__MECHANISM"), "listener.name.controller-sasl_mechanism");
+    assert.equal(serverProperties({ KAFKA_NUM_PARTITIONS: "1", KAFKA_HEAP_OPTS: "-Xmx1g", CLUSTER_ID: "x" }, "kafka-2"), "node.id=2\nnum.partitions=1\n");
+  });
+
+  it("describes a Deployment's pod as Kubernetes discovery does: annotations and labels as __meta_kubernetes_* labels", () => {
+    const deployment = {
+      metadata: { name: "items-api", namespace: "apps" },
+      spec: {
+        template: {
+          metadata: { labels: { "app.kubernetes.io/name": "items-api" }, annotations: { "prometheus.io/port": "8000" } },
+          spec: { containers: [{ ports: [{ containerPort: 8000 }] }] },
+        },
+      },
+    };
+    const group = podTargetGroup(deployment, "127.0.0.1");
+    assert.deepEqual(group.targets, ["127.0.0.1:8000"]);
+    assert.equal(group.labels.__meta_kubernetes_pod_label_app_kubernetes_io_name, "items-api");
+    assert.equal(group.labels.__meta_kubernetes_pod_annotation_prometheus_io_port, "8000");
+    assert.throws(() => podDiscoveryFromFile("scrape_configs: []\n", "/tmp/pods.json", "apps"), /no kubernetes_sd_configs job/);
   });
 });
