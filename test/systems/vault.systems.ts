@@ -138,10 +138,12 @@ describe(`Vault ${VERSIONS.VAULT_VERSION} (Go module, sdk ${VERSIONS.VAULT_SDK_V
   it("after 20 refused logins Vault locks the role_id: the service says so, and recovers once unlocked", async () => {
     const { tokenTtl, tokenMaxTtl } = renderedRole();
     expectOk(await vault.admin("POST", `auth/${identity.approleMount}/role/${SERVICE}`, { token_ttl: tokenTtl, token_max_ttl: tokenMaxTtl }), "rendered TTLs again");
+    // A successful login resets Vault's counter: the running service must not log in between the refusals.
+    await processes.stop(service!.running);
     const login = (secretId: string) => vault.api("POST", `auth/${identity.approleMount}/login`, { role_id: identity.roleId, secret_id: secretId });
     for (let attempt = 0; attempt < 20; attempt += 1) assert.equal((await login(`stale-${attempt}-0000-0000-000000000000`)).status, 400);
     assert.equal((await login(identity.secretId)).status, 403, "a valid secret_id is refused while the role_id is locked");
-    await restartService();
+    service = await startService(processes, env);
     const locked = await service!.waitForEvent("vault_login_locked_out", { attempts: 60 });
     assert.equal(locked.level, "error");
     assert.match((await readiness()).vault, /^login_locked_out: POST \/v1\/auth\/approle\/login: HTTP 403: permission denied \(Vault locks a role_id out/);
