@@ -100,8 +100,8 @@ install_vault() {
     -dropreplace github.com/hashicorp/vault/api/auth/approle \
     -dropreplace github.com/hashicorp/vault/api/auth/kubernetes \
     -dropreplace github.com/hashicorp/vault/api/auth/userpass)
-  (cd "$src" && with_build_lock go build -mod=mod -o "$bin.tmp" \
-    -ldflags "-X github.com/hashicorp/vault/version.Version=${VAULT_VERSION#v} -X github.com/hashicorp/vault/version.VersionPrerelease=" .) \
+  # The version needs no -ldflags: Vault embeds it from version/VERSION in the module.
+  (cd "$src" && with_build_lock go build -mod=mod -o "$bin.tmp" .) \
     >"$SYSTEMS/logs/vault-build.log" 2>&1 || die "vault build failed; see $SYSTEMS/logs/vault-build.log"
   mv "$bin.tmp" "$bin"
   log "vault: $("$bin" version) built into $bin"

@@ -43,7 +43,7 @@ describe("Vault wiring: the AppRole mount's lockout", () => {
     assert.equal(tune?.inputs.path, "sys/auth/approle/tune");
     // The provider marks dataJson secret, although a lockout setting is not.
     assert.deepEqual(JSON.parse(String(revealSecrets(tune?.inputs.dataJson))), {
-      user_lockout_config: { lockout_threshold: "20", lockout_duration: "300s", lockout_counter_reset: "300s", lockout_disable: false },
+      user_lockout_config: { lockout_threshold: "20", lockout_duration: "300s", lockout_counter_reset_duration: "300s", lockout_disable: false },
     });
     // The tune endpoint answers with the whole mount config, and a tune has nothing to delete.
     assert.equal(tune?.inputs.disableRead, true);

@@ -15,7 +15,8 @@ export function lockoutTuneBody(lockout: VaultLockoutConfig): { user_lockout_con
     user_lockout_config: {
       lockout_threshold: String(lockout.threshold),
       lockout_duration: `${durationSeconds(lockout.duration)}s`,
-      lockout_counter_reset: `${durationSeconds(lockout.counterReset)}s`,
+      // The API's name; Vault silently ignores "lockout_counter_reset", and the counter then never resets.
+      lockout_counter_reset_duration: `${durationSeconds(lockout.counterReset)}s`,
       lockout_disable: false,
     },
   };

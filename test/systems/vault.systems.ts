@@ -69,12 +69,15 @@ describe(`Vault ${VERSIONS.VAULT_VERSION} (Go module, sdk ${VERSIONS.VAULT_SDK_V
     await assertPortsFree([vault.port]);
     await vault.start();
     identity = await applyDeclaredVault(vault, render.resources);
-    const tune = expectOk(await vault.admin("GET", `sys/auth/${identity.approleMount}/tune`), "read tune").body.data;
-    assert.deepEqual([tune.user_lockout_threshold, tune.user_lockout_duration, tune.user_lockout_counter_reset], [20, 300, 300]);
     // As the Deployment mounts them: the Secret's two keys and the CA ConfigMap, each a file.
     fs.writeFileSync(path.join(mounts.vaultDir, "role-id"), `${identity.roleId}\n`);
     fs.writeFileSync(path.join(mounts.vaultDir, "secret-id"), `${identity.secretId}\n`);
     fs.writeFileSync(path.join(mounts.caDir, "ca.crt"), render.configMapData("apps", `${SERVICE}-vault-ca`, "ca.crt"));
+    const tune = expectOk(await vault.admin("GET", `sys/auth/${identity.approleMount}/tune`), "read tune").body.data;
+    assert.deepEqual(
+      [tune.user_lockout_threshold, tune.user_lockout_duration, tune.user_lockout_counter_reset_duration, tune.user_lockout_disable],
+      [20, 300, 300, false],
+    );
   });
 
   it("the service logs in over TLS with its mounted files, reads its KV secret and turns ready", async () => {
@@ -153,7 +156,7 @@ describe(`Vault ${VERSIONS.VAULT_VERSION} (Go module, sdk ${VERSIONS.VAULT_SDK_V
     assert.match(JSON.stringify(lockedUsers), new RegExp(accessor));
     expectOk(await vault.admin("POST", `sys/locked-users/${accessor}/unlock/${identity.roleId}`), "unlock");
     // The service's next try comes after its slow backoff (30-60 s after the first refusal).
-    await service!.waitForEvent("vault_secrets_loaded", { attempts: 120 });
+    await service!.waitForEvent("vault_secrets_loaded", { attempts: 180 });
     assert.deepEqual(await readiness(), { status: 200, vault: "ok" });
   });
 
