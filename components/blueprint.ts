@@ -32,6 +32,7 @@ export function blueprint(config: BlueprintConfig): BlueprintOutputs {
     // The deployer's address, not the pods': a CI runner cannot resolve the in-cluster name.
     providers.vault = new vault.Provider("vault", {
       address: config.vault.deployerAddress ?? config.vault.address,
+      ...(config.vault.namespace ? { namespace: config.vault.namespace } : {}),
       ...(config.secrets.vaultToken ? { token: config.secrets.vaultToken } : {}),
     });
   }

@@ -51,10 +51,14 @@ const EXACT_POLICY = `path "secret/data/items-api" {
 path "auth/token/renew-self" {
   capabilities = ["update"]
 }
+
+path "auth/token/revoke-self" {
+  capabilities = ["update"]
+}
 `;
 
 describe("Vault policy document", () => {
-  it("is exactly: read on <mount>/data/<service> and update on auth/token/renew-self", () => {
+  it("is exactly: read on <mount>/data/<service> and update on auth/token/renew-self and revoke-self", () => {
     assert.equal(servicePolicyDocument("secret", SERVICE), EXACT_POLICY);
   });
 
@@ -65,6 +69,7 @@ describe("Vault policy document", () => {
       [
         ["kv/data/billing", '"read"'],
         ["auth/token/renew-self", '"update"'],
+        ["auth/token/revoke-self", '"update"'],
       ],
     );
     assert.doesNotMatch(servicePolicyDocument("kv", "billing"), /[*+]/);

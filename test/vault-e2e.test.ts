@@ -173,7 +173,7 @@ describe("end to end: the service logs in to Vault with the credentials the stac
     vault.putSecret("secret", "billing-api", { api_key: "someone-elses-key-0123456789" });
     const config = loadConfig(podEnv(run, vault.url, volume.mountPath, volume.dir), nodeFileAccess);
     const client = new VaultClient({ url: vault.url, sleep: async () => undefined });
-    const token = await client.loginWithAppRole(credentials["role-id"], credentials["secret-id"]);
+    const token = await client.loginWithAppRole(credentials["role-id"], credentials["secret-id"], config.vault!.approleMount);
     assert.equal((await client.readKv2(token.clientToken, config.vault!.mountPoint, SERVICE)).data.api_key, kv.api_key);
     await assert.rejects(client.readKv2(token.clientToken, "secret", "billing-api"), /HTTP 403: permission denied/);
   });

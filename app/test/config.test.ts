@@ -45,6 +45,8 @@ describe('configuration', () => {
       VAULT_SECRET_ID: 's',
       VAULT_SECRET_ID_WRAPPED: 'true',
       VAULT_SECRET_PATH: 'items-api',
+      VAULT_APPROLE_MOUNT: 'approle-apps',
+      VAULT_NAMESPACE: 'admin/team-a',
       SHUTDOWN_DELAY_SECONDS: '3',
     });
     assert.equal(config.port, 8080);
@@ -56,6 +58,9 @@ describe('configuration', () => {
     assert.deepEqual(config.vault, {
       url: 'http://vault.vault.svc:8200',
       auth: { method: 'approle', roleId: { kind: 'value', value: 'r' }, secretId: { kind: 'value', value: 's' }, secretIdWrapped: true },
+      approleMount: 'approle-apps',
+      namespace: 'admin/team-a',
+      caCert: undefined,
       mountPoint: 'secret',
       secretPath: 'items-api',
       requestTimeoutMs: 5000,

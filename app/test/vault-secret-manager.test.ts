@@ -21,7 +21,7 @@ interface Harness {
   logins: string[];
 }
 
-function harness(vault: VaultTestServer, auth: VaultAuthConfig, url = vault.url): Harness {
+function harness(vault: VaultTestServer, auth: VaultAuthConfig, url = vault.url, approleMount = 'approle'): Harness {
   const scheduler = new ManualScheduler();
   const logs = new LogCapture();
   const loaded: AppSecrets[] = [];
@@ -32,6 +32,7 @@ function harness(vault: VaultTestServer, auth: VaultAuthConfig, url = vault.url)
     auth,
     mountPoint: 'secret',
     secretPath: 'items-api',
+    approleMount,
     logger,
     files: nodeFileAccess,
     scheduler,
@@ -170,6 +171,11 @@ describe('VaultSecretManager (login, KV read, renewal, re-login, retry) against 
     h.manager.start();
     await h.manager.settled();
     assert.equal(h.manager.status(), 'login_failed: POST /v1/auth/approle/login: HTTP 400: invalid role or secret ID');
+    // The refused login is retried after 30-60 s (not 0.5-1 s), and the credential files are watched meanwhile.
+    const [retry, watch] = h.scheduler.pendingDelays();
+    assert.ok(retry! >= 30_000 && retry! <= 60_000, `retry in ${retry} ms`);
+    assert.equal(watch, 5000);
+    assert.equal(h.logs.events('vault_login_refused').length, 1);
     const text = h.logs.text();
     for (const secret of ['wrong-secret-id-should-not-leak', ROLE.secretId, API_KEY, 'hvs.']) assert.ok(!text.includes(secret), secret);
   });
@@ -199,5 +205,111 @@ describe('VaultSecretManager (login, KV read, renewal, re-login, retry) against 
     await h.manager.settled();
     await h.manager.stop();
     assert.deepEqual(h.scheduler.pendingDelays(), []);
+  });
+
+  it('revokes its AppRole token on stop(), so the token does not outlive the pod', async () => {
+    const h = harness(vault, appRole());
+    h.manager.start();
+    await h.manager.settled();
+    assert.equal(vault.liveTokenCount(), 1);
+    await h.manager.stop();
+    assert.equal(vault.liveTokenCount(), 0);
+    assert.equal(vault.countRequests('POST', '/v1/auth/token/revoke-self'), 1);
+    assert.equal(h.logs.events('vault_token_revoked').length, 1);
+  });
+
+  it('leaves a given token (token method) unrevoked on stop(): it is not the service\'s own', async () => {
+    vault.addToken('given-token-xyz', { ttl: 0, maxTtl: 0, renewable: false });
+    const h = harness(vault, { method: 'token', token: { kind: 'value', value: 'given-token-xyz' } });
+    h.manager.start();
+    await h.manager.settled();
+    await h.manager.stop();
+    assert.equal(vault.countRequests('POST', '/v1/auth/token/revoke-self'), 0);
+  });
+
+  it('logs a change of the KV version once, with both versions', async () => {
+    const h = harness(vault, appRole());
+    h.manager.start();
+    await h.manager.settled();
+    await step(h); // renewal + re-read, same version
+    vault.putSecret('secret', 'items-api', { api_key: 'rotated-api-key-0123456789abcdef' });
+    await step(h);
+    assert.deepEqual(
+      h.logs.events('vault_secret_version_changed').map((line) => [line.previous_version, line.secret_version]),
+      [[1, 2]],
+    );
+    assert.equal(h.logs.events('vault_secrets_loaded').length, 1);
+  });
+});
+
+describe('VaultSecretManager and Vault\'s AppRole lockout', () => {
+  let vault: VaultTestServer;
+  let dir: string;
+  beforeEach(async () => {
+    // A threshold of 2 stands for the mount's user_lockout_config (Vault's default is 5).
+    vault = await startVaultTestServer({ lockoutThreshold: 2 });
+    vault.addAppRole(ROLE);
+    vault.putSecret('secret', 'items-api', { api_key: API_KEY });
+    dir = mkdtempSync(join(tmpdir(), 'vault-lockout-'));
+    writeFileSync(join(dir, 'role-id'), ROLE.roleId);
+    writeFileSync(join(dir, 'secret-id'), 'stale-secret-id-0123');
+  });
+  afterEach(() => vault.close());
+
+  const fileAuth = (): VaultAuthConfig => ({
+    method: 'approle',
+    roleId: { kind: 'file', path: join(dir, 'role-id') },
+    secretId: { kind: 'file', path: join(dir, 'secret-id') },
+    secretIdWrapped: false,
+  });
+
+  /** Fires the pending timer with the given delay (the login retry or the credential watch). */
+  async function fire(h: Harness, delayMs: number): Promise<void> {
+    while (h.scheduler.pendingDelays()[0] !== delayMs) h.scheduler.skipNext();
+    await step(h);
+  }
+
+  it('names the lockout in readiness, logs it at error, and recovers once unlocked', async () => {
+    const h = harness(vault, fileAuth());
+    h.manager.start();
+    await h.manager.settled();
+    const retry = h.scheduler.pendingDelays()[0]!;
+    await fire(h, retry); // second refused login: the role_id is now locked
+    writeFileSync(join(dir, 'secret-id'), ROLE.secretId); // the rotated Secret arrives
+    await fire(h, 5000); // the watch sees the change and logs in at once: Vault still refuses (locked)
+    assert.match(h.manager.status(), /^login_locked_out: POST \/v1\/auth\/approle\/login: HTTP 403: permission denied \(Vault locks a role_id out/);
+    assert.equal(h.logs.events('vault_login_locked_out')[0]?.level, 'error');
+    vault.unlock(ROLE.roleId);
+    await fire(h, h.scheduler.pendingDelays()[0]!);
+    assert.equal(h.manager.status(), 'ok');
+    assert.ok(!h.logs.text().includes(ROLE.secretId));
+  });
+
+  it('retries at once when the mounted secret-id changes, without waiting out the backoff', async () => {
+    const h = harness(vault, fileAuth());
+    h.manager.start();
+    await h.manager.settled();
+    await fire(h, 5000); // unchanged files: nothing happens but the next watch
+    assert.equal(vault.countRequests('POST', '/v1/auth/approle/login'), 1);
+    writeFileSync(join(dir, 'secret-id'), ROLE.secretId);
+    await fire(h, 5000);
+    assert.equal(h.manager.status(), 'ok');
+    assert.equal(h.logs.events('vault_credentials_changed_retrying').length, 1);
+    assert.equal(vault.countRequests('POST', '/v1/auth/approle/login'), 2);
+  });
+
+  it('logs in on the configured AppRole mount, not a hard-coded "approle"', async () => {
+    const other = await startVaultTestServer({ approleMount: 'approle-apps' });
+    try {
+      other.addAppRole(ROLE);
+      other.putSecret('secret', 'items-api', { api_key: API_KEY });
+      const h = harness(other, appRole(), other.url, 'approle-apps');
+      h.manager.start();
+      await h.manager.settled();
+      assert.equal(h.manager.status(), 'ok');
+      assert.equal(other.countRequests('POST', '/v1/auth/approle-apps/login'), 1);
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
 import { standardLabels } from "../k8s/labels";
 import type { Flow } from "../k8s/network";
 import { APPROLE_SECRET_KEYS, VaultAppRole } from "../vault/appRole";
@@ -10,6 +11,9 @@ export const SECRETS_ROOT = "/var/run/secrets/blueprint";
 export const VAULT_CREDENTIALS_DIR = `${SECRETS_ROOT}/vault`;
 export const API_KEY_DIR = `${SECRETS_ROOT}/api`;
 export const API_KEY_FILE_NAME = "api-key";
+/** Vault's CA is public: a ConfigMap, mounted outside the secrets tree. */
+export const VAULT_CA_DIR = "/etc/blueprint/vault-ca";
+export const VAULT_CA_FILE_NAME = "ca.crt";
 
 /** How a service's credentials reach its pods: env for the ConfigMap, a read-only Secret volume, egress. */
 export interface CredentialsDelivery {
@@ -19,6 +23,8 @@ export interface CredentialsDelivery {
   egress: Flow[];
   /** The Secret the pods mount: the Deployment is updated only after it (docs/vault.md, rotation). */
   secret: k8s.core.v1.Secret;
+  /** The ConfigMap with Vault's CA, when config names one; the Deployment waits for it too. */
+  caConfigMap?: k8s.core.v1.ConfigMap;
 }
 
 export interface CredentialsArgs {
@@ -62,6 +68,25 @@ function provisionApiKey(args: CredentialsArgs, parent: pulumi.Resource): Creden
   };
 }
 
+/**
+ * Vault's CA from config as a file in the pod. Its hash goes into the env (and so the pod template's config
+ * checksum): the service reads the CA once at start, so a new CA must roll the pods.
+ */
+function vaultCa(args: CredentialsArgs, caCert: string, parent: pulumi.Resource): Pick<CredentialsDelivery, "env" | "volumes" | "volumeMounts" | "caConfigMap"> {
+  const name = `${args.serviceName}-vault-ca`;
+  const caConfigMap = new k8s.core.v1.ConfigMap(
+    name,
+    { metadata: { name, namespace: args.namespace, labels: standardLabels(args.serviceName, "vault-ca") }, data: { [VAULT_CA_FILE_NAME]: caCert } },
+    { parent },
+  );
+  return {
+    env: { VAULT_CA_CERT_FILE: `${VAULT_CA_DIR}/${VAULT_CA_FILE_NAME}`, VAULT_CA_CERT_SHA256: createHash("sha256").update(caCert).digest("hex") },
+    volumes: [{ name: "vault-ca", configMap: { name, defaultMode: 0o444, items: [{ key: VAULT_CA_FILE_NAME, path: VAULT_CA_FILE_NAME }] } }],
+    volumeMounts: [{ name: "vault-ca", mountPath: VAULT_CA_DIR, readOnly: true }],
+    caConfigMap,
+  };
+}
+
 /** Vault on: the service's own AppRole, its credentials as files, and egress to Vault alone. */
 function provisionAppRole(args: CredentialsArgs, vaultConfig: VaultEnabledConfig, parent: pulumi.Resource): CredentialsDelivery {
   const service = args.serviceName;
@@ -76,11 +101,15 @@ function provisionAppRole(args: CredentialsArgs, vaultConfig: VaultEnabledConfig
     },
     { parent },
   );
+  const approle = secretVolume("vault-approle", role.credentialsSecretName, VAULT_CREDENTIALS_DIR, [APPROLE_SECRET_KEYS.roleId, APPROLE_SECRET_KEYS.secretId]);
+  const ca = vaultConfig.caCert === undefined ? undefined : vaultCa(args, vaultConfig.caCert, parent);
   return {
     env: {
       VAULT_ENABLED: "true",
       VAULT_URL: vaultConfig.address,
+      ...(vaultConfig.namespace === undefined ? {} : { VAULT_NAMESPACE: vaultConfig.namespace }),
       VAULT_AUTH_METHOD: "approle",
+      VAULT_APPROLE_MOUNT: vaultConfig.approleMount.path,
       VAULT_ROLE_ID_FILE: `${VAULT_CREDENTIALS_DIR}/${APPROLE_SECRET_KEYS.roleId}`,
       VAULT_SECRET_ID_FILE: `${VAULT_CREDENTIALS_DIR}/${APPROLE_SECRET_KEYS.secretId}`,
       VAULT_MOUNT_POINT: vaultConfig.kvMount.path,
@@ -88,10 +117,13 @@ function provisionAppRole(args: CredentialsArgs, vaultConfig: VaultEnabledConfig
       // Part of the ConfigMap checksum, so a rotation rolls the pods: each new pod must log in with the new
       // secret_id to become ready, and a failed rollout keeps the old secret_id alive (docs/vault.md).
       VAULT_SECRET_ID_ROTATION: vaultConfig.secretId.rotation,
+      ...ca?.env,
     },
     egress: [{ peer: vaultConfig.network, ports: [{ port: vaultConfig.network.port }] }],
     secret: role.credentialsSecret,
-    ...secretVolume("vault-approle", role.credentialsSecretName, VAULT_CREDENTIALS_DIR, [APPROLE_SECRET_KEYS.roleId, APPROLE_SECRET_KEYS.secretId]),
+    volumes: [...approle.volumes, ...(ca?.volumes ?? [])],
+    volumeMounts: [...approle.volumeMounts, ...(ca?.volumeMounts ?? [])],
+    ...(ca === undefined ? {} : { caConfigMap: ca.caConfigMap }),
   };
 }
 

@@ -97,7 +97,7 @@ export class ProductionService extends pulumi.ComponentResource implements Produ
           volumeMounts: credentials.volumeMounts,
         }),
       },
-      { ...parent, dependsOn: [configMap, credentials.secret] },
+      { ...parent, dependsOn: [configMap, credentials.secret, ...(credentials.caConfigMap ? [credentials.caConfigMap] : [])] },
     );
     const service = new k8s.core.v1.Service(`${name}-service`, { metadata: metadata(), spec: serviceSpec({ selector }) }, parent);
     new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, { metadata: metadata(), spec: hpaSpec(name, config) }, { ...parent, dependsOn: [deployment] });

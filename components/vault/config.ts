@@ -13,10 +13,41 @@ const vaultNetworkSchema = z.union([
 ]);
 export type VaultNetworkConfig = z.infer<typeof vaultNetworkSchema>;
 
+const mountPath = (fallback: string) => z.string().regex(/^[a-z0-9_-]+$/, "expected a mount path such as secret").default(fallback);
+
 const mountSchema = (fallback: string) =>
-  z
-    .strictObject({ path: z.string().regex(/^[a-z0-9_-]+$/, "expected a mount path such as secret").default(fallback), create: z.boolean().default(false) })
-    .default({ path: fallback, create: false });
+  z.strictObject({ path: mountPath(fallback), create: z.boolean().default(false) }).default({ path: fallback, create: false });
+
+/**
+ * Vault's user lockout on the AppRole mount (sys/auth/<mount>/tune, user_lockout_config). Vault counts refused
+ * logins per role_id, for every replica of a service together, and then refuses even a valid secret_id
+ * (docs/vault.md, "Login lockout"). Applied only to a mount this stack creates; an existing mount keeps its
+ * operators' setting.
+ */
+const lockoutSchema = z.union([
+  z.strictObject({ disable: z.literal(true) }),
+  z.strictObject({ threshold: z.number().int().min(1), duration, counterReset: duration }),
+]);
+export type VaultLockoutConfig = z.infer<typeof lockoutSchema>;
+
+// Vault's own defaults, stated so the lockout is a choice someone made rather than an accident.
+const VAULT_DEFAULT_LOCKOUT = { threshold: 5, duration: "15m", counterReset: "15m" } as const;
+
+const approleMountSchema = z
+  .strictObject({ path: mountPath("approle"), create: z.boolean().default(false), lockout: lockoutSchema.optional() })
+  .default({ path: "approle", create: false })
+  .superRefine((value, ctx) => {
+    if (value.lockout !== undefined && !value.create) {
+      ctx.addIssue({ code: "custom", path: ["lockout"], message: "is applied only to a mount this stack creates (create: true); tune an existing mount with the command in docs/vault.md" });
+    }
+  })
+  .transform((value) => ({ ...value, lockout: value.lockout ?? (value.create ? VAULT_DEFAULT_LOCKOUT : undefined) }));
+
+// A PEM certificate, public by nature: it is config, not a secret.
+const caCert = z.string().regex(/^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n?$/, "expected one or more PEM certificates");
+
+// A Vault Enterprise / HCP namespace path such as admin/team-a.
+const vaultNamespace = z.string().regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, "expected a Vault namespace path such as admin/team-a");
 
 export const vaultEnabledSchema = z
   .strictObject({
@@ -26,10 +57,15 @@ export const vaultEnabledSchema = z
     // Where Pulumi's Vault provider reaches it: from CI or a laptop, so a name outside the cluster. Unset, the
     // deployer uses `address` (right only when the deployer itself runs in the cluster).
     deployerAddress: z.url({ protocol: /^https?$/ }).optional(),
+    // The CA that signs Vault's listener certificate, mounted into every pod: no public CA signs a
+    // cluster-internal name such as vault.vault.svc.cluster.local.
+    caCert: caCert.optional(),
+    // Vault Enterprise / HCP only: the provider and every service work inside this namespace.
+    namespace: vaultNamespace.optional(),
     network: vaultNetworkSchema,
     // create: false uses a mount someone else manages; create: true declares it in this stack.
     kvMount: mountSchema("secret"),
-    approleMount: mountSchema("approle"),
+    approleMount: approleMountSchema,
     tokenTtl: duration.default("1h"),
     tokenMaxTtl: duration.default("4h"),
     secretId: z.strictObject({
@@ -44,6 +80,9 @@ export const vaultEnabledSchema = z
     tokenBoundCidrs: z.array(cidr).default([]),
   })
   .superRefine((value, ctx) => {
+    if (value.caCert !== undefined && value.address.startsWith("http://")) {
+      ctx.addIssue({ code: "custom", path: ["caCert"], message: "is set but the address is http://: use https:// or drop caCert" });
+    }
     if (durationSeconds(value.tokenTtl) > durationSeconds(value.tokenMaxTtl)) {
       ctx.addIssue({ code: "custom", path: ["tokenTtl"], message: `${value.tokenTtl} is longer than tokenMaxTtl ${value.tokenMaxTtl}` });
     }

@@ -12,8 +12,9 @@ export function servicePolicyName(service: string): string {
 const GLOB_OR_QUOTE = /[*+"\s]/;
 
 /**
- * Least privilege: read this service's secret and renew its own token. Nothing else and no globs: the
- * role also sets token_no_default_policy, so these two rules are all a service's token can do.
+ * Least privilege: read this service's secret, renew its own token and revoke it at shutdown. Nothing else
+ * and no globs: the role also sets token_no_default_policy, so these three rules are all a service's token
+ * can do.
  */
 export function servicePolicyDocument(mount: string, secretPath: string): string {
   for (const [what, value] of [["KV mount", mount], ["secret path", secretPath]] as const) {
@@ -25,6 +26,10 @@ export function servicePolicyDocument(mount: string, secretPath: string): string
     `}`,
     ``,
     `path "auth/token/renew-self" {`,
+    `  capabilities = ["update"]`,
+    `}`,
+    ``,
+    `path "auth/token/revoke-self" {`,
     `  capabilities = ["update"]`,
     `}`,
     ``,

@@ -17,17 +17,30 @@ function placeholderFor(value: unknown): unknown {
   return SECRET_PLACEHOLDER;
 }
 
+/** Rebuilds `value` with every secret wrapper replaced by what `onSecret` makes of its content. */
+function mapSecrets(value: unknown, onSecret: (content: unknown) => unknown): unknown {
+  if (isSecretWrapper(value)) return onSecret(value.value);
+  if (Array.isArray(value)) return value.map((child) => mapSecrets(child, onSecret));
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, mapSecrets(child, onSecret)]));
+  }
+  return value;
+}
+
 /**
  * Replaces every value the program marked secret with a placeholder. Values it did not mark stay as they
  * are — that is what the leak test relies on to catch a secret that lost its marking.
  */
 export function maskSecrets(value: unknown): unknown {
-  if (isSecretWrapper(value)) return placeholderFor(value.value);
-  if (Array.isArray(value)) return value.map(maskSecrets);
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, maskSecrets(child)]));
-  }
-  return value;
+  return mapSecrets(value, placeholderFor);
+}
+
+/**
+ * The opposite of maskSecrets: every secret wrapper replaced by its value. Only for code that must apply the
+ * declared inputs to a real, throwaway program (the systems tests), never for anything written to disk.
+ */
+export function revealSecrets(value: unknown): unknown {
+  return mapSecrets(value, revealSecrets);
 }
 
 /** Resolves a program's outputs the way `pulumi stack output` shows them: secrets as placeholders. */

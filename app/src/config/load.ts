@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { crossFieldProblems, environmentSchema, type RawEnvironment } from './schema.js';
@@ -14,6 +15,12 @@ export type VaultAuthConfig =
 export interface VaultConfig {
   url: string;
   auth: VaultAuthConfig;
+  /** The AppRole auth mount (VAULT_APPROLE_MOUNT): logins go to auth/<mount>/login. */
+  approleMount: string;
+  /** Vault Enterprise namespace, sent as X-Vault-Namespace. */
+  namespace: string | undefined;
+  /** PEM of the CA that signs Vault's certificate, read once at start (a CA change rolls the pods). */
+  caCert: string | undefined;
   mountPoint: string;
   secretPath: string;
   requestTimeoutMs: number;
@@ -93,7 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, files: FileAccess = nodeFileA
   const raw = values as RawEnvironment;
   problems.push(...crossFieldProblems(raw));
 
-  const fileVariables = ['API_KEY_FILE', 'VAULT_TOKEN_FILE', 'VAULT_ROLE_ID_FILE', 'VAULT_SECRET_ID_FILE'] as const;
+  const fileVariables = ['API_KEY_FILE', 'VAULT_TOKEN_FILE', 'VAULT_ROLE_ID_FILE', 'VAULT_SECRET_ID_FILE', 'VAULT_CA_CERT_FILE'] as const;
   for (const variable of fileVariables) {
     const path = raw[variable];
     const usedByVault = variable !== 'API_KEY_FILE';
@@ -111,6 +118,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, files: FileAccess = nodeFileA
     problems.push({ variable: raw.API_KEY_FILE ? 'API_KEY_FILE' : 'API_KEY', message: 'the API key must be at least 16 characters' });
   }
 
+  let caCert: string | undefined;
+  if (raw.VAULT_ENABLED && raw.VAULT_CA_CERT_FILE !== undefined && problems.every((problem) => problem.variable !== 'VAULT_CA_CERT_FILE')) {
+    caCert = files.read(raw.VAULT_CA_CERT_FILE);
+    const problem = certificateProblem(caCert);
+    if (problem !== undefined) problems.push({ variable: 'VAULT_CA_CERT_FILE', message: `file ${raw.VAULT_CA_CERT_FILE} ${problem}` });
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -126,7 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, files: FileAccess = nodeFileA
       endpoint: raw.OTEL_EXPORTER_OTLP_ENDPOINT,
       serviceName: raw.OTEL_SERVICE_NAME ?? raw.APP_NAME,
     },
-    vault: raw.VAULT_ENABLED ? vaultConfig(raw) : undefined,
+    vault: raw.VAULT_ENABLED ? vaultConfig(raw, caCert) : undefined,
     staticApiKey: raw.VAULT_ENABLED ? undefined : staticApiKey,
     shutdown: { delaySeconds: raw.SHUTDOWN_DELAY_SECONDS, drainSeconds: raw.SHUTDOWN_DRAIN_SECONDS, timeoutSeconds: raw.SHUTDOWN_TIMEOUT_SECONDS },
     limits: {
@@ -147,7 +161,18 @@ function credential(value: string | undefined, path: string | undefined): Creden
   throw new Error('credential source missing');
 }
 
-function vaultConfig(raw: RawEnvironment): VaultConfig {
+/** A CA file that is not a certificate would only show up later as an opaque TLS error on every login. */
+function certificateProblem(pem: string): string | undefined {
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) return 'holds no PEM certificate';
+  try {
+    new X509Certificate(pem);
+    return undefined;
+  } catch {
+    return 'holds a PEM block that is not a valid certificate';
+  }
+}
+
+function vaultConfig(raw: RawEnvironment, caCert: string | undefined): VaultConfig {
   const auth: VaultAuthConfig =
     raw.VAULT_AUTH_METHOD === 'token'
       ? { method: 'token', token: credential(raw.VAULT_TOKEN, raw.VAULT_TOKEN_FILE) }
@@ -160,6 +185,9 @@ function vaultConfig(raw: RawEnvironment): VaultConfig {
   return {
     url: raw.VAULT_URL as string,
     auth,
+    approleMount: raw.VAULT_APPROLE_MOUNT,
+    namespace: raw.VAULT_NAMESPACE,
+    caCert,
     mountPoint: raw.VAULT_MOUNT_POINT,
     secretPath: raw.VAULT_SECRET_PATH as string,
     requestTimeoutMs: raw.VAULT_REQUEST_TIMEOUT_MS,

@@ -80,6 +80,20 @@ export const environmentSchema = z.object({
   VAULT_SECRET_ID: optionalText,
   VAULT_SECRET_ID_FILE: optionalText,
   VAULT_SECRET_ID_WRAPPED: booleanFlag(false),
+  // The AppRole auth mount the stack created or was given (vault.approleMount.path).
+  VAULT_APPROLE_MOUNT: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'must be a Vault auth mount path such as "approle"')
+    .default('approle'),
+  // Vault Enterprise / HCP namespace, sent as X-Vault-Namespace on every call; unset for open-source Vault.
+  VAULT_NAMESPACE: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/?$/, 'must be a Vault namespace path such as "admin/team-a"')
+      .optional(),
+  ),
+  // PEM file of the CA that signed Vault's listener certificate; when set, only this CA is trusted for Vault.
+  VAULT_CA_CERT_FILE: optionalText,
   VAULT_MOUNT_POINT: z
     .string()
     .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'must be a Vault mount path such as "secret"')

@@ -53,7 +53,13 @@ export interface ErrorHandlerDeps {
   record: (record: ResponseRecord) => void;
 }
 
+/**
+ * Logs an unexpected failure with its stack. An HttpError is an answer chosen on purpose (503
+ * secrets_unavailable while Vault loads, 507 store_full): request_completed already records it, and a stack
+ * trace would only suggest a bug.
+ */
 function logFailure(request: FastifyRequest, error: Error): void {
+  if (error instanceof HttpError) return;
   request.log.error({ err: { type: error.name, message: error.message, stack: error.stack }, method: request.method }, 'request_failed');
 }
 

@@ -30,18 +30,27 @@ export async function startService(config: AppConfig, logger: Logger, tracing: T
   let vault: VaultSecretManager | undefined;
   if (config.vault !== undefined) {
     const vaultConfig = config.vault;
+    // Said once per process: the secret is re-read at every renewal, and the fact does not change.
+    let databaseUrlNoted = false;
     vault = new VaultSecretManager({
-      client: new VaultClient({ url: vaultConfig.url, timeoutMs: vaultConfig.requestTimeoutMs }),
+      client: new VaultClient({
+        url: vaultConfig.url,
+        timeoutMs: vaultConfig.requestTimeoutMs,
+        ...(vaultConfig.namespace === undefined ? {} : { namespace: vaultConfig.namespace }),
+        ...(vaultConfig.caCert === undefined ? {} : { ca: vaultConfig.caCert }),
+      }),
       auth: vaultConfig.auth,
       mountPoint: vaultConfig.mountPoint,
       secretPath: vaultConfig.secretPath,
+      approleMount: vaultConfig.approleMount,
       logger,
       files: nodeFileAccess,
       onLogin: (result) => metrics.vaultLoginsTotal.inc({ result }),
       onSecrets: (secrets) => {
         guard.setKey(secrets.apiKey);
-        if (secrets.databaseUrl !== undefined) {
-          lifecycleLog.debug('database_url_present_but_unused');
+        if (secrets.databaseUrl !== undefined && !databaseUrlNoted) {
+          databaseUrlNoted = true;
+          lifecycleLog.info('database_url_present_but_unused');
         }
       },
     });

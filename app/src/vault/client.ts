@@ -3,6 +3,7 @@
  * control of timeouts, retries and error text (which must never carry a secret), while the npm Vault clients
  * are untyped or pull in an HTTP stack of their own.
  */
+import { Agent, fetch as undiciFetch } from 'undici';
 import { sleep as realSleep } from './backoff.js';
 import { withRetry, type RetryPolicy } from './retry.js';
 
@@ -14,6 +15,12 @@ export interface VaultClientOptions {
   retry?: RetryPolicy;
   /** Sent as X-Vault-Namespace (Vault Enterprise / HCP). */
   namespace?: string;
+  /**
+   * PEM CA bundle trusted for Vault's certificate, instead of the system roots. Scoped to this client on
+   * purpose: NODE_EXTRA_CA_CERTS would extend trust for every TLS connection of the process, is read only
+   * at process start, and a bad file there is a warning, not a config error.
+   */
+  ca?: string;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -50,16 +57,18 @@ export class VaultClient {
   private readonly timeoutMs: number;
   private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly dispatcher: Agent | undefined;
 
   constructor(private readonly options: VaultClientOptions) {
     this.baseUrl = options.url.replace(/\/+$/, '');
+    this.dispatcher = options.ca === undefined ? undefined : new Agent({ connect: { ca: options.ca } });
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.sleep = options.sleep ?? realSleep;
   }
 
-  /** POST /v1/auth/approle/login */
-  async loginWithAppRole(roleId: string, secretId: string, mount = 'approle'): Promise<VaultToken> {
+  /** POST /v1/auth/<mount>/login */
+  async loginWithAppRole(roleId: string, secretId: string, mount: string): Promise<VaultToken> {
     const body = await this.call('POST', `auth/${mount}/login`, { body: { role_id: roleId, secret_id: secretId } });
     return tokenFromAuth(body);
   }
@@ -84,6 +93,11 @@ export class VaultClient {
     return tokenFromAuth(body);
   }
 
+  /** POST /v1/auth/token/revoke-self: a token that outlives its pod is one more credential to steal. */
+  async revokeSelf(token: string): Promise<void> {
+    await this.call('POST', 'auth/token/revoke-self', { token, body: {} }, { ...this.retry, attempts: 1 });
+  }
+
   /** POST /v1/sys/wrapping/unwrap with the wrapping token itself as X-Vault-Token; returns the wrapped data. */
   async unwrap(wrappingToken: string): Promise<Json> {
     const body = await this.call('POST', 'sys/wrapping/unwrap', { token: wrappingToken, body: {} });
@@ -106,8 +120,8 @@ export class VaultClient {
     return { data: objectField(outer, 'data'), version: typeof metadata.version === 'number' ? metadata.version : 0 };
   }
 
-  private call(method: 'GET' | 'POST', path: string, options: { token?: string; body?: Json }): Promise<Json> {
-    return withRetry(() => this.once(method, path, options), this.retry, isRetriable, this.sleep);
+  private call(method: 'GET' | 'POST', path: string, options: { token?: string; body?: Json }, retry = this.retry): Promise<Json> {
+    return withRetry(() => this.once(method, path, options), retry, isRetriable, this.sleep);
   }
 
   private async once(method: string, path: string, options: { token?: string; body?: Json }): Promise<Json> {
@@ -116,10 +130,11 @@ export class VaultClient {
     if (this.options.namespace !== undefined) headers['x-vault-namespace'] = this.options.namespace;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     const where = `${method} /v1/${path}`;
-    let response: Response;
+    let response: Awaited<ReturnType<typeof undiciFetch>>;
     try {
-      response = await fetch(`${this.baseUrl}/v1/${path}`, {
+      response = await undiciFetch(`${this.baseUrl}/v1/${path}`, {
         method,
+        ...(this.dispatcher === undefined ? {} : { dispatcher: this.dispatcher }),
         headers,
         ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
         signal: AbortSignal.timeout(this.timeoutMs),
@@ -128,7 +143,9 @@ export class VaultClient {
     } catch (error) {
       throw new VaultError(`${where}: ${networkReason(error, this.timeoutMs)}`, undefined, true);
     }
+    // revoke-self answers 204 with no body.
     const text = await response.text().catch(() => '');
+    if (response.ok && text === '') return {};
     if (!response.ok) {
       const retriable = response.status >= 500 || response.status === 429;
       throw new VaultError(`${where}: HTTP ${response.status}${vaultErrors(text)}`, response.status, retriable);

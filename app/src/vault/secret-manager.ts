@@ -29,6 +29,8 @@ export interface SecretManagerOptions {
   auth: VaultAuthConfig;
   mountPoint: string;
   secretPath: string;
+  /** The AppRole auth mount: logins go to auth/<approleMount>/login. */
+  approleMount?: string;
   logger: Logger;
   files: FileAccess;
   onSecrets: (secrets: AppSecrets) => void;
@@ -36,11 +38,23 @@ export interface SecretManagerOptions {
   scheduler?: Scheduler;
   /** Backoff between failed cycles; the loop never gives up, so the pod stays live and keeps trying. */
   retry?: BackoffPolicy;
+  /**
+   * Backoff after Vault refused the credentials themselves (login 400 or 403). Much slower than `retry`:
+   * Vault counts each refused login against the role_id, for every replica together, and locks the role_id
+   * out once they reach the mount's lockout threshold (docs/vault.md, "Login lockout").
+   */
+  deniedRetry?: BackoffPolicy;
+  /** While the credentials are refused, how often the mounted credential files are checked for a change. */
+  credentialWatchMs?: number;
   /** Re-read interval for tokens that never expire (nothing to renew, but secrets can still rotate). */
   refreshSeconds?: number;
 }
 
 type Step = 'login' | 'renew' | 'refresh';
+
+/** Vault's answer when a role_id is locked out: 403 on the login path, before the secret_id is even checked. */
+export const LOCKED_OUT_HINT =
+  'Vault locks a role_id out after repeated failed logins (the mount\'s user_lockout_config); see docs/vault.md, "Login lockout"';
 type Phase = 'login' | 'read';
 
 /** Share of the token TTL after which the token is renewed (or replaced): about 2/3, as in the reference. */
@@ -69,13 +83,19 @@ export class VaultSecretManager {
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
   private unwrapped: { wrappingTokenHash: string; secretId: string } | undefined;
+  private secretVersion: number | undefined;
+  /** Fingerprint of the credentials Vault last refused; a different one is worth a login at once. */
+  private refusedCredentials: string | undefined;
+  private watch: { cancel(): void } | undefined;
   private readonly scheduler: Scheduler;
   private readonly retry: BackoffPolicy;
+  private readonly deniedRetry: BackoffPolicy;
   private readonly log: Logger;
 
   constructor(private readonly options: SecretManagerOptions) {
     this.scheduler = options.scheduler ?? timerScheduler;
     this.retry = options.retry ?? { baseMs: 1000, maxMs: 30_000 };
+    this.deniedRetry = options.deniedRetry ?? { baseMs: 60_000, maxMs: 15 * 60_000 };
     this.log = options.logger.child({ logger: 'vault' });
   }
 
@@ -101,6 +121,25 @@ export class VaultSecretManager {
   async stop(): Promise<void> {
     this.stopped = true;
     this.pending?.cancel();
+    this.watch?.cancel();
+    await this.revoke();
+  }
+
+  /**
+   * Revokes the AppRole token at shutdown, so it does not stay valid for up to token_max_ttl after the pod is
+   * gone. A token given to the service (token method) belongs to someone else and is left alone. Best effort:
+   * one attempt, and a failure only costs the token's natural expiry.
+   */
+  private async revoke(): Promise<void> {
+    const token = this.token;
+    if (token === undefined || this.options.auth.method !== 'approle') return;
+    this.token = undefined;
+    try {
+      await this.options.client.revokeSelf(token.clientToken);
+      this.log.info('vault_token_revoked');
+    } catch (error) {
+      this.log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'vault_token_revoke_failed');
+    }
   }
 
   private runStep(step: Step): void {
@@ -130,21 +169,77 @@ export class VaultSecretManager {
       const token = this.token as unknown as VaultToken;
       const secret = await this.options.client.readKv2(token.clientToken, this.options.mountPoint, this.options.secretPath);
       this.options.onSecrets(parseAppSecrets(secret.data));
-      if (!this.loaded) this.log.info({ secret_version: secret.version }, 'vault_secrets_loaded');
+      this.noteVersion(secret.version);
       this.loaded = true;
       this.lastFailure = undefined;
       this.failures = 0;
+      this.refusedCredentials = undefined;
       this.scheduleAfterSuccess();
     } catch (error) {
       this.failures += 1;
       const reason = error instanceof Error ? error.message : String(error);
-      this.lastFailure = reason.startsWith('secret_invalid') ? reason : `${phase}_failed: ${reason}`;
+      const refused = phase === 'login' && error instanceof VaultError && (error.status === 400 || error.status === 403);
+      const lockedOut = refused && error.status === 403 && this.options.auth.method === 'approle';
+      this.lastFailure = reason.startsWith('secret_invalid')
+        ? reason
+        : lockedOut
+          ? `login_locked_out: ${reason} (${LOCKED_OUT_HINT})`
+          : `${phase}_failed: ${reason}`;
       // A token Vault rejects (expired, revoked) is useless: the retry starts over with a fresh login.
       const tokenRejected = error instanceof VaultError && (error.status === 401 || error.status === 403);
       if (phase === 'login' || tokenRejected) this.token = undefined;
-      const delay = backoffDelayMs(this.failures, this.retry);
-      this.log.warn({ phase, reason, attempt: this.failures, retry_in_ms: delay }, 'vault_cycle_failed');
+      const delay = backoffDelayMs(this.failures, refused ? this.deniedRetry : this.retry);
+      const fields = { phase, reason, attempt: this.failures, retry_in_ms: delay };
+      if (lockedOut) this.log.error({ ...fields, hint: LOCKED_OUT_HINT }, 'vault_login_locked_out');
+      else this.log.warn(fields, refused ? 'vault_login_refused' : 'vault_cycle_failed');
       this.schedule(this.token === undefined ? 'login' : 'refresh', delay);
+      if (refused) this.watchCredentials();
+    }
+  }
+
+  /** The first load, and every later change of the KV version (someone rotated api_key), is worth a line. */
+  private noteVersion(version: number): void {
+    if (this.secretVersion === undefined) this.log.info({ secret_version: version }, 'vault_secrets_loaded');
+    else if (version !== this.secretVersion) {
+      this.log.info({ previous_version: this.secretVersion, secret_version: version }, 'vault_secret_version_changed');
+    }
+    this.secretVersion = version;
+  }
+
+  /**
+   * After Vault refused the credentials, waiting out the long backoff would also delay a fix: a rotated
+   * Secret reaches the mounted files without a restart. So the files (local reads, no Vault call) are
+   * compared with the refused ones, and a change starts a login at once.
+   */
+  private watchCredentials(): void {
+    this.refusedCredentials ??= this.credentialFingerprint();
+    this.watch?.cancel();
+    const tick = () => {
+      this.watch = undefined;
+      if (this.stopped || this.refusedCredentials === undefined) return;
+      const current = this.credentialFingerprint();
+      if (current !== undefined && current !== this.refusedCredentials) {
+        this.log.info('vault_credentials_changed_retrying');
+        this.refusedCredentials = current;
+        this.pending?.cancel();
+        this.runStep('login');
+        return;
+      }
+      this.watch = this.scheduler.schedule(tick, this.options.credentialWatchMs ?? 5000);
+    };
+    this.watch = this.scheduler.schedule(tick, this.options.credentialWatchMs ?? 5000);
+  }
+
+  /** A hash of the current role_id and secret_id (never the values), or undefined if a file is unreadable. */
+  private credentialFingerprint(): string | undefined {
+    const auth = this.options.auth;
+    if (auth.method !== 'approle') return undefined;
+    try {
+      const hash = createHash('sha256');
+      hash.update(this.readCredential(auth.roleId, 'role_id')).update('\0').update(this.readCredential(auth.secretId, 'secret_id'));
+      return hash.digest('hex');
+    } catch {
+      return undefined;
     }
   }
 
@@ -193,7 +288,7 @@ export class VaultSecretManager {
     const secretId = auth.secretIdWrapped
       ? await this.unwrapSecretId(this.readCredential(auth.secretId, 'wrapped secret_id'))
       : this.readCredential(auth.secretId, 'secret_id');
-    return client.loginWithAppRole(roleId, secretId);
+    return client.loginWithAppRole(roleId, secretId, this.options.approleMount ?? 'approle');
   }
 
   /**

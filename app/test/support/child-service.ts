@@ -14,7 +14,8 @@ export interface ChildService {
   /** Every stdout line so far, parsed when it is JSON. */
   lines: LogLine[];
   rawLines: string[];
-  waitForEvent(event: string, timeoutMs?: number): Promise<LogLine>;
+  /** Resolves with the nth (default first) line of this event, as soon as it has been written. */
+  waitForEvent(event: string, timeoutMs?: number, nth?: number): Promise<LogLine>;
   exited: Promise<number | null>;
   stop(): Promise<number | null>;
 }
@@ -70,7 +71,8 @@ export async function startChildService(env: Record<string, string>): Promise<Ch
   const child = spawnEntry({ APP_PORT: '0', APP_HOST: '127.0.0.1', ...env });
   const lines: LogLine[] = [];
   const rawLines: string[] = [];
-  const waiters: Array<{ event: string; resolve: (line: LogLine) => void }> = [];
+  const waiters: Array<{ event: string; nth: number; resolve: (line: LogLine) => void }> = [];
+  const nthLine = (event: string, nth: number) => lines.filter((line) => line.event === event)[nth - 1];
   createInterface({ input: child.stdout! }).on('line', (raw) => {
     rawLines.push(raw);
     let line: LogLine;
@@ -80,7 +82,7 @@ export async function startChildService(env: Record<string, string>): Promise<Ch
       return;
     }
     lines.push(line);
-    for (const waiter of waiters.filter((candidate) => candidate.event === line.event)) {
+    for (const waiter of waiters.filter((candidate) => candidate.event === line.event && nthLine(candidate.event, candidate.nth) !== undefined)) {
       waiters.splice(waiters.indexOf(waiter), 1);
       waiter.resolve(line);
     }
@@ -89,13 +91,14 @@ export async function startChildService(env: Record<string, string>): Promise<Ch
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
 
-  const waitForEvent = (event: string, timeoutMs = 10_000): Promise<LogLine> => {
-    const seen = lines.find((line) => line.event === event);
+  const waitForEvent = (event: string, timeoutMs = 10_000, nth = 1): Promise<LogLine> => {
+    const seen = nthLine(event, nth);
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise<LogLine>((resolvePromise, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no "${event}" log line within ${timeoutMs} ms; stderr: ${stderr}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`no "${event}" log line #${nth} within ${timeoutMs} ms; stderr: ${stderr}`)), timeoutMs);
       waiters.push({
         event,
+        nth,
         resolve: (line) => {
           clearTimeout(timer);
           resolvePromise(line);

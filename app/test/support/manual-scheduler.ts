@@ -15,6 +15,12 @@ export class ManualScheduler implements Scheduler {
     return this.queue.filter((entry) => !entry.cancelled).map((entry) => entry.delayMs);
   }
 
+  /** Drops the oldest pending timer without firing it. */
+  skipNext(): void {
+    this.queue = this.queue.filter((entry) => !entry.cancelled);
+    if (this.queue.shift() === undefined) throw new Error('no timer is pending');
+  }
+
   /** Fires the oldest pending timer and returns its delay. */
   fireNext(): number {
     this.queue = this.queue.filter((entry) => !entry.cancelled);

@@ -1,13 +1,14 @@
 /**
  * An in-process HTTP server that speaks the subset of the Vault API the service uses, with Vault's status codes
  * and response shapes: AppRole login, token lookup/renewal (capped at max TTL), response unwrapping (single use)
- * and KV v2 reads. Faults can be injected. It has its own clock (`advanceClock`) so TTL behaviour is tested
+ * and KV v2 reads, token self-revocation, and the AppRole mount's user lockout. Faults can be injected. It has its own clock (`advanceClock`) so TTL behaviour is tested
  * without waiting.
  *
  * Reusable by any test: `const vault = await startVaultTestServer(); ... await vault.close();`
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface AppRoleDefinition {
@@ -26,6 +27,8 @@ export interface RecordedRequest {
   path: string;
   /** Whether an X-Vault-Token header was sent (its value is never recorded). */
   hadToken: boolean;
+  /** The X-Vault-Namespace header, if any. */
+  namespace: string | undefined;
   status: number;
 }
 
@@ -48,6 +51,10 @@ export interface VaultTestServer {
   advanceClock(seconds: number): void;
   /** Revokes every token issued so far (as `vault token revoke` would). */
   revokeAllTokens(): void;
+  /** Tokens issued and not revoked (expired ones included). */
+  liveTokenCount(): number;
+  /** Unlocks a locked-out role_id, as `vault write -f sys/locked-users/<accessor>/unlock/<role_id>` does. */
+  unlock(roleId: string): void;
   countRequests(method: string, path: string): number;
   close(): Promise<void>;
 }
@@ -61,7 +68,21 @@ interface TokenState {
   allowedPaths: string[] | undefined;
 }
 
-export async function startVaultTestServer(options: { port?: number } = {}): Promise<VaultTestServer> {
+export interface VaultTestServerOptions {
+  port?: number;
+  /** The AppRole auth mount; logins on any other path get Vault's 400 for an unknown route. */
+  approleMount?: string;
+  /**
+   * The mount's user_lockout_config, as real Vault applies it: after `threshold` refused logins for one
+   * role_id, every login with that role_id (valid secret_id or not) gets 403 until it is unlocked.
+   * Vault's default is 5; omitted here means no lockout.
+   */
+  lockoutThreshold?: number;
+  /** Serve HTTPS with this key and certificate (as a cluster's Vault does, with a private CA). */
+  tls?: { key: string; cert: string };
+}
+
+export async function startVaultTestServer(options: VaultTestServerOptions = {}): Promise<VaultTestServer> {
   let clock = 0;
   let reachable = true;
   const injectedFailures: number[] = [];
@@ -71,6 +92,8 @@ export async function startVaultTestServer(options: { port?: number } = {}): Pro
   const secrets = new Map<string, { data: Record<string, unknown>; version: number }>();
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
+  const refusedLogins = new Map<string, number>();
+  const loginPath = `/v1/auth/${options.approleMount ?? 'approle'}/login`;
 
   const issueToken = (state: Omit<TokenState, 'issuedAt' | 'expiresAt'>): { token: string; lease: number } => {
     const token = `hvs.test-${randomUUID()}`;
@@ -91,9 +114,16 @@ export async function startVaultTestServer(options: { port?: number } = {}): Pro
     const method = request.method ?? 'GET';
     const denied: [number, unknown] = [403, { errors: ['permission denied'] }];
 
-    if (method === 'POST' && /^\/v1\/auth\/[^/]+\/login$/.test(path)) {
-      const role = roles.get(String(body.role_id));
-      if (role === undefined || role.secretId !== body.secret_id) return [400, { errors: ['invalid role or secret ID'] }];
+    if (method === 'POST' && path === loginPath) {
+      const roleId = String(body.role_id);
+      const threshold = options.lockoutThreshold;
+      if (threshold !== undefined && (refusedLogins.get(roleId) ?? 0) >= threshold) return denied;
+      const role = roles.get(roleId);
+      if (role === undefined || role.secretId !== body.secret_id) {
+        refusedLogins.set(roleId, (refusedLogins.get(roleId) ?? 0) + 1);
+        return [400, { errors: ['invalid role or secret ID'] }];
+      }
+      refusedLogins.delete(roleId);
       const { token, lease } = issueToken({ ttl: role.tokenTtl, maxTtl: role.tokenMaxTtl, renewable: true, allowedPaths: role.allowedPaths });
       return [200, { auth: { client_token: token, accessor: randomUUID(), policies: ['default'], lease_duration: lease, renewable: true } }];
     }
@@ -116,6 +146,12 @@ export async function startVaultTestServer(options: { port?: number } = {}): Pro
       const warnings = lease < state.ttl ? ['TTL of "1h" exceeded the effective max_ttl; TTL value is capped accordingly'] : null;
       return [200, { warnings, auth: { client_token: token, lease_duration: lease, renewable: true } }];
     }
+    if (method === 'POST' && path === '/v1/auth/token/revoke-self') {
+      const live = liveToken(request);
+      if (live === undefined) return denied;
+      tokens.delete(live[0]);
+      return [204, undefined];
+    }
     if (method === 'POST' && path === '/v1/sys/wrapping/unwrap') {
       const wrappingToken = request.headers['x-vault-token'];
       const entry = typeof wrappingToken === 'string' ? wrapped.get(wrappingToken) : undefined;
@@ -135,7 +171,7 @@ export async function startVaultTestServer(options: { port?: number } = {}): Pro
     return [404, { errors: [`no handler for route "${path}"`] }];
   };
 
-  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+  const listener = (request: IncomingMessage, response: ServerResponse) => {
     if (!reachable) {
       request.socket.destroy();
       return;
@@ -157,13 +193,19 @@ export async function startVaultTestServer(options: { port?: number } = {}): Pro
           method: request.method ?? '',
           path: request.url ?? '',
           hadToken: typeof request.headers['x-vault-token'] === 'string',
+          namespace: typeof request.headers['x-vault-namespace'] === 'string' ? request.headers['x-vault-namespace'] : undefined,
           status,
         });
+        if (status === 204) {
+          response.writeHead(204).end();
+          return;
+        }
         response.writeHead(status, { 'content-type': 'application/json' });
         response.end(JSON.stringify(payload));
       })();
     });
-  });
+  };
+  const server = options.tls === undefined ? createServer(listener) : createTlsServer(options.tls, listener);
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -172,7 +214,7 @@ export async function startVaultTestServer(options: { port?: number } = {}): Pro
   const port = (server.address() as AddressInfo).port;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`,
     port,
     requests,
     addAppRole: (role) => roles.set(role.roleId, role),
@@ -204,6 +246,8 @@ export async function startVaultTestServer(options: { port?: number } = {}): Pro
       clock += seconds;
     },
     revokeAllTokens: () => tokens.clear(),
+    liveTokenCount: () => tokens.size,
+    unlock: (roleId) => refusedLogins.delete(roleId),
     countRequests: (method, path) => requests.filter((entry) => entry.method === method && entry.path === path).length,
     close: () =>
       new Promise<void>((resolve) => {

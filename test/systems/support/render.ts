@@ -1,0 +1,71 @@
+/**
+ * The staging render every systems test starts from: the offline renderer (scripts/lib/mockRun.ts and
+ * writeRender, as `npm run render -- --stack staging` runs them) into a temporary directory, once per run.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse } from "yaml";
+import type { RawStackConfig } from "../../../components/config";
+import { manifestFileName, writeRender } from "../../../scripts/lib/manifests";
+import type { DeclaredResource } from "../../../scripts/lib/mocks";
+import { runBlueprint } from "../../../scripts/lib/mockRun";
+import { loadStackFile } from "../../../scripts/lib/stackFile";
+
+type Any = Record<string, any>;
+
+export interface StagingRender {
+  dir: string;
+  /** Every declared resource, secrets still wrapped (for the Vault applier only; resources.json masks them). */
+  resources: DeclaredResource[];
+  /** A rendered Kubernetes object, read back from its YAML file. */
+  object(kind: string, namespace: string, name: string): Any;
+  /** One key of a rendered ConfigMap. */
+  configMapData(namespace: string, name: string, key: string): string;
+  /** The env of a workload's first container, `value` entries only (what the render spells out). */
+  containerEnv(kind: string, namespace: string, name: string): Record<string, string>;
+}
+
+const renders = new Map<string, Promise<StagingRender>>();
+
+/**
+ * `vaultCaCert` is the one input staging leaves to its operator (the cluster Vault's CA); the Vault test sets
+ * it to the CA of its own Vault, everything else is the committed stack file.
+ */
+export function stagingRender(options: { vaultCaCert?: string } = {}): Promise<StagingRender> {
+  const key = options.vaultCaCert ?? "";
+  let render = renders.get(key);
+  if (render === undefined) {
+    render = renderStaging(options.vaultCaCert);
+    renders.set(key, render);
+  }
+  return render;
+}
+
+async function renderStaging(vaultCaCert: string | undefined): Promise<StagingRender> {
+  const raw: RawStackConfig = loadStackFile("staging");
+  const values = structuredClone(raw.values) as Any;
+  if (vaultCaCert !== undefined) values.vault.caCert = vaultCaCert;
+  const run = await runBlueprint("staging", { values, secretKeys: raw.secretKeys });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "systems-render-"));
+  writeRender(run.resources, dir);
+  const object = (kind: string, namespace: string, name: string): Any => {
+    const file = path.join(dir, manifestFileName({ apiVersion: "", kind, metadata: { namespace, name } }));
+    if (!fs.existsSync(file)) throw new Error(`the staging render has no ${kind} ${namespace}/${name} (${file})`);
+    return parse(fs.readFileSync(file, "utf8")) as Any;
+  };
+  return {
+    dir,
+    resources: run.resources,
+    object,
+    configMapData: (namespace, name, key) => {
+      const value = object("ConfigMap", namespace, name).data?.[key];
+      if (typeof value !== "string") throw new Error(`ConfigMap ${namespace}/${name} has no key ${key}`);
+      return value;
+    },
+    containerEnv: (kind, namespace, name) => {
+      const container = object(kind, namespace, name).spec.template.spec.containers[0];
+      return Object.fromEntries((container.env ?? []).filter((entry: Any) => typeof entry.value === "string").map((entry: Any) => [entry.name, entry.value]));
+    },
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * The service's env as the staging render gives it (its ConfigMap), after the loopback rewrite, with the
+ * files the Deployment mounts laid out in a temporary directory.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { toLoopback } from "./loopback";
+import type { StagingRender } from "./render";
+
+export const SERVICE = "items-api";
+const IN_POD_VAULT_DIR = "/var/run/secrets/blueprint/vault";
+const IN_POD_CA_DIR = "/etc/blueprint/vault-ca";
+
+export interface MountedFiles {
+  /** Where the role-id and secret-id files live on this machine. */
+  vaultDir: string;
+  caDir: string;
+}
+
+/** Creates the mount directories; a test writes the files (credentials it got from Vault, or placeholders). */
+export function mountDirs(): MountedFiles {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "systems-mounts-"));
+  const dirs = { vaultDir: path.join(root, "vault"), caDir: path.join(root, "vault-ca") };
+  for (const dir of Object.values(dirs)) fs.mkdirSync(dir);
+  return dirs;
+}
+
+export function serviceEnv(render: StagingRender, mounts: MountedFiles): Record<string, string> {
+  const data = render.object("ConfigMap", "apps", `${SERVICE}-config`).data as Record<string, string>;
+  const text = toLoopback(JSON.stringify(data), {
+    hosts: ["jaeger-collector.observability.svc.cluster.local", "vault.vault.svc.cluster.local"],
+    paths: { [IN_POD_VAULT_DIR]: mounts.vaultDir, ...(data.VAULT_CA_CERT_FILE ? { [IN_POD_CA_DIR]: mounts.caDir } : {}) },
+  });
+  return JSON.parse(text) as Record<string, string>;
+}
