@@ -14,5 +14,5 @@ export const mochaHooks = {
 
 /** The engine tests never skip: a missing toolchain fails them, naming what is missing. */
 export function requireEngine(): void {
-  if (!engineStatus.ready) throw new Error(`the engine cannot run here: ${engineStatus.reason} (npm run toolchain)`);
+  if (!engineStatus.ready) throw new Error(`the engine cannot run here: ${engineStatus.reason}`);
 }
