@@ -94,6 +94,7 @@ declare -A GENERATED_MAIN=(
 # (scripts/pulumi-toolchain/standin-providers, docs/toolchain.md): installed only where the real plugin is
 # absent, under the version the npm SDK asks for, and marked so every command that loads it says so.
 STANDIN_SOURCE="$REPO_ROOT/scripts/pulumi-toolchain/standin-providers"
+PATCH_DIR="$REPO_ROOT/scripts/pulumi-toolchain/patches"
 STANDIN_MARKER="STAND-IN"
 
 # When the proxy refuses the exact version, build this instead: name -> module@version|main package.
@@ -166,6 +167,7 @@ build_binary() {
         mkdir -p "$dir/$generated" &&
         cp "$GOMODCACHE/$(module_cache_path "$module")@$version/$generated"/* "$dir/$generated/" &&
         chmod -R u+w "$dir/$generated" &&
+        apply_patches "$name" "v${release#v}" "$module" "$version" "$dir" &&
         go mod tidy &&
         (cd "$dir/$generated" && VERSION="${release#v}" go run -mod=mod generate.go) &&
         with_build_lock go build -mod=mod -ldflags "-s -w -X $version_var=$release" -o "$out.tmp" "./$generated" &&
@@ -181,6 +183,28 @@ build_binary() {
       with_build_lock go build -ldflags "-s -w -X $version_var=$release" -o "$out.tmp" "$main_pkg" &&
       mv "$out.tmp" "$out"
   ) >"$logfile" 2>&1 || { tail -n 20 "$logfile" >&2; return 1; }
+}
+
+# apply_patches NAME RELEASE MODULE VERSION WRAPPER_DIR: when scripts/pulumi-toolchain/patches holds
+# NAME-RELEASE-*.patch files (each says why), builds against a patched copy of MODULE in WRAPPER_DIR/module
+# instead of the module cache, which stays untouched.
+apply_patches() {
+  local name="$1" release="$2" module="$3" version="$4" dir="$5" patch
+  local patches=("$PATCH_DIR/$name-$release"-*.patch)
+  [[ -e "${patches[0]}" ]] || return 0
+  cp -r "$GOMODCACHE/$(module_cache_path "$module")@$version" "$dir/module" && chmod -R u+w "$dir/module" || return 1
+  for patch in "${patches[@]}"; do
+    echo "applying $(basename "$patch")"
+    (cd "$dir/module" && git apply -p1 "$patch") || return 1
+  done
+  go mod edit -replace="$module=./module"
+}
+
+# patches_hash NAME RELEASE: what the patches for NAME RELEASE hash to (empty: none), so a changed patch rebuilds.
+patches_hash() {
+  local patches=("$PATCH_DIR/$1-$2"-*.patch)
+  [[ -e "${patches[0]}" ]] && cat "${patches[@]}" | sha256sum | cut -d' ' -f1
+  return 0
 }
 
 # The module cache escapes upper-case letters in paths as !lower (go help module-private is silent on it;
@@ -259,11 +283,12 @@ build_component() {
   fi
 
   if [[ -f "$stamp" && -x "$out" ]]; then
-    read -r built_version built_pkg <"$stamp"
+    local built_patches
+    read -r built_version built_pkg built_patches <"$stamp"
     [[ "$kind" == cli ]] && CLI_VERSION="$built_version"
     if [[ "$built_pkg" == stand-in ]]; then
       if "$CHECK_ONLY" || install_standin "$name" "$wanted" "$out" "$stamp"; then return 0; fi
-    elif is_up_to_date "$kind" "$name" "$built_version" "v$wanted"; then
+    elif [[ "${built_patches:-}" == "$(patches_hash "$name" "v$wanted")" ]] && is_up_to_date "$kind" "$name" "$built_version" "v$wanted"; then
       log "$name: up to date ($built_pkg@$built_version for @pulumi/$npm_pkg $wanted)"
       return 0
     fi
@@ -321,7 +346,7 @@ build_component() {
     record_failure "$kind" "$name: built, but 'pulumi plugin install' failed"
     return 0
   fi
-  printf '%s %s\n' "$([[ "$kind" == resource ]] && echo "v$release" || echo "$built_version")" "$built_pkg" >"$stamp"
+  printf '%s %s %s\n' "$([[ "$kind" == resource ]] && echo "v$release" || echo "$built_version")" "$built_pkg" "$(patches_hash "$name" "v${release#v}")" >"$stamp"
   log "$name: installed $built_pkg@$built_version for @pulumi/$npm_pkg $wanted"
 }
 

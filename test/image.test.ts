@@ -41,7 +41,7 @@ describe("the service image", () => {
     it("deploys the pushed image by its repo digest and reports the tag as APP_VERSION", () => {
       const container = (findObject(run, "Deployment", "items-api", "apps") as Any).spec.template.spec.containers[0];
       assert.match(container.image, /^registry\.example\.com\/team\/items-api@sha256:[0-9a-f]{64}$/);
-      assert.equal((findObject(run, "ConfigMap", "items-api-config", "apps") as Any).data.APP_VERSION, "0.2.0");
+      assert.deepEqual(container.env, [{ name: "APP_VERSION", value: "0.2.0" }]);
     });
   });
 

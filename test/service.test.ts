@@ -41,7 +41,8 @@ for (const stack of ["staging", "production"] as const) {
       const data = (findObject(run, "ConfigMap", `${SERVICE}-config`, APPS) as Any).data;
       assert.equal(data.APP_NAME, SERVICE);
       assert.equal(data.APP_ENV, stack);
-      assert.equal(data.APP_VERSION, "0.1.0");
+      assert.equal(data.APP_VERSION, undefined, "APP_VERSION follows the image, on the container");
+      assert.deepEqual(containerOf(run).env, [{ name: "APP_VERSION", value: "0.1.0" }]);
       assert.equal(data.APP_PORT, "8000");
       assert.equal(data.LOG_FORMAT, "json");
       assert.equal(data.OTEL_ENABLED, "true");
@@ -328,6 +329,7 @@ describe("ProductionService: the shutdownDelaySeconds setting", () => {
       labels: {},
       selector: {},
       image: "registry.example.com/items-api:1.0.0",
+      version: "1.0.0",
       configMapName: "c",
       configChecksum: "0",
       volumes: [],

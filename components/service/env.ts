@@ -37,18 +37,20 @@ export function appEnvironment(environment: Environment): "development" | "stagi
 export interface ServiceEnvArgs {
   name: string;
   environment: Environment;
-  version: string;
   config: ServiceConfig;
   otlpEndpoint: string;
   credentialsEnv: Record<string, string>;
 }
 
-/** The non-secret env of the service (APP_*, LOG_*, OTEL_*, VAULT_*), delivered as a ConfigMap. */
+/**
+ * The non-secret env of the service (APP_*, LOG_*, OTEL_*, VAULT_*), delivered as a ConfigMap. APP_VERSION is
+ * not here: it follows the image, so it is set on the container next to it, and a new image changes only
+ * the Deployment (the provider replaces a ConfigMap whose data changes).
+ */
 export function serviceEnv(args: ServiceEnvArgs): Record<string, string> {
   return {
     APP_NAME: args.name,
     APP_ENV: appEnvironment(args.environment),
-    APP_VERSION: args.version,
     APP_PORT: String(args.config.port),
     DOCS_ENABLED: String(args.config.docs),
     LOG_LEVEL: args.config.logLevel,

@@ -58,6 +58,8 @@ export interface ServiceManifestArgs {
   labels: Record<string, string>;
   selector: Record<string, string>;
   image: Input<string>;
+  /** APP_VERSION, derived from the image reference. */
+  version: string;
   configMapName: string;
   configChecksum: string;
   volumes: k8s.types.input.core.v1.Volume[];
@@ -75,6 +77,7 @@ export function deploymentSpec(args: ServiceManifestArgs): k8s.types.input.apps.
     runAs: SERVICE_RUN_AS,
     resources: args.config.resources,
     ports: [{ name: HTTP_PORT_NAME, containerPort: port, protocol: "TCP" }],
+    env: [{ name: "APP_VERSION", value: args.version }],
     envFrom: [{ configMapRef: { name: args.configMapName } }],
     probes: {
       startup: httpProbe(PROBES.startup.path, HTTP_PORT_NAME, PROBES.startup.timing),

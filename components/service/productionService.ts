@@ -72,7 +72,6 @@ export class ProductionService extends pulumi.ComponentResource implements Produ
     const env = serviceEnv({
       name,
       environment: args.environment,
-      version: image.version,
       config,
       otlpEndpoint: args.platform.jaeger.otlpHttpEndpoint,
       credentialsEnv: credentials.env,
@@ -91,6 +90,7 @@ export class ProductionService extends pulumi.ComponentResource implements Produ
           labels,
           selector,
           image: image.ref,
+          version: image.version,
           configMapName: `${name}-config`,
           configChecksum: createHash("sha256").update(JSON.stringify(env)).digest("hex"),
           volumes: credentials.volumes,

@@ -160,7 +160,7 @@ describe(`pulumi up, preview, rollback and destroy of a staging-shaped stack in 
     fs.writeFileSync(
       program,
       `import { runtime as e2eRuntime } from "@pulumi/pulumi";\n` +
-        `e2eRuntime.registerResourceTransform(({ type, props, opts }) => {\n` +
+        `e2eRuntime.registerStackTransformation(({ type, props, opts }) => {\n` +
         `  if (type !== "kubernetes:apps/v1:Deployment") return undefined;\n` +
         `  for (const container of props.spec?.template?.spec?.containers ?? []) delete container.resources?.limits?.memory;\n` +
         `  return { props, opts };\n});\n` +
@@ -211,7 +211,7 @@ describe(`pulumi up, preview, rollback and destroy of a staging-shaped stack in 
     fs.writeFileSync(
       program,
       `import { runtime as e2eRuntime } from "@pulumi/pulumi";\n` +
-        `e2eRuntime.registerResourceTransform(({ type, name, props, opts }) => {\n` +
+        `e2eRuntime.registerStackTransformation(({ type, name, props, opts }) => {\n` +
         `  if (type !== "kubernetes:apps/v1:Deployment" || !name.startsWith("items-api")) return undefined;\n` +
         `  props.metadata.annotations = { ...props.metadata.annotations, "pulumi.com/timeoutSeconds": "45" };\n` +
         `  for (const container of props.spec.template.spec.containers) container.securityContext.allowPrivilegeEscalation = true;\n` +

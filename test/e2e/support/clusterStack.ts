@@ -22,7 +22,8 @@ export function writeClusterStackFile(copy: ProjectCopy, kubeconfig: string): vo
   const document = parseDocument(fs.readFileSync(path.join(copy.dir, "Pulumi.staging.yaml"), "utf8"));
   document.setIn(["config", "production-blueprint:environment"], "staging");
   document.setIn(["config", "production-blueprint:kubernetes"], document.createNode({ kubeconfig }));
-  document.setIn(["config", "production-blueprint:vault", "enabled"], false);
+  // Vault off is the whole section: its other keys belong to a Vault the e2e cluster does not run.
+  document.setIn(["config", "production-blueprint:vault"], document.createNode({ enabled: false }));
   fs.writeFileSync(path.join(copy.dir, `Pulumi.${CLUSTER_STACK}.yaml`), document.toString());
 }
 
@@ -45,11 +46,22 @@ export async function readLive(config: k8s.KubeConfig, object: KubernetesObject)
   const client = KubernetesObjectApi.makeApiClient(config);
   try {
     const spec = { apiVersion: object.apiVersion, kind: object.kind, metadata: { name: object.metadata.name, namespace: object.metadata.namespace } };
-    return (await client.read(spec as k8s.KubernetesObject & { metadata: { name: string; namespace: string } })) as unknown as KubernetesObject;
+    const live = await client.read(spec as k8s.KubernetesObject & { metadata: { name: string; namespace: string } });
+    return wireForm(live) as KubernetesObject;
   } catch (error) {
     if ((error as { code?: number }).code === 404) return undefined;
     throw error;
   }
+}
+
+/**
+ * The object as the API server sent it. The client's models rename the one JSON key that is a reserved word
+ * in their generator (a NetworkPolicy peer's `from` becomes `_from`); undo that so live and declared compare.
+ */
+function wireForm(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(wireForm);
+  if (value === null || typeof value !== "object" || value instanceof Date) return value instanceof Date ? value.toISOString() : value;
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([key, v]) => [key === "_from" ? "from" : key, wireForm(v)]));
 }
 
 /** Why a workload is not ready yet, or undefined when it is (Deployments, StatefulSets, DaemonSets, Jobs). */
