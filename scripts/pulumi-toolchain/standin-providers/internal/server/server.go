@@ -17,6 +17,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/provider"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/structpb"
 )
 
 // Failure is one input the resource rejects, as the engine shows it.
@@ -101,6 +102,20 @@ func (p *Provider) spec(urn string) (Spec, error) {
 	return s, nil
 }
 
+// decode finds the spec of urn and unmarshals a request's old and new properties.
+func (p *Provider) decode(urn string, oldStruct, newStruct *structpb.Struct) (Spec, resource.PropertyMap, resource.PropertyMap, error) {
+	s, err := p.spec(urn)
+	if err != nil {
+		return Spec{}, nil, nil, err
+	}
+	olds, err := plugin.UnmarshalProperties(oldStruct, marshal)
+	if err != nil {
+		return Spec{}, nil, nil, err
+	}
+	news, err := plugin.UnmarshalProperties(newStruct, marshal)
+	return s, olds, news, err
+}
+
 func (p *Provider) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
 	return &pulumirpc.PluginInfo{Version: p.version}, nil
 }
@@ -162,15 +177,7 @@ func (p *Provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulum
 }
 
 func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	s, err := p.spec(req.GetUrn())
-	if err != nil {
-		return nil, err
-	}
-	olds, err := plugin.UnmarshalProperties(req.GetOlds(), marshal)
-	if err != nil {
-		return nil, err
-	}
-	news, err := plugin.UnmarshalProperties(req.GetNews(), marshal)
+	s, olds, news, err := p.decode(req.GetUrn(), req.GetOlds(), req.GetNews())
 	if err != nil {
 		return nil, err
 	}
@@ -282,15 +289,7 @@ func (p *Provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumir
 }
 
 func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
-	s, err := p.spec(req.GetUrn())
-	if err != nil {
-		return nil, err
-	}
-	olds, err := plugin.UnmarshalProperties(req.GetOlds(), marshal)
-	if err != nil {
-		return nil, err
-	}
-	news, err := plugin.UnmarshalProperties(req.GetNews(), marshal)
+	s, olds, news, err := p.decode(req.GetUrn(), req.GetOlds(), req.GetNews())
 	if err != nil {
 		return nil, err
 	}
