@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { propertyName, serverProperties } from "./systems/support/kafka";
 import { toLoopback } from "./systems/support/loopback";
-import { podDiscoveryFromFile, podTargetGroup } from "./systems/support/prometheusDiscovery";
+import { podDiscoveryFromFile, podTargetGroup, selects } from "./systems/support/prometheusDiscovery";
 
 describe("test:systems' loopback rewrite (the only change to the staging render)", () => {
   it("turns whole cluster hostnames into 127.0.0.1 and keeps the ports", () => {
@@ -57,6 +57,14 @@ describe("test:systems' other stand-ins for the cluster", () => {
     assert.deepEqual(group.targets, ["127.0.0.1:8000"]);
     assert.equal(group.labels.__meta_kubernetes_pod_label_app_kubernetes_io_name, "items-api");
     assert.equal(group.labels.__meta_kubernetes_pod_annotation_prometheus_io_port, "8000");
-    assert.throws(() => podDiscoveryFromFile("scrape_configs: []\n", "/tmp/pods.json", "apps"), /no kubernetes_sd_configs job/);
+    assert.throws(() => podDiscoveryFromFile("scrape_configs: []\n", "/tmp/pods.json", { namespace: "apps", labels: {} }), /no kubernetes_sd_configs job/);
+  });
+
+  it("hands over only a pod the rendered discovery would find: its label selector must select the pod", () => {
+    const config = "scrape_configs:\n  - job_name: pods\n    kubernetes_sd_configs:\n      - role: pod\n        selectors:\n          - role: pod\n            label: enrolled=true\n";
+    assert.match(podDiscoveryFromFile(config, "/tmp/pods.json", { namespace: "apps", labels: { enrolled: "true" } }), /file_sd_configs/);
+    assert.throws(() => podDiscoveryFromFile(config, "/tmp/pods.json", { namespace: "apps", labels: {} }), /selector 'enrolled=true' does not select the pod/);
+    assert.equal(selects("a=b,c=d", { a: "b", c: "d" }), true);
+    assert.equal(selects("a=b,c=d", { a: "b" }), false);
   });
 });

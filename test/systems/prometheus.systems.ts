@@ -65,7 +65,7 @@ describe(`Prometheus ${version} (Debian's package) on the staging render`, funct
     assert.match(refused.output, /field kubernetes_sd_configs not found in type config\.ScrapeConfig/);
     const deployment = render.object("Deployment", "apps", SERVICE);
     fs.writeFileSync(file("pods.json"), JSON.stringify([podTargetGroup(deployment, "127.0.0.1")]));
-    fs.writeFileSync(file("prometheus.yml"), podDiscoveryFromFile(renderedConfig, file("pods.json"), "apps"));
+    fs.writeFileSync(file("prometheus.yml"), podDiscoveryFromFile(renderedConfig, file("pods.json"), { namespace: "apps", labels: deployment.spec.template.metadata.labels }));
     const checked = run("promtool", ["check", "config", file("prometheus.yml")]);
     assert.equal(checked.status, 0, checked.output);
     assert.match(checked.output, /SUCCESS: .*prometheus\.yml is valid prometheus config file syntax/);

@@ -28,15 +28,31 @@ export function podTargetGroup(deployment: Any, podIp: string): Any {
   return { targets: [`${podIp}:${port}`], labels };
 }
 
-/** The rendered config with each pod-discovery job reading `targetsFile`; refuses a pod outside its namespaces. */
-export function podDiscoveryFromFile(configYaml: string, targetsFile: string, podNamespace: string): string {
+/** Whether a Kubernetes label selector of equality terms ("a=b,c=d", as a discovery `selectors` entry holds) selects `labels`. */
+export function selects(selector: string, labels: Record<string, string>): boolean {
+  return selector.split(",").every((term) => {
+    const [key, value] = term.split("=").map((part) => part.trim());
+    return labels[key] === value;
+  });
+}
+
+/**
+ * The rendered config with each pod-discovery job reading `targetsFile`; refuses a pod the rendered
+ * discovery would not find (outside its namespaces, or not selected by its label selectors).
+ */
+export function podDiscoveryFromFile(configYaml: string, targetsFile: string, pod: { namespace: string; labels: Record<string, string> }): string {
   const config = parse(configYaml) as Any;
   let replaced = 0;
   for (const job of config.scrape_configs ?? []) {
     if (job.kubernetes_sd_configs === undefined) continue;
     for (const sd of job.kubernetes_sd_configs) {
       if (sd.role !== "pod") throw new Error(`job ${job.job_name}: only role pod is stood in for, not ${sd.role}`);
-      if (!sd.namespaces?.names?.includes(podNamespace)) throw new Error(`job ${job.job_name} does not discover namespace ${podNamespace}`);
+      if (sd.namespaces?.names && !sd.namespaces.names.includes(pod.namespace)) throw new Error(`job ${job.job_name} does not discover namespace ${pod.namespace}`);
+      for (const selector of sd.selectors ?? []) {
+        if (selector.role === "pod" && selector.label && !selects(selector.label, pod.labels)) {
+          throw new Error(`job ${job.job_name}'s selector '${selector.label}' does not select the pod`);
+        }
+      }
     }
     delete job.kubernetes_sd_configs;
     job.file_sd_configs = [{ files: [targetsFile] }];
