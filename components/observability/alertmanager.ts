@@ -1,5 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import { singleReplicaExemptions } from "../k8s/lintExemptions";
 import type { Flow } from "../k8s/network";
 import { type RunAs, httpProbe, secureContainer, securePodSpec, volumeClaimTemplate } from "../k8s/workload";
 import { statefulPodAddresses } from "../platformEndpoints";
@@ -109,8 +108,8 @@ export class Alertmanager extends pulumi.ComponentResource {
           ],
           ...(clustered ? { spreadLabels: { "app.kubernetes.io/name": endpoint.serviceName } } : {}),
         }),
+        // No single-replica exemption: kube-score's deployment-replicas looks at Deployments, not StatefulSets.
         volumeClaimTemplates: [volumeClaimTemplate("data", config.volumeSize)],
-        lintExemptions: singleReplicaExemptions(config.replicas),
       },
       this,
     );
