@@ -108,7 +108,8 @@ declare -A FALLBACK=(
   [nodejs]="github.com/pulumi/pulumi/sdk/v3@v3.68.0|github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs"
 )
 
-# Prints the GoMod path of module@version, or fails with the proxy's error on stderr.
+# Prints the GoMod path of module@version and, on a second line, its extracted source directory, or fails
+# with the proxy's error on stderr.
 download_module() {
   local json
   json="$(go mod download -json "$1" 2>/dev/null || true)"
@@ -116,7 +117,7 @@ download_module() {
     const raw = process.argv[1];
     let info; try { info = JSON.parse(raw); } catch { console.error(raw || "no answer from go mod download"); process.exit(1); }
     if (info.Error) { console.error(info.Error.replace(/\s+/g, " ")); process.exit(1); }
-    console.log(info.GoMod);' "$json"
+    console.log(`${info.GoMod}\n${info.Dir}`);' "$json"
 }
 
 # Writes a wrapper module that requires module@version and copies its replace directives. Directives
@@ -155,8 +156,9 @@ write_wrapper_module() {
 # module. RELEASE is the version the binary reports (default VERSION).
 build_binary() {
   local name="$1" module="$2" version="$3" main_pkg="$4" version_var="$5" out="$6" release="${7:-$3}"
-  local gomod dir="$WORK_DIR/$name-$version" logfile="$LOG_DIR/$name-$version.log"
-  gomod="$(download_module "$module@$version")" || return 1
+  local found gomod source dir="$WORK_DIR/$name-$version" logfile="$LOG_DIR/$name-$version.log"
+  found="$(download_module "$module@$version")" || return 1
+  gomod="${found%%$'\n'*}" source="${found#*$'\n'}"
   rm -rf "$dir"
   local generated="${GENERATED_MAIN[$name]:-}"
   if [[ -n "$generated" ]]; then
@@ -165,9 +167,9 @@ build_binary() {
     (
       cd "$dir" &&
         mkdir -p "$dir/$generated" &&
-        cp "$GOMODCACHE/$(module_cache_path "$module")@$version/$generated"/* "$dir/$generated/" &&
+        cp "$source/$generated"/* "$dir/$generated/" &&
         chmod -R u+w "$dir/$generated" &&
-        apply_patches "$name" "v${release#v}" "$module" "$version" "$dir" &&
+        apply_patches "$name" "v${release#v}" "$module" "$source" "$dir" &&
         go mod tidy &&
         (cd "$dir/$generated" && VERSION="${release#v}" go run -mod=mod generate.go) &&
         with_build_lock go build -mod=mod -ldflags "-s -w -X $version_var=$release" -o "$out.tmp" "./$generated" &&
@@ -185,14 +187,14 @@ build_binary() {
   ) >"$logfile" 2>&1 || { tail -n 20 "$logfile" >&2; return 1; }
 }
 
-# apply_patches NAME RELEASE MODULE VERSION WRAPPER_DIR: when scripts/pulumi-toolchain/patches holds
+# apply_patches NAME RELEASE MODULE SOURCE_DIR WRAPPER_DIR: when scripts/pulumi-toolchain/patches holds
 # NAME-RELEASE-*.patch files (each says why), builds against a patched copy of MODULE in WRAPPER_DIR/module
 # instead of the module cache, which stays untouched.
 apply_patches() {
-  local name="$1" release="$2" module="$3" version="$4" dir="$5" patch
+  local name="$1" release="$2" module="$3" source="$4" dir="$5" patch
   local patches=("$PATCH_DIR/$name-$release"-*.patch)
   [[ -e "${patches[0]}" ]] || return 0
-  cp -r "$GOMODCACHE/$(module_cache_path "$module")@$version" "$dir/module" && chmod -R u+w "$dir/module" || return 1
+  cp -r "$source" "$dir/module" && chmod -R u+w "$dir/module" || return 1
   for patch in "${patches[@]}"; do
     echo "applying $(basename "$patch")"
     (cd "$dir/module" && git apply -p1 "$patch") || return 1
@@ -206,10 +208,6 @@ patches_hash() {
   [[ -e "${patches[0]}" ]] && cat "${patches[@]}" | sha256sum | cut -d' ' -f1
   return 0
 }
-
-# The module cache escapes upper-case letters in paths as !lower (go help module-private is silent on it;
-# cmd/go's module.EscapePath does it).
-module_cache_path() { sed -E 's/([A-Z])/!\L\1/g' <<<"$1"; }
 
 # build_nodejs_host_front OUT: the fallback v3.68.0 host predates two things today's engine relies on: it reads
 # Pulumi.yaml runtime options (typescript, nodeargs, tsconfig) only as command-line flags, which the engine no
