@@ -22,10 +22,9 @@ import {
   writeClusterStackFile,
 } from "./support/clusterStack";
 import { requireEngine } from "./support/engineMode";
-import { failureText } from "./support/localStack";
+import { editStackFile, failureText } from "./support/localStack";
 import { copyProject, type ProjectCopy } from "./support/projectCopy";
 import { objectKey, securityFields } from "./support/renderedManifests";
-import { parseDocument } from "yaml";
 
 const SERVICE = ["config", "production-blueprint:services", "items-api"];
 const seconds = (started: number) => ((Date.now() - started) / 1000).toFixed(1);
@@ -49,12 +48,7 @@ describe(`pulumi up, preview, rollback and destroy of a staging-shaped stack in 
     git("add", "-A");
     git("commit", "-q", "--allow-empty", "-m", message);
   };
-  const editStack = (edit: (document: ReturnType<typeof parseDocument>) => void) => {
-    const file = path.join(copy.dir, `Pulumi.${CLUSTER_STACK}.yaml`);
-    const document = parseDocument(fs.readFileSync(file, "utf8"));
-    edit(document);
-    fs.writeFileSync(file, document.toString());
-  };
+  const editStack = (edit: Parameters<typeof editStackFile>[2]) => editStackFile(copy, CLUSTER_STACK, edit);
   const liveDeployment = async () => (await readLive(kube, { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "items-api", namespace: "apps" } })) as any;
   const firstImage = () => (loadStackFile(CLUSTER_STACK, copy.dir).values as any).services["items-api"].image.ref as string;
 

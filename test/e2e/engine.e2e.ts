@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { requireEngine } from "./support/engineMode";
 import { copyProject, type ProjectCopy } from "./support/projectCopy";
-import { dropMemoryLimit, editLocalConfig, failureText, localStack } from "./support/localStack";
+import { dropMemoryLimit, editStackFile, failureText, localStack } from "./support/localStack";
 
 /** Runs a preview that must fail: everything it printed, and the engine's error diagnostics one by one. */
 async function failedPreview(copy: ProjectCopy): Promise<{ output: string; errors: string[] }> {
@@ -34,7 +34,7 @@ describe("the real Pulumi engine runs this TypeScript program on Node 24 (local 
   });
 
   it("fails the preview of a broken stack config with the program's one message naming the key, the stack and what is expected", async function () {
-    editLocalConfig(copy, dropMemoryLimit);
+    editStackFile(copy, "local", dropMemoryLimit);
     const { output, errors } = await failedPreview(copy);
     const configErrors = errors.filter((message) => message.includes("ConfigError: Invalid config for stack 'local':"));
     assert.equal(configErrors.length, 1, output);

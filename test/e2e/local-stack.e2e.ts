@@ -1,7 +1,5 @@
 import type { Stack } from "@pulumi/pulumi/automation";
 import * as assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { kubernetesObjects, type KubernetesObject } from "../../scripts/lib/manifests";
 import { runBlueprint } from "../../scripts/lib/mockRun";
@@ -10,29 +8,20 @@ import { localStack } from "./support/localStack";
 import { copyProject, type ProjectCopy } from "./support/projectCopy";
 import { objectKey, readRenderedObjects, securityFields } from "./support/renderedManifests";
 
-
 /**
- * The main job's default path, the `local` stack rendered through renderYamlToDirectory (the staging-shaped
- * stack in the local cluster, cluster-stack.e2e.ts, covers image changes, rollback and policies), in order (each step starts from the state the previous one
- * left). The copy is a git repository with a clean tree at every update, as `npm run rollback` requires.
+ * The main job's default path, the `local` stack rendered through renderYamlToDirectory, in order (each step
+ * starts from the state the previous one left). The staging-shaped stack in the local cluster
+ * (cluster-stack.e2e.ts) covers image changes, rollback and policies.
  */
 describe("pulumi up/preview/destroy on the local stack through the real engine and the Kubernetes provider", function () {
   let copy: ProjectCopy;
   let stack: Stack;
   const renderDir = () => path.join(copy.dir, "rendered", "local");
-  const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=e2e", "-c", "user.email=e2e@invalid", ...args], { cwd: copy.dir, encoding: "utf8" });
-  const commitAll = (message: string) => {
-    git("add", "-A");
-    git("commit", "-q", "--allow-empty", "-m", message);
-  };
 
   before(async function () {
     requireEngine();
     copy = copyProject();
-    git("init", "-q");
-    fs.appendFileSync(path.join(copy.dir, ".git", "info", "exclude"), "node_modules\n"); // the symlink, not a directory
-    stack = await localStack(copy); // writes the passphrase's encryptionsalt into Pulumi.local.yaml
-    commitAll("e2e: the project as tested");
+    stack = await localStack(copy);
   });
   after(() => copy?.remove());
 

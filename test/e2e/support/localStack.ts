@@ -15,9 +15,9 @@ export function localStack(copy: ProjectCopy): Promise<Stack> {
   return LocalWorkspace.createOrSelectStack({ stackName: "local", workDir: copy.dir }, { envVars: localStackEnv(copy) });
 }
 
-/** Edits the copy's Pulumi.local.yaml in place, keeping its comments. */
-export function editLocalConfig(copy: ProjectCopy, edit: (config: Document) => void): void {
-  const file = path.join(copy.dir, "Pulumi.local.yaml");
+/** Edits the copy's Pulumi.<stack>.yaml in place, keeping its comments. */
+export function editStackFile(copy: ProjectCopy, stack: string, edit: (config: Document) => void): void {
+  const file = path.join(copy.dir, `Pulumi.${stack}.yaml`);
   const document = parseDocument(fs.readFileSync(file, "utf8"));
   edit(document);
   fs.writeFileSync(file, document.toString());
