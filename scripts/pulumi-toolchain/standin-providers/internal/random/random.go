@@ -38,14 +38,11 @@ var password = server.Spec{
 		}
 	},
 	Check: func(in resource.PropertyMap) []server.Failure {
-		if f := server.Required(in, "length"); f != nil {
+		if f := atLeastOne(in, "length"); f != nil {
 			return f
 		}
 		length := server.Int(in, "length", 0)
 		mins := server.Int(in, "minLower", 0) + server.Int(in, "minUpper", 0) + server.Int(in, "minNumeric", 0) + server.Int(in, "minSpecial", 0)
-		if length < 1 {
-			return []server.Failure{{"length", "length must be at least 1"}}
-		}
 		if mins > length {
 			return []server.Failure{{"length", fmt.Sprintf("length (%d) must be >= the sum of the minimums (%d)", length, mins)}}
 		}
@@ -131,15 +128,7 @@ var id = server.Spec{
 	Token:   "random:index/randomId:RandomId",
 	Inputs:  []string{"byteLength", "keepers", "prefix"},
 	Outputs: []string{"b64Std", "b64Url", "dec", "hex"},
-	Check: func(in resource.PropertyMap) []server.Failure {
-		if f := server.Required(in, "byteLength"); f != nil {
-			return f
-		}
-		if server.Int(in, "byteLength", 0) < 1 {
-			return []server.Failure{{"byteLength", "byteLength must be at least 1"}}
-		}
-		return nil
-	},
+	Check:   func(in resource.PropertyMap) []server.Failure { return atLeastOne(in, "byteLength") },
 	Create: func(in resource.PropertyMap) (string, resource.PropertyMap, error) {
 		b, err := randomBytes(server.Int(in, "byteLength", 0))
 		if err != nil {
@@ -161,15 +150,7 @@ var bytesSpec = server.Spec{
 	Inputs:  []string{"keepers", "length"},
 	Outputs: []string{"base64", "hex"},
 	Secrets: []string{"base64", "hex"},
-	Check: func(in resource.PropertyMap) []server.Failure {
-		if f := server.Required(in, "length"); f != nil {
-			return f
-		}
-		if server.Int(in, "length", 0) < 1 {
-			return []server.Failure{{"length", "length must be at least 1"}}
-		}
-		return nil
-	},
+	Check:   func(in resource.PropertyMap) []server.Failure { return atLeastOne(in, "length") },
 	Create: func(in resource.PropertyMap) (string, resource.PropertyMap, error) {
 		b, err := randomBytes(server.Int(in, "length", 0))
 		if err != nil {
@@ -177,6 +158,17 @@ var bytesSpec = server.Spec{
 		}
 		return "none", server.Outputs(map[string]any{"base64": base64.StdEncoding.EncodeToString(b), "hex": hex.EncodeToString(b)}), nil
 	},
+}
+
+// atLeastOne names key when it is missing or below 1: every size input of these resources.
+func atLeastOne(in resource.PropertyMap, key string) []server.Failure {
+	if f := server.Required(in, key); f != nil {
+		return f
+	}
+	if server.Int(in, key, 0) < 1 {
+		return []server.Failure{{Property: key, Reason: key + " must be at least 1"}}
+	}
+	return nil
 }
 
 func randomBytes(n int) ([]byte, error) {
