@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { BlueprintConfig } from "./config";
 import { declareSecureNamespace } from "./k8s/namespace";
-import { ENROLLED } from "./observability/enrolment";
+import { ENROLLED } from "./k8s/labels";
 import { ObservabilityPlatform } from "./observability/platform";
 import { appWorkloads, platformEndpoints, type PlatformEndpoints } from "./platformEndpoints";
 import { declareVaultMounts, type VaultMounts } from "./vault/backends";

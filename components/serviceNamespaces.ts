@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig } from "./configSchema";
 import { declareSecureNamespace } from "./k8s/namespace";
-import { ENROLLED } from "./observability/enrolment";
+import { ENROLLED } from "./k8s/labels";
 
 /** The namespaces services name for themselves (other than the shared apps one), each with the services in it. */
 export function ownNamespaces(services: Record<string, Pick<ServiceConfig, "namespace">>, appsNamespace: string): Map<string, string[]> {

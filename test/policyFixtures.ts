@@ -1,5 +1,5 @@
 import { defaultDenySpec } from "../components/k8s/network";
-import { DEFAULT_RUN_AS, httpProbe, secureContainer, securePodSpec } from "../components/k8s/workload";
+import { DEFAULT_RUN_AS, httpProbe, secureContainer, securePodSpec } from "../components/k8s/podSpec";
 import type { Fields, KubernetesObject } from "../policy/kubernetes";
 
 /** Policy test inputs. The compliant ones come from the project's own builders, so a test also proves them. */

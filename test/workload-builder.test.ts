@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { workloadExemptionAnnotations } from "../components/k8s/lintExemptions";
-import { DEFAULT_RUN_AS, httpProbe, probesIdentical, scratchVolume, secureContainer, tcpProbe } from "../components/k8s/workload";
+import { DEFAULT_RUN_AS, httpProbe, probesIdentical, scratchVolume, secureContainer, tcpProbe } from "../components/k8s/podSpec";
 import { objectsOf, stackRun } from "./support/runs";
 
 type Any = any;

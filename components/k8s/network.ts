@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
+import { type WorkloadIdentity, metadataOf } from "./objectMeta";
 
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
@@ -87,4 +88,21 @@ export function declareNetworkPolicy(
   opts: pulumi.CustomResourceOptions,
 ): k8s.networking.v1.NetworkPolicy {
   return new k8s.networking.v1.NetworkPolicy(resourceName, { metadata, spec }, opts);
+}
+
+/** The flows of one workload: the pods its policy selects, and what may reach them and what they may reach. */
+export interface WorkloadFlows {
+  pods: PodPeer;
+  ingress: Flow[];
+  egress: Flow[];
+}
+
+/** The allow policy of one workload: exactly its flows, nothing more. */
+export function declareFlowPolicy(identity: WorkloadIdentity, flows: WorkloadFlows, parent: pulumi.Resource): k8s.networking.v1.NetworkPolicy {
+  return declareNetworkPolicy(
+    `${identity.name}-netpol`,
+    metadataOf(identity),
+    allowFlowsSpec(flows.pods.podLabels, { ingress: flows.ingress, egress: flows.egress }),
+    { parent },
+  );
 }

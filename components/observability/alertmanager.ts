@@ -1,10 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Flow } from "../k8s/network";
-import { type RunAs, httpProbe, secureContainer, securePodSpec, volumeClaimTemplate } from "../k8s/workload";
+import { type RunAs, httpProbe, secureContainer, securePodSpec, volumeClaimTemplate } from "../k8s/podSpec";
 import { statefulPodAddresses } from "../platformEndpoints";
 import { ALERTMANAGER_CONFIG_DIR, ALERTMANAGER_CONFIG_FILE, ALERTMANAGER_SECRETS_DIR, alertmanagerConfigYaml } from "./alertmanagerConfig";
 import type { ObservabilityComponentArgs } from "./componentArgs";
-import { type WorkloadIdentity, checksumOf, declareFilesConfigMap, declareFlowPolicy, declareServiceAccount, declareStatefulCluster } from "./logPipelineParts";
+import { type WorkloadIdentity, checksumOf } from "../k8s/objectMeta";
+import { configMapMount, secretMount, volumeMountsOf, volumesOf } from "../k8s/mounts";
+import { selectorLabels } from "../k8s/labels";
+import { declareClusterIpService, declareConfigMap, declarePdb, declareServiceAccount, declareStatefulSet } from "../k8s/controllers";
+import { declareFlowPolicy } from "../k8s/network";
 
 export const ALERTMANAGER_IMAGE = "prom/alertmanager:v0.28.1";
 // The image's user is `nobody`, like Prometheus's: numeric IDs so runAsNonRoot can verify them.
@@ -48,9 +52,14 @@ export class Alertmanager extends pulumi.ComponentResource {
     const config = args.config.alertmanager;
     const identity: WorkloadIdentity = { name: endpoint.serviceName, component: "alerting", namespace: args.namespaces.observability };
     const files = { [ALERTMANAGER_CONFIG_FILE]: alertmanagerConfigYaml(config.receivers) };
-    const configMap = declareFilesConfigMap(identity, "alertmanager-config", files, this);
+    const configMap = declareConfigMap(identity, "alertmanager-config", files, { parent: this });
     const serviceAccount = declareServiceAccount(identity, this);
     const clustered = config.replicas > 1;
+    const mounts = [
+      configMapMount("config", configMap.metadata.name, ALERTMANAGER_CONFIG_DIR),
+      // The receivers' credentials, as files only; the Secret is created outside Pulumi (docs/observability.md).
+      secretMount("receivers", config.receiversSecret, ALERTMANAGER_SECRETS_DIR),
+    ];
     const peers = statefulPodAddresses(endpoint.serviceName, endpoint.headlessServiceName, endpoint.namespace, config.replicas, endpoint.clusterPort);
 
     const container = secureContainer({
@@ -82,37 +91,31 @@ export class Alertmanager extends pulumi.ComponentResource {
         liveness: httpProbe("/-/healthy", "web", { initialDelaySeconds: 0, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 3 }),
         readiness: httpProbe("/-/ready", "web", { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 }),
       },
-      volumeMounts: [
-        { name: "config", mountPath: ALERTMANAGER_CONFIG_DIR, readOnly: true },
-        { name: "receivers", mountPath: ALERTMANAGER_SECRETS_DIR, readOnly: true },
-        { name: "data", mountPath: DATA_DIR },
-      ],
+      // The data volume comes from the StatefulSet's claim template.
+      volumeMounts: [...volumeMountsOf(mounts), { name: "data", mountPath: DATA_DIR }],
     });
     const webPort = { name: "web", port: endpoint.port, targetPort: "web", protocol: "TCP" };
-    declareStatefulCluster(
+    declareClusterIpService(identity, [webPort], this);
+    declareStatefulSet(
       {
         identity,
         replicas: config.replicas,
-        headlessServiceName: endpoint.headlessServiceName,
-        ports: [webPort, ...(clustered ? [{ name: "gossip-tcp", port: endpoint.clusterPort, targetPort: "gossip-tcp", protocol: "TCP" }] : [])],
-        clientPorts: [webPort],
+        podManagementPolicy: "Parallel",
+        memberPorts: [webPort, ...(clustered ? [{ name: "gossip-tcp", port: endpoint.clusterPort, targetPort: "gossip-tcp", protocol: "TCP" }] : [])],
         podAnnotations: { "checksum/config": checksumOf(files) },
         podSpec: securePodSpec({
           containers: [container],
           runAs: ALERTMANAGER_RUN_AS,
           serviceAccountName: serviceAccount.metadata.name,
-          volumes: [
-            { name: "config", configMap: { name: configMap.metadata.name } },
-            // The receivers' credentials, as files only; the Secret is created outside Pulumi (docs/observability.md).
-            { name: "receivers", secret: { secretName: config.receiversSecret, defaultMode: 0o440 } },
-          ],
-          ...(clustered ? { spreadLabels: { "app.kubernetes.io/name": endpoint.serviceName } } : {}),
+          volumes: volumesOf(mounts),
+          ...(clustered ? { spreadLabels: selectorLabels(endpoint.serviceName) } : {}),
         }),
         // No single-replica exemption: kube-score's deployment-replicas looks at Deployments, not StatefulSets.
         volumeClaimTemplates: [volumeClaimTemplate("data", config.volumeSize)],
       },
-      this,
+      { parent: this },
     );
+    declarePdb(identity, this);
     declareFlowPolicy(identity, { pods: { namespace: endpoint.namespace, podLabels: endpoint.podLabels }, ...alertmanagerFlows(args) }, this);
     this.registerOutputs({});
   }

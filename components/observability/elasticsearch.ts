@@ -4,22 +4,18 @@ import * as random from "@pulumi/random";
 import { stringify } from "yaml";
 import { selectorLabels } from "../k8s/labels";
 import { exemptConcern } from "../k8s/lintExemptions";
-import { type RunAs, type ScratchDir, secureContainer, securePodSpec, spreadAndAntiAffinity, tcpProbe, volumeClaimTemplate } from "../k8s/workload";
+import { type RunAs, type ScratchDir, secureContainer, securePodSpec, tcpProbe, volumeClaimTemplate } from "../k8s/podSpec";
 import { clusterHost } from "../platformEndpoints";
 import type { ObservabilityComponentArgs } from "./componentArgs";
 import { CERT_FILES, CERT_SECRETS, type CertificateAuthority, declareElasticsearchCerts, elasticsearchDnsNames } from "./elasticsearchCerts";
 import { elasticsearchSetupRequests } from "./elasticsearchSetup";
-import { SETUP_JOB_NAMES, type WorkloadFlows } from "./logPipelineFlows";
-import {
-  ONE_SHOT_RESOURCES,
-  type WorkloadIdentity,
-  checksumOf,
-  declareFilesConfigMap,
-  declareFlowPolicy,
-  declareServiceAccount,
-  declareStatefulCluster,
-  metadataOf,
-} from "./logPipelineParts";
+import { SETUP_JOB_NAMES } from "./logPipelineFlows";
+import type { WorkloadFlows } from "../k8s/network";
+import { ONE_SHOT_RESOURCES } from "../k8s/podSpec";
+import { type WorkloadIdentity, checksumOf, metadataOf } from "../k8s/objectMeta";
+import { type Mount, mountOf } from "../k8s/mounts";
+import { headlessServiceName as headlessServiceNameOf, declareClusterIpService, declareConfigMap, declarePdb, declareServiceAccount, declareStatefulSet } from "../k8s/controllers";
+import { declareFlowPolicy } from "../k8s/network";
 import { declareSetupJob } from "./setupJob";
 
 // Kibana must run the same version; both come from here.
@@ -41,7 +37,7 @@ export type ElasticsearchUser = keyof typeof ELASTICSEARCH_CREDENTIALS.keys;
  * A volume of the credentials Secret holding only the given users' passwords, one file each, named by the
  * user's key here (`elastic`, `writer`): consumers read files, never env vars.
  */
-export function credentialsVolume(volumeName: string, users: ElasticsearchUser[]): k8s.types.input.core.v1.Volume {
+export function credentialsVolume(volumeName: string, users: ElasticsearchUser[]): k8s.types.input.core.v1.Volume & { name: string } {
   return {
     name: volumeName,
     secret: {
@@ -50,6 +46,11 @@ export function credentialsVolume(volumeName: string, users: ElasticsearchUser[]
       defaultMode: 0o440,
     },
   };
+}
+
+/** The credentials volume above, mounted read-only at `mountPath`. */
+export function credentialsMount(volumeName: string, users: ElasticsearchUser[], mountPath: string): Mount {
+  return mountOf(credentialsVolume(volumeName, users), mountPath);
 }
 
 // config/ is an emptyDir filled by the init container: the entrypoint writes the keystore next to it (DESIGN §5).
@@ -162,7 +163,7 @@ export class Elasticsearch extends pulumi.ComponentResource {
     const endpoint = args.endpoints.elasticsearch;
     const sizing = args.config.elasticsearch;
     const identity: WorkloadIdentity = { name: endpoint.serviceName, component: "log-store", namespace: args.namespaces.observability };
-    const headlessServiceName = `${endpoint.serviceName}-headless`;
+    const headlessServiceName = headlessServiceNameOf(identity);
     const topology: ElasticsearchTopology = { namespace: endpoint.namespace, serviceName: endpoint.serviceName, headlessServiceName, nodes: sizing.replicas };
 
     const password = (user: string) => new random.RandomPassword(`${name}-${user}-password`, { length: 32, special: false }, { parent: this }).result;
@@ -184,7 +185,7 @@ export class Elasticsearch extends pulumi.ComponentResource {
       { parent: this },
     );
     this.ca = declareElasticsearchCerts(identity, elasticsearchDnsNames(endpoint.serviceName, headlessServiceName, endpoint.namespace), this);
-    const settings = declareFilesConfigMap(identity, `${identity.name}-settings`, { "elasticsearch.yml": stringify(elasticsearchSettings(topology)) }, this);
+    const settings = declareConfigMap(identity, `${identity.name}-settings`, { "elasticsearch.yml": stringify(elasticsearchSettings(topology)) }, { parent: this });
     const serviceAccount = declareServiceAccount(identity, this);
 
     const copyConfig = secureContainer({
@@ -226,39 +227,38 @@ export class Elasticsearch extends pulumi.ComponentResource {
         { name: "certs", mountPath: ELASTICSEARCH_PATHS.certs, readOnly: true },
       ],
     });
-    const cluster = declareStatefulCluster(
+    const service = declareClusterIpService(identity, [{ name: "http", port: endpoint.port, targetPort: "http", protocol: "TCP" }], this);
+    const cluster = declareStatefulSet(
       {
         identity,
         replicas: sizing.replicas,
-        headlessServiceName,
-        ports: [
+        podManagementPolicy: "Parallel",
+        memberPorts: [
           { name: "http", port: endpoint.port, targetPort: "http", protocol: "TCP" },
           { name: "transport", port: endpoint.transportPort, targetPort: "transport", protocol: "TCP" },
         ],
-        clientPorts: [{ name: "http", port: endpoint.port, targetPort: "http", protocol: "TCP" }],
-        podSpec: {
-          ...securePodSpec({
-            initContainers: [copyConfig],
-            containers: [node],
-            runAs: ELASTICSEARCH_RUN_AS,
-            serviceAccountName: serviceAccount.metadata.name,
-            scratch: [...ELASTICSEARCH_SCRATCH, PASSWORD_DIR],
-            volumes: [
-              { name: "settings", configMap: { name: settings.metadata.name } },
-              { name: "certs", secret: { secretName: CERT_SECRETS.node, defaultMode: 0o440 } },
-              credentialsVolume("credentials", ["elastic"]),
-            ],
-            terminationGracePeriodSeconds: 120,
-          }),
-          ...(sizing.replicas > 1 ? spreadAndAntiAffinity(selectorLabels(identity.name)) : {}),
-        },
+        podSpec: securePodSpec({
+          initContainers: [copyConfig],
+          containers: [node],
+          runAs: ELASTICSEARCH_RUN_AS,
+          serviceAccountName: serviceAccount.metadata.name,
+          scratch: [...ELASTICSEARCH_SCRATCH, PASSWORD_DIR],
+          volumes: [
+            { name: "settings", configMap: { name: settings.metadata.name } },
+            { name: "certs", secret: { secretName: CERT_SECRETS.node, defaultMode: 0o440 } },
+            credentialsVolume("credentials", ["elastic"]),
+          ],
+          terminationGracePeriodSeconds: 120,
+          ...(sizing.replicas > 1 ? { spreadLabels: selectorLabels(identity.name) } : {}),
+        }),
         // A settings change restarts the nodes (one at a time): the file is read only at start.
         podAnnotations: { "checksum/settings": checksumOf(elasticsearchSettings(topology)) },
         volumeClaimTemplates: [volumeClaimTemplate("data", sizing.volumeSize)],
         lintExemptions: exemptConcern("lowUid", elasticImageUidReason("elasticsearch")),
       },
-      this,
+      { parent: this },
     );
+    declarePdb(identity, this);
     this.statefulSet = cluster.statefulSet;
     declareFlowPolicy(identity, args.flows.nodes, this);
 
@@ -280,7 +280,7 @@ export class Elasticsearch extends pulumi.ComponentResource {
           kibanaSystemPassword: passwords.kibanaSystem,
           kibanaSetupPassword: passwords.kibanaSetup,
         }),
-        dependsOn: [cluster.statefulSet, cluster.service],
+        dependsOn: [cluster.statefulSet, service],
       },
       this,
     );

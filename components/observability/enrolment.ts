@@ -1,13 +1,5 @@
+import { ENROLLED, ENROLMENT_LABEL } from "../k8s/labels";
 import type { LabelPeer } from "../k8s/network";
-
-/**
- * The label that enrols a workload in the platform's observability: on a namespace it means "workloads here
- * may be observed", on a pod "this pod sends traces and is scraped". Jaeger's and Prometheus's
- * NetworkPolicies and Prometheus's discovery select on it, so a service from another project (deployed with
- * ProductionService) is admitted without the platform knowing its name.
- */
-export const ENROLMENT_LABEL = "observability.blueprint.io/enrolled";
-export const ENROLLED = { [ENROLMENT_LABEL]: "true" } as const;
 
 /**
  * The container port Prometheus scrapes on an enrolled pod, by name: each service listens on its own number,

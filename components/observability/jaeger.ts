@@ -1,21 +1,14 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { declareNetworkPolicy, type Flow, allowFlowsSpec } from "../k8s/network";
 import { singleReplicaExemptions } from "../k8s/lintExemptions";
-import { DEFAULT_RUN_AS, type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec, tcpProbe, volumeClaimTemplate } from "../k8s/workload";
+import { DEFAULT_RUN_AS, type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec, tcpProbe, volumeClaimTemplate } from "../k8s/podSpec";
 import type { ObservabilityComponentArgs } from "./componentArgs";
 import { ENROLLED_WORKLOADS } from "./enrolment";
 import { BADGER_DATA_DIR, JAEGER_HEALTH, type JaegerStorage, jaegerConfigYaml } from "./jaegerConfig";
-import {
-  contentChecksum,
-  declareConfigMap,
-  declareDeployment,
-  declarePdb,
-  declareStatefulSet,
-  metadataOf,
-  podTemplate,
-  workloadMeta,
-} from "./workloadObjects";
+import { declareClusterIpService, declareConfigMap, declareDeployment, declarePdb, declareServiceAccount, declareStatefulSet } from "../k8s/controllers";
+import { configMapMount } from "../k8s/mounts";
+import { type WorkloadIdentity, checksumOf, metadataOf } from "../k8s/objectMeta";
+import { selectorLabels } from "../k8s/labels";
 
 // The Jaeger v2 image (an OpenTelemetry Collector distribution); its USER is 10001 (DESIGN §5).
 export const JAEGER_IMAGE = "jaegertracing/jaeger:2.19.0";
@@ -62,10 +55,11 @@ export class Jaeger extends pulumi.ComponentResource {
     const parent = { parent: this };
     const endpoint = args.endpoints.jaeger;
     const config = args.config.jaeger;
-    const meta = workloadMeta("jaeger", "tracing", args.namespaces.observability);
+    const identity: WorkloadIdentity = { name: "jaeger", component: "tracing", namespace: args.namespaces.observability };
     const storage = jaegerStorage(config.storage);
     const configData = { [CONFIG_FILE]: jaegerConfigYaml(endpoint, storage) };
-    const configMap = declareConfigMap(meta, "jaeger-config", configData, parent);
+    const configMap = declareConfigMap(identity, "jaeger-config", configData, { ...parent, resourceName: "jaeger-config-configmap" });
+    const configFiles = configMapMount("config", "jaeger-config", CONFIG_DIR);
 
     const persistent = storage.kind === "badger";
     const container = secureContainer({
@@ -87,39 +81,32 @@ export class Jaeger extends pulumi.ComponentResource {
         liveness: tcpProbe("health", JAEGER_PROBES.liveness),
         readiness: httpProbe(JAEGER_HEALTH.path, "health", JAEGER_PROBES.readiness),
       },
-      volumeMounts: [
-        { name: "config", mountPath: CONFIG_DIR, readOnly: true },
-        ...(persistent ? [{ name: "data", mountPath: BADGER_DATA_DIR }] : []),
-      ],
+      // The data volume comes from the StatefulSet's claim template, not from a pod volume.
+      volumeMounts: [configFiles.volumeMount, ...(persistent ? [{ name: "data", mountPath: BADGER_DATA_DIR }] : [])],
     });
-    const template = podTemplate(
-      meta,
-      securePodSpec({
-        containers: [container],
-        runAs: JAEGER_RUN_AS,
-        serviceAccountName: "jaeger",
-        volumes: [{ name: "config", configMap: { name: "jaeger-config" } }],
-      }),
-      { "checksum/config": contentChecksum(configData) },
-    );
-    new k8s.core.v1.ServiceAccount("jaeger-sa", { metadata: metadataOf(meta), automountServiceAccountToken: false }, parent);
+    const podSpec = securePodSpec({ containers: [container], runAs: JAEGER_RUN_AS, serviceAccountName: "jaeger", volumes: [configFiles.volume] });
+    declareServiceAccount(identity, this);
+    const workload = { identity, replicas: config.replicas, podSpec, podAnnotations: { "checksum/config": checksumOf(configData) } };
     const workloadOpts = { ...parent, dependsOn: [configMap] };
     if (persistent) {
-      declareStatefulSet(meta, { replicas: config.replicas, template, volumeClaims: [volumeClaimTemplate("data", config.volumeSize)] }, workloadOpts);
+      declareStatefulSet({ ...workload, podManagementPolicy: "OrderedReady", volumeClaimTemplates: [volumeClaimTemplate("data", config.volumeSize)] }, workloadOpts);
     } else {
-      declareDeployment(meta, { replicas: config.replicas, template, lintExemptions: singleReplicaExemptions(config.replicas) }, workloadOpts);
+      declareDeployment({ ...workload, lintExemptions: singleReplicaExemptions(config.replicas) }, workloadOpts);
     }
-    if (persistent || config.replicas > 1) declarePdb(meta, parent);
+    if (persistent || config.replicas > 1) declarePdb(identity, this);
 
-    const service = (serviceName: string, ports: k8s.types.input.core.v1.ServicePort[]) =>
-      new k8s.core.v1.Service(`${serviceName}-service`, { metadata: metadataOf(meta, serviceName), spec: { type: "ClusterIP", selector: meta.selector, ports } }, parent);
-    service(endpoint.serviceName, [
-      { name: "otlp-grpc", port: endpoint.otlpGrpcPort, targetPort: "otlp-grpc", protocol: "TCP", appProtocol: "grpc" },
-      { name: "otlp-http", port: endpoint.otlpHttpPort, targetPort: "otlp-http", protocol: "TCP", appProtocol: "http" },
-    ]);
-    service(JAEGER_QUERY_SERVICE, [{ name: "ui", port: endpoint.uiPort, targetPort: "ui", protocol: "TCP" }]);
+    declareClusterIpService(
+      identity,
+      [
+        { name: "otlp-grpc", port: endpoint.otlpGrpcPort, targetPort: "otlp-grpc", protocol: "TCP", appProtocol: "grpc" },
+        { name: "otlp-http", port: endpoint.otlpHttpPort, targetPort: "otlp-http", protocol: "TCP", appProtocol: "http" },
+      ],
+      this,
+      endpoint.serviceName,
+    );
+    declareClusterIpService(identity, [{ name: "ui", port: endpoint.uiPort, targetPort: "ui", protocol: "TCP" }], this, JAEGER_QUERY_SERVICE);
 
-    declareNetworkPolicy("jaeger-netpol", metadataOf(meta), allowFlowsSpec(meta.selector, { ingress: jaegerIngressFlows(args) }), parent);
+    declareNetworkPolicy("jaeger-netpol", metadataOf(identity), allowFlowsSpec(selectorLabels(identity.name), { ingress: jaegerIngressFlows(args) }), parent);
     this.collectorServiceName = endpoint.serviceName;
     this.registerOutputs({ collectorServiceName: this.collectorServiceName });
   }

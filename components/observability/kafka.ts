@@ -1,22 +1,18 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { type RunAs, type ScratchDir, secureContainer, securePodSpec, spreadAndAntiAffinity, tcpProbe, volumeClaimTemplate } from "../k8s/workload";
+import { type RunAs, type ScratchDir, secureContainer, securePodSpec, tcpProbe, volumeClaimTemplate } from "../k8s/podSpec";
 import { selectorLabels } from "../k8s/labels";
 import { PULUMI_OWNS_JOB, exemptConcern } from "../k8s/lintExemptions";
 import { clusterHost } from "../platformEndpoints";
 import type { ObservabilityComponentArgs } from "./componentArgs";
 import type { ObservabilityConfig } from "./config";
-import { SETUP_JOB_NAMES, type WorkloadFlows } from "./logPipelineFlows";
-import {
-  ONE_SHOT_RESOURCES,
-  type WorkloadIdentity,
-  declareFlowPolicy,
-  declareServiceAccount,
-  declareStatefulCluster,
-  podTemplateMetadata,
-  workloadMetadataOf,
-} from "./logPipelineParts";
+import { SETUP_JOB_NAMES } from "./logPipelineFlows";
+import type { WorkloadFlows } from "../k8s/network";
+import { ONE_SHOT_RESOURCES } from "../k8s/podSpec";
+import { type WorkloadIdentity, podTemplateMetadata, workloadMetadataOf } from "../k8s/objectMeta";
+import { declareFlowPolicy } from "../k8s/network";
+import { declareClusterIpService, declarePdb, declareServiceAccount, declareStatefulSet } from "../k8s/controllers";
 
 export const KAFKA_IMAGE = "apache/kafka:4.1.1";
 // The image's user (appuser) is a name, which runAsNonRoot cannot check; 1000 is its numeric UID and GID.
@@ -161,32 +157,31 @@ export class Kafka extends pulumi.ComponentResource {
       scratch: KAFKA_SCRATCH,
       volumeMounts: [{ name: "data", mountPath: KAFKA_DATA_DIR }],
     });
-    const cluster = declareStatefulCluster(
+    const service = declareClusterIpService(identity, [{ name: "plaintext", port: endpoint.port, targetPort: "plaintext", protocol: "TCP" }], this);
+    const cluster = declareStatefulSet(
       {
         identity,
         replicas: sizing.replicas,
-        headlessServiceName: endpoint.headlessServiceName,
-        ports: [
+        podManagementPolicy: "Parallel",
+        memberPorts: [
           { name: "plaintext", port: endpoint.port, targetPort: "plaintext", protocol: "TCP" },
           { name: "controller", port: endpoint.controllerPort, targetPort: "controller", protocol: "TCP" },
         ],
-        clientPorts: [{ name: "plaintext", port: endpoint.port, targetPort: "plaintext", protocol: "TCP" }],
-        podSpec: {
-          ...securePodSpec({
-            containers: [container],
-            runAs: KAFKA_RUN_AS,
-            serviceAccountName: serviceAccount.metadata.name,
-            scratch: KAFKA_SCRATCH,
-            // Time for a controlled shutdown: leadership moves away before the broker stops.
-            terminationGracePeriodSeconds: 60,
-          }),
-          ...(sizing.replicas > 1 ? spreadAndAntiAffinity(selectorLabels(identity.name)) : {}),
-        },
+        podSpec: securePodSpec({
+          containers: [container],
+          runAs: KAFKA_RUN_AS,
+          serviceAccountName: serviceAccount.metadata.name,
+          scratch: KAFKA_SCRATCH,
+          // Time for a controlled shutdown: leadership moves away before the broker stops.
+          terminationGracePeriodSeconds: 60,
+          ...(sizing.replicas > 1 ? { spreadLabels: selectorLabels(identity.name) } : {}),
+        }),
         volumeClaimTemplates: [volumeClaimTemplate("data", sizing.volumeSize)],
         lintExemptions: KAFKA_UID_EXEMPTIONS,
       },
-      this,
+      { parent: this },
     );
+    declarePdb(identity, this);
     this.statefulSet = cluster.statefulSet;
     declareFlowPolicy(identity, args.flows.broker, this);
 
@@ -217,7 +212,7 @@ export class Kafka extends pulumi.ComponentResource {
           template: { metadata: podTemplateMetadata(jobIdentity), spec: { ...jobPodSpec, restartPolicy: "Never" } },
         },
       },
-      { parent: this, dependsOn: [cluster.statefulSet, cluster.service], deleteBeforeReplace: true },
+      { parent: this, dependsOn: [cluster.statefulSet, service], deleteBeforeReplace: true },
     );
     declareFlowPolicy(jobIdentity, args.flows.topicJob, this);
     this.registerOutputs({ bootstrap: endpoint.bootstrap, topic: endpoint.topic });

@@ -3,23 +3,19 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { stringify } from "yaml";
 import { selectorLabels } from "../k8s/labels";
-import { type RunAs, type ScratchDir, httpProbe, secureContainer, securePodSpec, tcpProbe } from "../k8s/workload";
+import { type RunAs, type ScratchDir, httpProbe, secureContainer, securePodSpec, tcpProbe } from "../k8s/podSpec";
 import { clusterHost } from "../platformEndpoints";
 import type { ObservabilityComponentArgs } from "./componentArgs";
 import { exemptConcern, singleReplicaExemptions } from "../k8s/lintExemptions";
 import { ELASTICSEARCH_CREDENTIALS, ELASTICSEARCH_IMAGE, ELASTIC_STACK_VERSION, elasticImageUidReason } from "./elasticsearch";
 import { CERT_FILES, CERT_SECRETS, type CertificateAuthority, declareKibanaCert } from "./elasticsearchCerts";
 import { INDEX_FAMILIES, KIBANA_SETUP, indexPattern } from "./elasticsearchSetup";
-import { SETUP_JOB_NAMES, type WorkloadFlows } from "./logPipelineFlows";
-import {
-  type WorkloadIdentity,
-  checksumOf,
-  declareFilesConfigMap,
-  declareFlowPolicy,
-  declareReplicatedDeployment,
-  declareServiceAccount,
-  metadataOf,
-} from "./logPipelineParts";
+import { SETUP_JOB_NAMES } from "./logPipelineFlows";
+import type { WorkloadFlows } from "../k8s/network";
+import { type WorkloadIdentity, checksumOf, metadataOf } from "../k8s/objectMeta";
+import { configMapMount, secretMount, volumeMountsOf, volumesOf } from "../k8s/mounts";
+import { declareClusterIpService, declareConfigMap, declareDeployment, declarePdb, declareServiceAccount } from "../k8s/controllers";
+import { declareFlowPolicy } from "../k8s/network";
 import type { SetupRequest } from "./setupJob";
 import { declareSetupJob } from "./setupJob";
 
@@ -124,10 +120,16 @@ export class Kibana extends pulumi.ComponentResource {
       { metadata: metadataOf(identity, secretSettingsName), type: "Opaque", stringData: { [SECRET_SETTINGS_FILE]: secretSettings } },
       { parent: this },
     );
-    const configMap = declareFilesConfigMap(identity, `${identity.name}-settings`, { "kibana.yml": stringify(settings) }, this);
+    const configMap = declareConfigMap(identity, `${identity.name}-settings`, { "kibana.yml": stringify(settings) }, { parent: this });
     declareKibanaCert(identity, kibanaDnsNames(endpoint.serviceName, endpoint.namespace), args.ca, this);
     const https = (probe: k8s.types.input.core.v1.Probe) => ({ ...probe, httpGet: { ...(probe.httpGet as object), scheme: "HTTPS" } }) as k8s.types.input.core.v1.Probe;
     const serviceAccount = declareServiceAccount(identity, this);
+    const mounts = [
+      configMapMount("settings", configMap.metadata.name, KIBANA_CONFIG_FILE, { subPath: "kibana.yml" }),
+      secretMount("secret-settings", secretSettingsName, SECRET_SETTINGS_DIR),
+      secretMount("elasticsearch-ca", CERT_SECRETS.ca, CA_DIR),
+      secretMount("server-cert", CERT_SECRETS.kibana, SERVER_CERT_DIR),
+    ];
 
     const container = secureContainer({
       name: "kibana",
@@ -143,14 +145,9 @@ export class Kibana extends pulumi.ComponentResource {
         readiness: https(httpProbe("/api/status", "http", { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 })),
       },
       scratch: KIBANA_SCRATCH,
-      volumeMounts: [
-        { name: "settings", mountPath: KIBANA_CONFIG_FILE, subPath: "kibana.yml", readOnly: true },
-        { name: "secret-settings", mountPath: SECRET_SETTINGS_DIR, readOnly: true },
-        { name: "elasticsearch-ca", mountPath: CA_DIR, readOnly: true },
-        { name: "server-cert", mountPath: SERVER_CERT_DIR, readOnly: true },
-      ],
+      volumeMounts: volumeMountsOf(mounts),
     });
-    this.deployment = declareReplicatedDeployment(
+    this.deployment = declareDeployment(
       {
         identity,
         replicas: sizing.replicas,
@@ -160,12 +157,7 @@ export class Kibana extends pulumi.ComponentResource {
           runAs: KIBANA_RUN_AS,
           serviceAccountName: serviceAccount.metadata.name,
           scratch: KIBANA_SCRATCH,
-          volumes: [
-            { name: "settings", configMap: { name: configMap.metadata.name } },
-            { name: "secret-settings", secret: { secretName: secretSettingsName, defaultMode: 0o440 } },
-            { name: "elasticsearch-ca", secret: { secretName: CERT_SECRETS.ca, defaultMode: 0o440 } },
-            { name: "server-cert", secret: { secretName: CERT_SECRETS.kibana, defaultMode: 0o440 } },
-          ],
+          volumes: volumesOf(mounts),
           ...(sizing.replicas > 1 ? { spreadLabels: selector } : {}),
         }),
         lintExemptions: [
@@ -173,14 +165,10 @@ export class Kibana extends pulumi.ComponentResource {
           ...singleReplicaExemptions(sizing.replicas),
         ],
       },
-      this,
-      [args.elasticsearchSetup],
+      { parent: this, dependsOn: [args.elasticsearchSetup] },
     );
-    const service = new k8s.core.v1.Service(
-      `${name}-service`,
-      { metadata: metadataOf(identity), spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: endpoint.port, targetPort: "http", protocol: "TCP" }] } },
-      { parent: this },
-    );
+    declarePdb(identity, this);
+    const service = declareClusterIpService(identity, [{ name: "http", port: endpoint.port, targetPort: "http", protocol: "TCP" }], this);
     declareFlowPolicy(identity, args.flows.kibana, this);
 
     const jobIdentity: WorkloadIdentity = { name: SETUP_JOB_NAMES.kibanaSetup, component: "log-ui-setup", namespace: identity.namespace };

@@ -1,17 +1,10 @@
-import type { CidrPeer, Flow, PodPeer } from "../k8s/network";
+import type { CidrPeer, Flow, PodPeer, WorkloadFlows } from "../k8s/network";
 import type { PlatformEndpoints } from "../platformEndpoints";
 
 /** The one-shot setup Jobs of the log pipeline: each talks to exactly one system. */
 export const SETUP_JOB_NAMES = { kafkaTopics: "kafka-topics", elasticsearchSetup: "elasticsearch-setup", kibanaSetup: "kibana-setup" } as const;
 
 export type LogPipelineWorkload = "kafka" | "elasticsearch" | "kibana" | "vectorAgent" | "vectorAggregator" | keyof typeof SETUP_JOB_NAMES;
-
-export interface WorkloadFlows {
-  /** The pods the policy selects. */
-  pods: PodPeer;
-  ingress: Flow[];
-  egress: Flow[];
-}
 
 export interface LogPipelineFlowArgs {
   endpoints: PlatformEndpoints;

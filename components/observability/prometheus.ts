@@ -3,14 +3,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { declareNetworkPolicy, type Flow, allowFlowsSpec } from "../k8s/network";
 import { parseQuantity } from "../k8s/quantity";
 import { exemptConcern } from "../k8s/lintExemptions";
-import { type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec, tcpProbe, volumeClaimTemplate } from "../k8s/workload";
+import { type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec, tcpProbe, volumeClaimTemplate } from "../k8s/podSpec";
 import { clusterScopedName } from "../k8s/labels";
 import { alertmanagerTargets } from "./alertmanager";
 import { alertRulesYaml } from "./alertRules";
 import type { ObservabilityComponentArgs } from "./componentArgs";
 import { ENROLLED_WORKLOADS, METRICS_PORT_NAME } from "./enrolment";
 import { CONFIG_DIR, CONFIG_FILE, RULES_DIR, RULES_FILE, prometheusConfigYaml } from "./prometheusConfig";
-import { declareConfigMap, declarePdb, declareStatefulSet, metadataOf, podTemplate, workloadMeta } from "./workloadObjects";
+import { declareClusterIpService, declareConfigMap, declarePdb, declareServiceAccount, declareStatefulSet } from "../k8s/controllers";
+import { configMapMount } from "../k8s/mounts";
+import { type WorkloadIdentity, labelsOf, metadataOf } from "../k8s/objectMeta";
+import { selectorLabels } from "../k8s/labels";
 
 export const PROMETHEUS_IMAGE = "prom/prometheus:v3.5.0";
 // The image's user is `nobody`: non-numeric, so runAsNonRoot cannot verify it unless the IDs are explicit (DESIGN §5).
@@ -77,27 +80,27 @@ export class Prometheus extends pulumi.ComponentResource {
     const parent = { parent: this };
     const endpoint = args.endpoints.prometheus;
     const config = args.config.prometheus;
-    const meta = workloadMeta("prometheus", "metrics", args.namespaces.observability);
+    const identity: WorkloadIdentity = { name: "prometheus", component: "metrics", namespace: args.namespaces.observability };
+    const labels = labelsOf(identity);
     const configData = { [CONFIG_FILE]: prometheusConfigYaml({ environment: args.environment, port: endpoint.port, alertmanagers: alertmanagerTargets(args) }) };
     const rulesData = { [RULES_FILE]: alertRulesYaml(args.appWorkloads, config.runbookBaseUrl) };
     const configMaps = [
-      declareConfigMap(meta, "prometheus-config", configData, parent),
-      declareConfigMap(meta, "prometheus-rules", rulesData, parent),
+      declareConfigMap(identity, "prometheus-config", configData, { ...parent, resourceName: "prometheus-config-configmap" }),
+      declareConfigMap(identity, "prometheus-rules", rulesData, { ...parent, resourceName: "prometheus-rules-configmap" }),
     ];
+    // Mounted in both containers: the reloader watches what Prometheus reads.
+    const configFiles = configMapMount("config", "prometheus-config", CONFIG_DIR);
+    const ruleFiles = configMapMount("rules", "prometheus-rules", RULES_DIR);
 
-    new k8s.core.v1.ServiceAccount(
-      "prometheus-sa",
-      // The token is mounted by the pod spec instead, so it is visible where it is used.
-      { metadata: metadataOf(meta), automountServiceAccountToken: false },
-      parent,
-    );
+    // The token is mounted by the pod spec instead, so it is visible where it is used.
+    declareServiceAccount(identity, this);
     // Cluster-scoped names carry the namespace, so two stacks sharing a cluster do not overwrite each other.
     const clusterRoleName = clusterScopedName(endpoint.namespace, "prometheus-discovery");
-    new k8s.rbac.v1.ClusterRole("prometheus-clusterrole", { metadata: { name: clusterRoleName, labels: meta.labels }, rules: DISCOVERY_RULES }, parent);
+    new k8s.rbac.v1.ClusterRole("prometheus-clusterrole", { metadata: { name: clusterRoleName, labels }, rules: DISCOVERY_RULES }, parent);
     new k8s.rbac.v1.ClusterRoleBinding(
       "prometheus-clusterrolebinding",
       {
-        metadata: { name: clusterRoleName, labels: meta.labels },
+        metadata: { name: clusterRoleName, labels },
         roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRoleName },
         subjects: [{ kind: "ServiceAccount", name: "prometheus", namespace: endpoint.namespace }],
       },
@@ -124,11 +127,8 @@ export class Prometheus extends pulumi.ComponentResource {
         liveness: httpProbe("/-/healthy", "web", PROMETHEUS_PROBES.liveness),
         readiness: httpProbe("/-/ready", "web", PROMETHEUS_PROBES.readiness),
       },
-      volumeMounts: [
-        { name: "config", mountPath: CONFIG_DIR, readOnly: true },
-        { name: "rules", mountPath: RULES_DIR, readOnly: true },
-        { name: "data", mountPath: PROMETHEUS_DATA_DIR },
-      ],
+      // The data volume comes from the StatefulSet's claim template.
+      volumeMounts: [configFiles.volumeMount, ruleFiles.volumeMount, { name: "data", mountPath: PROMETHEUS_DATA_DIR }],
     });
     const reloader = secureContainer({
       name: "config-reloader",
@@ -146,51 +146,36 @@ export class Prometheus extends pulumi.ComponentResource {
         liveness: tcpProbe("reloader", PROMETHEUS_PROBES.liveness),
         readiness: httpProbe("/metrics", "reloader", PROMETHEUS_PROBES.readiness),
       },
-      volumeMounts: [
-        { name: "config", mountPath: CONFIG_DIR, readOnly: true },
-        { name: "rules", mountPath: RULES_DIR, readOnly: true },
-      ],
+      volumeMounts: [configFiles.volumeMount, ruleFiles.volumeMount],
     });
-    const template = podTemplate(
-      meta,
-      securePodSpec({
-        containers: [container, reloader],
-        runAs: PROMETHEUS_RUN_AS,
-        serviceAccountName: "prometheus",
-        // On purpose: Kubernetes service discovery reads the API with this token (DESIGN §5).
-        automountServiceAccountToken: true,
-        volumes: [
-          { name: "config", configMap: { name: "prometheus-config" } },
-          { name: "rules", configMap: { name: "prometheus-rules" } },
-        ],
-        ...(config.replicas > 1 ? { spreadLabels: meta.selector } : {}),
-      }),
-      // No checksum of the config or rules here: a change reaches the running pod through the reloader.
-    );
+    const podSpec = securePodSpec({
+      containers: [container, reloader],
+      runAs: PROMETHEUS_RUN_AS,
+      serviceAccountName: "prometheus",
+      // On purpose: Kubernetes service discovery reads the API with this token.
+      automountServiceAccountToken: true,
+      volumes: [configFiles.volume, ruleFiles.volume],
+      ...(config.replicas > 1 ? { spreadLabels: selectorLabels(identity.name) } : {}),
+    });
     declareStatefulSet(
-      meta,
       {
+        identity,
         replicas: config.replicas,
-        template,
-        volumeClaims: [volumeClaimTemplate("data", config.volumeSize)],
-        lintExemptions: exemptConcern("serviceAccountToken", "mounts its token on purpose: Kubernetes service discovery lists and watches pods through the API (DESIGN §5)"),
+        // No checksum of the config or rules on the pods: a change reaches the running pod through the reloader.
+        podSpec,
+        podManagementPolicy: "OrderedReady",
+        volumeClaimTemplates: [volumeClaimTemplate("data", config.volumeSize)],
+        lintExemptions: exemptConcern("serviceAccountToken", "mounts its token on purpose: Kubernetes service discovery lists and watches pods through the API"),
       },
       { ...parent, dependsOn: configMaps },
     );
-    declarePdb(meta, parent);
-    new k8s.core.v1.Service(
-      "prometheus-service",
-      {
-        metadata: metadataOf(meta, endpoint.serviceName),
-        spec: { type: "ClusterIP", selector: meta.selector, ports: [{ name: "web", port: endpoint.port, targetPort: "web", protocol: "TCP" }] },
-      },
-      parent,
-    );
+    declarePdb(identity, this);
+    declareClusterIpService(identity, [{ name: "web", port: endpoint.port, targetPort: "web", protocol: "TCP" }], this, endpoint.serviceName);
     const ingress = prometheusIngressFlows(args);
     declareNetworkPolicy(
       "prometheus-netpol",
-      metadataOf(meta),
-      allowFlowsSpec(meta.selector, { ingress, egress: prometheusEgressFlows(args) }),
+      metadataOf(identity),
+      allowFlowsSpec(selectorLabels(identity.name), { ingress, egress: prometheusEgressFlows(args) }),
       parent,
     );
     this.registerOutputs({});

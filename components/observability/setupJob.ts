@@ -5,8 +5,9 @@ import { createHmac } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PULUMI_OWNS_JOB } from "../k8s/lintExemptions";
-import { DEFAULT_RUN_AS, secureContainer, securePodSpec } from "../k8s/workload";
-import { ONE_SHOT_RESOURCES, type WorkloadIdentity, checksumOf, metadataOf, podTemplateMetadata, workloadMetadataOf } from "./logPipelineParts";
+import { DEFAULT_RUN_AS, secureContainer, securePodSpec } from "../k8s/podSpec";
+import { ONE_SHOT_RESOURCES } from "../k8s/podSpec";
+import { type WorkloadIdentity, checksumOf, metadataOf, podTemplateMetadata, workloadMetadataOf } from "../k8s/objectMeta";
 
 /** One HTTP call of a setup plan. Every call must be an upsert (PUT, or a POST the API treats as one). */
 export interface SetupRequest {

@@ -2,10 +2,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { clusterScopedName, selectorLabels } from "../k8s/labels";
 import { exemptConcern, workloadExemptionAnnotations } from "../k8s/lintExemptions";
-import { type RunAs, securePodSpec } from "../k8s/workload";
+import { type RunAs, securePodSpec } from "../k8s/podSpec";
 import type { ObservabilityComponentArgs } from "./componentArgs";
-import type { WorkloadFlows } from "./logPipelineFlows";
-import { type WorkloadIdentity, declareFlowPolicy, declareServiceAccount, metadataOf, podTemplateMetadata } from "./logPipelineParts";
+import type { WorkloadFlows } from "../k8s/network";
+import { type WorkloadIdentity, metadataOf, podTemplateMetadata } from "../k8s/objectMeta";
+import { declareFlowPolicy } from "../k8s/network";
+import { declareServiceAccount } from "../k8s/controllers";
 import { vectorAgentConfig } from "./vectorConfig";
 import { assertScratchFits, configVolume, dataDirScratch, declareVectorConfigMap, vectorContainer, vectorPodAnnotations } from "./vectorWorkload";
 

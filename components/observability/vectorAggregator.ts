@@ -1,12 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { selectorLabels } from "../k8s/labels";
-import { DEFAULT_RUN_AS, securePodSpec } from "../k8s/workload";
+import { DEFAULT_RUN_AS, securePodSpec } from "../k8s/podSpec";
 import type { ObservabilityComponentArgs } from "./componentArgs";
-import { credentialsVolume } from "./elasticsearch";
+import { credentialsMount } from "./elasticsearch";
+import { secretMount, volumeMountsOf, volumesOf } from "../k8s/mounts";
 import { CERT_FILES, CERT_SECRETS } from "./elasticsearchCerts";
-import type { WorkloadFlows } from "./logPipelineFlows";
-import { type WorkloadIdentity, declareFlowPolicy, declareReplicatedDeployment, declareServiceAccount } from "./logPipelineParts";
+import type { WorkloadFlows } from "../k8s/network";
+import { type WorkloadIdentity } from "../k8s/objectMeta";
+import { declareFlowPolicy } from "../k8s/network";
+import { declareDeployment, declarePdb, declareServiceAccount } from "../k8s/controllers";
 import { vectorAggregatorConfig } from "./vectorConfig";
 import { assertScratchFits, configVolume, dataDirScratch, declareVectorConfigMap, vectorContainer, vectorPodAnnotations } from "./vectorWorkload";
 
@@ -45,18 +48,20 @@ export class VectorAggregator extends pulumi.ComponentResource {
 
     const serviceAccount = declareServiceAccount(identity, this);
     const configMap = declareVectorConfigMap(identity, config, this);
+    const elasticsearchFiles = [
+      secretMount("elasticsearch-ca", CERT_SECRETS.ca, CA_DIR),
+      // Only the writer's password, as the file `writer` the config's SECRET[...] names.
+      credentialsMount("elasticsearch-credentials", ["writer"], CREDENTIALS_DIR),
+    ];
     const container = vectorContainer({
       name: "vector",
       runAs: DEFAULT_RUN_AS,
       resources: sizing.resources,
       metricsPort: endpoint.metricsPort,
       scratch,
-      volumeMounts: [
-        { name: "elasticsearch-ca", mountPath: CA_DIR, readOnly: true },
-        { name: "elasticsearch-credentials", mountPath: CREDENTIALS_DIR, readOnly: true },
-      ],
+      volumeMounts: volumeMountsOf(elasticsearchFiles),
     });
-    this.deployment = declareReplicatedDeployment(
+    this.deployment = declareDeployment(
       {
         identity,
         replicas: sizing.replicas,
@@ -66,18 +71,13 @@ export class VectorAggregator extends pulumi.ComponentResource {
           runAs: DEFAULT_RUN_AS,
           serviceAccountName: serviceAccount.metadata.name,
           scratch,
-          volumes: [
-            configVolume(configMap),
-            { name: "elasticsearch-ca", secret: { secretName: CERT_SECRETS.ca, defaultMode: 0o440 } },
-            // Only the writer's password, as the file `writer` the config's SECRET[...] names.
-            credentialsVolume("elasticsearch-credentials", ["writer"]),
-          ],
+          volumes: [configVolume(configMap), ...volumesOf(elasticsearchFiles)],
           ...(sizing.replicas > 1 ? { spreadLabels: selector } : {}),
         }),
       },
-      this,
-      args.dependsOn,
+      { parent: this, dependsOn: args.dependsOn },
     );
+    declarePdb(identity, this);
     declareFlowPolicy(identity, args.flows, this);
     this.registerOutputs({});
   }

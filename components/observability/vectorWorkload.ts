@@ -2,8 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ResourcesConfig } from "../configPrimitives";
 import { parseQuantity } from "../k8s/quantity";
-import { type RunAs, type ScratchDir, TMP_DIR, httpProbe, secureContainer, tcpProbe } from "../k8s/workload";
-import { type WorkloadIdentity, checksumOf, declareFilesConfigMap } from "./logPipelineParts";
+import { type RunAs, type ScratchDir, TMP_DIR, httpProbe, secureContainer, tcpProbe } from "../k8s/podSpec";
+import { type WorkloadIdentity, checksumOf } from "../k8s/objectMeta";
+import { declareConfigMap } from "../k8s/controllers";
 import { API_PORT, CONFIG_DIR, CONFIG_FILE, DATA_DIR, DISK_BUFFER_BYTES, type VectorConfig, toVectorYaml } from "./vectorConfig";
 
 export const VECTOR_IMAGE = "timberio/vector:0.50.0-distroless-libc";
@@ -29,7 +30,7 @@ export function assertScratchFits(configKey: string, resources: ResourcesConfig,
 }
 
 export function declareVectorConfigMap(identity: WorkloadIdentity, config: VectorConfig, parent: pulumi.Resource): k8s.core.v1.ConfigMap {
-  return declareFilesConfigMap(identity, `${identity.name}-config`, { [CONFIG_FILE]: toVectorYaml(config) }, parent);
+  return declareConfigMap(identity, `${identity.name}-config`, { [CONFIG_FILE]: toVectorYaml(config) }, { parent: parent });
 }
 
 /** Scrape annotations for the prometheus_exporter sink, and a checksum that rolls the pods on a config change. */

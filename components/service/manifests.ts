@@ -1,9 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import type { Environment, ServiceConfig } from "../configSchema";
 import { type Flow, type NetworkPeer, allowFlowsSpec } from "../k8s/network";
-import { ENROLLED, METRICS_PORT_NAME } from "../observability/enrolment";
+import { ENROLLED } from "../k8s/labels";
+import { METRICS_PORT_NAME } from "../observability/enrolment";
 import { SHUTDOWN_TIMEOUT_SECONDS } from "./env";
-import { DEFAULT_RUN_AS, type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec } from "../k8s/workload";
+import { DEFAULT_RUN_AS, type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec } from "../k8s/podSpec";
 
 type Input<T> = import("@pulumi/pulumi").Input<T>;
 
@@ -140,15 +141,6 @@ export function hpaSpec(name: string, config: ServiceConfig): k8s.types.input.au
       scaleDown: { stabilizationWindowSeconds: config.scaleDownStabilizationSeconds, policies: [{ type: "Pods", value: 1, periodSeconds: 60 }] },
       scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: "Percent", value: 100, periodSeconds: 30 }] },
     },
-  };
-}
-
-export function pdbSpec(selector: Record<string, string>): k8s.types.input.policy.v1.PodDisruptionBudgetSpec {
-  return {
-    selector: { matchLabels: selector },
-    maxUnavailable: 1,
-    // A crash-looping pod must not block node drains: it is not serving anyway.
-    unhealthyPodEvictionPolicy: "AlwaysAllow",
   };
 }
 

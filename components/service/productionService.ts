@@ -3,16 +3,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import type { Environment, ServiceConfig } from "../configSchema";
 import { selectorLabels, standardLabels } from "../k8s/labels";
+import { pdbSpec } from "../k8s/controllers";
 import { lintExemptionAnnotations } from "../k8s/lintExemptions";
 import { declareSecureNamespace } from "../k8s/namespace";
 import { declareNetworkPolicy, type Flow, type NetworkPeer, type PodPeer } from "../k8s/network";
 import { clusterHost, type PlatformEndpoints } from "../platformEndpoints";
-import { ENROLLED } from "../observability/enrolment";
+import { ENROLLED } from "../k8s/labels";
 import type { VaultConfig } from "../vault/config";
 import { provisionCredentials } from "./credentials";
 import { serviceEnv } from "./env";
 import { imageExemptions, resolveImage } from "./image";
-import { SERVICE_PORT, deploymentSpec, hpaSpec, ingressSpec, pdbSpec, serviceNetworkPolicySpec, serviceSpec } from "./manifests";
+import { SERVICE_PORT, deploymentSpec, hpaSpec, ingressSpec, serviceNetworkPolicySpec, serviceSpec } from "./manifests";
 
 export interface ProductionServiceArgs {
   environment: Environment;

@@ -208,3 +208,9 @@ export function securePodSpec(args: SecurePodSpecArgs): PodSpec {
     ...(args.spreadLabels ? spreadAndAntiAffinity(args.spreadLabels) : args.antiAffinityLabels ? preferDifferentNodes(args.antiAffinityLabels) : {}),
   };
 }
+
+// Setup Jobs and init containers are short JVM, curl or cp runs; a fixed small budget keeps them out of the sizing config.
+export const ONE_SHOT_RESOURCES: ResourcesConfig = {
+  requests: { cpu: "50m", memory: "256Mi", ephemeralStorage: "64Mi" },
+  limits: { cpu: "500m", memory: "512Mi", ephemeralStorage: "256Mi" },
+};
