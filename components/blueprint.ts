@@ -2,9 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import * as path from "node:path";
-import type { BlueprintConfig } from "./config";
-import { selectorLabels } from "./k8s/labels";
+import type { BlueprintConfig } from "./stackConfig";
 import { kubernetesTarget } from "./k8s/providerTarget";
+import { servicePlacement } from "./placement";
 import { Platform } from "./platform";
 import { declareServiceNamespaces } from "./serviceNamespaces";
 import { ProductionService, type ProductionServiceOutputs } from "./service/productionService";
@@ -39,8 +39,7 @@ export function blueprint(config: BlueprintConfig): BlueprintOutputs {
   const platform = new Platform("platform", { config }, { providers });
   const ownNamespaces = declareServiceNamespaces(config.services, config.namespaces.apps, { provider: providers.kubernetes });
   const services: Record<string, ProductionServiceOutputs> = {};
-  const namespaceOf = (service: string) => config.services[service].namespace ?? config.namespaces.apps;
-  const peerOf = (service: string) => ({ namespace: namespaceOf(service), podLabels: selectorLabels(service) });
+  const peerOf = (service: string) => servicePlacement(service, config.services[service], config.namespaces.apps);
   for (const [name, service] of Object.entries(config.services)) {
     const ownNamespace = service.namespace === undefined ? undefined : ownNamespaces.get(service.namespace);
     const callees = Object.entries(config.services).filter(([, other]) => other.allowFrom.includes(name));

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { dnsLabel, hostname, imageRef, resourcesSchema } from "./configPrimitives";
-import { observabilitySchema } from "./observability/config";
-import { vaultSchema } from "./vault/config";
+import { observabilitySchema } from "./observability/configSchema";
+import { vaultSchema } from "./vault/configSchema";
 
 export const ENVIRONMENTS = ["local", "staging", "production"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];

@@ -4,13 +4,13 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { BlueprintOutputs } from "./blueprint";
 
 export { blueprint, type BlueprintOutputs } from "./blueprint";
-export { ConfigError, parseConfig, readStackConfig, type BlueprintConfig } from "./config";
+export { ConfigError, parseConfig, readStackConfig, type BlueprintConfig } from "./stackConfig";
 export { configSchema, serviceSchema, type Environment, type ImageConfig, type ServiceConfig } from "./configSchema";
 export { Platform, type PlatformArgs } from "./platform";
 export { clusterHost, platformEndpoints, type PlatformEndpoints } from "./platformEndpoints";
 export { ProductionService, type ProductionServiceArgs, type ProductionServiceOutputs } from "./service/productionService";
 export { VaultAppRole, type VaultAppRoleArgs } from "./vault/appRole";
-export { vaultEnabledSchema, vaultSchema, type VaultConfig, type VaultEnabledConfig } from "./vault/config";
+export { vaultEnabledSchema, vaultSchema, type VaultConfig, type VaultEnabledConfig } from "./vault/configSchema";
 export { declareSecureNamespace, type PodSecurityLevel, type SecureNamespace } from "./k8s/namespace";
 export { allowFlowsSpec, declareNetworkPolicy, defaultDenySpec, dnsEgressSpec, type Flow, type NetworkPeer, type PodPeer } from "./k8s/network";
 

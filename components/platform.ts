@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { BlueprintConfig } from "./config";
+import type { BlueprintConfig } from "./stackConfig";
 import { declareSecureNamespace } from "./k8s/namespace";
 import { ENROLLED } from "./k8s/labels";
-import { ObservabilityPlatform } from "./observability/platform";
+import { Observability } from "./observability/observability";
 import { appWorkloads, platformEndpoints, type PlatformEndpoints } from "./platformEndpoints";
 import { declareVaultMounts, type VaultMounts } from "./vault/backends";
 
@@ -15,7 +15,7 @@ export class Platform extends pulumi.ComponentResource {
   readonly namespaces: { apps: pulumi.Output<string>; observability: pulumi.Output<string>; logAgent: pulumi.Output<string> };
   readonly endpoints: PlatformEndpoints;
   readonly vaultMounts?: VaultMounts;
-  readonly observability?: ObservabilityPlatform;
+  readonly observability?: Observability;
 
   constructor(name: string, args: PlatformArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("blueprint:platform:Platform", name, {}, opts);
@@ -33,7 +33,7 @@ export class Platform extends pulumi.ComponentResource {
       ).name,
     };
     if (args.config.observability.enabled) {
-      this.observability = new ObservabilityPlatform(
+      this.observability = new Observability(
         "observability",
         {
           environment: args.config.environment,

@@ -1,6 +1,8 @@
 import type { ResourcesConfig } from "./configPrimitives";
 import type { PodPeer } from "./k8s/network";
 import { parseQuantity } from "./k8s/quantity";
+import { placement, servicePlacement } from "./placement";
+import { headlessServiceName } from "./k8s/controllers";
 
 /**
  * Where the shared platform's services live. Computed once from the namespaces in config, so the service
@@ -29,15 +31,14 @@ export interface AppWorkload extends PodPeer {
   limits: { cpuCores: number; memoryBytes: number };
 }
 
-/** Derived from the services map the same way blueprint.ts places each service (own namespace or apps). */
+/** Each configured service as the platform sees it, placed by the same rule as its deployment. */
 export function appWorkloads(
   services: Record<string, { namespace?: string; port: number; otel: boolean; resources: ResourcesConfig }>,
   appsNamespace: string,
 ): AppWorkload[] {
   return Object.entries(services).map(([name, service]) => ({
     name,
-    namespace: service.namespace ?? appsNamespace,
-    podLabels: { "app.kubernetes.io/name": name },
+    ...servicePlacement(name, service, appsNamespace),
     metricsPort: service.port,
     sendsTraces: service.otel,
     limits: { cpuCores: parseQuantity(service.resources.limits.cpu), memoryBytes: parseQuantity(service.resources.limits.memory) },
@@ -56,41 +57,38 @@ export function statefulPodAddresses(name: string, headlessService: string, name
   return Array.from({ length: replicas }, (_, index) => `${name}-${index}.${clusterHost(headlessService, namespace)}:${port}`);
 }
 
-function peer(namespace: string, name: string): PodPeer {
-  return { namespace, podLabels: { "app.kubernetes.io/name": name } };
-}
 
 export function platformEndpoints(namespaces: { observability: string; logAgent: string }): PlatformEndpoints {
   const obs = namespaces.observability;
   return {
     jaeger: {
-      ...peer(obs, "jaeger"),
+      ...placement("jaeger", obs),
       serviceName: "jaeger-collector",
       otlpGrpcPort: 4317,
       otlpHttpPort: 4318,
       uiPort: 16686,
       otlpHttpEndpoint: `http://${clusterHost("jaeger-collector", obs)}:4318`,
     },
-    prometheus: { ...peer(obs, "prometheus"), serviceName: "prometheus", port: 9090 },
-    alertmanager: { ...peer(obs, "alertmanager"), serviceName: "alertmanager", headlessServiceName: "alertmanager-headless", port: 9093, clusterPort: 9094 },
+    prometheus: { ...placement("prometheus", obs), serviceName: "prometheus", port: 9090 },
+    alertmanager: { ...placement("alertmanager", obs), serviceName: "alertmanager", headlessServiceName: headlessServiceName({ name: "alertmanager" }), port: 9093, clusterPort: 9094 },
     kafka: {
-      ...peer(obs, "kafka"),
+      ...placement("kafka", obs),
       serviceName: "kafka",
-      headlessServiceName: "kafka-headless",
+      headlessServiceName: headlessServiceName({ name: "kafka" }),
       port: 9092,
       controllerPort: 9093,
       bootstrap: `${clusterHost("kafka", obs)}:9092`,
       topic: "app-logs",
     },
     elasticsearch: {
-      ...peer(obs, "elasticsearch"),
+      ...placement("elasticsearch", obs),
       serviceName: "elasticsearch",
       port: 9200,
       transportPort: 9300,
       url: `https://${clusterHost("elasticsearch", obs)}:9200`,
     },
-    kibana: { ...peer(obs, "kibana"), serviceName: "kibana", port: 5601 },
-    vectorAgent: { ...peer(namespaces.logAgent, "vector-agent"), metricsPort: VECTOR_METRICS_PORT },
-    vectorAggregator: { ...peer(obs, "vector-aggregator"), apiPort: 8686, metricsPort: VECTOR_METRICS_PORT },
+    kibana: { ...placement("kibana", obs), serviceName: "kibana", port: 5601 },
+    vectorAgent: { ...placement("vector-agent", namespaces.logAgent), metricsPort: VECTOR_METRICS_PORT },
+    vectorAggregator: { ...placement("vector-aggregator", obs), apiPort: 8686, metricsPort: VECTOR_METRICS_PORT },
   };
 }

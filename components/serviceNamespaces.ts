@@ -1,14 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig } from "./configSchema";
 import { declareSecureNamespace } from "./k8s/namespace";
+import { servicePlacement } from "./placement";
 import { ENROLLED } from "./k8s/labels";
 
 /** The namespaces services name for themselves (other than the shared apps one), each with the services in it. */
 export function ownNamespaces(services: Record<string, Pick<ServiceConfig, "namespace">>, appsNamespace: string): Map<string, string[]> {
   const byNamespace = new Map<string, string[]>();
   for (const [name, service] of Object.entries(services)) {
-    if (service.namespace === undefined || service.namespace === appsNamespace) continue;
-    byNamespace.set(service.namespace, [...(byNamespace.get(service.namespace) ?? []), name]);
+    const { namespace } = servicePlacement(name, service, appsNamespace);
+    if (namespace === appsNamespace) continue;
+    byNamespace.set(namespace, [...(byNamespace.get(namespace) ?? []), name]);
   }
   return byNamespace;
 }

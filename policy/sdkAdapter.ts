@@ -87,7 +87,7 @@ export function kubernetesObjectsOfStack(resources: readonly SdkStackResource[])
 
 /**
  * The stack's environment: the `<project>:environment` config key when set, else the stack name (the
- * program's own rule, components/config.ts). The engine passes both to the pack's process.
+ * program's own rule, components/stackConfig.ts). The engine passes both to the pack's process.
  */
 export function environmentFrom(env: Record<string, string | undefined>): string {
   const project = env.PULUMI_PROJECT ?? env.PULUMI_NODEJS_PROJECT;

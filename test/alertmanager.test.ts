@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
-import { parseConfig } from "../components/config";
+import { parseConfig } from "../components/stackConfig";
 import { loadStackFile } from "../scripts/lib/stackFile";
 import { openedFlows, enforcedDirections } from "./support/policyFlows";
 import { amtoolCheckConfig, requireAmtool } from "./support/amtool";

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseConfig, type RawStackConfig } from "../components/config";
+import { ConfigError, parseConfig, type RawStackConfig } from "../components/stackConfig";
 import { loadStackFile, SECRET_PLACEHOLDER } from "../scripts/lib/stackFile";
 
 /** A deep copy of a committed stack's config with one edit applied. */
@@ -24,7 +24,7 @@ function problemsOf(raw: RawStackConfig, stack: string): string {
   assert.fail("expected the config to be rejected");
 }
 
-describe("stack config (components/config.ts)", () => {
+describe("stack config (components/stackConfig.ts)", () => {
   for (const stack of ["local", "staging", "production"]) {
     it(`accepts the committed ${stack} stack file and takes the environment from the stack name`, () => {
       const config = parseConfig(loadStackFile(stack), stack);

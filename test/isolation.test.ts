@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import type { RawStackConfig } from "../components/config";
+import type { RawStackConfig } from "../components/stackConfig";
 import { platformEndpoints } from "../components/platformEndpoints";
 import { loadStackFile } from "../scripts/lib/stackFile";
 import { NetworkModel, type Pod } from "./support/networkReach";

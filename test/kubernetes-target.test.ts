@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { ConfigError, parseConfig } from "../components/config";
+import { ConfigError, parseConfig } from "../components/stackConfig";
 import { kubernetesTarget, LOCAL_CLUSTER_KUBECONFIG_ENV } from "../components/k8s/providerTarget";
 import { STATEFULSET_IMMUTABLE_FIELDS, statefulSetReplacement } from "../components/k8s/statefulSetReplacement";
 import { loadStackFile } from "../scripts/lib/stackFile";

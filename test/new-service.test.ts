@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseConfig } from "../components/config";
+import { parseConfig } from "../components/stackConfig";
 import { serviceSchema } from "../components/configSchema";
 import { addService, SERVICES_PATH } from "../scripts/lib/newService";
 import { readPath } from "../scripts/lib/stackConfigFile";

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
-import { THRESHOLDS, alertRules, type RuleFile } from "../components/observability/alertRules";
+import { THRESHOLDS, alertRules, type RuleFile } from "../components/observability/prometheus";
 import { appWorkloads } from "../components/platformEndpoints";
 import { PROJECT_ROOT } from "../scripts/lib/stackFile";
 import { findObject, stackRun, type MockRun } from "./support/runs";

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { parseConfig } from "../components/config";
+import { parseConfig } from "../components/stackConfig";
 import { loadStackFile } from "../scripts/lib/stackFile";
 import { runWith } from "./support/runs";
 

@@ -5,7 +5,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { elasticsearchSetupRequests } from "../components/observability/elasticsearchSetup";
+import { elasticsearchSetupRequests } from "../components/observability/elasticsearch";
 import { APPLY_SCRIPT, planFiles } from "../components/observability/setupJob";
 
 interface Received {

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { ConfigError, parseConfig, type RawStackConfig } from "../components/config";
+import { ConfigError, parseConfig, type RawStackConfig } from "../components/stackConfig";
 import { loadStackFile } from "../scripts/lib/stackFile";
 
 function rejection(edit: (observability: Record<string, any>) => void): string {

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { parse } from "yaml";
-import { VECTOR_IMAGE } from "../components/observability/vectorWorkload";
+import { ENROLMENT_LABEL } from "../components/k8s/labels";
+import { VECTOR_IMAGE } from "../components/observability/vector";
 import { restrictedViolations } from "../policy/checks/podSecurity";
 import { loadStackFile } from "../scripts/lib/stackFile";
 import { findObject, type MockRun, objectsOf, runWith, stackRun } from "./support/runs";
@@ -68,6 +69,8 @@ for (const stack of ["staging", "production"] as const) {
       assert.equal(config.sinks.prometheus.address, "0.0.0.0:9598");
       const pod = agent(run).spec.template;
       assert.equal(pod.metadata.annotations["prometheus.io/port"], "9598");
+      // Prometheus's discovery selects on the enrolment label: without it the scrape annotations do nothing.
+      assert.equal(pod.metadata.labels[ENROLMENT_LABEL], "true");
       const container = pod.spec.containers[0];
       for (const probe of [container.startupProbe, container.readinessProbe]) assert.deepEqual(probe.httpGet, { path: "/health", port: "api" });
       assert.deepEqual(container.livenessProbe.tcpSocket, { port: "api" });

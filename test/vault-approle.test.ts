@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ConfigError, parseConfig } from "../components/config";
+import { ConfigError, parseConfig } from "../components/stackConfig";
 import { servicePolicyDocument } from "../components/vault/policy";
 import type { DeclaredResource } from "../scripts/lib/mocks";
 import { maskSecrets } from "../scripts/lib/secrets";

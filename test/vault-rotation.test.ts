@@ -128,7 +128,7 @@ describe("secret_id rotation: changing vault.secretId.rotation on staging", () =
     const checksum = (run: MockRun) => (findObject(run, "Deployment", "items-api", "apps") as Any).spec.template.metadata.annotations["checksum/config"];
     assert.notEqual(checksum(current.run), checksum(rotated.run));
     assert.equal((findObject(rotated.run, "ConfigMap", "items-api-config", "apps") as Any).data.VAULT_SECRET_ID_ROTATION, "2026-W48");
-    assert.equal((findObject(rotated.run, "Secret", "items-api-vault-approle", "apps") as Any).metadata.annotations["blueprint.dev/secret-id-rotation"], "2026-W48");
+    assert.equal((findObject(rotated.run, "Secret", "items-api-vault-approle", "apps") as Any).metadata.annotations["blueprint.io/secret-id-rotation"], "2026-W48");
   });
 
   it("updates the Deployment only after the credentials Secret, so new pods mount the new secret_id", () => {

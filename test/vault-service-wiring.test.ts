@@ -4,9 +4,9 @@
  */
 import * as assert from "node:assert/strict";
 import { makeTestCertificates } from "../app/test/support/test-ca.js";
-import { ConfigError, parseConfig } from "../components/config";
+import { ConfigError, parseConfig } from "../components/stackConfig";
 import { lockoutTuneBody } from "../components/vault/backends";
-import type { RawStackConfig } from "../components/config";
+import type { RawStackConfig } from "../components/stackConfig";
 import { revealSecrets } from "../scripts/lib/secrets";
 import { loadStackFile } from "../scripts/lib/stackFile";
 import { findObject, runWith, stackRun, type MockRun } from "./support/runs";

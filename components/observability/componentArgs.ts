@@ -1,9 +1,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { Environment } from "../configSchema";
 import type { AppWorkload, PlatformEndpoints } from "../platformEndpoints";
-import type { ObservabilityConfig } from "./config";
+import type { ObservabilityConfig } from "./configSchema";
 
-/** What every observability component receives from ObservabilityPlatform; each picks what it needs. */
+/** What every observability component receives from the Observability component; each picks what it needs. */
 export interface ObservabilityComponentArgs {
   environment: Environment;
   config: ObservabilityConfig;

@@ -4,8 +4,7 @@ import { Elasticsearch } from "./elasticsearch";
 import { Kafka } from "./kafka";
 import { Kibana } from "./kibana";
 import { logPipelineFlows } from "./logPipelineFlows";
-import { VectorAgent } from "./vectorAgent";
-import { VectorAggregator } from "./vectorAggregator";
+import { VectorAgent, VectorAggregator } from "./vector";
 
 export interface LogPipeline {
   kafka: Kafka;
@@ -16,7 +15,7 @@ export interface LogPipeline {
 }
 
 /**
- * The log path of DESIGN §2 as five child components of `parent` (the ObservabilityPlatform), ordered so
+ * The log path (docs/architecture.md) as five child components of `parent` (the Observability component), ordered so
  * each starts once what it writes to exists: topic before the agent, users before Kibana and the aggregator.
  */
 export function declareLogPipeline(args: ObservabilityComponentArgs, parent: pulumi.Resource): LogPipeline {

@@ -1,5 +1,6 @@
 import type { CidrPeer, Flow, PodPeer, WorkloadFlows } from "../k8s/network";
 import type { PlatformEndpoints } from "../platformEndpoints";
+import { placement } from "../placement";
 
 /** The one-shot setup Jobs of the log pipeline: each talks to exactly one system. */
 export const SETUP_JOB_NAMES = { kafkaTopics: "kafka-topics", elasticsearchSetup: "elasticsearch-setup", kibanaSetup: "kibana-setup" } as const;
@@ -14,9 +15,6 @@ export interface LogPipelineFlowArgs {
   kibanaUiAllowFrom: PodPeer[];
 }
 
-function setupJobPeer(namespace: string, name: string): PodPeer {
-  return { namespace, podLabels: { "app.kubernetes.io/name": name } };
-}
 
 const pods = (peer: PodPeer): PodPeer => ({ namespace: peer.namespace, podLabels: peer.podLabels });
 const flow = (peer: PodPeer | CidrPeer, ...ports: number[]): Flow => ({ peer: "cidr" in peer ? peer : pods(peer), ports: ports.map((port) => ({ port })) });
@@ -29,9 +27,9 @@ const flow = (peer: PodPeer | CidrPeer, ...ports: number[]): Flow => ({ peer: "c
 export function logPipelineFlows(args: LogPipelineFlowArgs): Record<LogPipelineWorkload, WorkloadFlows> {
   const { kafka, elasticsearch: es, kibana, vectorAgent, vectorAggregator, prometheus } = args.endpoints;
   const jobs = {
-    kafkaTopics: setupJobPeer(kafka.namespace, SETUP_JOB_NAMES.kafkaTopics),
-    elasticsearchSetup: setupJobPeer(es.namespace, SETUP_JOB_NAMES.elasticsearchSetup),
-    kibanaSetup: setupJobPeer(kibana.namespace, SETUP_JOB_NAMES.kibanaSetup),
+    kafkaTopics: placement(SETUP_JOB_NAMES.kafkaTopics, kafka.namespace),
+    elasticsearchSetup: placement(SETUP_JOB_NAMES.elasticsearchSetup, es.namespace),
+    kibanaSetup: placement(SETUP_JOB_NAMES.kibanaSetup, kibana.namespace),
   };
   const apiServer = args.apiServer.cidrs.map((cidr) => flow({ cidr }, ...args.apiServer.ports));
   return {

@@ -5,8 +5,7 @@ import { createHmac } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PULUMI_OWNS_JOB } from "../k8s/lintExemptions";
-import { DEFAULT_RUN_AS, secureContainer, securePodSpec } from "../k8s/podSpec";
-import { ONE_SHOT_RESOURCES } from "../k8s/podSpec";
+import { DEFAULT_RUN_AS, ONE_SHOT_RESOURCES, secureContainer, securePodSpec } from "../k8s/podSpec";
 import { type WorkloadIdentity, checksumOf, metadataOf, podTemplateMetadata, workloadMetadataOf } from "../k8s/objectMeta";
 
 /** One HTTP call of a setup plan. Every call must be an upsert (PUT, or a POST the API treats as one). */

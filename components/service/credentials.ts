@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { standardLabels } from "../k8s/labels";
 import type { Flow } from "../k8s/network";
 import { APPROLE_SECRET_KEYS, VaultAppRole } from "../vault/appRole";
-import type { VaultConfig, VaultEnabledConfig } from "../vault/config";
+import type { VaultConfig, VaultEnabledConfig } from "../vault/configSchema";
 import { randomApiKey } from "../vault/serviceSecrets";
 
 export const SECRETS_ROOT = "/var/run/secrets/blueprint";

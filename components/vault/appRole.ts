@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { standardLabels } from "../k8s/labels";
-import type { VaultEnabledConfig } from "./config";
+import type { VaultEnabledConfig } from "./configSchema";
 import { durationSeconds, servicePolicyDocument, servicePolicyName } from "./policy";
 import { generateServiceSecrets } from "./serviceSecrets";
 
@@ -19,8 +19,11 @@ export interface VaultAppRoleArgs {
 /** File names inside the mounted Secret volume; the service reads them through VAULT_*_FILE. */
 export const APPROLE_SECRET_KEYS = { roleId: "role-id", secretId: "secret-id" } as const;
 
-/** Shows on the Kubernetes Secret which rotation its secret_id belongs to (never the value). */
-export const ROTATION_ANNOTATION = "blueprint.dev/secret-id-rotation";
+/**
+ * Shows on the Kubernetes Secret which rotation its secret_id belongs to (never the value). Nothing reads it
+ * back, so a Secret still carrying the former `blueprint.dev/` key is simply rewritten by the next `pulumi up`.
+ */
+export const ROTATION_ANNOTATION = "blueprint.io/secret-id-rotation";
 
 /**
  * secret_id inputs whose change must issue a new secret_id. The provider's schema already marks them

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
-import type { VaultEnabledConfig, VaultLockoutConfig } from "./config";
+import type { VaultEnabledConfig, VaultLockoutConfig } from "./configSchema";
 import { durationSeconds } from "./policy";
 
 export interface VaultMounts {

@@ -1,4 +1,4 @@
-import { PROJECT } from "../../components/config";
+import { PROJECT } from "../../components/stackConfig";
 
 /** One config value as `pulumi stack history --json` records it (objectValue when the value is a map). */
 export interface ConfigValue {

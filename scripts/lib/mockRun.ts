@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { blueprint } from "../../components/blueprint";
-import { type BlueprintConfig, PROJECT, type RawStackConfig, parseConfig, readStackConfig } from "../../components/config";
+import { type BlueprintConfig, PROJECT, type RawStackConfig, parseConfig, readStackConfig } from "../../components/stackConfig";
 import { blueprintMocks, type DeclaredResource, GeneratedSecrets } from "./mocks";
 import { resolveOutputs } from "./secrets";
 import { loadStackFile } from "./stackFile";

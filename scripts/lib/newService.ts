@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PROJECT } from "../../components/config";
+import { PROJECT } from "../../components/stackConfig";
 import { dnsLabel } from "../../components/configPrimitives";
 import { serviceSchema } from "../../components/configSchema";
 import { insertMapEntry, nodeAt, readPath } from "./stackConfigFile";

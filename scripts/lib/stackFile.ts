@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { PROJECT, type RawStackConfig } from "../../components/config";
+import { PROJECT, type RawStackConfig } from "../../components/stackConfig";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 

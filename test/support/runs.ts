@@ -1,5 +1,5 @@
 import { kubernetesObjects, type KubernetesObject } from "../../scripts/lib/manifests";
-import type { RawStackConfig } from "../../components/config";
+import type { RawStackConfig } from "../../components/stackConfig";
 import { type MockRun, runBlueprint } from "../../scripts/lib/mockRun";
 
 export type { KubernetesObject, MockRun };

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
-import { ALERTMANAGER_SECRETS_DIR } from "../../components/observability/alertmanagerConfig";
+import { ALERTMANAGER_SECRETS_DIR } from "../../components/observability/alertmanager";
 import { kubernetesObjects } from "../../scripts/lib/manifests";
 import { runBlueprint } from "../../scripts/lib/mockRun";
 import { AlertmanagerProcess } from "./alertmanager-support/alertmanagerProcess";

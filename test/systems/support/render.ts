@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import type { RawStackConfig } from "../../../components/config";
+import type { RawStackConfig } from "../../../components/stackConfig";
 import { manifestFileName, writeRender } from "../../../scripts/lib/manifests";
 import type { DeclaredResource } from "../../../scripts/lib/mocks";
 import { runBlueprint } from "../../../scripts/lib/mockRun";

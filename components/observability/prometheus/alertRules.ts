@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
-import type { AppWorkload } from "../platformEndpoints";
-import { LAYER } from "./alertmanagerConfig";
+import type { AppWorkload } from "../../platformEndpoints";
+import { LAYER } from "../alertmanager";
 import { PODS_JOB } from "./prometheusConfig";
 
 // The shape of a Prometheus rule file, as far as this blueprint uses it.
@@ -8,7 +8,7 @@ export interface AlertRule {
   alert: string;
   expr: string;
   for: string;
-  /** layer: a platform alert inhibits the service alerts it causes (alertmanagerConfig.ts). */
+  /** layer: a platform alert inhibits the service alerts it causes (alertmanager/alertmanagerConfig.ts). */
   labels: { severity: "warning" | "critical"; layer: (typeof LAYER)[keyof typeof LAYER]; namespace?: string; app?: string };
   annotations: { summary: string; description: string; runbook_url: string };
 }

@@ -1,15 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { clusterScopedName, selectorLabels } from "../k8s/labels";
-import { exemptConcern, workloadExemptionAnnotations } from "../k8s/lintExemptions";
-import { type RunAs, securePodSpec } from "../k8s/podSpec";
-import type { ObservabilityComponentArgs } from "./componentArgs";
-import type { WorkloadFlows } from "../k8s/network";
-import { type WorkloadIdentity, metadataOf, podTemplateMetadata } from "../k8s/objectMeta";
-import { declareFlowPolicy } from "../k8s/network";
-import { declareServiceAccount } from "../k8s/controllers";
+import { clusterScopedName, selectorLabels } from "../../k8s/labels";
+import { exemptConcern, workloadExemptionAnnotations } from "../../k8s/lintExemptions";
+import { type RunAs, securePodSpec } from "../../k8s/podSpec";
+import type { ObservabilityComponentArgs } from "../componentArgs";
+import type { WorkloadFlows } from "../../k8s/network";
+import { type WorkloadIdentity, metadataOf, podTemplateMetadata } from "../../k8s/objectMeta";
+import { declareFlowPolicy } from "../../k8s/network";
+import { declareServiceAccount } from "../../k8s/controllers";
 import { vectorAgentConfig } from "./vectorConfig";
-import { assertScratchFits, configVolume, dataDirScratch, declareVectorConfigMap, vectorContainer, vectorPodAnnotations } from "./vectorWorkload";
+import { assertScratchFits, configVolume, dataDirScratch, declareVectorConfigMap, vectorContainer, vectorPodAnnotations } from "./container";
 
 export const POD_LOGS_DIR = "/var/log/pods";
 // Root, because the runtime writes pod logs as root-owned 0640 files. Owner permissions are enough to read
@@ -118,10 +118,8 @@ export class VectorAgent extends pulumi.ComponentResource {
           selector: { matchLabels: selectorLabels(identity.name) },
           updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } },
           template: {
-            metadata: {
-              ...podTemplateMetadata(identity),
-              annotations: { ...vectorPodAnnotations(config, endpoint.metricsPort), "blueprint.io/pod-security-exemption": exemption },
-            },
+            // The scrape annotations bring the enrolment label with them: Prometheus discovers the agent by it.
+            metadata: podTemplateMetadata(identity, { ...vectorPodAnnotations(config, endpoint.metricsPort), "blueprint.io/pod-security-exemption": exemption }),
             spec: podSpec,
           },
         },

@@ -1,17 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { selectorLabels } from "../k8s/labels";
-import { DEFAULT_RUN_AS, securePodSpec } from "../k8s/podSpec";
-import type { ObservabilityComponentArgs } from "./componentArgs";
-import { credentialsMount } from "./elasticsearch";
-import { secretMount, volumeMountsOf, volumesOf } from "../k8s/mounts";
-import { CERT_FILES, CERT_SECRETS } from "./elasticsearchCerts";
-import type { WorkloadFlows } from "../k8s/network";
-import { type WorkloadIdentity } from "../k8s/objectMeta";
-import { declareFlowPolicy } from "../k8s/network";
-import { declareDeployment, declarePdb, declareServiceAccount } from "../k8s/controllers";
+import { selectorLabels } from "../../k8s/labels";
+import { DEFAULT_RUN_AS, securePodSpec } from "../../k8s/podSpec";
+import type { ObservabilityComponentArgs } from "../componentArgs";
+import { CERT_FILES, CERT_SECRETS, credentialsMount } from "../elasticsearch";
+import { secretMount, volumeMountsOf, volumesOf } from "../../k8s/mounts";
+import type { WorkloadFlows } from "../../k8s/network";
+import { type WorkloadIdentity } from "../../k8s/objectMeta";
+import { declareFlowPolicy } from "../../k8s/network";
+import { declareDeployment, declarePdb, declareServiceAccount } from "../../k8s/controllers";
 import { vectorAggregatorConfig } from "./vectorConfig";
-import { assertScratchFits, configVolume, dataDirScratch, declareVectorConfigMap, vectorContainer, vectorPodAnnotations } from "./vectorWorkload";
+import { assertScratchFits, configVolume, dataDirScratch, declareVectorConfigMap, vectorContainer, vectorPodAnnotations } from "./container";
 
 const CA_DIR = "/etc/blueprint/elasticsearch-ca";
 export const CREDENTIALS_DIR = "/etc/blueprint/elasticsearch-credentials";

@@ -1,18 +1,17 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { type RunAs, type ScratchDir, secureContainer, securePodSpec, tcpProbe, volumeClaimTemplate } from "../k8s/podSpec";
-import { selectorLabels } from "../k8s/labels";
-import { PULUMI_OWNS_JOB, exemptConcern } from "../k8s/lintExemptions";
-import { clusterHost } from "../platformEndpoints";
-import type { ObservabilityComponentArgs } from "./componentArgs";
-import type { ObservabilityConfig } from "./config";
-import { SETUP_JOB_NAMES } from "./logPipelineFlows";
-import type { WorkloadFlows } from "../k8s/network";
-import { ONE_SHOT_RESOURCES } from "../k8s/podSpec";
-import { type WorkloadIdentity, podTemplateMetadata, workloadMetadataOf } from "../k8s/objectMeta";
-import { declareFlowPolicy } from "../k8s/network";
-import { declareClusterIpService, declarePdb, declareServiceAccount, declareStatefulSet } from "../k8s/controllers";
+import { ONE_SHOT_RESOURCES, type RunAs, type ScratchDir, secureContainer, securePodSpec, tcpProbe, volumeClaimTemplate } from "../../k8s/podSpec";
+import { selectorLabels } from "../../k8s/labels";
+import { PULUMI_OWNS_JOB, exemptConcern } from "../../k8s/lintExemptions";
+import { clusterHost } from "../../platformEndpoints";
+import type { ObservabilityComponentArgs } from "../componentArgs";
+import type { ObservabilityConfig } from "../configSchema";
+import { SETUP_JOB_NAMES } from "../logPipelineFlows";
+import type { WorkloadFlows } from "../../k8s/network";
+import { type WorkloadIdentity, podTemplateMetadata, workloadMetadataOf } from "../../k8s/objectMeta";
+import { declareFlowPolicy } from "../../k8s/network";
+import { declareClusterIpService, declarePdb, declareServiceAccount, declareStatefulSet } from "../../k8s/controllers";
 
 export const KAFKA_IMAGE = "apache/kafka:4.1.1";
 // The image's user (appuser) is a name, which runAsNonRoot cannot check; 1000 is its numeric UID and GID.

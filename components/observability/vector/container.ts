@@ -1,10 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { ResourcesConfig } from "../configPrimitives";
-import { parseQuantity } from "../k8s/quantity";
-import { type RunAs, type ScratchDir, TMP_DIR, httpProbe, secureContainer, tcpProbe } from "../k8s/podSpec";
-import { type WorkloadIdentity, checksumOf } from "../k8s/objectMeta";
-import { declareConfigMap } from "../k8s/controllers";
+import type { ResourcesConfig } from "../../configPrimitives";
+import { parseQuantity } from "../../k8s/quantity";
+import { type RunAs, type ScratchDir, TMP_DIR, httpProbe, secureContainer, tcpProbe } from "../../k8s/podSpec";
+import { type WorkloadIdentity, checksumOf } from "../../k8s/objectMeta";
+import { declareConfigMap } from "../../k8s/controllers";
 import { API_PORT, CONFIG_DIR, CONFIG_FILE, DATA_DIR, DISK_BUFFER_BYTES, type VectorConfig, toVectorYaml } from "./vectorConfig";
 
 export const VECTOR_IMAGE = "timberio/vector:0.50.0-distroless-libc";

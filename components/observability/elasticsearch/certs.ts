@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { clusterHost } from "../platformEndpoints";
-import { type WorkloadIdentity, metadataOf } from "../k8s/objectMeta";
+import { clusterHost } from "../../platformEndpoints";
+import { type WorkloadIdentity, metadataOf } from "../../k8s/objectMeta";
 
 /** Secret with the node's key pair and the CA (mounted by Elasticsearch) and one with the CA only (for clients). */
 export const CERT_SECRETS = { node: "elasticsearch-certs", ca: "elasticsearch-ca", kibana: "kibana-certs" } as const;

@@ -1,19 +1,18 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { declareNetworkPolicy, type Flow, allowFlowsSpec } from "../k8s/network";
-import { parseQuantity } from "../k8s/quantity";
-import { exemptConcern } from "../k8s/lintExemptions";
-import { type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec, tcpProbe, volumeClaimTemplate } from "../k8s/podSpec";
-import { clusterScopedName } from "../k8s/labels";
-import { alertmanagerTargets } from "./alertmanager";
+import { declareNetworkPolicy, type Flow, allowFlowsSpec } from "../../k8s/network";
+import { parseQuantity } from "../../k8s/quantity";
+import { exemptConcern } from "../../k8s/lintExemptions";
+import { type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec, tcpProbe, volumeClaimTemplate } from "../../k8s/podSpec";
+import { clusterScopedName, selectorLabels } from "../../k8s/labels";
+import { alertmanagerTargets } from "../alertmanager";
 import { alertRulesYaml } from "./alertRules";
-import type { ObservabilityComponentArgs } from "./componentArgs";
-import { ENROLLED_WORKLOADS, METRICS_PORT_NAME } from "./enrolment";
+import type { ObservabilityComponentArgs } from "../componentArgs";
+import { ENROLLED_WORKLOADS, METRICS_PORT_NAME } from "../enrolment";
 import { CONFIG_DIR, CONFIG_FILE, RULES_DIR, RULES_FILE, prometheusConfigYaml } from "./prometheusConfig";
-import { declareClusterIpService, declareConfigMap, declarePdb, declareServiceAccount, declareStatefulSet } from "../k8s/controllers";
-import { configMapMount } from "../k8s/mounts";
-import { type WorkloadIdentity, labelsOf, metadataOf } from "../k8s/objectMeta";
-import { selectorLabels } from "../k8s/labels";
+import { declareClusterIpService, declareConfigMap, declarePdb, declareServiceAccount, declareStatefulSet } from "../../k8s/controllers";
+import { configMapMount } from "../../k8s/mounts";
+import { type WorkloadIdentity, labelsOf, metadataOf } from "../../k8s/objectMeta";
 
 export const PROMETHEUS_IMAGE = "prom/prometheus:v3.5.0";
 // The image's user is `nobody`: non-numeric, so runAsNonRoot cannot verify it unless the IDs are explicit (DESIGN §5).

@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
-import { ENROLMENT_LABEL } from "../k8s/labels";
-import { ENROLMENT_SELECTOR } from "./enrolment";
+import { ENROLMENT_LABEL } from "../../k8s/labels";
+import { ENROLMENT_SELECTOR } from "../enrolment";
 
 // The subset of prometheus.yml this blueprint sets; a misspelt key is a type error.
 export interface RelabelConfig {

@@ -1,14 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { Flow } from "../k8s/network";
-import { type RunAs, httpProbe, secureContainer, securePodSpec, volumeClaimTemplate } from "../k8s/podSpec";
-import { statefulPodAddresses } from "../platformEndpoints";
+import type { Flow } from "../../k8s/network";
+import { type RunAs, httpProbe, secureContainer, securePodSpec, volumeClaimTemplate } from "../../k8s/podSpec";
+import { statefulPodAddresses } from "../../platformEndpoints";
 import { ALERTMANAGER_CONFIG_DIR, ALERTMANAGER_CONFIG_FILE, ALERTMANAGER_SECRETS_DIR, alertmanagerConfigYaml } from "./alertmanagerConfig";
-import type { ObservabilityComponentArgs } from "./componentArgs";
-import { type WorkloadIdentity, checksumOf } from "../k8s/objectMeta";
-import { configMapMount, secretMount, volumeMountsOf, volumesOf } from "../k8s/mounts";
-import { selectorLabels } from "../k8s/labels";
-import { declareClusterIpService, declareConfigMap, declarePdb, declareServiceAccount, declareStatefulSet } from "../k8s/controllers";
-import { declareFlowPolicy } from "../k8s/network";
+import type { ObservabilityComponentArgs } from "../componentArgs";
+import { type WorkloadIdentity, checksumOf } from "../../k8s/objectMeta";
+import { configMapMount, secretMount, volumeMountsOf, volumesOf } from "../../k8s/mounts";
+import { selectorLabels } from "../../k8s/labels";
+import { declareClusterIpService, declareConfigMap, declarePdb, declareServiceAccount, declareStatefulSet } from "../../k8s/controllers";
+import { declareFlowPolicy } from "../../k8s/network";
 
 export const ALERTMANAGER_IMAGE = "prom/alertmanager:v0.28.1";
 // The image's user is `nobody`, like Prometheus's: numeric IDs so runAsNonRoot can verify them.

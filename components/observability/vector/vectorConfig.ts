@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { DAILY_SUFFIX, INDEX_FAMILIES, WRITER } from "./elasticsearchSetup";
+import { DAILY_SUFFIX, INDEX_FAMILIES, WRITER } from "../elasticsearch";
 
 // Typed subset of Vector's configuration (https://vector.dev/docs/reference/configuration/): a wrong key
 // is a compile error, and the tests read fields instead of grepping text.

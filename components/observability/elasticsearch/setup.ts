@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { SetupRequest } from "./setupJob";
+import type { SetupRequest } from "../setupJob";
 
 /** Index families the aggregator writes (one data stream per family and day) and the setup prepares. */
 export const INDEX_FAMILIES = { logs: "app-logs", errors: "app-errors" } as const;

@@ -1,14 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import { declareNetworkPolicy, type Flow, allowFlowsSpec } from "../k8s/network";
-import { singleReplicaExemptions } from "../k8s/lintExemptions";
-import { DEFAULT_RUN_AS, type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec, tcpProbe, volumeClaimTemplate } from "../k8s/podSpec";
-import type { ObservabilityComponentArgs } from "./componentArgs";
-import { ENROLLED_WORKLOADS } from "./enrolment";
+import { declareNetworkPolicy, type Flow, allowFlowsSpec } from "../../k8s/network";
+import { singleReplicaExemptions } from "../../k8s/lintExemptions";
+import { DEFAULT_RUN_AS, type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec, tcpProbe, volumeClaimTemplate } from "../../k8s/podSpec";
+import type { ObservabilityComponentArgs } from "../componentArgs";
+import { ENROLLED_WORKLOADS } from "../enrolment";
 import { BADGER_DATA_DIR, JAEGER_HEALTH, type JaegerStorage, jaegerConfigYaml } from "./jaegerConfig";
-import { declareClusterIpService, declareConfigMap, declareDeployment, declarePdb, declareServiceAccount, declareStatefulSet } from "../k8s/controllers";
-import { configMapMount } from "../k8s/mounts";
-import { type WorkloadIdentity, checksumOf, metadataOf } from "../k8s/objectMeta";
-import { selectorLabels } from "../k8s/labels";
+import { declareClusterIpService, declareConfigMap, declareDeployment, declarePdb, declareServiceAccount, declareStatefulSet } from "../../k8s/controllers";
+import { configMapMount } from "../../k8s/mounts";
+import { type WorkloadIdentity, checksumOf, metadataOf } from "../../k8s/objectMeta";
+import { selectorLabels } from "../../k8s/labels";
 
 // The Jaeger v2 image (an OpenTelemetry Collector distribution); its USER is 10001 (DESIGN §5).
 export const JAEGER_IMAGE = "jaegertracing/jaeger:2.19.0";

@@ -1,0 +1,2 @@
+// Kibana: log search on the secured Elasticsearch.
+export { KIBANA_IMAGE, Kibana, kibanaSecretSettings } from "./kibana";

@@ -1,0 +1,39 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Alertmanager } from "./alertmanager";
+import type { ObservabilityComponentArgs } from "./componentArgs";
+import { Jaeger } from "./jaeger";
+import { declareLogPipeline } from "./logPipeline";
+import { Prometheus } from "./prometheus";
+
+export const OBSERVABILITY_TYPE = "blueprint:observability:Observability";
+/**
+ * The type this component had while it was also called Platform. Stacks deployed then hold its children
+ * under the old type; the alias lets them adopt every child in place instead of replacing the whole path.
+ */
+export const OBSERVABILITY_FORMER_TYPES = ["blueprint:observability:Platform"];
+
+/**
+ * The whole observability path (docs/architecture.md): traces, metrics and logs as one component, so the
+ * Platform adds it with one line and every system shares the same names, namespaces and sizing.
+ */
+export class Observability extends pulumi.ComponentResource {
+  readonly collectorEndpoint: string;
+
+  constructor(name: string, args: ObservabilityComponentArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    const aliases = [...(opts.aliases ?? []), ...OBSERVABILITY_FORMER_TYPES.map((type) => ({ type }))];
+    super(OBSERVABILITY_TYPE, name, {}, { ...opts, aliases });
+    // Each system below is one child component: `new X("x", args, { parent: this })`.
+
+    // Traces, metrics and alerts.
+    new Jaeger("jaeger", args, { parent: this });
+    new Prometheus("prometheus", args, { parent: this });
+    new Alertmanager("alertmanager", args, { parent: this });
+
+    // The log pipeline: Kafka, Elasticsearch, Kibana, the Vector agent and aggregator. One call, because the
+    // five depend on each other in a fixed order (topic, users, then writers).
+    declareLogPipeline(args, this);
+
+    this.collectorEndpoint = args.endpoints.jaeger.otlpHttpEndpoint;
+    this.registerOutputs({ collectorEndpoint: this.collectorEndpoint });
+  }
+}
