@@ -28,7 +28,7 @@ export function checkOutCommitInPlace(copy: ProjectCopy, commit: string): () => 
   } catch (error) {
     restore();
     const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
-    throw new Error(`cannot check out ${commit} (a shallow clone lacks it: fetch the full history): ${stderr || (error as Error).message}`);
+    throw new Error(`cannot check out ${commit} (a shallow clone lacks it: fetch the full history): ${stderr || (error as Error).message}`, { cause: error });
   }
   return restore;
 }
