@@ -82,7 +82,7 @@ export const namespacesSchema = z
   .strictObject({
     apps: dnsLabel.default("apps"),
     observability: dnsLabel.default("observability"),
-    // The Vector agent reads hostPath logs, which "restricted" forbids, so it lives apart (DESIGN §5).
+    // The Vector agent reads hostPath logs, which "restricted" forbids, so it lives apart (docs/architecture.md).
     logAgent: dnsLabel.default("log-agent"),
   })
   .default({ apps: "apps", observability: "observability", logAgent: "log-agent" });

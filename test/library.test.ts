@@ -32,7 +32,7 @@ describe("components as a library (examples/consumer)", () => {
       false,
     );
     pulumi.runtime.setAllConfig({}, []);
-    // After setMocks, as DESIGN §4 requires; `export =` makes the module itself the program function.
+    // After setMocks, because the program declares resources when it is loaded; `export =` makes the module itself the program function.
     const program = require("../examples/consumer/index") as () => Promise<Record<string, unknown>>;
     outputs = (await resolveOutputs(await program())) as Record<string, unknown>;
   });

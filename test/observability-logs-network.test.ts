@@ -80,7 +80,7 @@ for (const stack of ["staging", "production"] as const) {
       });
     }
 
-    it("lets every hop of the log path connect, both ends agreeing (DESIGN §2)", () => {
+    it("lets every hop of the log path connect, both ends agreeing", () => {
       const model = new NetworkModel(objectsOf(run));
       const hops: [keyof typeof PODS, keyof typeof PODS, number][] = [
         ["agent", "kafka", 9092],

@@ -84,7 +84,7 @@ export function singleReplicaExemptions(replicas: number): LintExemption[] {
     {
       tool: "kube-score",
       check: "deployment-replicas",
-      reason: "one replica by stack config: this environment runs its observability workloads as single instances by design (issue 5); two or more drop this exemption",
+      reason: "one replica by stack config: this environment runs its observability workloads as single instances by design; two or more drop this exemption",
     },
   ];
 }
@@ -109,7 +109,7 @@ export const SAME_CONCERN = {
     { tool: "kube-linter", check: "read-secret-from-env-var" },
     { tool: "checkov", check: "CKV_K8S_35" },
   ],
-  /** A pod that talks to the Kubernetes API and so mounts its service-account token (DESIGN §5). */
+  /** A pod that talks to the Kubernetes API and so mounts its service-account token, on purpose. */
   serviceAccountToken: [{ tool: "checkov", check: "CKV_K8S_38" }],
 } satisfies Record<string, { tool: LintTool; check: string }[]>;
 

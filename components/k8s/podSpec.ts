@@ -7,7 +7,10 @@ type Probe = k8s.types.input.core.v1.Probe;
 type Volume = k8s.types.input.core.v1.Volume;
 type VolumeMount = k8s.types.input.core.v1.VolumeMount;
 
-/** Numeric identity a container runs as. Images with a non-numeric USER need it spelled out (DESIGN §5). */
+/**
+ * Numeric identity a container runs as. An image whose USER is a name needs it spelled out: the kubelet can only
+ * verify runAsNonRoot against a number.
+ */
 export interface RunAs {
   uid: number;
   gid: number;
@@ -158,7 +161,7 @@ export interface SecurePodSpecArgs {
   initContainers?: Container[];
   runAs: RunAs;
   serviceAccountName: k8s.types.input.core.v1.PodSpec["serviceAccountName"];
-  /** Only workloads that talk to the Kubernetes API get a token (DESIGN §5). */
+  /** Only workloads that talk to the Kubernetes API get a token: a mounted token is a credential to steal. */
   automountServiceAccountToken?: boolean;
   /** emptyDirs backing the containers' scratch mounts; /tmp is always included. */
   scratch?: ScratchDir[];

@@ -20,7 +20,7 @@ const pods = (peer: PodPeer): PodPeer => ({ namespace: peer.namespace, podLabels
 const flow = (peer: PodPeer | CidrPeer, ...ports: number[]): Flow => ({ peer: "cidr" in peer ? peer : pods(peer), ports: ports.map((port) => ({ port })) });
 
 /**
- * Every network flow of the log pipeline (DESIGN §2), and nothing else: each workload's policy is built
+ * Every network flow of the log pipeline (docs/architecture.md), and nothing else: each workload's policy is built
  * from its entry, and the tests compare the rendered policies with this table. DNS egress comes from the
  * namespace's own policy.
  */

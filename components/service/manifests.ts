@@ -14,7 +14,8 @@ export const HTTP_PORT_NAME = METRICS_PORT_NAME;
 /** The ClusterIP Service listens on 80 and forwards to the container's named port. */
 export const SERVICE_PORT = 80;
 
-// Reference probe values from the Python blueprint (DESIGN §3).
+// Startup allows 5 + 10×5 s for a cold start; liveness restarts after 45 s without an answer; readiness takes
+// the pod out of the Service within 30 s.
 export const PROBES = {
   startup: { path: "/health", timing: { initialDelaySeconds: 5, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 10 } },
   liveness: { path: "/health", timing: { initialDelaySeconds: 10, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 3 } },

@@ -39,7 +39,7 @@ export interface ProductionServiceOutputs {
   hpa: { minReplicas: number; maxReplicas: number };
 }
 
-/** One service deployed the production way (DESIGN §3): every object it needs, locked down by default. */
+/** One service deployed the production way (docs/service.md): every object it needs, locked down by default. */
 export class ProductionService extends pulumi.ComponentResource implements ProductionServiceOutputs {
   readonly namespace: pulumi.Output<string>;
   readonly serviceName: pulumi.Output<string>;

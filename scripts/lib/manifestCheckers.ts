@@ -52,7 +52,7 @@ interface KubeconformOutput {
 export const KUBE_LINTER_CONFIG = path.join(PROJECT_ROOT, "scripts", "kube-linter.yaml");
 
 // kube-score's optional tests that hold for this platform. The requests-equal-limits family is left off on
-// purpose: requests below limits let a pod burst, and DESIGN §3 sets them apart.
+// purpose: requests below limits let a pod burst, and the sizing sets them apart on purpose.
 export const KUBE_SCORE_OPTIONAL_TESTS = ["container-seccomp-profile", "container-ports-check"];
 
 // kube-score grades: 1 critical, 5 warning, 7 almost OK, 10 OK. Anything below OK is a finding.

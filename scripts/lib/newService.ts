@@ -20,7 +20,7 @@ export class NewServiceError extends Error {
   override name = "NewServiceError";
 }
 
-// Used only when a stack file declares no service to copy sizing from: the reference values (DESIGN §3).
+// Used only when a stack file declares no service to copy sizing from: the sizing the production stack starts from.
 const DEFAULT_SIZING = {
   replicas: { min: 2, max: 10 },
   resources: {

@@ -52,7 +52,8 @@ export function credentialsMount(volumeName: string, users: ElasticsearchUser[],
   return mountOf(credentialsVolume(volumeName, users), mountPath);
 }
 
-// config/ is an emptyDir filled by the init container: the entrypoint writes the keystore next to it (DESIGN §5).
+// config/ is an emptyDir filled by the init container: the entrypoint writes the keystore next to it, and the
+// root filesystem is read-only.
 export const ELASTICSEARCH_SCRATCH: ScratchDir[] = [
   { name: "config", mountPath: ELASTICSEARCH_PATHS.config, sizeLimit: "32Mi" },
   { name: "logs", mountPath: ELASTICSEARCH_PATHS.logs, sizeLimit: "256Mi" },
@@ -97,7 +98,7 @@ export function elasticsearchSettings(topology: ElasticsearchTopology): Elastics
     "cluster.name": "app-logs",
     "node.name": "${POD_NAME}",
     "network.host": "0.0.0.0",
-    // mmap would need vm.max_map_count raised by a privileged init container; niofs needs nothing (DESIGN §5).
+    // mmap would need vm.max_map_count raised by a privileged init container; niofs needs nothing.
     "node.store.allow_mmap": false,
     // No egress to the internet: the GeoIP database download would only fail.
     "ingest.geoip.downloader.enabled": false,
@@ -148,7 +149,7 @@ export interface ElasticsearchArgs extends ObservabilityComponentArgs {
   flows: { nodes: WorkloadFlows; setupJob: WorkloadFlows };
 }
 
-/** Elasticsearch 8 (DESIGN §3, §5): secured, TLS everywhere, its credentials and its setup Job. */
+/** Elasticsearch 8: secured, TLS everywhere, its credentials and its setup Job. */
 export class Elasticsearch extends pulumi.ComponentResource {
   readonly statefulSet: k8s.apps.v1.StatefulSet;
   readonly setupJob: k8s.batch.v1.Job;

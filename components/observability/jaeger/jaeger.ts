@@ -10,7 +10,7 @@ import { configMapMount } from "../../k8s/mounts";
 import { type WorkloadIdentity, checksumOf, metadataOf } from "../../k8s/objectMeta";
 import { selectorLabels } from "../../k8s/labels";
 
-// The Jaeger v2 image (an OpenTelemetry Collector distribution); its USER is 10001 (DESIGN §5).
+// The Jaeger v2 image (an OpenTelemetry Collector distribution); its USER is 10001, numeric already.
 export const JAEGER_IMAGE = "jaegertracing/jaeger:2.19.0";
 export const JAEGER_RUN_AS: RunAs = DEFAULT_RUN_AS;
 export const JAEGER_QUERY_SERVICE = "jaeger-query";

@@ -113,7 +113,10 @@ export interface KafkaArgs extends ObservabilityComponentArgs {
   flows: { broker: WorkloadFlows; topicJob: WorkloadFlows };
 }
 
-/** Kafka in KRaft mode (DESIGN §3, §5): combined broker/controller nodes, the app-logs topic, its policies. */
+/**
+ * Kafka in KRaft mode (no ZooKeeper to run): combined broker/controller nodes, the app-logs topic, its
+ * policies. It buffers logs between the agent and the aggregator, so a slow or down Elasticsearch loses nothing.
+ */
 export class Kafka extends pulumi.ComponentResource {
   readonly statefulSet: k8s.apps.v1.StatefulSet;
   readonly topicJob: k8s.batch.v1.Job;

@@ -67,7 +67,7 @@ export function kibanaSettings(elasticsearchUrl: string): KibanaSettings {
     "server.name": "kibana",
     "path.data": `${HOME}/data`,
     "elasticsearch.hosts": [elasticsearchUrl],
-    // Kibana refuses the elastic superuser; kibana_system is the built-in user for its own indices (DESIGN §5).
+    // Kibana refuses the elastic superuser; kibana_system is the built-in user for its own indices, and no more.
     "elasticsearch.username": "kibana_system",
     "elasticsearch.ssl.certificateAuthorities": [`${CA_DIR}/${CERT_FILES.ca}`],
     "elasticsearch.ssl.verificationMode": "full",

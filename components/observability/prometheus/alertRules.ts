@@ -20,7 +20,7 @@ export interface RuleFile {
   groups: RuleGroup[];
 }
 
-/** Thresholds from the runbook (DESIGN §3), in one place so the rules and docs/runbooks agree. */
+/** The alert thresholds, in one place so the rules and docs/runbooks agree. */
 export const THRESHOLDS = {
   latencyP99Seconds: 1,
   errorRatio: 0.01,

@@ -15,7 +15,7 @@ import { configMapMount } from "../../k8s/mounts";
 import { type WorkloadIdentity, labelsOf, metadataOf } from "../../k8s/objectMeta";
 
 export const PROMETHEUS_IMAGE = "prom/prometheus:v3.5.0";
-// The image's user is `nobody`: non-numeric, so runAsNonRoot cannot verify it unless the IDs are explicit (DESIGN §5).
+// The image's user is `nobody`: non-numeric, so runAsNonRoot cannot verify it unless the IDs are explicit.
 export const PROMETHEUS_RUN_AS: RunAs = { uid: 65534, gid: 65534, fsGroup: 65534 };
 export const PROMETHEUS_DATA_DIR = "/prometheus";
 // Size-based retention keeps a margin below the volume, so a burst of series cannot fill the disk.

@@ -41,7 +41,10 @@ export interface VectorAgentArgs extends ObservabilityComponentArgs {
   dependsOn: pulumi.Resource[];
 }
 
-/** The Vector agent (DESIGN §3, §5): one pod per node, shipping every pod's stdout to the Kafka topic. */
+/**
+ * The Vector agent: one pod per node (a DaemonSet: no sidecar per pod, no change to the apps), shipping every
+ * pod's stdout from the node's /var/log/pods to the Kafka topic.
+ */
 export class VectorAgent extends pulumi.ComponentResource {
   readonly daemonSet: k8s.apps.v1.DaemonSet;
 
