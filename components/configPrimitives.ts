@@ -14,7 +14,7 @@ export const hostname = z
 export const cidr = z.union([z.cidrv4(), z.cidrv6()], { error: "expected an IPv4 or IPv6 CIDR such as 10.0.0.0/8 or fd00::/8" });
 
 /** The number of addresses a CIDR covers is 1: a /32 (IPv4) or a /128 (IPv6). */
-export function isSingleHost(value: string): boolean {
+function isSingleHost(value: string): boolean {
   const [address, prefix] = value.split("/");
   return Number(prefix) === (address.includes(":") ? 128 : 32);
 }

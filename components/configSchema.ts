@@ -19,9 +19,9 @@ const imageSchema = z.discriminatedUnion("build", [
 export type ImageConfig = z.infer<typeof imageSchema>;
 
 /** What the Ingress routes when a service names no paths: the Items API's versioned routes. */
-export const DEFAULT_INGRESS_PATHS = ["/api"] as const;
+const DEFAULT_INGRESS_PATHS = ["/api"] as const;
 /** Paths the service serves that must never be public. */
-export const INTERNAL_PATHS = ["/metrics", "/health", "/ready", "/docs"] as const;
+const INTERNAL_PATHS = ["/metrics", "/health", "/ready", "/docs"] as const;
 
 const ingressPath = z
   .string()
@@ -67,7 +67,7 @@ export const serviceSchema = z
   });
 export type ServiceConfig = z.infer<typeof serviceSchema>;
 
-export const kubernetesSchema = z
+const kubernetesSchema = z
   .strictObject({
     // Empty means the ambient kubeconfig's current context.
     context: z.string().min(1).optional(),
@@ -78,7 +78,7 @@ export const kubernetesSchema = z
   })
   .default({});
 
-export const namespacesSchema = z
+const namespacesSchema = z
   .strictObject({
     apps: dnsLabel.default("apps"),
     observability: dnsLabel.default("observability"),
@@ -87,7 +87,7 @@ export const namespacesSchema = z
   })
   .default({ apps: "apps", observability: "observability", logAgent: "log-agent" });
 
-export const ingressControllerSchema = z
+const ingressControllerSchema = z
   .strictObject({
     namespace: dnsLabel.default("ingress-nginx"),
     podLabels: z.record(z.string(), z.string()).default({ "app.kubernetes.io/name": "ingress-nginx" }),

@@ -5,7 +5,7 @@ import { servicePlacement } from "./placement";
 import { ENROLLED } from "./k8s/labels";
 
 /** The namespaces services name for themselves (other than the shared apps one), each with the services in it. */
-export function ownNamespaces(services: Record<string, Pick<ServiceConfig, "namespace">>, appsNamespace: string): Map<string, string[]> {
+function ownNamespaces(services: Record<string, Pick<ServiceConfig, "namespace">>, appsNamespace: string): Map<string, string[]> {
   const byNamespace = new Map<string, string[]>();
   for (const [name, service] of Object.entries(services)) {
     const { namespace } = servicePlacement(name, service, appsNamespace);

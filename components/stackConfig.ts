@@ -5,14 +5,14 @@ import { configSchema, ENVIRONMENTS } from "./configSchema";
 export const PROJECT = "production-blueprint";
 
 /** Config keys that hold credentials. They must be set with `pulumi config set --secret`. */
-export const SECRET_KEYS = ["vaultToken"] as const;
+const SECRET_KEYS = ["vaultToken"] as const;
 
 /**
  * Keys this program no longer reads, with what to do instead. `databaseUrls` was delivered to the service's
  * Vault secret but the service has no database (its store is in memory), so it was never used, and with
  * Vault off it was silently dropped. Refusing it says so rather than storing a credential for nothing.
  */
-export const REMOVED_KEYS: Record<string, string> = {
+const REMOVED_KEYS: Record<string, string> = {
   databaseUrls:
     "is no longer supported: the service has no database, so the URL was stored in Vault and never used. Remove it (`pulumi config rm databaseUrls`); a service that needs a database reads its credentials from its own Vault path",
 };

@@ -21,7 +21,7 @@ export interface RunAs {
 export const DEFAULT_RUN_AS: RunAs = { uid: 10001, gid: 10001 };
 
 /** Pod-level half of the Pod Security Standard "restricted". */
-export function restrictedPodSecurityContext(runAs: RunAs): k8s.types.input.core.v1.PodSecurityContext {
+function restrictedPodSecurityContext(runAs: RunAs): k8s.types.input.core.v1.PodSecurityContext {
   return {
     runAsNonRoot: true,
     runAsUser: runAs.uid,
@@ -34,7 +34,7 @@ export function restrictedPodSecurityContext(runAs: RunAs): k8s.types.input.core
 }
 
 /** Container-level half of "restricted", plus a read-only root filesystem. */
-export function restrictedContainerSecurityContext(runAs: RunAs): k8s.types.input.core.v1.SecurityContext {
+function restrictedContainerSecurityContext(runAs: RunAs): k8s.types.input.core.v1.SecurityContext {
   return {
     runAsNonRoot: true,
     runAsUser: runAs.uid,
@@ -62,7 +62,7 @@ export function tcpProbe(port: number | string, timing: ProbeTiming): Probe {
   return { tcpSocket: { port }, ...timing };
 }
 
-export function resourceRequirements(resources: ResourcesConfig): k8s.types.input.core.v1.ResourceRequirements {
+function resourceRequirements(resources: ResourcesConfig): k8s.types.input.core.v1.ResourceRequirements {
   const toList = (list: ResourcesConfig["requests"]) => ({ cpu: list.cpu, memory: list.memory, "ephemeral-storage": list.ephemeralStorage });
   return { requests: toList(resources.requests), limits: toList(resources.limits) };
 }
@@ -82,7 +82,7 @@ export function scratchVolume(dir: ScratchDir): Volume {
   return { name: dir.name, emptyDir: { ...(dir.medium ? { medium: dir.medium } : {}), sizeLimit: dir.sizeLimit ?? "64Mi" } };
 }
 
-export function scratchMount(dir: ScratchDir): VolumeMount {
+function scratchMount(dir: ScratchDir): VolumeMount {
   return { name: dir.name, mountPath: dir.mountPath };
 }
 
@@ -174,7 +174,7 @@ export interface SecurePodSpecArgs {
 }
 
 /** Prefers not to co-locate two pods the labels select: a node failure then takes one replica, not all. */
-export function preferDifferentNodes(labels: Record<string, string>): Pick<PodSpec, "affinity"> {
+function preferDifferentNodes(labels: Record<string, string>): Pick<PodSpec, "affinity"> {
   return {
     affinity: {
       podAntiAffinity: {
@@ -185,7 +185,7 @@ export function preferDifferentNodes(labels: Record<string, string>): Pick<PodSp
 }
 
 /** Spreads replicas over zones and nodes, and prefers not to co-locate two of them. */
-export function spreadAndAntiAffinity(labels: Record<string, string>): Pick<PodSpec, "topologySpreadConstraints" | "affinity"> {
+function spreadAndAntiAffinity(labels: Record<string, string>): Pick<PodSpec, "topologySpreadConstraints" | "affinity"> {
   const labelSelector = { matchLabels: labels };
   return {
     topologySpreadConstraints: [

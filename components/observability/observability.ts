@@ -5,12 +5,12 @@ import { Jaeger } from "./jaeger";
 import { declareLogPipeline } from "./logPipeline";
 import { Prometheus } from "./prometheus";
 
-export const OBSERVABILITY_TYPE = "blueprint:observability:Observability";
+const OBSERVABILITY_TYPE = "blueprint:observability:Observability";
 /**
  * The type this component had while it was also called Platform. Stacks deployed then hold its children
  * under the old type; the alias lets them adopt every child in place instead of replacing the whole path.
  */
-export const OBSERVABILITY_FORMER_TYPES = ["blueprint:observability:Platform"];
+const OBSERVABILITY_FORMER_TYPES = ["blueprint:observability:Platform"];
 
 /**
  * The whole observability path (docs/architecture.md): traces, metrics and logs as one component, so the

@@ -1,5 +1,5 @@
 /** KV v2 keeps data under `<mount>/data/<path>`; the policy must name that, not the logical path. */
-export function kvDataPath(mount: string, secretPath: string): string {
+function kvDataPath(mount: string, secretPath: string): string {
   return `${mount}/data/${secretPath}`;
 }
 

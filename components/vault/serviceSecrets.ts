@@ -5,10 +5,10 @@ import * as random from "@pulumi/random";
  * Keys of the KV v2 secret the service reads. Only api_key: the service verifies no JWTs and has no database,
  * so a generated jwt_secret or a delivered database_url would be a credential kept for nothing.
  */
-export const SERVICE_SECRET_KEYS = { apiKey: "api_key" } as const;
+const SERVICE_SECRET_KEYS = { apiKey: "api_key" } as const;
 
 /** Random byte count: at least 32 bytes of entropy. */
-export const SECRET_BYTES = { apiKey: 32 } as const;
+const SECRET_BYTES = { apiKey: 32 } as const;
 
 /** A random API key (hex of SECRET_BYTES.apiKey bytes), marked secret. */
 export function randomApiKey(name: string, parent: pulumi.Resource): pulumi.Output<string> {

@@ -10,16 +10,16 @@ import { selectorLabels } from "../../k8s/labels";
 import { declareClusterIpService, declareConfigMap, declarePdb, declareServiceAccount, declareStatefulSet } from "../../k8s/controllers";
 import { declareFlowPolicy } from "../../k8s/network";
 
-export const ALERTMANAGER_IMAGE = "prom/alertmanager:v0.28.1";
+const ALERTMANAGER_IMAGE = "prom/alertmanager:v0.28.1";
 // The image's user is `nobody`, like Prometheus's: numeric IDs so runAsNonRoot can verify them.
-export const ALERTMANAGER_RUN_AS: RunAs = { uid: 65534, gid: 65534, fsGroup: 65534 };
+const ALERTMANAGER_RUN_AS: RunAs = { uid: 65534, gid: 65534, fsGroup: 65534 };
 const DATA_DIR = "/alertmanager";
 
 /**
  * Exactly Alertmanager's flows: Prometheus (and configured UI clients) in on the API port, the replicas'
  * gossip among themselves on TCP and UDP, and notifications out to the receivers.
  */
-export function alertmanagerFlows(args: Pick<ObservabilityComponentArgs, "endpoints" | "config">): { ingress: Flow[]; egress: Flow[] } {
+function alertmanagerFlows(args: Pick<ObservabilityComponentArgs, "endpoints" | "config">): { ingress: Flow[]; egress: Flow[] } {
   const { alertmanager, prometheus } = args.endpoints;
   const config = args.config.alertmanager;
   const self = { namespace: alertmanager.namespace, podLabels: alertmanager.podLabels };

@@ -6,7 +6,7 @@ export const ALERTMANAGER_CONFIG_DIR = "/etc/alertmanager/config";
 export const ALERTMANAGER_CONFIG_FILE = "alertmanager.yml";
 
 /** The two routes: what pages someone now, and what waits for working hours. */
-export const SEVERITIES = ["critical", "warning"] as const;
+const SEVERITIES = ["critical", "warning"] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
 /**
@@ -72,7 +72,7 @@ function receiver(name: Severity, config: ReceiverConfig): { name: string } & Re
  * the service alerts of the same environment, which would otherwise page once per service for one cause;
  * and a critical alert silences the warnings of the same service.
  */
-export function alertmanagerConfig(receivers: Record<Severity, ReceiverConfig>): AlertmanagerConfigFile {
+function alertmanagerConfig(receivers: Record<Severity, ReceiverConfig>): AlertmanagerConfigFile {
   return {
     global: { resolve_timeout: "5m" },
     route: {

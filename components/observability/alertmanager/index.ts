@@ -1,3 +1,3 @@
 // Alertmanager: routes Prometheus's alerts to each stack's receivers.
-export { ALERTMANAGER_IMAGE, Alertmanager, alertmanagerFlows, alertmanagerTargets } from "./alertmanager";
-export { ALERTMANAGER_SECRETS_DIR, LAYER, alertmanagerConfigYaml } from "./alertmanagerConfig";
+export { Alertmanager, alertmanagerTargets } from "./alertmanager";
+export { ALERTMANAGER_SECRETS_DIR, LAYER } from "./alertmanagerConfig";

@@ -20,9 +20,9 @@ import { declareSetupJob } from "../setupJob";
 // Kibana must run the same version; both come from here.
 export const ELASTIC_STACK_VERSION = "8.19.4";
 export const ELASTICSEARCH_IMAGE = `docker.elastic.co/elasticsearch/elasticsearch:${ELASTIC_STACK_VERSION}`;
-export const ELASTICSEARCH_RUN_AS: RunAs = { uid: 1000, gid: 1000, fsGroup: 1000 };
+const ELASTICSEARCH_RUN_AS: RunAs = { uid: 1000, gid: 1000, fsGroup: 1000 };
 const HOME = "/usr/share/elasticsearch";
-export const ELASTICSEARCH_PATHS = { config: `${HOME}/config`, certs: `${HOME}/config/certs`, data: `${HOME}/data`, logs: `${HOME}/logs` } as const;
+const ELASTICSEARCH_PATHS = { config: `${HOME}/config`, certs: `${HOME}/config/certs`, data: `${HOME}/data`, logs: `${HOME}/logs` } as const;
 
 /** The generated passwords, one Secret key each; consumers reference a single key. */
 export const ELASTICSEARCH_CREDENTIALS = {
@@ -36,7 +36,7 @@ export type ElasticsearchUser = keyof typeof ELASTICSEARCH_CREDENTIALS.keys;
  * A volume of the credentials Secret holding only the given users' passwords, one file each, named by the
  * user's key here (`elastic`, `writer`): consumers read files, never env vars.
  */
-export function credentialsVolume(volumeName: string, users: ElasticsearchUser[]): k8s.types.input.core.v1.Volume & { name: string } {
+function credentialsVolume(volumeName: string, users: ElasticsearchUser[]): k8s.types.input.core.v1.Volume & { name: string } {
   return {
     name: volumeName,
     secret: {
@@ -54,7 +54,7 @@ export function credentialsMount(volumeName: string, users: ElasticsearchUser[],
 
 // config/ is an emptyDir filled by the init container: the entrypoint writes the keystore next to it, and the
 // root filesystem is read-only.
-export const ELASTICSEARCH_SCRATCH: ScratchDir[] = [
+const ELASTICSEARCH_SCRATCH: ScratchDir[] = [
   { name: "config", mountPath: ELASTICSEARCH_PATHS.config, sizeLimit: "32Mi" },
   { name: "logs", mountPath: ELASTICSEARCH_PATHS.logs, sizeLimit: "256Mi" },
 ];
@@ -63,8 +63,8 @@ const CONFIG_COPY_MOUNT = "/mnt/config";
 const CREDENTIALS_MOUNT = "/mnt/credentials";
 // The image's entrypoint reads ELASTIC_PASSWORD_FILE only at mode 400 or 600, and fsGroup turns a Secret
 // file into 440: the init container copies it here at 400, into memory, never onto the node's disk.
-export const PASSWORD_DIR: ScratchDir = { name: "password", mountPath: "/etc/blueprint/password", sizeLimit: "1Mi", medium: "Memory" };
-export const ELASTIC_PASSWORD_FILE = `${PASSWORD_DIR.mountPath}/elastic`;
+const PASSWORD_DIR: ScratchDir = { name: "password", mountPath: "/etc/blueprint/password", sizeLimit: "1Mi", medium: "Memory" };
+const ELASTIC_PASSWORD_FILE = `${PASSWORD_DIR.mountPath}/elastic`;
 
 export type ElasticsearchSettings = Record<string, string | boolean | string[]>;
 
@@ -75,12 +75,12 @@ export interface ElasticsearchTopology {
   nodes: number;
 }
 
-export function nodeNames(topology: ElasticsearchTopology): string[] {
+function nodeNames(topology: ElasticsearchTopology): string[] {
   return Array.from({ length: topology.nodes }, (_, ordinal) => `${topology.serviceName}-${ordinal}`);
 }
 
 /** elasticsearch.yml as data. Security and TLS (HTTP and transport) are on in every environment. */
-export function elasticsearchSettings(topology: ElasticsearchTopology): ElasticsearchSettings {
+function elasticsearchSettings(topology: ElasticsearchTopology): ElasticsearchSettings {
   const ssl = (layer: "http" | "transport") => ({
     [`xpack.security.${layer}.ssl.enabled`]: true,
     [`xpack.security.${layer}.ssl.key`]: `certs/${CERT_FILES.key}`,
@@ -114,19 +114,19 @@ export function elasticsearchSettings(topology: ElasticsearchTopology): Elastics
 }
 
 /** ES_JAVA_OPTS: a fixed heap from config, the same for minimum and maximum so it never resizes. */
-export function javaOpts(heap: string): string {
+function javaOpts(heap: string): string {
   return `-Xms${heap} -Xmx${heap}`;
 }
 
 // Ready once the node answers an authenticated health call over TLS (its own state: no quorum needed).
-export const READINESS_COMMAND = [
+const READINESS_COMMAND = [
   "bash",
   "-c",
   `curl --silent --fail --output /dev/null --cacert ${ELASTICSEARCH_PATHS.certs}/${CERT_FILES.ca} --user "elastic:$(< ${ELASTIC_PASSWORD_FILE})" "https://127.0.0.1:9200/_cluster/health?local=true"`,
 ];
 // Copies the image's config/ (jvm.options, log4j2.properties…) into the emptyDir, then our elasticsearch.yml
 // on top, and the elastic password into the in-memory password directory at the mode the entrypoint demands.
-export const COPY_CONFIG_COMMAND = [
+const COPY_CONFIG_COMMAND = [
   "bash",
   "-c",
   [

@@ -4,18 +4,18 @@ import type { SetupRequest } from "../setupJob";
 /** Index families the aggregator writes (one data stream per family and day) and the setup prepares. */
 export const INDEX_FAMILIES = { logs: "app-logs", errors: "app-errors" } as const;
 export const DAILY_SUFFIX = "%Y-%m-%d";
-export const ILM_POLICY = "app-logs-retention";
+const ILM_POLICY = "app-logs-retention";
 export const WRITER = { user: "vector-writer", role: "vector-writer" } as const;
 // Exactly what writing into a data stream that may not exist yet needs; no read, no delete, no cluster privilege.
-export const WRITER_INDEX_PRIVILEGES = ["create_doc", "create_index", "auto_configure"];
-export const ROLLOVER = { maxPrimaryShardSize: "10gb", maxAge: "1d" } as const;
+const WRITER_INDEX_PRIVILEGES = ["create_doc", "create_index", "auto_configure"];
+const ROLLOVER = { maxPrimaryShardSize: "10gb", maxAge: "1d" } as const;
 
 export function indexPattern(family: string): string {
   return `${family}-*`;
 }
 
 /** Roll over at 10 GB or one day, whichever comes first; delete N days after rollover. */
-export function ilmPolicy(deleteAfterDays: number): object {
+function ilmPolicy(deleteAfterDays: number): object {
   return {
     policy: {
       phases: {
@@ -31,7 +31,7 @@ export function ilmPolicy(deleteAfterDays: number): object {
  * and deleted by the ILM policy. `timestamp` (the app's field, Kibana's time field) and `@timestamp` (what
  * data streams require) are both dates.
  */
-export function indexTemplate(family: string, nodes: number): object {
+function indexTemplate(family: string, nodes: number): object {
   const keyword = { type: "keyword" };
   return {
     index_patterns: [indexPattern(family)],
@@ -67,7 +67,7 @@ export function indexTemplate(family: string, nodes: number): object {
   };
 }
 
-export function writerRole(): object {
+function writerRole(): object {
   return {
     cluster: [],
     indices: [{ names: Object.values(INDEX_FAMILIES).map(indexPattern), privileges: WRITER_INDEX_PRIVILEGES }],
@@ -78,7 +78,7 @@ export function writerRole(): object {
 export const KIBANA_SETUP = { user: "kibana-setup", role: "kibana-data-views" } as const;
 
 /** Kibana's "Data View Management" feature, in the default space; no index or cluster privilege. */
-export function kibanaSetupRole(): object {
+function kibanaSetupRole(): object {
   return {
     cluster: [],
     indices: [],

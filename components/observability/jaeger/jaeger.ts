@@ -12,8 +12,8 @@ import { selectorLabels } from "../../k8s/labels";
 
 // The Jaeger v2 image (an OpenTelemetry Collector distribution); its USER is 10001, numeric already.
 export const JAEGER_IMAGE = "jaegertracing/jaeger:2.19.0";
-export const JAEGER_RUN_AS: RunAs = DEFAULT_RUN_AS;
-export const JAEGER_QUERY_SERVICE = "jaeger-query";
+const JAEGER_RUN_AS: RunAs = DEFAULT_RUN_AS;
+const JAEGER_QUERY_SERVICE = "jaeger-query";
 const CONFIG_DIR = "/etc/jaeger";
 const CONFIG_FILE = "config.yaml";
 // Staging keeps the newest traces in memory, bounded so the pod stays under its memory limit.
@@ -21,13 +21,13 @@ const MEMORY_MAX_TRACES = 50_000;
 // Production keeps a week of traces on the volume, like the log pipeline's Kafka retention.
 const BADGER_SPAN_TTL = "168h";
 
-export const JAEGER_PROBES = {
+const JAEGER_PROBES = {
   startup: { initialDelaySeconds: 5, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 24 },
   liveness: { initialDelaySeconds: 0, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 3 },
   readiness: { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
 } satisfies Record<string, ProbeTiming>;
 
-export function jaegerStorage(storage: "memory" | "badger"): JaegerStorage {
+function jaegerStorage(storage: "memory" | "badger"): JaegerStorage {
   return storage === "memory" ? { kind: "memory", maxTraces: MEMORY_MAX_TRACES } : { kind: "badger", spanTtl: BADGER_SPAN_TTL };
 }
 
@@ -35,7 +35,7 @@ export function jaegerStorage(storage: "memory" | "badger"): JaegerStorage {
  * Who may reach Jaeger: every enrolled pod in an enrolled namespace on OTLP (services of other projects
  * included; whether a pod really sends is its own egress policy's call), and the configured UI clients.
  */
-export function jaegerIngressFlows(args: Pick<ObservabilityComponentArgs, "endpoints" | "config">): Flow[] {
+function jaegerIngressFlows(args: Pick<ObservabilityComponentArgs, "endpoints" | "config">): Flow[] {
   const { otlpGrpcPort, otlpHttpPort, uiPort } = args.endpoints.jaeger;
   return [
     { peer: ENROLLED_WORKLOADS, ports: [{ port: otlpGrpcPort }, { port: otlpHttpPort }] },

@@ -51,7 +51,7 @@ function backend(storage: JaegerStorage): TraceBackend {
   };
 }
 
-export function jaegerConfig(ports: JaegerPorts, storage: JaegerStorage): JaegerConfigFile {
+function jaegerConfig(ports: JaegerPorts, storage: JaegerStorage): JaegerConfigFile {
   return {
     service: {
       extensions: ["jaeger_storage", "jaeger_query", "healthcheckv2"],

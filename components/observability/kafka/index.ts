@@ -1,2 +1,2 @@
 // Kafka: the durable log transport between the Vector agent and the aggregator.
-export { KAFKA_IMAGE, Kafka, kafkaServerProperties, topicCommand } from "./kafka";
+export { KAFKA_IMAGE, Kafka } from "./kafka";

@@ -15,21 +15,21 @@ import { declareClusterIpService, declarePdb, declareServiceAccount, declareStat
 
 export const KAFKA_IMAGE = "apache/kafka:4.1.1";
 // The image's user (appuser) is a name, which runAsNonRoot cannot check; 1000 is its numeric UID and GID.
-export const KAFKA_RUN_AS: RunAs = { uid: 1000, gid: 1000, fsGroup: 1000 };
+const KAFKA_RUN_AS: RunAs = { uid: 1000, gid: 1000, fsGroup: 1000 };
 // The topic Job runs the image's own scripts too, so it keeps the image's user rather than betting on an arbitrary one.
 const KAFKA_UID_EXEMPTIONS = exemptConcern("lowUid", "the official apache/kafka image owns its files as appuser, UID/GID 1000");
-export const KAFKA_DATA_DIR = "/var/lib/kafka/data";
+const KAFKA_DATA_DIR = "/var/lib/kafka/data";
 // A subdirectory, so a filesystem's lost+found never sits among the partition directories.
-export const KAFKA_LOG_DIRS = `${KAFKA_DATA_DIR}/logs`;
+const KAFKA_LOG_DIRS = `${KAFKA_DATA_DIR}/logs`;
 
 // The image writes its generated server.properties into config/ and its own logs into logs/.
-export const KAFKA_SCRATCH: ScratchDir[] = [
+const KAFKA_SCRATCH: ScratchDir[] = [
   { name: "config", mountPath: "/opt/kafka/config", sizeLimit: "16Mi" },
   { name: "logs", mountPath: "/opt/kafka/logs", sizeLimit: "256Mi" },
 ];
 
 // The image's run script reads the node ID from KAFKA_NODE_ID; the pod's ordinal is the hostname's suffix.
-export const KAFKA_START_COMMAND = ["/bin/bash", "-c", 'export KAFKA_NODE_ID="${HOSTNAME##*-}" && exec /etc/kafka/docker/run'];
+const KAFKA_START_COMMAND = ["/bin/bash", "-c", 'export KAFKA_NODE_ID="${HOSTNAME##*-}" && exec /etc/kafka/docker/run'];
 
 export interface KafkaTopology {
   namespace: string;
@@ -39,7 +39,7 @@ export interface KafkaTopology {
   controllerPort: number;
 }
 
-export function brokerHost(topology: KafkaTopology, ordinal: number | string): string {
+function brokerHost(topology: KafkaTopology, ordinal: number | string): string {
   return `${topology.serviceName}-${ordinal}.${clusterHost(topology.headlessServiceName, topology.namespace)}`;
 }
 
@@ -47,7 +47,7 @@ export function brokerHost(topology: KafkaTopology, ordinal: number | string): s
  * The broker's server.properties, every key spelled out: when any KAFKA_* variable is set, the image
  * ignores its bundled single-node defaults, so whatever is unset here falls back to Kafka's built-ins.
  */
-export function kafkaServerProperties(topology: KafkaTopology, sizing: ObservabilityConfig["kafka"]): Record<string, string> {
+function kafkaServerProperties(topology: KafkaTopology, sizing: ObservabilityConfig["kafka"]): Record<string, string> {
   const voters = Array.from({ length: sizing.replicas }, (_, ordinal) => `${ordinal}@${brokerHost(topology, ordinal)}:${topology.controllerPort}`);
   const replication = String(sizing.replicationFactor);
   const minInsync = String(sizing.minInsyncReplicas);
@@ -84,12 +84,12 @@ export function kafkaServerProperties(topology: KafkaTopology, sizing: Observabi
 }
 
 /** `log.retention.hours` → `KAFKA_LOG_RETENTION_HOURS`, the image's naming rule for settings. */
-export function toKafkaEnvName(property: string): string {
+function toKafkaEnvName(property: string): string {
   return `KAFKA_${property.replace(/\./g, "_").toUpperCase()}`;
 }
 
 /** The idempotent topic creation: --if-not-exists makes a rerun a no-op (it never changes a live topic). */
-export function topicCommand(bootstrap: string, topic: string, sizing: ObservabilityConfig["kafka"]): string[] {
+function topicCommand(bootstrap: string, topic: string, sizing: ObservabilityConfig["kafka"]): string[] {
   return [
     "/opt/kafka/bin/kafka-topics.sh",
     "--bootstrap-server",

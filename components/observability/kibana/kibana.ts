@@ -18,17 +18,17 @@ import type { SetupRequest } from "../setupJob";
 import { declareSetupJob } from "../setupJob";
 
 export const KIBANA_IMAGE = `docker.elastic.co/kibana/kibana:${ELASTIC_STACK_VERSION}`;
-export const KIBANA_RUN_AS: RunAs = { uid: 1000, gid: 1000, fsGroup: 1000 };
-export const KIBANA_TIME_FIELD = "timestamp";
+const KIBANA_RUN_AS: RunAs = { uid: 1000, gid: 1000, fsGroup: 1000 };
+const KIBANA_TIME_FIELD = "timestamp";
 const HOME = "/usr/share/kibana";
 const CA_DIR = "/etc/blueprint/elasticsearch-ca";
 const SERVER_CERT_DIR = "/etc/blueprint/kibana-certs";
-export const KIBANA_SCRATCH: ScratchDir[] = [{ name: "data", mountPath: `${HOME}/data`, sizeLimit: "64Mi" }];
-export const KIBANA_CONFIG_FILE = `${HOME}/config/kibana.yml`;
+const KIBANA_SCRATCH: ScratchDir[] = [{ name: "data", mountPath: `${HOME}/data`, sizeLimit: "64Mi" }];
+const KIBANA_CONFIG_FILE = `${HOME}/config/kibana.yml`;
 const SECRET_SETTINGS_DIR = "/etc/blueprint/kibana-secrets";
-export const SECRET_SETTINGS_FILE = "secret-settings.yml";
+const SECRET_SETTINGS_FILE = "secret-settings.yml";
 /** Encryption keys shared by every replica, so sessions and saved objects survive a pod change. */
-export const ENCRYPTION_KEY_SETTINGS = ["xpack.security.encryptionKey", "xpack.encryptedSavedObjects.encryptionKey", "xpack.reporting.encryptionKey"] as const;
+const ENCRYPTION_KEY_SETTINGS = ["xpack.security.encryptionKey", "xpack.encryptedSavedObjects.encryptionKey", "xpack.reporting.encryptionKey"] as const;
 
 export type KibanaSettings = Record<string, string | boolean | string[]>;
 
@@ -36,7 +36,7 @@ export type KibanaSettings = Record<string, string | boolean | string[]>;
  * Kibana reads every --config file in order and merges them: kibana.yml (a ConfigMap) holds what may be
  * read, the second file (a Secret) the password and keys. Kibana has no *_FILE settings.
  */
-export const KIBANA_ARGS = ["--config", KIBANA_CONFIG_FILE, "--config", `${SECRET_SETTINGS_DIR}/${SECRET_SETTINGS_FILE}`];
+const KIBANA_ARGS = ["--config", KIBANA_CONFIG_FILE, "--config", `${SECRET_SETTINGS_DIR}/${SECRET_SETTINGS_FILE}`];
 
 /** The secret half of the settings: kibana_system's password and the encryption keys. */
 export function kibanaSecretSettings(kibanaSystemPassword: string, encryptionKeys: string[]): Record<string, string> {
@@ -47,17 +47,17 @@ export function kibanaSecretSettings(kibanaSystemPassword: string, encryptionKey
 }
 
 /** The names Kibana's server certificate carries: its Service in every form, and localhost. */
-export function kibanaDnsNames(serviceName: string, namespace: string): string[] {
+function kibanaDnsNames(serviceName: string, namespace: string): string[] {
   return [serviceName, `${serviceName}.${namespace}`, `${serviceName}.${namespace}.svc`, clusterHost(serviceName, namespace), "localhost"];
 }
 
 /** Kibana serves HTTPS only: its setup Job and UI clients send credentials to it. */
-export function kibanaUrl(serviceName: string, namespace: string, port: number): string {
+function kibanaUrl(serviceName: string, namespace: string, port: number): string {
   return `https://${clusterHost(serviceName, namespace)}:${port}`;
 }
 
 /** kibana.yml as data: everything but the secrets, which kibanaSecretSettings holds. */
-export function kibanaSettings(elasticsearchUrl: string): KibanaSettings {
+function kibanaSettings(elasticsearchUrl: string): KibanaSettings {
   return {
     "server.host": "0.0.0.0",
     // TLS on Kibana's own port: the setup Job logs in over it, and the UI's login form posts a password.
@@ -79,7 +79,7 @@ export function kibanaSettings(elasticsearchUrl: string): KibanaSettings {
 }
 
 /** One data view per index family; `override` makes the create an upsert. */
-export function dataViewRequests(): SetupRequest[] {
+function dataViewRequests(): SetupRequest[] {
   return Object.values(INDEX_FAMILIES).map((family) => ({
     method: "POST",
     path: "/api/data_views/data_view",

@@ -32,8 +32,7 @@ export const THRESHOLDS = {
   consumerLagMessages: 10_000,
 };
 
-export const RUNBOOK_DIR = "docs/runbooks";
-export const RUNBOOKS = {
+const RUNBOOKS = {
   discoveryLost: "platform-discovery-lost.md",
   serviceDown: "service-down.md",
   highErrorRate: "high-error-rate.md",
@@ -47,7 +46,7 @@ export const RUNBOOKS = {
 type Labels = Record<string, string>;
 
 /** A PromQL label selector; values come from validated config (DNS labels), so no escaping is needed. */
-export function selector(equal: Labels, regexMatch: Labels = {}): string {
+function selector(equal: Labels, regexMatch: Labels = {}): string {
   const matchers = [
     ...Object.entries(equal).map(([key, value]) => `${key}="${value}"`),
     ...Object.entries(regexMatch).map(([key, value]) => `${key}=~"${value}"`),

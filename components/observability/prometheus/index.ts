@@ -1,4 +1,3 @@
 // Prometheus: discovery of enrolled pods, the alert rules and the TSDB.
-export { PROMETHEUS_IMAGE, Prometheus, prometheusEgressFlows, prometheusIngressFlows } from "./prometheus";
-export { THRESHOLDS, alertRules, alertRulesYaml, type RuleFile } from "./alertRules";
-export { prometheusConfigYaml } from "./prometheusConfig";
+export { PROMETHEUS_IMAGE, Prometheus } from "./prometheus";
+export { THRESHOLDS, alertRules, type RuleFile } from "./alertRules";

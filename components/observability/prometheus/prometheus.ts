@@ -16,12 +16,12 @@ import { type WorkloadIdentity, labelsOf, metadataOf } from "../../k8s/objectMet
 
 export const PROMETHEUS_IMAGE = "prom/prometheus:v3.5.0";
 // The image's user is `nobody`: non-numeric, so runAsNonRoot cannot verify it unless the IDs are explicit.
-export const PROMETHEUS_RUN_AS: RunAs = { uid: 65534, gid: 65534, fsGroup: 65534 };
-export const PROMETHEUS_DATA_DIR = "/prometheus";
+const PROMETHEUS_RUN_AS: RunAs = { uid: 65534, gid: 65534, fsGroup: 65534 };
+const PROMETHEUS_DATA_DIR = "/prometheus";
 // Size-based retention keeps a margin below the volume, so a burst of series cannot fill the disk.
 const RETENTION_SIZE_SHARE = 0.8;
 
-export const PROMETHEUS_PROBES = {
+const PROMETHEUS_PROBES = {
   // Replaying the WAL after a restart can take minutes on a large volume.
   startup: { initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
   liveness: { initialDelaySeconds: 0, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 3 },
@@ -30,7 +30,7 @@ export const PROMETHEUS_PROBES = {
 
 // Watches the mounted config and rules and calls /-/reload when the kubelet swaps in a new ConfigMap, so a
 // config or rule change never restarts Prometheus (a restart replays the WAL: minutes without alerts).
-export const CONFIG_RELOADER_IMAGE = "quay.io/prometheus-operator/prometheus-config-reloader:v0.85.0";
+const CONFIG_RELOADER_IMAGE = "quay.io/prometheus-operator/prometheus-config-reloader:v0.85.0";
 const RELOADER_PORT = 8080;
 const RELOADER_RESOURCES = {
   requests: { cpu: "10m", memory: "32Mi", ephemeralStorage: "16Mi" },
@@ -42,7 +42,7 @@ const RELOADER_RESOURCES = {
  * Vector pods on theirs, the Alertmanager replicas, and the API server for discovery. No list of services:
  * another project's service is admitted by its labels.
  */
-export function prometheusEgressFlows(args: Pick<ObservabilityComponentArgs, "endpoints" | "config">): Flow[] {
+function prometheusEgressFlows(args: Pick<ObservabilityComponentArgs, "endpoints" | "config">): Flow[] {
   const { vectorAgent, vectorAggregator, alertmanager } = args.endpoints;
   const targets: Flow[] = [
     { peer: ENROLLED_WORKLOADS, ports: [{ port: METRICS_PORT_NAME }] },
@@ -53,12 +53,12 @@ export function prometheusEgressFlows(args: Pick<ObservabilityComponentArgs, "en
   return [...targets, ...cidrs.map((cidr) => ({ peer: { cidr }, ports: ports.map((port) => ({ port })) }))];
 }
 
-export function prometheusIngressFlows(args: Pick<ObservabilityComponentArgs, "endpoints" | "config">): Flow[] {
+function prometheusIngressFlows(args: Pick<ObservabilityComponentArgs, "endpoints" | "config">): Flow[] {
   return args.config.prometheus.uiAllowFrom.map((peer) => ({ peer, ports: [{ port: args.endpoints.prometheus.port }] }));
 }
 
 /** Prometheus' size units are powers of 1024, so "MB" here is a MiB. */
-export function retentionSize(volumeSize: string): string {
+function retentionSize(volumeSize: string): string {
   return `${Math.floor((parseQuantity(volumeSize) * RETENTION_SIZE_SHARE) / 2 ** 20)}MB`;
 }
 
@@ -67,7 +67,7 @@ export function retentionSize(volumeSize: string): string {
  * services live in namespaces the platform does not know (a namespaced Role per namespace would bring the
  * list back); no services, endpoints, nodes or endpointslices, which this discovery never reads.
  */
-export const DISCOVERY_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [{ apiGroups: [""], resources: ["pods"], verbs: ["list", "watch"] }];
+const DISCOVERY_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [{ apiGroups: [""], resources: ["pods"], verbs: ["list", "watch"] }];
 
 /**
  * Prometheus: discovers annotated pods, evaluates the runbook's alert rules, and keeps its TSDB on a

@@ -46,7 +46,7 @@ const podLabel = (name: string) => `__meta_kubernetes_pod_label_${name.replace(/
  * prometheus.io/* annotations as before: keep scrape "true", take the path and port from them, and label
  * series with namespace, pod and app so alerts can name them.
  */
-export function enrolledPodsJob(): ScrapeConfig {
+function enrolledPodsJob(): ScrapeConfig {
   return {
     job_name: PODS_JOB,
     kubernetes_sd_configs: [{ role: "pod", selectors: [{ role: "pod", label: ENROLMENT_SELECTOR }] }],

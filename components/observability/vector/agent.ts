@@ -11,20 +11,20 @@ import { declareServiceAccount } from "../../k8s/controllers";
 import { vectorAgentConfig } from "./vectorConfig";
 import { assertScratchFits, configVolume, dataDirScratch, declareVectorConfigMap, vectorContainer, vectorPodAnnotations } from "./container";
 
-export const POD_LOGS_DIR = "/var/log/pods";
+const POD_LOGS_DIR = "/var/log/pods";
 // Root, because the runtime writes pod logs as root-owned 0640 files. Owner permissions are enough to read
 // them, so root keeps no capability at all (drop ALL).
-export const AGENT_RUN_AS: RunAs = { uid: 0, gid: 0 };
+const AGENT_RUN_AS: RunAs = { uid: 0, gid: 0 };
 
 /** Every way the agent departs from "restricted", and why; also on the DaemonSet and in docs/observability.md. */
-export const AGENT_EXEMPTIONS = {
+const AGENT_EXEMPTIONS = {
   hostPath: `${POD_LOGS_DIR} is mounted read-only: the kubelet writes every container's stdout there, and nowhere else.`,
   runAsRoot: "runs as UID 0: the log files are root-owned 0640; all capabilities are still dropped and the root filesystem is read-only.",
   serviceAccountToken: "mounts its token: kubernetes_logs lists and watches pods, namespaces and nodes to label each line.",
 } as const;
 
 /** The restricted pod spec with only the exemptions above changed. */
-export function withAgentExemptions(spec: k8s.types.input.core.v1.PodSpec): k8s.types.input.core.v1.PodSpec {
+function withAgentExemptions(spec: k8s.types.input.core.v1.PodSpec): k8s.types.input.core.v1.PodSpec {
   const asRoot = { runAsNonRoot: false, runAsUser: AGENT_RUN_AS.uid, runAsGroup: AGENT_RUN_AS.gid };
   return {
     ...spec,

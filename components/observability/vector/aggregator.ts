@@ -13,7 +13,7 @@ import { vectorAggregatorConfig } from "./vectorConfig";
 import { assertScratchFits, configVolume, dataDirScratch, declareVectorConfigMap, vectorContainer, vectorPodAnnotations } from "./container";
 
 const CA_DIR = "/etc/blueprint/elasticsearch-ca";
-export const CREDENTIALS_DIR = "/etc/blueprint/elasticsearch-credentials";
+const CREDENTIALS_DIR = "/etc/blueprint/elasticsearch-credentials";
 
 export interface VectorAggregatorArgs extends ObservabilityComponentArgs {
   flows: WorkloadFlows;

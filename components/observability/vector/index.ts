@@ -2,4 +2,3 @@
 export { VectorAgent } from "./agent";
 export { VectorAggregator } from "./aggregator";
 export { VECTOR_IMAGE } from "./container";
-export { vectorAgentConfig, vectorAggregatorConfig } from "./vectorConfig";

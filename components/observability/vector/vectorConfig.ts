@@ -10,12 +10,12 @@ export const DATA_DIR = "/vector-data-dir";
 export const CONFIG_DIR = "/etc/vector";
 export const CONFIG_FILE = "vector.yaml";
 export const API_PORT = 8686;
-export const PIPELINE = "app-logs";
-export const CONSUMER_GROUP = "vector-aggregator";
+const PIPELINE = "app-logs";
+const CONSUMER_GROUP = "vector-aggregator";
 /** Access logs of these paths (probes, scrapes) are noise: dropped before they cost Kafka or Elasticsearch. */
-export const DROPPED_PATHS = ["/health", "/ready", "/metrics"];
+const DROPPED_PATHS = ["/health", "/ready", "/metrics"];
 /** Levels routed to the app-errors indices; pino says fatal where the Python service said critical. */
-export const ERROR_LEVELS = ["error", "critical", "fatal"];
+const ERROR_LEVELS = ["error", "critical", "fatal"];
 
 export interface DiskBuffer {
   type: "disk";
@@ -108,10 +108,10 @@ export interface VectorConfig {
   sinks: Record<string, Sink>;
 }
 
-export const DISK_BUFFER: DiskBuffer = { type: "disk", max_size: DISK_BUFFER_BYTES, when_full: "block" };
+const DISK_BUFFER: DiskBuffer = { type: "disk", max_size: DISK_BUFFER_BYTES, when_full: "block" };
 // Sources wait for the sink's acknowledgement: the agent checkpoints a file, the aggregator commits an
 // offset, only after Kafka (acks=all) or Elasticsearch has accepted the event.
-export const END_TO_END: Acknowledgements = { enabled: true };
+const END_TO_END: Acknowledgements = { enabled: true };
 
 function base(sources: Record<string, Source>, transforms: Record<string, Transform>, sinks: Record<string, Sink>, metricsPort: number): VectorConfig {
   return {
@@ -127,7 +127,7 @@ const quoted = (values: string[]) => `[${values.map((value) => JSON.stringify(va
 
 // JSON lines become fields; anything else is kept whole in raw_message. The original line is dropped
 // before the merge, so an app field called `message` survives.
-export const PARSE_VRL = `parsed, err = parse_json(string!(.message))
+const PARSE_VRL = `parsed, err = parse_json(string!(.message))
 if err == null && is_object(parsed) {
   del(.message)
   . = merge(., object!(parsed))
@@ -138,7 +138,7 @@ if err == null && is_object(parsed) {
 .pipeline = "${PIPELINE}"`;
 
 // The app logs the route template (`route`); other services may log `path` or a full `url`.
-export const KEEP_UNLESS_PROBE_VRL = `path = string(.route) ?? string(.path) ?? string(.url) ?? ""
+const KEEP_UNLESS_PROBE_VRL = `path = string(.route) ?? string(.path) ?? string(.url) ?? ""
 path = replace(path, r'\\?.*$', "")
 !includes(${quoted(DROPPED_PATHS)}, path)`;
 
@@ -179,14 +179,14 @@ export function vectorAgentConfig(args: AgentConfigArgs): VectorConfig {
 
 // Kafka hands the JSON `timestamp` over as a string; index names and Kibana need a real timestamp, and
 // data streams require `@timestamp`.
-export const ENRICH_VRL = `if !is_timestamp(.timestamp) {
+const ENRICH_VRL = `if !is_timestamp(.timestamp) {
   .timestamp = parse_timestamp(string(.timestamp) ?? "", format: "%+") ?? now()
 }
 ."@timestamp" = .timestamp
 .aggregator_processed_at = now()
 .pipeline = "${PIPELINE}"`;
 
-export const IS_ERROR_VRL = `includes(${quoted(ERROR_LEVELS)}, downcase(string(.level) ?? ""))`;
+const IS_ERROR_VRL = `includes(${quoted(ERROR_LEVELS)}, downcase(string(.level) ?? ""))`;
 
 export interface AggregatorConfigArgs {
   kafkaBootstrap: string;
@@ -198,7 +198,7 @@ export interface AggregatorConfigArgs {
   metricsPort: number;
 }
 
-export function dailyIndex(family: string): string {
+function dailyIndex(family: string): string {
   return `${family}-${DAILY_SUFFIX}`;
 }
 
