@@ -140,3 +140,8 @@ export function declareStatefulSet(args: StatefulSetArgs, opts: pulumi.CustomRes
   );
   return { statefulSet, headlessService };
 }
+
+/** A Service port forwarding to the container port of the same name, so the number lives on the container only. */
+export function servicePort(name: string, port: number): ServicePort {
+  return { name, port, targetPort: name, protocol: "TCP" };
+}

@@ -7,7 +7,7 @@ import type { ObservabilityComponentArgs } from "../componentArgs";
 import { type WorkloadIdentity, checksumOf } from "../../k8s/objectMeta";
 import { configMapMount, secretMount, volumeMountsOf, volumesOf } from "../../k8s/mounts";
 import { selectorLabels } from "../../k8s/labels";
-import { declareClusterIpService, declareConfigMap, declarePdb, declareServiceAccount, declareStatefulSet } from "../../k8s/controllers";
+import { declareClusterIpService, declareConfigMap, declarePdb, declareServiceAccount, declareStatefulSet, servicePort } from "../../k8s/controllers";
 import { declareFlowPolicy } from "../../k8s/network";
 
 const ALERTMANAGER_IMAGE = "prom/alertmanager:v0.28.1";
@@ -94,14 +94,14 @@ export class Alertmanager extends pulumi.ComponentResource {
       // The data volume comes from the StatefulSet's claim template.
       volumeMounts: [...volumeMountsOf(mounts), { name: "data", mountPath: DATA_DIR }],
     });
-    const webPort = { name: "web", port: endpoint.port, targetPort: "web", protocol: "TCP" };
+    const webPort = servicePort("web", endpoint.port);
     declareClusterIpService(identity, [webPort], this);
     declareStatefulSet(
       {
         identity,
         replicas: config.replicas,
         podManagementPolicy: "Parallel",
-        memberPorts: [webPort, ...(clustered ? [{ name: "gossip-tcp", port: endpoint.clusterPort, targetPort: "gossip-tcp", protocol: "TCP" }] : [])],
+        memberPorts: [webPort, ...(clustered ? [servicePort("gossip-tcp", endpoint.clusterPort)] : [])],
         podAnnotations: { "checksum/config": checksumOf(files) },
         podSpec: securePodSpec({
           containers: [container],

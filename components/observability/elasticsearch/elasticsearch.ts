@@ -13,7 +13,7 @@ import { SETUP_JOB_NAMES } from "../logPipelineFlows";
 import type { WorkloadFlows } from "../../k8s/network";
 import { type WorkloadIdentity, checksumOf, metadataOf } from "../../k8s/objectMeta";
 import { type Mount, mountOf } from "../../k8s/mounts";
-import { headlessServiceName as headlessServiceNameOf, declareClusterIpService, declareConfigMap, declarePdb, declareServiceAccount, declareStatefulSet } from "../../k8s/controllers";
+import { declareClusterIpService, declareConfigMap, declarePdb, declareServiceAccount, declareStatefulSet, headlessServiceName as headlessServiceNameOf, servicePort } from "../../k8s/controllers";
 import { declareFlowPolicy } from "../../k8s/network";
 import { declareSetupJob } from "../setupJob";
 
@@ -227,15 +227,15 @@ export class Elasticsearch extends pulumi.ComponentResource {
         { name: "certs", mountPath: ELASTICSEARCH_PATHS.certs, readOnly: true },
       ],
     });
-    const service = declareClusterIpService(identity, [{ name: "http", port: endpoint.port, targetPort: "http", protocol: "TCP" }], this);
+    const service = declareClusterIpService(identity, [servicePort("http", endpoint.port)], this);
     const cluster = declareStatefulSet(
       {
         identity,
         replicas: sizing.replicas,
         podManagementPolicy: "Parallel",
         memberPorts: [
-          { name: "http", port: endpoint.port, targetPort: "http", protocol: "TCP" },
-          { name: "transport", port: endpoint.transportPort, targetPort: "transport", protocol: "TCP" },
+          servicePort("http", endpoint.port),
+          servicePort("transport", endpoint.transportPort),
         ],
         podSpec: securePodSpec({
           initContainers: [copyConfig],

@@ -5,7 +5,7 @@ import { DEFAULT_RUN_AS, type ProbeTiming, type RunAs, httpProbe, secureContaine
 import type { ObservabilityComponentArgs } from "../componentArgs";
 import { ENROLLED_WORKLOADS } from "../enrolment";
 import { BADGER_DATA_DIR, JAEGER_HEALTH, type JaegerStorage, jaegerConfigYaml } from "./jaegerConfig";
-import { declareClusterIpService, declareConfigMap, declareDeployment, declarePdb, declareServiceAccount, declareStatefulSet } from "../../k8s/controllers";
+import { declareClusterIpService, declareConfigMap, declareDeployment, declarePdb, declareServiceAccount, declareStatefulSet, servicePort } from "../../k8s/controllers";
 import { configMapMount } from "../../k8s/mounts";
 import { type WorkloadIdentity, checksumOf, metadataOf } from "../../k8s/objectMeta";
 import { selectorLabels } from "../../k8s/labels";
@@ -104,7 +104,7 @@ export class Jaeger extends pulumi.ComponentResource {
       this,
       endpoint.serviceName,
     );
-    declareClusterIpService(identity, [{ name: "ui", port: endpoint.uiPort, targetPort: "ui", protocol: "TCP" }], this, JAEGER_QUERY_SERVICE);
+    declareClusterIpService(identity, [servicePort("ui", endpoint.uiPort)], this, JAEGER_QUERY_SERVICE);
 
     declareNetworkPolicy("jaeger-netpol", metadataOf(identity), allowFlowsSpec(selectorLabels(identity.name), { ingress: jaegerIngressFlows(args) }), parent);
     this.collectorServiceName = endpoint.serviceName;

@@ -11,7 +11,7 @@ import { SETUP_JOB_NAMES } from "../logPipelineFlows";
 import type { WorkloadFlows } from "../../k8s/network";
 import { type WorkloadIdentity, podTemplateMetadata, workloadMetadataOf } from "../../k8s/objectMeta";
 import { declareFlowPolicy } from "../../k8s/network";
-import { declareClusterIpService, declarePdb, declareServiceAccount, declareStatefulSet } from "../../k8s/controllers";
+import { declareClusterIpService, declarePdb, declareServiceAccount, declareStatefulSet, servicePort } from "../../k8s/controllers";
 
 export const KAFKA_IMAGE = "apache/kafka:4.1.1";
 // The image's user (appuser) is a name, which runAsNonRoot cannot check; 1000 is its numeric UID and GID.
@@ -159,15 +159,15 @@ export class Kafka extends pulumi.ComponentResource {
       scratch: KAFKA_SCRATCH,
       volumeMounts: [{ name: "data", mountPath: KAFKA_DATA_DIR }],
     });
-    const service = declareClusterIpService(identity, [{ name: "plaintext", port: endpoint.port, targetPort: "plaintext", protocol: "TCP" }], this);
+    const service = declareClusterIpService(identity, [servicePort("plaintext", endpoint.port)], this);
     const cluster = declareStatefulSet(
       {
         identity,
         replicas: sizing.replicas,
         podManagementPolicy: "Parallel",
         memberPorts: [
-          { name: "plaintext", port: endpoint.port, targetPort: "plaintext", protocol: "TCP" },
-          { name: "controller", port: endpoint.controllerPort, targetPort: "controller", protocol: "TCP" },
+          servicePort("plaintext", endpoint.port),
+          servicePort("controller", endpoint.controllerPort),
         ],
         podSpec: securePodSpec({
           containers: [container],

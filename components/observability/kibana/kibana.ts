@@ -12,7 +12,7 @@ import { SETUP_JOB_NAMES } from "../logPipelineFlows";
 import type { WorkloadFlows } from "../../k8s/network";
 import { type WorkloadIdentity, checksumOf, metadataOf } from "../../k8s/objectMeta";
 import { configMapMount, secretMount, volumeMountsOf, volumesOf } from "../../k8s/mounts";
-import { declareClusterIpService, declareConfigMap, declareDeployment, declarePdb, declareServiceAccount } from "../../k8s/controllers";
+import { declareClusterIpService, declareConfigMap, declareDeployment, declarePdb, declareServiceAccount, servicePort } from "../../k8s/controllers";
 import { declareFlowPolicy } from "../../k8s/network";
 import type { SetupRequest } from "../setupJob";
 import { declareSetupJob } from "../setupJob";
@@ -166,7 +166,7 @@ export class Kibana extends pulumi.ComponentResource {
       { parent: this, dependsOn: [args.elasticsearchSetup] },
     );
     declarePdb(identity, this);
-    const service = declareClusterIpService(identity, [{ name: "http", port: endpoint.port, targetPort: "http", protocol: "TCP" }], this);
+    const service = declareClusterIpService(identity, [servicePort("http", endpoint.port)], this);
     declareFlowPolicy(identity, args.flows.kibana, this);
 
     const jobIdentity: WorkloadIdentity = { name: SETUP_JOB_NAMES.kibanaSetup, component: "log-ui-setup", namespace: identity.namespace };

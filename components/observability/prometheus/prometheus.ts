@@ -10,7 +10,7 @@ import { alertRulesYaml } from "./alertRules";
 import type { ObservabilityComponentArgs } from "../componentArgs";
 import { ENROLLED_WORKLOADS, METRICS_PORT_NAME } from "../enrolment";
 import { CONFIG_DIR, CONFIG_FILE, RULES_DIR, RULES_FILE, prometheusConfigYaml } from "./prometheusConfig";
-import { declareClusterIpService, declareConfigMap, declarePdb, declareServiceAccount, declareStatefulSet } from "../../k8s/controllers";
+import { declareClusterIpService, declareConfigMap, declarePdb, declareServiceAccount, declareStatefulSet, servicePort } from "../../k8s/controllers";
 import { configMapMount } from "../../k8s/mounts";
 import { type WorkloadIdentity, labelsOf, metadataOf } from "../../k8s/objectMeta";
 
@@ -169,7 +169,7 @@ export class Prometheus extends pulumi.ComponentResource {
       { ...parent, dependsOn: configMaps },
     );
     declarePdb(identity, this);
-    declareClusterIpService(identity, [{ name: "web", port: endpoint.port, targetPort: "web", protocol: "TCP" }], this, endpoint.serviceName);
+    declareClusterIpService(identity, [servicePort("web", endpoint.port)], this, endpoint.serviceName);
     const ingress = prometheusIngressFlows(args);
     declareNetworkPolicy(
       "prometheus-netpol",
