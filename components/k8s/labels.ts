@@ -1,7 +1,7 @@
 export const PART_OF = "production-blueprint";
 
 /** The one label a workload's pods are selected by; every selector, peer and spread constraint uses it. */
-const NAME_LABEL = "app.kubernetes.io/name";
+export const NAME_LABEL = "app.kubernetes.io/name";
 
 /**
  * The label that enrols a workload in the platform's observability: on a namespace it means "workloads here
