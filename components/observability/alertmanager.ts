@@ -5,6 +5,7 @@ import { statefulPodAddresses } from "../platformEndpoints";
 import { ALERTMANAGER_CONFIG_DIR, ALERTMANAGER_CONFIG_FILE, ALERTMANAGER_SECRETS_DIR, alertmanagerConfigYaml } from "./alertmanagerConfig";
 import type { ObservabilityComponentArgs } from "./componentArgs";
 import { type WorkloadIdentity, checksumOf, declareFilesConfigMap, declareFlowPolicy, declareServiceAccount, declareStatefulCluster } from "./logPipelineParts";
+import { withResourceErrors } from "../resourceErrors";
 
 export const ALERTMANAGER_IMAGE = "prom/alertmanager:v0.28.1";
 // The image's user is `nobody`, like Prometheus's: numeric IDs so runAsNonRoot can verify them.
@@ -53,7 +54,7 @@ export class Alertmanager extends pulumi.ComponentResource {
     const clustered = config.replicas > 1;
     const peers = statefulPodAddresses(endpoint.serviceName, endpoint.headlessServiceName, endpoint.namespace, config.replicas, endpoint.clusterPort);
 
-    const container = secureContainer({
+    const container = withResourceErrors(this, () => secureContainer({
       name: "alertmanager",
       image: ALERTMANAGER_IMAGE,
       runAs: ALERTMANAGER_RUN_AS,
@@ -87,7 +88,7 @@ export class Alertmanager extends pulumi.ComponentResource {
         { name: "receivers", mountPath: ALERTMANAGER_SECRETS_DIR, readOnly: true },
         { name: "data", mountPath: DATA_DIR },
       ],
-    });
+    }));
     const webPort = { name: "web", port: endpoint.port, targetPort: "web", protocol: "TCP" };
     declareStatefulCluster(
       {

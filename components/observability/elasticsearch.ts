@@ -21,6 +21,7 @@ import {
   metadataOf,
 } from "./logPipelineParts";
 import { declareSetupJob } from "./setupJob";
+import { withResourceErrors } from "../resourceErrors";
 
 // Kibana must run the same version; both come from here.
 export const ELASTIC_STACK_VERSION = "8.19.4";
@@ -187,7 +188,7 @@ export class Elasticsearch extends pulumi.ComponentResource {
     const settings = declareFilesConfigMap(identity, `${identity.name}-settings`, { "elasticsearch.yml": stringify(elasticsearchSettings(topology)) }, this);
     const serviceAccount = declareServiceAccount(identity, this);
 
-    const copyConfig = secureContainer({
+    const copyConfig = withResourceErrors(this, () => secureContainer({
       name: "copy-config",
       image: ELASTICSEARCH_IMAGE,
       runAs: ELASTICSEARCH_RUN_AS,
@@ -199,8 +200,8 @@ export class Elasticsearch extends pulumi.ComponentResource {
         { name: "settings", mountPath: SETTINGS_MOUNT, readOnly: true },
         { name: "credentials", mountPath: CREDENTIALS_MOUNT, readOnly: true },
       ],
-    });
-    const node = secureContainer({
+    }));
+    const node = withResourceErrors(this, () => secureContainer({
       name: "elasticsearch",
       image: ELASTICSEARCH_IMAGE,
       runAs: ELASTICSEARCH_RUN_AS,
@@ -225,7 +226,7 @@ export class Elasticsearch extends pulumi.ComponentResource {
         { name: "data", mountPath: ELASTICSEARCH_PATHS.data },
         { name: "certs", mountPath: ELASTICSEARCH_PATHS.certs, readOnly: true },
       ],
-    });
+    }));
     const cluster = declareStatefulCluster(
       {
         identity,

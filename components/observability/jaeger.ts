@@ -16,6 +16,7 @@ import {
   podTemplate,
   workloadMeta,
 } from "./workloadObjects";
+import { withResourceErrors } from "../resourceErrors";
 
 // The Jaeger v2 image (an OpenTelemetry Collector distribution); its USER is 10001 (DESIGN §5).
 export const JAEGER_IMAGE = "jaegertracing/jaeger:2.19.0";
@@ -68,7 +69,7 @@ export class Jaeger extends pulumi.ComponentResource {
     const configMap = declareConfigMap(meta, "jaeger-config", configData, parent);
 
     const persistent = storage.kind === "badger";
-    const container = secureContainer({
+    const container = withResourceErrors(this, () => secureContainer({
       name: "jaeger",
       image: JAEGER_IMAGE,
       runAs: JAEGER_RUN_AS,
@@ -91,7 +92,7 @@ export class Jaeger extends pulumi.ComponentResource {
         { name: "config", mountPath: CONFIG_DIR, readOnly: true },
         ...(persistent ? [{ name: "data", mountPath: BADGER_DATA_DIR }] : []),
       ],
-    });
+    }));
     const template = podTemplate(
       meta,
       securePodSpec({

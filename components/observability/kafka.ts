@@ -17,6 +17,7 @@ import {
   podTemplateMetadata,
   workloadMetadataOf,
 } from "./logPipelineParts";
+import { withResourceErrors } from "../resourceErrors";
 
 export const KAFKA_IMAGE = "apache/kafka:4.1.1";
 // The image's user (appuser) is a name, which runAsNonRoot cannot check; 1000 is its numeric UID and GID.
@@ -136,7 +137,7 @@ export class Kafka extends pulumi.ComponentResource {
     const serviceAccount = declareServiceAccount(identity, this);
 
     const properties = kafkaServerProperties(topology, sizing);
-    const container = secureContainer({
+    const container = withResourceErrors(this, () => secureContainer({
       name: "kafka",
       image: KAFKA_IMAGE,
       runAs: KAFKA_RUN_AS,
@@ -160,7 +161,7 @@ export class Kafka extends pulumi.ComponentResource {
       },
       scratch: KAFKA_SCRATCH,
       volumeMounts: [{ name: "data", mountPath: KAFKA_DATA_DIR }],
-    });
+    }));
     const cluster = declareStatefulCluster(
       {
         identity,
@@ -194,14 +195,14 @@ export class Kafka extends pulumi.ComponentResource {
     const jobScratch = KAFKA_SCRATCH.filter((dir) => dir.name === "logs");
     const jobPodSpec = securePodSpec({
       containers: [
-        secureContainer({
+        withResourceErrors(this, () => secureContainer({
           name: jobIdentity.name,
           image: KAFKA_IMAGE,
           runAs: KAFKA_RUN_AS,
           resources: ONE_SHOT_RESOURCES,
           command: topicCommand(endpoint.bootstrap, endpoint.topic, sizing),
           scratch: jobScratch,
-        }),
+        })),
       ],
       runAs: KAFKA_RUN_AS,
       serviceAccountName: serviceAccount.metadata.name,

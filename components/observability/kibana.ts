@@ -22,6 +22,7 @@ import {
 } from "./logPipelineParts";
 import type { SetupRequest } from "./setupJob";
 import { declareSetupJob } from "./setupJob";
+import { withResourceErrors } from "../resourceErrors";
 
 export const KIBANA_IMAGE = `docker.elastic.co/kibana/kibana:${ELASTIC_STACK_VERSION}`;
 export const KIBANA_RUN_AS: RunAs = { uid: 1000, gid: 1000, fsGroup: 1000 };
@@ -129,7 +130,7 @@ export class Kibana extends pulumi.ComponentResource {
     const https = (probe: k8s.types.input.core.v1.Probe) => ({ ...probe, httpGet: { ...(probe.httpGet as object), scheme: "HTTPS" } }) as k8s.types.input.core.v1.Probe;
     const serviceAccount = declareServiceAccount(identity, this);
 
-    const container = secureContainer({
+    const container = withResourceErrors(this, () => secureContainer({
       name: "kibana",
       image: KIBANA_IMAGE,
       runAs: KIBANA_RUN_AS,
@@ -149,7 +150,7 @@ export class Kibana extends pulumi.ComponentResource {
         { name: "elasticsearch-ca", mountPath: CA_DIR, readOnly: true },
         { name: "server-cert", mountPath: SERVER_CERT_DIR, readOnly: true },
       ],
-    });
+    }));
     this.deployment = declareReplicatedDeployment(
       {
         identity,

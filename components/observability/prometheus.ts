@@ -11,6 +11,7 @@ import type { ObservabilityComponentArgs } from "./componentArgs";
 import { ENROLLED_WORKLOADS, METRICS_PORT_NAME } from "./enrolment";
 import { CONFIG_DIR, CONFIG_FILE, RULES_DIR, RULES_FILE, prometheusConfigYaml } from "./prometheusConfig";
 import { declareConfigMap, declarePdb, declareStatefulSet, metadataOf, podTemplate, workloadMeta } from "./workloadObjects";
+import { withResourceErrors } from "../resourceErrors";
 
 export const PROMETHEUS_IMAGE = "prom/prometheus:v3.5.0";
 // The image's user is `nobody`: non-numeric, so runAsNonRoot cannot verify it unless the IDs are explicit (DESIGN §5).
@@ -104,7 +105,7 @@ export class Prometheus extends pulumi.ComponentResource {
       parent,
     );
 
-    const container = secureContainer({
+    const container = withResourceErrors(this, () => secureContainer({
       name: "prometheus",
       image: PROMETHEUS_IMAGE,
       runAs: PROMETHEUS_RUN_AS,
@@ -129,8 +130,8 @@ export class Prometheus extends pulumi.ComponentResource {
         { name: "rules", mountPath: RULES_DIR, readOnly: true },
         { name: "data", mountPath: PROMETHEUS_DATA_DIR },
       ],
-    });
-    const reloader = secureContainer({
+    }));
+    const reloader = withResourceErrors(this, () => secureContainer({
       name: "config-reloader",
       image: CONFIG_RELOADER_IMAGE,
       runAs: PROMETHEUS_RUN_AS,
@@ -150,7 +151,7 @@ export class Prometheus extends pulumi.ComponentResource {
         { name: "config", mountPath: CONFIG_DIR, readOnly: true },
         { name: "rules", mountPath: RULES_DIR, readOnly: true },
       ],
-    });
+    }));
     const template = podTemplate(
       meta,
       securePodSpec({

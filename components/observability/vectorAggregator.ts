@@ -9,6 +9,7 @@ import type { WorkloadFlows } from "./logPipelineFlows";
 import { type WorkloadIdentity, declareFlowPolicy, declareReplicatedDeployment, declareServiceAccount } from "./logPipelineParts";
 import { vectorAggregatorConfig } from "./vectorConfig";
 import { assertScratchFits, configVolume, dataDirScratch, declareVectorConfigMap, vectorContainer, vectorPodAnnotations } from "./vectorWorkload";
+import { withResourceErrors } from "../resourceErrors";
 
 const CA_DIR = "/etc/blueprint/elasticsearch-ca";
 export const CREDENTIALS_DIR = "/etc/blueprint/elasticsearch-credentials";
@@ -41,11 +42,11 @@ export class VectorAggregator extends pulumi.ComponentResource {
       metricsPort: endpoint.metricsPort,
     });
     const scratch = [dataDirScratch(config)];
-    assertScratchFits("observability.vectorAggregator", sizing.resources, scratch);
+    withResourceErrors(this, () => assertScratchFits("observability.vectorAggregator", sizing.resources, scratch));
 
     const serviceAccount = declareServiceAccount(identity, this);
     const configMap = declareVectorConfigMap(identity, config, this);
-    const container = vectorContainer({
+    const container = withResourceErrors(this, () => vectorContainer({
       name: "vector",
       runAs: DEFAULT_RUN_AS,
       resources: sizing.resources,
@@ -55,7 +56,7 @@ export class VectorAggregator extends pulumi.ComponentResource {
         { name: "elasticsearch-ca", mountPath: CA_DIR, readOnly: true },
         { name: "elasticsearch-credentials", mountPath: CREDENTIALS_DIR, readOnly: true },
       ],
-    });
+    }));
     this.deployment = declareReplicatedDeployment(
       {
         identity,
