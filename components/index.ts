@@ -7,10 +7,12 @@ export { blueprint, type BlueprintOutputs } from "./blueprint";
 export { ConfigError, parseConfig, readStackConfig, type BlueprintConfig } from "./stackConfig";
 export { configSchema, serviceSchema, type Environment, type ImageConfig, type ServiceConfig } from "./configSchema";
 export { Platform, type PlatformArgs } from "./platform";
-export { clusterHost, platformEndpoints, type PlatformEndpoints } from "./platformEndpoints";
+export { clusterHost, platformEndpoints, type PlatformEndpoints, servicePlatformEndpoints, type ServicePlatformEndpoints } from "./platformEndpoints";
 export { ProductionService, type ProductionServiceArgs, type ProductionServiceOutputs } from "./service/productionService";
 export { VaultAppRole, type VaultAppRoleArgs } from "./vault/appRole";
 export { vaultEnabledSchema, vaultSchema, type VaultConfig, type VaultEnabledConfig } from "./vault/configSchema";
+export { vaultServiceSettingsSchema, type VaultServiceSettings, type ServiceVaultConfig, type ServiceVaultEnabledConfig } from "./vault/serviceVault";
+export { asResourceError, pinMessage, withResourceErrors } from "./resourceErrors";
 export { declareSecureNamespace, type PodSecurityLevel, type SecureNamespace } from "./k8s/namespace";
 export { allowFlowsSpec, declareNetworkPolicy, defaultDenySpec, dnsEgressSpec, type Flow, type NetworkPeer, type PodPeer } from "./k8s/network";
 

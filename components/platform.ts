@@ -4,6 +4,7 @@ import { declareSecureNamespace } from "./k8s/namespace";
 import { ENROLLED } from "./k8s/labels";
 import { Observability } from "./observability/observability";
 import { appWorkloads, platformEndpoints, type PlatformEndpoints } from "./platformEndpoints";
+import { withResourceErrors } from "./resourceErrors";
 import { declareVaultMounts, type VaultMounts } from "./vault/backends";
 
 export interface PlatformArgs {
@@ -40,7 +41,7 @@ export class Platform extends pulumi.ComponentResource {
           config: args.config.observability,
           endpoints: this.endpoints,
           namespaces: { observability: this.namespaces.observability, logAgent: this.namespaces.logAgent },
-          appWorkloads: appWorkloads(args.config.services, namespaces.apps),
+          appWorkloads: withResourceErrors(this, () => appWorkloads(args.config.services, namespaces.apps)),
         },
         parent,
       );

@@ -1,28 +1,36 @@
+import * as pulumi from "@pulumi/pulumi";
 import type { ResourcesConfig } from "./configPrimitives";
 import type { PodPeer } from "./k8s/network";
 import { parseQuantity } from "./k8s/quantity";
 import { placement, servicePlacement } from "./placement";
 import { headlessServiceName } from "./k8s/controllers";
+import { selectorLabels } from "./k8s/labels";
+
+/**
+ * A platform system's pods by plain namespace name: the observability systems write these names into
+ * their config files and certificates, so inside the platform's own stack they must be known strings.
+ */
+export type PlatformPods = PodPeer & { namespace: string };
 
 /**
  * Where the shared platform's services live. Computed once from the namespaces in config, so the service
  * wiring (env, NetworkPolicies) and the observability components agree without typing a name twice.
  */
 export interface PlatformEndpoints {
-  jaeger: PodPeer & { serviceName: string; otlpGrpcPort: number; otlpHttpPort: number; uiPort: number; otlpHttpEndpoint: string };
-  prometheus: PodPeer & { serviceName: string; port: number };
+  jaeger: PlatformPods & { serviceName: string; otlpGrpcPort: number; otlpHttpPort: number; uiPort: number; otlpHttpEndpoint: string };
+  prometheus: PlatformPods & { serviceName: string; port: number };
   /** clusterPort: the replicas gossip (silences, notification log) over TCP and UDP. */
-  alertmanager: PodPeer & { serviceName: string; headlessServiceName: string; port: number; clusterPort: number };
-  kafka: PodPeer & { serviceName: string; headlessServiceName: string; port: number; controllerPort: number; bootstrap: string; topic: string };
-  elasticsearch: PodPeer & { serviceName: string; port: number; transportPort: number; url: string };
-  kibana: PodPeer & { serviceName: string; port: number };
+  alertmanager: PlatformPods & { serviceName: string; headlessServiceName: string; port: number; clusterPort: number };
+  kafka: PlatformPods & { serviceName: string; headlessServiceName: string; port: number; controllerPort: number; bootstrap: string; topic: string };
+  elasticsearch: PlatformPods & { serviceName: string; port: number; transportPort: number; url: string };
+  kibana: PlatformPods & { serviceName: string; port: number };
   /** metricsPort: Vector's prometheus_exporter sink, scraped for the log-pipeline alerts (annotate the pods). */
-  vectorAgent: PodPeer & { metricsPort: number };
-  vectorAggregator: PodPeer & { apiPort: number; metricsPort: number };
+  vectorAgent: PlatformPods & { metricsPort: number };
+  vectorAggregator: PlatformPods & { apiPort: number; metricsPort: number };
 }
 
 /** A configured service's pods as the platform sees them: a trace sender and a scrape target. */
-export interface AppWorkload extends PodPeer {
+export interface AppWorkload extends PlatformPods {
   name: string;
   /** The container port serving /metrics (the prometheus.io/port annotation). */
   metricsPort: number;
@@ -57,17 +65,22 @@ export function statefulPodAddresses(name: string, headlessService: string, name
   return Array.from({ length: replicas }, (_, index) => `${name}-${index}.${clusterHost(headlessService, namespace)}:${port}`);
 }
 
+const JAEGER_COLLECTOR = "jaeger-collector";
+const OTLP_PORTS = { otlpGrpcPort: 4317, otlpHttpPort: 4318 };
+
+function otlpHttpEndpoint(observabilityNamespace: string): string {
+  return `http://${clusterHost(JAEGER_COLLECTOR, observabilityNamespace)}:${OTLP_PORTS.otlpHttpPort}`;
+}
 
 export function platformEndpoints(namespaces: { observability: string; logAgent: string }): PlatformEndpoints {
   const obs = namespaces.observability;
   return {
     jaeger: {
       ...placement("jaeger", obs),
-      serviceName: "jaeger-collector",
-      otlpGrpcPort: 4317,
-      otlpHttpPort: 4318,
+      serviceName: JAEGER_COLLECTOR,
+      ...OTLP_PORTS,
       uiPort: 16686,
-      otlpHttpEndpoint: `http://${clusterHost("jaeger-collector", obs)}:4318`,
+      otlpHttpEndpoint: otlpHttpEndpoint(obs),
     },
     prometheus: { ...placement("prometheus", obs), serviceName: "prometheus", port: 9090 },
     alertmanager: { ...placement("alertmanager", obs), serviceName: "alertmanager", headlessServiceName: headlessServiceName({ name: "alertmanager" }), port: 9093, clusterPort: 9094 },
@@ -90,5 +103,24 @@ export function platformEndpoints(namespaces: { observability: string; logAgent:
     kibana: { ...placement("kibana", obs), serviceName: "kibana", port: 5601 },
     vectorAgent: { ...placement("vector-agent", namespaces.logAgent), metricsPort: VECTOR_METRICS_PORT },
     vectorAggregator: { ...placement("vector-aggregator", obs), apiPort: 8686, metricsPort: VECTOR_METRICS_PORT },
+  };
+}
+
+/**
+ * What a service needs of the platform: where to send traces, and who scrapes it. A consumer's stack knows
+ * the platform's namespaces only as a StackReference Output, so namespace and endpoint here are Inputs;
+ * `PlatformEndpoints` is one of these too.
+ */
+export interface ServicePlatformEndpoints {
+  jaeger: PodPeer & { otlpGrpcPort: number; otlpHttpPort: number; otlpHttpEndpoint: pulumi.Input<string> };
+  prometheus: PodPeer;
+}
+
+/** The same names as `platformEndpoints`, from namespaces that may be another stack's Output. */
+export function servicePlatformEndpoints(namespaces: pulumi.Input<{ observability: string }>): ServicePlatformEndpoints {
+  const observability = pulumi.output(namespaces).apply((names) => names.observability);
+  return {
+    jaeger: { namespace: observability, podLabels: selectorLabels("jaeger"), ...OTLP_PORTS, otlpHttpEndpoint: observability.apply(otlpHttpEndpoint) },
+    prometheus: { namespace: observability, podLabels: selectorLabels("prometheus") },
   };
 }

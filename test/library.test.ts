@@ -8,33 +8,53 @@ import { objectsOf, stackRun } from "./support/runs";
 
 const PLATFORM_STACK = "org/production-blueprint/production";
 
+const CONSUMER = require.resolve("../examples/consumer/index");
+
+/**
+ * Runs examples/consumer under mocks, its StackReference answered with the platform's outputs. Call it
+ * while no blueprint run holds the mock monitor (after an awaited stackRun). The module is the program: it
+ * declares its resources as it loads, so it is loaded afresh, after setMocks, for each run.
+ */
+function runConsumer(platformOutputs: Record<string, unknown>, config: Record<string, string> = {}): { resources: DeclaredResource[]; program: Record<string, unknown> } {
+  const resources: DeclaredResource[] = [];
+  const mocks = blueprintMocks(resources, new GeneratedSecrets());
+  pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        if (args.type !== "pulumi:pulumi:StackReference") return mocks.newResource(args);
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+        return { id: args.inputs.name, state: { name: args.inputs.name, outputs: platformOutputs, secretOutputNames: [] } };
+      },
+      call: mocks.call,
+    },
+    "blueprint-consumer",
+    config["blueprint-consumer:environment"] ?? "production",
+    false,
+  );
+  pulumi.runtime.setAllConfig(config, []);
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- require's cache is keyed by path; this is how a module is loaded afresh.
+  delete require.cache[CONSUMER];
+  return { resources, program: require(CONSUMER) as Record<string, unknown> };
+}
+
 describe("components as a library (examples/consumer)", () => {
   let platformOutputs: Record<string, unknown>;
   let resources: DeclaredResource[];
+  let program: Record<string, unknown>;
   let outputs: Record<string, unknown>;
 
   before(async () => {
     // The platform's real outputs, from the blueprint program run for production.
     platformOutputs = (await stackRun("production")).outputs as Record<string, unknown>;
-    resources = [];
-    const mocks = blueprintMocks(resources, new GeneratedSecrets());
-    pulumi.runtime.setMocks(
-      {
-        newResource(args) {
-          if (args.type !== "pulumi:pulumi:StackReference") return mocks.newResource(args);
-          resources.push({ type: args.type, name: args.name, inputs: args.inputs });
-          return { id: args.inputs.name, state: { name: args.inputs.name, outputs: platformOutputs, secretOutputNames: [] } };
-        },
-        call: mocks.call,
-      },
-      "blueprint-consumer",
-      "production",
-      false,
-    );
-    pulumi.runtime.setAllConfig({}, []);
-    // After setMocks, because the program declares resources when it is loaded; `export =` makes the module itself the program function.
-    const program = require("../examples/consumer/index") as () => Promise<Record<string, unknown>>;
-    outputs = (await resolveOutputs(await program())) as Record<string, unknown>;
+    const run = runConsumer(platformOutputs);
+    resources = run.resources;
+    program = run.program;
+    outputs = (await resolveOutputs(program)) as Record<string, unknown>;
+  });
+
+  it("is a synchronous program: its exports are Outputs of the platform's values, not a promise of them", () => {
+    assert.equal(typeof program, "object");
+    for (const key of ["url", "image", "collectorEndpoint"]) assert.ok(pulumi.Output.isInstance(program[key]), key);
   });
 
   it("exports the collector endpoint, Vault mounts and namespaces from the platform stack", () => {
@@ -91,5 +111,43 @@ describe("components as a library (examples/consumer)", () => {
     const config = (platform.resources.find((resource) => resource.type === "kubernetes:core/v1:ConfigMap" && (resource.inputs.metadata as any).name === "prometheus-config")?.inputs.data as any)["prometheus.yml"] as string;
     assert.match(config, /label: observability\.blueprint\.io\/enrolled=true/);
     assert.doesNotMatch(config, /reports/);
+  });
+
+  describe("pointed at the platform of another environment", () => {
+    let error: unknown;
+    let declared: DeclaredResource[];
+
+    before(async function () {
+      // Every resource built from the platform's values fails with the check's one error; Node reports each
+      // of those rejections as unhandled, which Mocha would blame on whichever test runs next.
+      const rejections: unknown[] = [];
+      const collect = (reason: unknown) => rejections.push(reason);
+      process.on("unhandledRejection", collect);
+      try {
+        const run = runConsumer(platformOutputs, { "blueprint-consumer:environment": "staging" });
+        declared = run.resources;
+        error = await resolveOutputs(run.program).then(
+          () => undefined,
+          (reason: unknown) => reason,
+        );
+        // Let every registration that waited on the platform's values fail before the listener goes.
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      } finally {
+        process.off("unhandledRejection", collect);
+      }
+      assert.ok(rejections.every((reason) => reason === error), "every failure is the check's one error");
+    });
+
+    it("fails the update with a RunError naming the platform stack and both environments, and nothing else", () => {
+      assert.ok(pulumi.RunError.isInstance(error), `expected a RunError, got ${String(error)}`);
+      assert.equal((error as Error).message, `stack '${PLATFORM_STACK}' is the production platform, but this stack deploys to staging`);
+    });
+
+    it("declares none of its resources, not even its namespace", () => {
+      assert.deepEqual(
+        declared.filter((resource) => resource.type !== "pulumi:pulumi:StackReference").map((resource) => `${resource.type} ${resource.name}`),
+        [],
+      );
+    });
   });
 });

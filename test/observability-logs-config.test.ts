@@ -1,5 +1,7 @@
+import * as pulumi from "@pulumi/pulumi";
 import * as assert from "node:assert/strict";
 import { parseConfig } from "../components/stackConfig";
+import { VectorAgent } from "../components/observability/vector";
 import { loadStackFile } from "../scripts/lib/stackFile";
 import { runWith } from "./support/runs";
 
@@ -31,11 +33,16 @@ describe("log pipeline sizing: bad input gets one clear error naming the key", (
     for (const stack of ["staging", "production"]) assert.doesNotThrow(() => parseConfig(loadStackFile(stack), stack));
   });
 
-  it("rejects an agent whose ephemeral-storage limit cannot hold its disk buffer, naming the key and the need", async () => {
+  it("rejects an agent whose ephemeral-storage limit cannot hold its disk buffer, naming the key and the need, as the agent's error", async () => {
     const raw = editedStack("staging", (o) => {
       o.vectorAgent.resources.limits.ephemeralStorage = "256Mi";
       o.vectorAgent.resources.requests.ephemeralStorage = "64Mi";
     });
-    await assert.rejects(runWith("staging", raw), /observability\.vectorAgent\.resources\.limits\.ephemeralStorage 256Mi is below the 385Mi its disk buffers and \/tmp need/);
+    await assert.rejects(runWith("staging", raw), (error: unknown) => {
+      assert.ok(pulumi.ResourceError.isInstance(error), `expected a ResourceError, got ${String(error)}`);
+      assert.ok(error.resource instanceof VectorAgent, "raised for the VectorAgent component");
+      assert.match(error.message, /observability\.vectorAgent\.resources\.limits\.ephemeralStorage 256Mi is below the 385Mi its disk buffers and \/tmp need/);
+      return true;
+    });
   });
 });

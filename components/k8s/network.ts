@@ -5,9 +5,9 @@ import { type WorkloadIdentity, metadataOf } from "./objectMeta";
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 type NetworkPolicyPeer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 
-/** Pods selected by labels in one namespace. */
+/** Pods selected by labels in one namespace; the namespace may be an Output (another stack's, say). */
 export interface PodPeer {
-  namespace: string;
+  namespace: pulumi.Input<string>;
   podLabels: Record<string, string>;
 }
 

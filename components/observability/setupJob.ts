@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { PULUMI_OWNS_JOB } from "../k8s/lintExemptions";
 import { DEFAULT_RUN_AS, ONE_SHOT_RESOURCES, secureContainer, securePodSpec } from "../k8s/podSpec";
 import { type WorkloadIdentity, checksumOf, metadataOf, podTemplateMetadata, workloadMetadataOf } from "../k8s/objectMeta";
+import { withResourceErrors } from "../resourceErrors";
 
 /** One HTTP call of a setup plan. Every call must be an upsert (PUT, or a POST the API treats as one). */
 export interface SetupRequest {
@@ -107,7 +108,7 @@ export function declareSetupJob(args: SetupJobArgs, parent: pulumi.Resource): k8
   const checksum = checksumOf([APPLY_SCRIPT, files.plan, files.publicBodies]);
   // A changed password changes only a secret body: without this the Job would not run again to apply it.
   const secretChecksum: Record<string, pulumi.Output<string>> = hasSecrets ? { "checksum/secret-bodies": secretBodiesChecksum(identity.name, files.secretBodies, parent) } : {};
-  const container = secureContainer({
+  const container = withResourceErrors(parent, () => secureContainer({
     name: identity.name,
     image: args.image,
     runAs: DEFAULT_RUN_AS,
@@ -126,7 +127,7 @@ export function declareSetupJob(args: SetupJobArgs, parent: pulumi.Resource): k8
       { name: "ca", mountPath: CA_DIR, readOnly: true },
       { name: "credentials", mountPath: CREDENTIALS_DIR, readOnly: true },
     ],
-  });
+  }));
   const podSpec = securePodSpec({
     containers: [container],
     runAs: DEFAULT_RUN_AS,

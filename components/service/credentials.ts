@@ -3,8 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { standardLabels } from "../k8s/labels";
 import type { Flow } from "../k8s/network";
+import { asResourceError } from "../resourceErrors";
 import { APPROLE_SECRET_KEYS, VaultAppRole } from "../vault/appRole";
-import type { VaultConfig, VaultEnabledConfig } from "../vault/configSchema";
+import type { ServiceVaultConfig, ServiceVaultEnabledConfig } from "../vault/serviceVault";
 import { randomApiKey } from "../vault/serviceSecrets";
 
 export const SECRETS_ROOT = "/var/run/secrets/blueprint";
@@ -17,7 +18,8 @@ export const VAULT_CA_FILE_NAME = "ca.crt";
 
 /** How a service's credentials reach its pods: env for the ConfigMap, a read-only Secret volume, egress. */
 export interface CredentialsDelivery {
-  env: Record<string, string>;
+  /** Inputs: the Vault address and mount paths may be another stack's Outputs. */
+  env: Record<string, pulumi.Input<string>>;
   volumes: k8s.types.input.core.v1.Volume[];
   volumeMounts: k8s.types.input.core.v1.VolumeMount[];
   egress: Flow[];
@@ -30,7 +32,7 @@ export interface CredentialsDelivery {
 export interface CredentialsArgs {
   serviceName: string;
   namespace: pulumi.Input<string>;
-  vault: VaultConfig;
+  vault: ServiceVaultConfig;
   kvMountPath?: pulumi.Input<string>;
   approlePath?: pulumi.Input<string>;
 }
@@ -87,8 +89,20 @@ function vaultCa(args: CredentialsArgs, caCert: string, parent: pulumi.Resource)
   };
 }
 
+/**
+ * The config schema's check that a CA comes with https, for an address it never saw: one read from another
+ * stack arrives as an Output, past the schema.
+ */
+function checkedAddress(vaultConfig: ServiceVaultEnabledConfig, parent: pulumi.Resource): pulumi.Input<string> {
+  if (vaultConfig.caCert === undefined) return vaultConfig.address;
+  return pulumi.output(vaultConfig.address).apply((address) => {
+    if (address.startsWith("http://")) throw asResourceError(new Error(`vault.caCert is set but the address ${address} is http://: use https:// or drop caCert`), parent);
+    return address;
+  });
+}
+
 /** Vault on: the service's own AppRole, its credentials as files, and egress to Vault alone. */
-function provisionAppRole(args: CredentialsArgs, vaultConfig: VaultEnabledConfig, parent: pulumi.Resource): CredentialsDelivery {
+function provisionAppRole(args: CredentialsArgs, vaultConfig: ServiceVaultEnabledConfig, parent: pulumi.Resource): CredentialsDelivery {
   const service = args.serviceName;
   const role = new VaultAppRole(
     service,
@@ -106,7 +120,7 @@ function provisionAppRole(args: CredentialsArgs, vaultConfig: VaultEnabledConfig
   return {
     env: {
       VAULT_ENABLED: "true",
-      VAULT_URL: vaultConfig.address,
+      VAULT_URL: checkedAddress(vaultConfig, parent),
       ...(vaultConfig.namespace === undefined ? {} : { VAULT_NAMESPACE: vaultConfig.namespace }),
       VAULT_AUTH_METHOD: "approle",
       VAULT_APPROLE_MOUNT: vaultConfig.approleMount.path,

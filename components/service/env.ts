@@ -1,3 +1,4 @@
+import type * as pulumi from "@pulumi/pulumi";
 import type { Environment, ServiceConfig } from "../configSchema";
 import { parseQuantity } from "../k8s/quantity";
 
@@ -38,8 +39,9 @@ export interface ServiceEnvArgs {
   name: string;
   environment: Environment;
   config: ServiceConfig;
-  otlpEndpoint: string;
-  credentialsEnv: Record<string, string>;
+  /** Inputs: a consumer's endpoint and Vault address are the platform stack's Outputs. */
+  otlpEndpoint: pulumi.Input<string>;
+  credentialsEnv: Record<string, pulumi.Input<string>>;
 }
 
 /**
@@ -47,7 +49,7 @@ export interface ServiceEnvArgs {
  * not here: it follows the image, so it is set on the container next to it, and a new image changes only
  * the Deployment (the provider replaces a ConfigMap whose data changes).
  */
-export function serviceEnv(args: ServiceEnvArgs): Record<string, string> {
+export function serviceEnv(args: ServiceEnvArgs): Record<string, pulumi.Input<string>> {
   return {
     APP_NAME: args.name,
     APP_ENV: appEnvironment(args.environment),

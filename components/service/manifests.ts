@@ -63,7 +63,8 @@ export interface ServiceManifestArgs {
   /** APP_VERSION, derived from the image reference. */
   version: string;
   configMapName: string;
-  configChecksum: string;
+  /** Taken over the resolved env, so it may wait on Outputs in it. */
+  configChecksum: Input<string>;
   volumes: k8s.types.input.core.v1.Volume[];
   volumeMounts: k8s.types.input.core.v1.VolumeMount[];
 }

@@ -7,8 +7,9 @@ import { pdbSpec } from "../k8s/controllers";
 import { lintExemptionAnnotations } from "../k8s/lintExemptions";
 import { declareSecureNamespace } from "../k8s/namespace";
 import { declareNetworkPolicy, type Flow, type NetworkPeer, type PodPeer } from "../k8s/network";
-import { clusterHost, type PlatformEndpoints } from "../platformEndpoints";
-import type { VaultConfig } from "../vault/configSchema";
+import { clusterHost, type ServicePlatformEndpoints } from "../platformEndpoints";
+import { withResourceErrors } from "../resourceErrors";
+import type { ServiceVaultConfig } from "../vault/serviceVault";
 import { provisionCredentials } from "./credentials";
 import { serviceEnv } from "./env";
 import { imageExemptions, resolveImage } from "./image";
@@ -19,13 +20,16 @@ export interface ProductionServiceArgs {
   config: ServiceConfig;
   /** Create a restricted namespace of its own, or deploy into an existing (platform-created) one. */
   namespace: { create: true; name: string } | { create: false; name: pulumi.Input<string> };
-  platform: Pick<PlatformEndpoints, "jaeger" | "prometheus">;
+  /** The platform's endpoints, or `servicePlatformEndpoints` of another stack's namespaces (Outputs). */
+  platform: ServicePlatformEndpoints;
   ingressController: PodPeer;
   /** Other services allowed to call this one (from config `allowFrom`). */
   allowedCallers?: NetworkPeer[];
   /** Services that list this one in their `allowFrom`: without egress to them the call dies at this end. */
   allowedCallees?: Flow[];
-  vault: VaultConfig;
+  /** The parsed `vault` config, or a consumer's settings with the platform's address and mounts (Inputs). */
+  vault: ServiceVaultConfig;
+  /** The mounts as declared resources, so the AppRole waits for them; unset, the paths in `vault` are used. */
   vaultMounts?: { kvMountPath: pulumi.Input<string>; approlePath: pulumi.Input<string> };
   /** Root the image build context in config is relative to. */
   projectRoot: string;
@@ -69,13 +73,17 @@ export class ProductionService extends pulumi.ComponentResource implements Produ
       },
       this,
     );
-    const env = serviceEnv({
-      name,
-      environment: args.environment,
-      config,
-      otlpEndpoint: args.platform.jaeger.otlpHttpEndpoint,
-      credentialsEnv: credentials.env,
-    });
+    const env = withResourceErrors(this, () =>
+      serviceEnv({
+        name,
+        environment: args.environment,
+        config,
+        otlpEndpoint: args.platform.jaeger.otlpHttpEndpoint,
+        credentialsEnv: credentials.env,
+      }),
+    );
+    // Over the values the pods will see: the same digest whether an entry was a string or an Output.
+    const configChecksum = pulumi.output(env).apply((resolved) => createHash("sha256").update(JSON.stringify(resolved)).digest("hex"));
     const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: metadata(`${name}-config`), data: env }, parent);
     new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: metadata(), automountServiceAccountToken: false }, parent);
 
@@ -83,19 +91,21 @@ export class ProductionService extends pulumi.ComponentResource implements Produ
       `${name}-deployment`,
       {
         metadata: { ...metadata(), annotations: lintExemptionAnnotations(imageExemptions(config.image)) },
-        spec: deploymentSpec({
-          name,
-          environment: args.environment,
-          config,
-          labels,
-          selector,
-          image: image.ref,
-          version: image.version,
-          configMapName: `${name}-config`,
-          configChecksum: createHash("sha256").update(JSON.stringify(env)).digest("hex"),
-          volumes: credentials.volumes,
-          volumeMounts: credentials.volumeMounts,
-        }),
+        spec: withResourceErrors(this, () =>
+          deploymentSpec({
+            name,
+            environment: args.environment,
+            config,
+            labels,
+            selector,
+            image: image.ref,
+            version: image.version,
+            configMapName: `${name}-config`,
+            configChecksum,
+            volumes: credentials.volumes,
+            volumeMounts: credentials.volumeMounts,
+          }),
+        ),
       },
       { ...parent, dependsOn: [configMap, credentials.secret, ...(credentials.caConfigMap ? [credentials.caConfigMap] : [])] },
     );

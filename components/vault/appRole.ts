@@ -2,15 +2,17 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { standardLabels } from "../k8s/labels";
-import type { VaultEnabledConfig } from "./configSchema";
+import { withResourceErrors } from "../resourceErrors";
 import { durationSeconds, servicePolicyDocument, servicePolicyName } from "./policy";
 import { generateServiceSecrets } from "./serviceSecrets";
+import type { ServiceVaultEnabledConfig, VaultServiceSettings } from "./serviceVault";
 
 export interface VaultAppRoleArgs {
   serviceName: string;
   /** Namespace of the Kubernetes Secret that carries role-id and secret-id to the pods. */
   namespace: pulumi.Input<string>;
-  vault: VaultEnabledConfig;
+  /** The platform's parsed `vault` config, or a consumer's settings with the platform's address and mounts. */
+  vault: ServiceVaultEnabledConfig;
   /** KV v2 mount path and AppRole auth path, created by the platform or existing ones. */
   kvMountPath: pulumi.Input<string>;
   approlePath: pulumi.Input<string>;
@@ -44,7 +46,7 @@ export function secretIdMetadata(service: string, rotation: string): string {
 }
 
 /** The role as Vault should hold it: TTLs and CIDR bindings from config, nothing but the service's policy. */
-export function roleArgs(service: string, config: VaultEnabledConfig, backend: pulumi.Input<string>, policy: pulumi.Input<string>): vault.approle.AuthBackendRoleArgs {
+export function roleArgs(service: string, config: VaultServiceSettings, backend: pulumi.Input<string>, policy: pulumi.Input<string>): vault.approle.AuthBackendRoleArgs {
   return {
     backend,
     roleName: service,
@@ -85,10 +87,14 @@ export class VaultAppRole extends pulumi.ComponentResource {
     );
     const policy = new vault.Policy(
       `${name}-policy`,
-      { name: servicePolicyName(service), policy: pulumi.output(args.kvMountPath).apply((mount) => servicePolicyDocument(mount, service)) },
+      {
+        name: servicePolicyName(service),
+        // The mount may be an Output, so a bad one is found only here: still this component's error.
+        policy: pulumi.output(args.kvMountPath).apply((mount) => withResourceErrors(this, () => servicePolicyDocument(mount, service))),
+      },
       parent,
     );
-    const role = new vault.approle.AuthBackendRole(`${name}-role`, roleArgs(service, args.vault, args.approlePath, policy.name), {
+    const role = new vault.approle.AuthBackendRole(`${name}-role`, withResourceErrors(this, () => roleArgs(service, args.vault, args.approlePath, policy.name)), {
       ...parent,
       // The role_id is half of the login: kept out of plaintext state like the secret_id.
       additionalSecretOutputs: ["roleId"],

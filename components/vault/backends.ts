@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import type { VaultEnabledConfig, VaultLockoutConfig } from "./configSchema";
 import { durationSeconds } from "./policy";
+import { withResourceErrors } from "../resourceErrors";
 
 export interface VaultMounts {
   kvMountPath: pulumi.Output<string>;
@@ -43,7 +44,7 @@ export function declareVaultMounts(config: VaultEnabledConfig, parent: pulumi.Re
       "approle-lockout",
       {
         path: pulumi.interpolate`sys/auth/${backend.path}/tune`,
-        dataJson: JSON.stringify(lockoutTuneBody(lockout)),
+        dataJson: JSON.stringify(withResourceErrors(parent, () => lockoutTuneBody(lockout))),
         disableRead: true,
         disableDelete: true,
       },

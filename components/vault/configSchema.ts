@@ -49,7 +49,8 @@ const caCert = z.string().regex(/^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END
 // A Vault Enterprise / HCP namespace path such as admin/team-a.
 const vaultNamespace = z.string().regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, "expected a Vault namespace path such as admin/team-a");
 
-export const vaultEnabledSchema = z
+// The fields without the checks across them, so a schema for part of them can be derived (serviceVault.ts).
+export const vaultEnabledFields = z
   .strictObject({
     enabled: z.literal(true),
     // Where the pods reach Vault (often an in-cluster name such as https://vault.vault.svc:8200).
@@ -78,15 +79,20 @@ export const vaultEnabledSchema = z
       boundCidrs: z.array(cidr).default([]),
     }),
     tokenBoundCidrs: z.array(cidr).default([]),
-  })
-  .superRefine((value, ctx) => {
-    if (value.caCert !== undefined && value.address.startsWith("http://")) {
-      ctx.addIssue({ code: "custom", path: ["caCert"], message: "is set but the address is http://: use https:// or drop caCert" });
-    }
-    if (durationSeconds(value.tokenTtl) > durationSeconds(value.tokenMaxTtl)) {
-      ctx.addIssue({ code: "custom", path: ["tokenTtl"], message: `${value.tokenTtl} is longer than tokenMaxTtl ${value.tokenMaxTtl}` });
-    }
   });
+
+export function checkTokenTtls(value: { tokenTtl: string; tokenMaxTtl: string }, ctx: z.RefinementCtx): void {
+  if (durationSeconds(value.tokenTtl) > durationSeconds(value.tokenMaxTtl)) {
+    ctx.addIssue({ code: "custom", path: ["tokenTtl"], message: `${value.tokenTtl} is longer than tokenMaxTtl ${value.tokenMaxTtl}` });
+  }
+}
+
+export const vaultEnabledSchema = vaultEnabledFields.superRefine((value, ctx) => {
+  if (value.caCert !== undefined && value.address.startsWith("http://")) {
+    ctx.addIssue({ code: "custom", path: ["caCert"], message: "is set but the address is http://: use https:// or drop caCert" });
+  }
+  checkTokenTtls(value, ctx);
+});
 export type VaultEnabledConfig = z.infer<typeof vaultEnabledSchema>;
 
 export const vaultSchema = z

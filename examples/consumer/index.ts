@@ -4,11 +4,11 @@ import * as vault from "@pulumi/vault";
 import {
   type Environment,
   type PlatformStackOutputs,
-  platformEndpoints,
+  pinMessage,
   ProductionService,
   serviceSchema,
-  vaultEnabledSchema,
-  type VaultConfig,
+  servicePlatformEndpoints,
+  vaultServiceSettingsSchema,
 } from "../../components";
 
 const config = new pulumi.Config();
@@ -31,56 +31,67 @@ const reportsConfig = serviceSchema.parse({
   ingress: { host: "reports.example.com", tlsSecretName: "reports-tls" },
 });
 
-/** The platform's Vault, with this project's own secret_id policy; the mounts are the platform's. */
-function vaultConfigFor(platform: PlatformStackOutputs): VaultConfig {
-  if (!platform.vault.enabled || !platform.vault.address) return { enabled: false };
-  return vaultEnabledSchema.parse({
-    enabled: true,
-    address: platform.vault.address,
-    network: { namespace: "vault", podLabels: { "app.kubernetes.io/name": "vault" } },
-    kvMount: { path: platform.vault.kvMount, create: false },
-    approleMount: { path: platform.vault.approleMount, create: false },
-    secretId: { ttl: "1080h", rotation: "2026-11" },
-  });
+// This project's own Vault settings (its secret_id policy), checked and defaulted like the platform's
+// `vault` config. The address and the mounts are the platform's: they come from its stack below.
+const vaultSettings = vaultServiceSettingsSchema.parse({
+  enabled: true,
+  network: { namespace: "vault", podLabels: { "app.kubernetes.io/name": "vault" } },
+  secretId: { ttl: "1080h", rotation: "2026-11" },
+});
+
+type PlatformValues = Omit<PlatformStackOutputs, "services">;
+type CheckedPlatform = Omit<PlatformValues, "vault"> & { vault: { address: string; kvMount: string; approleMount: string } };
+
+/**
+ * The platform's values as this project needs them, or the update fails saying why. A RunError, because
+ * the fault is in configuration, not in a resource: the engine prints its message alone, without a stack
+ * trace. Pinned, because every resource built from these values fails with this one error.
+ */
+function checkPlatform(platform: PlatformValues): CheckedPlatform {
+  if (platform.environment !== environment) {
+    throw pinMessage(new pulumi.RunError(`stack '${platformStack}' is the ${platform.environment} platform, but this stack deploys to ${environment}`));
+  }
+  const { address, kvMount, approleMount } = platform.vault;
+  if (!platform.vault.enabled || !address || !kvMount || !approleMount) {
+    throw pinMessage(new pulumi.RunError(`stack '${platformStack}' runs no Vault (vault.enabled: false), but this project's services read their secrets from it`));
+  }
+  return { ...platform, vault: { address, kvMount, approleMount } };
 }
 
-// An async program: StackReference values are read once, as plain values, before any resource is declared.
-export = async () => {
-  const platformRef = new pulumi.StackReference(platformStack);
-  const platform = {
-    environment: await platformRef.requireOutputValue("environment"),
-    namespaces: await platformRef.requireOutputValue("namespaces"),
-    collectorEndpoint: await platformRef.requireOutputValue("collectorEndpoint"),
-    vault: await platformRef.requireOutputValue("vault"),
-  } as Omit<PlatformStackOutputs, "services">;
-  if (platform.environment !== environment) {
-    throw new Error(`stack '${platformStack}' is the ${platform.environment} platform, but this stack deploys to ${environment}`);
-  }
+const platformRef = new pulumi.StackReference(platformStack);
+// One Output for every value read from the platform, checked once: whatever is built from it fails with
+// the check's message when the reference points at the wrong platform.
+const platform = pulumi
+  .all({
+    environment: platformRef.requireOutput("environment"),
+    namespaces: platformRef.requireOutput("namespaces"),
+    collectorEndpoint: platformRef.requireOutput("collectorEndpoint"),
+    vault: platformRef.requireOutput("vault"),
+  })
+  .apply((values) => checkPlatform(values as PlatformValues));
 
-  const vaultConfig = vaultConfigFor(platform as PlatformStackOutputs);
-  // The Vault provider reads VAULT_TOKEN from the environment, as the platform's does.
-  const providers: Record<string, pulumi.ProviderResource> = {};
-  if (vaultConfig.enabled) providers.vault = new vault.Provider("vault", { address: vaultConfig.address });
-  const reports = new ProductionService(
-    "reports",
-    {
-      environment,
-      config: reportsConfig,
-      // A restricted namespace of its own: default-deny, DNS egress, and only the flows the component opens.
-      namespace: { create: true, name: "reports" },
-      platform: platformEndpoints(platform.namespaces),
-      ingressController: { namespace: "ingress-nginx", podLabels: { "app.kubernetes.io/name": "ingress-nginx" } },
-      vault: vaultConfig,
-      ...(vaultConfig.enabled ? { vaultMounts: { kvMountPath: vaultConfig.kvMount.path, approlePath: vaultConfig.approleMount.path } } : {}),
-      projectRoot: __dirname,
-    },
-    { providers },
-  );
+// The Vault provider reads VAULT_TOKEN from the environment, as the platform's does.
+const vaultProvider = new vault.Provider("vault", { address: platform.vault.address });
+const reports = new ProductionService(
+  "reports",
+  {
+    environment,
+    config: reportsConfig,
+    // A restricted namespace of its own: default-deny, DNS egress, and only the flows the component opens.
+    namespace: { create: true, name: "reports" },
+    platform: servicePlatformEndpoints(platform.namespaces),
+    ingressController: { namespace: "ingress-nginx", podLabels: { "app.kubernetes.io/name": "ingress-nginx" } },
+    vault: { ...vaultSettings, address: platform.vault.address, kvMount: { path: platform.vault.kvMount }, approleMount: { path: platform.vault.approleMount } },
+    projectRoot: __dirname,
+  },
+  // Its namespace and the rest need nothing from the platform, so they wait for the check explicitly: the
+  // wrong platform must not get even an empty namespace of this project's.
+  { providers: { vault: vaultProvider }, dependsOn: platform.apply(() => [platformRef]) },
+);
 
-  return {
-    url: reports.url,
-    image: reports.image,
-    // Where the service sends traces: the platform's collector, read from the platform stack.
-    collectorEndpoint: platform.collectorEndpoint,
-  };
+export = {
+  url: reports.url,
+  image: reports.image,
+  // Where the service sends traces: the platform's collector, read from the platform stack.
+  collectorEndpoint: platform.collectorEndpoint,
 };

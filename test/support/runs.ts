@@ -1,4 +1,6 @@
+import * as pulumi from "@pulumi/pulumi";
 import { kubernetesObjects, type KubernetesObject } from "../../scripts/lib/manifests";
+import { blueprintMocks, type DeclaredResource, GeneratedSecrets } from "../../scripts/lib/mocks";
 import type { RawStackConfig } from "../../components/stackConfig";
 import { type MockRun, runBlueprint } from "../../scripts/lib/mockRun";
 
@@ -8,6 +10,32 @@ export type { KubernetesObject, MockRun };
 let chain: Promise<unknown> = Promise.resolve();
 function queued(stack: string, raw?: RawStackConfig): Promise<MockRun> {
   const run = chain.then(() => runBlueprint(stack, raw));
+  chain = run.catch(() => undefined);
+  return run;
+}
+
+/**
+ * Runs `declare` under the blueprint's mocks, in the same queue as the program runs, for a test that builds
+ * components by hand (with args the config schema would never let through, say). Every rejection Node
+ * reports as unhandled meanwhile is collected, not left to fail whichever test runs next: a component that
+ * fails inside an Output fails every resource built from it, each one unhandled.
+ */
+export function underMocks<T>(declare: (resources: DeclaredResource[]) => T | Promise<T>): Promise<{ result: T; unhandled: unknown[] }> {
+  const run = chain.then(async () => {
+    const resources: DeclaredResource[] = [];
+    pulumi.runtime.setMocks(blueprintMocks(resources, new GeneratedSecrets()), "production-blueprint", "test", false);
+    const unhandled: unknown[] = [];
+    const collect = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", collect);
+    try {
+      const result = await declare(resources);
+      // Registrations run on after the constructors return; let every one of them settle or fail.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      return { result, unhandled };
+    } finally {
+      process.off("unhandledRejection", collect);
+    }
+  });
   chain = run.catch(() => undefined);
   return run;
 }

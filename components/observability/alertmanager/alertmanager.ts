@@ -9,6 +9,7 @@ import { configMapMount, secretMount, volumeMountsOf, volumesOf } from "../../k8
 import { selectorLabels } from "../../k8s/labels";
 import { declareClusterIpService, declareConfigMap, declarePdb, declareServiceAccount, declareStatefulSet, servicePort } from "../../k8s/controllers";
 import { declareFlowPolicy } from "../../k8s/network";
+import { withResourceErrors } from "../../resourceErrors";
 
 const ALERTMANAGER_IMAGE = "prom/alertmanager:v0.28.1";
 // The image's user is `nobody`, like Prometheus's: numeric IDs so runAsNonRoot can verify them.
@@ -62,7 +63,7 @@ export class Alertmanager extends pulumi.ComponentResource {
     ];
     const peers = statefulPodAddresses(endpoint.serviceName, endpoint.headlessServiceName, endpoint.namespace, config.replicas, endpoint.clusterPort);
 
-    const container = secureContainer({
+    const container = withResourceErrors(this, () => secureContainer({
       name: "alertmanager",
       image: ALERTMANAGER_IMAGE,
       runAs: ALERTMANAGER_RUN_AS,
@@ -93,7 +94,7 @@ export class Alertmanager extends pulumi.ComponentResource {
       },
       // The data volume comes from the StatefulSet's claim template.
       volumeMounts: [...volumeMountsOf(mounts), { name: "data", mountPath: DATA_DIR }],
-    });
+    }));
     const webPort = servicePort("web", endpoint.port);
     declareClusterIpService(identity, [webPort], this);
     declareStatefulSet(

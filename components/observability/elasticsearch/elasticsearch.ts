@@ -16,6 +16,7 @@ import { type Mount, mountOf } from "../../k8s/mounts";
 import { declareClusterIpService, declareConfigMap, declarePdb, declareServiceAccount, declareStatefulSet, headlessServiceName as headlessServiceNameOf, servicePort } from "../../k8s/controllers";
 import { declareFlowPolicy } from "../../k8s/network";
 import { declareSetupJob } from "../setupJob";
+import { withResourceErrors } from "../../resourceErrors";
 
 // Kibana must run the same version; both come from here.
 export const ELASTIC_STACK_VERSION = "8.19.4";
@@ -188,7 +189,7 @@ export class Elasticsearch extends pulumi.ComponentResource {
     const settings = declareConfigMap(identity, `${identity.name}-settings`, { "elasticsearch.yml": stringify(elasticsearchSettings(topology)) }, { parent: this });
     const serviceAccount = declareServiceAccount(identity, this);
 
-    const copyConfig = secureContainer({
+    const copyConfig = withResourceErrors(this, () => secureContainer({
       name: "copy-config",
       image: ELASTICSEARCH_IMAGE,
       runAs: ELASTICSEARCH_RUN_AS,
@@ -200,8 +201,8 @@ export class Elasticsearch extends pulumi.ComponentResource {
         { name: "settings", mountPath: SETTINGS_MOUNT, readOnly: true },
         { name: "credentials", mountPath: CREDENTIALS_MOUNT, readOnly: true },
       ],
-    });
-    const node = secureContainer({
+    }));
+    const node = withResourceErrors(this, () => secureContainer({
       name: "elasticsearch",
       image: ELASTICSEARCH_IMAGE,
       runAs: ELASTICSEARCH_RUN_AS,
@@ -226,7 +227,7 @@ export class Elasticsearch extends pulumi.ComponentResource {
         { name: "data", mountPath: ELASTICSEARCH_PATHS.data },
         { name: "certs", mountPath: ELASTICSEARCH_PATHS.certs, readOnly: true },
       ],
-    });
+    }));
     const service = declareClusterIpService(identity, [servicePort("http", endpoint.port)], this);
     const cluster = declareStatefulSet(
       {

@@ -9,6 +9,7 @@ import { declareClusterIpService, declareConfigMap, declareDeployment, declarePd
 import { configMapMount } from "../../k8s/mounts";
 import { type WorkloadIdentity, checksumOf, metadataOf } from "../../k8s/objectMeta";
 import { selectorLabels } from "../../k8s/labels";
+import { withResourceErrors } from "../../resourceErrors";
 
 // The Jaeger v2 image (an OpenTelemetry Collector distribution); its USER is 10001, numeric already.
 export const JAEGER_IMAGE = "jaegertracing/jaeger:2.19.0";
@@ -62,7 +63,7 @@ export class Jaeger extends pulumi.ComponentResource {
     const configFiles = configMapMount("config", "jaeger-config", CONFIG_DIR);
 
     const persistent = storage.kind === "badger";
-    const container = secureContainer({
+    const container = withResourceErrors(this, () => secureContainer({
       name: "jaeger",
       image: JAEGER_IMAGE,
       runAs: JAEGER_RUN_AS,
@@ -83,7 +84,7 @@ export class Jaeger extends pulumi.ComponentResource {
       },
       // The data volume comes from the StatefulSet's claim template, not from a pod volume.
       volumeMounts: [configFiles.volumeMount, ...(persistent ? [{ name: "data", mountPath: BADGER_DATA_DIR }] : [])],
-    });
+    }));
     const podSpec = securePodSpec({ containers: [container], runAs: JAEGER_RUN_AS, serviceAccountName: "jaeger", volumes: [configFiles.volume] });
     declareServiceAccount(identity, this);
     const workload = { identity, replicas: config.replicas, podSpec, podAnnotations: { "checksum/config": checksumOf(configData) } };

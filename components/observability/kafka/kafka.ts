@@ -12,6 +12,7 @@ import type { WorkloadFlows } from "../../k8s/network";
 import { type WorkloadIdentity, podTemplateMetadata, workloadMetadataOf } from "../../k8s/objectMeta";
 import { declareFlowPolicy } from "../../k8s/network";
 import { declareClusterIpService, declarePdb, declareServiceAccount, declareStatefulSet, servicePort } from "../../k8s/controllers";
+import { withResourceErrors } from "../../resourceErrors";
 
 export const KAFKA_IMAGE = "apache/kafka:4.1.1";
 // The image's user (appuser) is a name, which runAsNonRoot cannot check; 1000 is its numeric UID and GID.
@@ -134,7 +135,7 @@ export class Kafka extends pulumi.ComponentResource {
     const serviceAccount = declareServiceAccount(identity, this);
 
     const properties = kafkaServerProperties(topology, sizing);
-    const container = secureContainer({
+    const container = withResourceErrors(this, () => secureContainer({
       name: "kafka",
       image: KAFKA_IMAGE,
       runAs: KAFKA_RUN_AS,
@@ -158,7 +159,7 @@ export class Kafka extends pulumi.ComponentResource {
       },
       scratch: KAFKA_SCRATCH,
       volumeMounts: [{ name: "data", mountPath: KAFKA_DATA_DIR }],
-    });
+    }));
     const service = declareClusterIpService(identity, [servicePort("plaintext", endpoint.port)], this);
     const cluster = declareStatefulSet(
       {
@@ -191,14 +192,14 @@ export class Kafka extends pulumi.ComponentResource {
     const jobScratch = KAFKA_SCRATCH.filter((dir) => dir.name === "logs");
     const jobPodSpec = securePodSpec({
       containers: [
-        secureContainer({
+        withResourceErrors(this, () => secureContainer({
           name: jobIdentity.name,
           image: KAFKA_IMAGE,
           runAs: KAFKA_RUN_AS,
           resources: ONE_SHOT_RESOURCES,
           command: topicCommand(endpoint.bootstrap, endpoint.topic, sizing),
           scratch: jobScratch,
-        }),
+        })),
       ],
       runAs: KAFKA_RUN_AS,
       serviceAccountName: serviceAccount.metadata.name,

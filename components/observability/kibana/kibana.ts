@@ -16,6 +16,7 @@ import { declareClusterIpService, declareConfigMap, declareDeployment, declarePd
 import { declareFlowPolicy } from "../../k8s/network";
 import type { SetupRequest } from "../setupJob";
 import { declareSetupJob } from "../setupJob";
+import { withResourceErrors } from "../../resourceErrors";
 
 export const KIBANA_IMAGE = `docker.elastic.co/kibana/kibana:${ELASTIC_STACK_VERSION}`;
 const KIBANA_RUN_AS: RunAs = { uid: 1000, gid: 1000, fsGroup: 1000 };
@@ -129,7 +130,7 @@ export class Kibana extends pulumi.ComponentResource {
       secretMount("server-cert", CERT_SECRETS.kibana, SERVER_CERT_DIR),
     ];
 
-    const container = secureContainer({
+    const container = withResourceErrors(this, () => secureContainer({
       name: "kibana",
       image: KIBANA_IMAGE,
       runAs: KIBANA_RUN_AS,
@@ -144,7 +145,7 @@ export class Kibana extends pulumi.ComponentResource {
       },
       scratch: KIBANA_SCRATCH,
       volumeMounts: volumeMountsOf(mounts),
-    });
+    }));
     this.deployment = declareDeployment(
       {
         identity,

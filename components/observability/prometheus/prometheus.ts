@@ -13,6 +13,7 @@ import { CONFIG_DIR, CONFIG_FILE, RULES_DIR, RULES_FILE, prometheusConfigYaml } 
 import { declareClusterIpService, declareConfigMap, declarePdb, declareServiceAccount, declareStatefulSet, servicePort } from "../../k8s/controllers";
 import { configMapMount } from "../../k8s/mounts";
 import { type WorkloadIdentity, labelsOf, metadataOf } from "../../k8s/objectMeta";
+import { withResourceErrors } from "../../resourceErrors";
 
 export const PROMETHEUS_IMAGE = "prom/prometheus:v3.5.0";
 // The image's user is `nobody`: non-numeric, so runAsNonRoot cannot verify it unless the IDs are explicit.
@@ -106,7 +107,7 @@ export class Prometheus extends pulumi.ComponentResource {
       parent,
     );
 
-    const container = secureContainer({
+    const container = withResourceErrors(this, () => secureContainer({
       name: "prometheus",
       image: PROMETHEUS_IMAGE,
       runAs: PROMETHEUS_RUN_AS,
@@ -128,8 +129,8 @@ export class Prometheus extends pulumi.ComponentResource {
       },
       // The data volume comes from the StatefulSet's claim template.
       volumeMounts: [configFiles.volumeMount, ruleFiles.volumeMount, { name: "data", mountPath: PROMETHEUS_DATA_DIR }],
-    });
-    const reloader = secureContainer({
+    }));
+    const reloader = withResourceErrors(this, () => secureContainer({
       name: "config-reloader",
       image: CONFIG_RELOADER_IMAGE,
       runAs: PROMETHEUS_RUN_AS,
@@ -146,7 +147,7 @@ export class Prometheus extends pulumi.ComponentResource {
         readiness: httpProbe("/metrics", "reloader", PROMETHEUS_PROBES.readiness),
       },
       volumeMounts: [configFiles.volumeMount, ruleFiles.volumeMount],
-    });
+    }));
     const podSpec = securePodSpec({
       containers: [container, reloader],
       runAs: PROMETHEUS_RUN_AS,

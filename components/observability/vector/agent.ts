@@ -10,6 +10,7 @@ import { declareFlowPolicy } from "../../k8s/network";
 import { declareServiceAccount } from "../../k8s/controllers";
 import { vectorAgentConfig } from "./vectorConfig";
 import { assertScratchFits, configVolume, dataDirScratch, declareVectorConfigMap, vectorContainer, vectorPodAnnotations } from "./container";
+import { withResourceErrors } from "../../resourceErrors";
 
 const POD_LOGS_DIR = "/var/log/pods";
 // Root, because the runtime writes pod logs as root-owned 0640 files. Owner permissions are enough to read
@@ -60,7 +61,7 @@ export class VectorAgent extends pulumi.ComponentResource {
       metricsPort: endpoint.metricsPort,
     });
     const scratch = [dataDirScratch(config)];
-    assertScratchFits("observability.vectorAgent", resources, scratch);
+    withResourceErrors(this, () => assertScratchFits("observability.vectorAgent", resources, scratch));
 
     const serviceAccount = declareServiceAccount(identity, this, true);
     const clusterRoleName = clusterScopedName(endpoint.namespace, identity.name);
@@ -83,7 +84,7 @@ export class VectorAgent extends pulumi.ComponentResource {
     );
     const configMap = declareVectorConfigMap(identity, config, this);
     const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
-    const container = vectorContainer({
+    const container = withResourceErrors(this, () => vectorContainer({
       name: "vector",
       runAs: AGENT_RUN_AS,
       resources,
@@ -92,7 +93,7 @@ export class VectorAgent extends pulumi.ComponentResource {
       // kubernetes_logs reads the node's name to watch only the pods scheduled on it.
       env: [fieldEnv("VECTOR_SELF_NODE_NAME", "spec.nodeName"), fieldEnv("VECTOR_SELF_POD_NAME", "metadata.name"), fieldEnv("VECTOR_SELF_POD_NAMESPACE", "metadata.namespace")],
       volumeMounts: [{ name: "pod-logs", mountPath: POD_LOGS_DIR, readOnly: true }],
-    });
+    }));
     const exemption = Object.values(AGENT_EXEMPTIONS).join(" ");
     const podSpec = withAgentExemptions(
       securePodSpec({

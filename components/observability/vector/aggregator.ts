@@ -11,6 +11,7 @@ import { declareFlowPolicy } from "../../k8s/network";
 import { declareDeployment, declarePdb, declareServiceAccount } from "../../k8s/controllers";
 import { vectorAggregatorConfig } from "./vectorConfig";
 import { assertScratchFits, configVolume, dataDirScratch, declareVectorConfigMap, vectorContainer, vectorPodAnnotations } from "./container";
+import { withResourceErrors } from "../../resourceErrors";
 
 const CA_DIR = "/etc/blueprint/elasticsearch-ca";
 const CREDENTIALS_DIR = "/etc/blueprint/elasticsearch-credentials";
@@ -43,7 +44,7 @@ export class VectorAggregator extends pulumi.ComponentResource {
       metricsPort: endpoint.metricsPort,
     });
     const scratch = [dataDirScratch(config)];
-    assertScratchFits("observability.vectorAggregator", sizing.resources, scratch);
+    withResourceErrors(this, () => assertScratchFits("observability.vectorAggregator", sizing.resources, scratch));
 
     const serviceAccount = declareServiceAccount(identity, this);
     const configMap = declareVectorConfigMap(identity, config, this);
@@ -52,14 +53,14 @@ export class VectorAggregator extends pulumi.ComponentResource {
       // Only the writer's password, as the file `writer` the config's SECRET[...] names.
       credentialsMount("elasticsearch-credentials", ["writer"], CREDENTIALS_DIR),
     ];
-    const container = vectorContainer({
+    const container = withResourceErrors(this, () => vectorContainer({
       name: "vector",
       runAs: DEFAULT_RUN_AS,
       resources: sizing.resources,
       metricsPort: endpoint.metricsPort,
       scratch,
       volumeMounts: volumeMountsOf(elasticsearchFiles),
-    });
+    }));
     this.deployment = declareDeployment(
       {
         identity,
