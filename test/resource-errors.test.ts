@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as assert from "node:assert/strict";
-import { serviceSchema } from "../components/configSchema";
 import { platformEndpoints } from "../components/platformEndpoints";
 import { asResourceError, pinMessage, withResourceErrors } from "../components/resourceErrors";
 import { ProductionService, type ProductionServiceArgs } from "../components/service/productionService";
 import { VaultAppRole } from "../components/vault/appRole";
 import { vaultEnabledSchema } from "../components/vault/configSchema";
 import { underMocks } from "./support/runs";
+import { billingServiceConfig } from "./support/billingService";
 
 type Any = Record<string, any>;
 
@@ -26,15 +26,7 @@ function vaultConfig(edit: (config: Any) => void = () => undefined) {
 function serviceArgs(edit: (args: Any) => void = () => undefined): ProductionServiceArgs {
   const args: ProductionServiceArgs = {
     environment: "staging",
-    config: serviceSchema.parse({
-      image: { build: false, ref: "registry.example.com/team/billing:1.0.0" },
-      port: 8080,
-      replicas: { min: 2, max: 4 },
-      resources: { requests: { cpu: "100m", memory: "128Mi", ephemeralStorage: "64Mi" }, limits: { cpu: "500m", memory: "256Mi", ephemeralStorage: "256Mi" } },
-      docs: false,
-      logLevel: "info",
-      topologySpread: true,
-    }),
+    config: billingServiceConfig(),
     namespace: { create: false, name: "apps" },
     platform: platformEndpoints({ observability: "observability", logAgent: "log-agent" }),
     ingressController: { namespace: "ingress-nginx", podLabels: { "app.kubernetes.io/name": "ingress-nginx" } },

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as assert from "node:assert/strict";
-import { serviceSchema } from "../components/configSchema";
 import { platformEndpoints, servicePlatformEndpoints } from "../components/platformEndpoints";
 import { ProductionService, type ProductionServiceArgs } from "../components/service/productionService";
 import { vaultEnabledSchema } from "../components/vault/configSchema";
@@ -8,6 +7,7 @@ import { vaultServiceSettingsSchema } from "../components/vault/serviceVault";
 import { kubernetesObjects } from "../scripts/lib/manifests";
 import type { DeclaredResource } from "../scripts/lib/mocks";
 import { underMocks } from "./support/runs";
+import { billingServiceConfig } from "./support/billingService";
 
 const NAMESPACES = { observability: "observability", logAgent: "log-agent" };
 const VAULT = { address: "https://vault.vault.svc.cluster.local:8200", kvMount: "secret", approleMount: "approle" };
@@ -19,15 +19,7 @@ const SETTINGS = {
 function args(platform: ProductionServiceArgs["platform"], vault: ProductionServiceArgs["vault"]): ProductionServiceArgs {
   return {
     environment: "production",
-    config: serviceSchema.parse({
-      image: { build: false, ref: "registry.example.com/team/billing:1.0.0" },
-      port: 8080,
-      replicas: { min: 2, max: 4 },
-      resources: { requests: { cpu: "100m", memory: "128Mi", ephemeralStorage: "64Mi" }, limits: { cpu: "500m", memory: "256Mi", ephemeralStorage: "256Mi" } },
-      docs: false,
-      logLevel: "info",
-      topologySpread: true,
-    }),
+    config: billingServiceConfig(),
     namespace: { create: true, name: "billing" },
     platform,
     ingressController: { namespace: "ingress-nginx", podLabels: { "app.kubernetes.io/name": "ingress-nginx" } },

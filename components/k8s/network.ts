@@ -40,13 +40,13 @@ export interface Flow {
   ports: PortSpec[];
 }
 
-export const DNS_PEER: PodPeer = { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" } };
-export const DNS_PORTS: PortSpec[] = [
+const DNS_PEER: PodPeer = { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" } };
+const DNS_PORTS: PortSpec[] = [
   { port: 53, protocol: "UDP" },
   { port: 53, protocol: "TCP" },
 ];
 
-export function toPeer(peer: NetworkPeer): NetworkPolicyPeer {
+function toPeer(peer: NetworkPeer): NetworkPolicyPeer {
   if ("cidr" in peer) return { ipBlock: { cidr: peer.cidr, ...(peer.except?.length ? { except: peer.except } : {}) } };
   if ("namespaceLabels" in peer) return { namespaceSelector: { matchLabels: peer.namespaceLabels }, podSelector: { matchLabels: peer.podLabels } };
   return {

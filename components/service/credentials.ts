@@ -8,13 +8,13 @@ import { APPROLE_SECRET_KEYS, VaultAppRole } from "../vault/appRole";
 import type { ServiceVaultConfig, ServiceVaultEnabledConfig } from "../vault/serviceVault";
 import { randomApiKey } from "../vault/serviceSecrets";
 
-export const SECRETS_ROOT = "/var/run/secrets/blueprint";
-export const VAULT_CREDENTIALS_DIR = `${SECRETS_ROOT}/vault`;
-export const API_KEY_DIR = `${SECRETS_ROOT}/api`;
-export const API_KEY_FILE_NAME = "api-key";
+const SECRETS_ROOT = "/var/run/secrets/blueprint";
+const VAULT_CREDENTIALS_DIR = `${SECRETS_ROOT}/vault`;
+const API_KEY_DIR = `${SECRETS_ROOT}/api`;
+const API_KEY_FILE_NAME = "api-key";
 /** Vault's CA is public: a ConfigMap, mounted outside the secrets tree. */
-export const VAULT_CA_DIR = "/etc/blueprint/vault-ca";
-export const VAULT_CA_FILE_NAME = "ca.crt";
+const VAULT_CA_DIR = "/etc/blueprint/vault-ca";
+const VAULT_CA_FILE_NAME = "ca.crt";
 
 /** How a service's credentials reach its pods: env for the ConfigMap, a read-only Secret volume, egress. */
 export interface CredentialsDelivery {

@@ -15,9 +15,9 @@ export const SHUTDOWN_TIMEOUT_SECONDS = 20;
  * and the pod is OOM-killed before the GC works hard. Measured by `npm --prefix app run bench:app` with these
  * flags for a 256Mi limit: 115-122 MiB RSS after saturating load, tracing off to tracing every request.
  */
-export const HEAP_SHARE_OF_MEMORY_LIMIT = 0.5;
+const HEAP_SHARE_OF_MEMORY_LIMIT = 0.5;
 
-export function maxOldSpaceMiB(config: Pick<ServiceConfig, "resources">): number {
+function maxOldSpaceMiB(config: Pick<ServiceConfig, "resources">): number {
   return Math.floor((parseQuantity(config.resources.limits.memory) * HEAP_SHARE_OF_MEMORY_LIMIT) / 2 ** 20);
 }
 
@@ -26,12 +26,12 @@ export function maxOldSpaceMiB(config: Pick<ServiceConfig, "resources">): number
  * generation) instead of V8's 16 MiB, which the benchmark measured as 20-40 MiB less RSS at the same CPU per
  * request.
  */
-export function nodeOptions(config: Pick<ServiceConfig, "resources">): string {
+function nodeOptions(config: Pick<ServiceConfig, "resources">): string {
   return `--max-old-space-size=${maxOldSpaceMiB(config)} --max-semi-space-size=4`;
 }
 
 /** The service calls the local stack "development": it is the same code path as a laptop. */
-export function appEnvironment(environment: Environment): "development" | "staging" | "production" {
+function appEnvironment(environment: Environment): "development" | "staging" | "production" {
   return environment === "local" ? "development" : environment;
 }
 

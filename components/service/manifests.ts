@@ -8,9 +8,9 @@ import { DEFAULT_RUN_AS, type ProbeTiming, type RunAs, httpProbe, secureContaine
 
 type Input<T> = import("@pulumi/pulumi").Input<T>;
 
-export const SERVICE_RUN_AS: RunAs = DEFAULT_RUN_AS;
+const SERVICE_RUN_AS: RunAs = DEFAULT_RUN_AS;
 // The one port: the API and /metrics. Prometheus's NetworkPolicy names it, so it must keep this name.
-export const HTTP_PORT_NAME = METRICS_PORT_NAME;
+const HTTP_PORT_NAME = METRICS_PORT_NAME;
 /** The ClusterIP Service listens on 80 and forwards to the container's named port. */
 export const SERVICE_PORT = 80;
 
@@ -51,7 +51,7 @@ export function preStopHook(seconds: number): k8s.types.input.core.v1.Lifecycle 
   return { preStop: { exec: { command: ["node", "-e", `setTimeout(() => {}, ${seconds * 1000})`] } } };
 }
 
-export const HPA_TARGETS = { cpuUtilization: 70, memoryUtilization: 80 };
+const HPA_TARGETS = { cpuUtilization: 70, memoryUtilization: 80 };
 
 export interface ServiceManifestArgs {
   name: string;

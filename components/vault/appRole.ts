@@ -25,7 +25,7 @@ export const APPROLE_SECRET_KEYS = { roleId: "role-id", secretId: "secret-id" } 
  * Shows on the Kubernetes Secret which rotation its secret_id belongs to (never the value). Nothing reads it
  * back, so a Secret still carrying the former `blueprint.dev/` key is simply rewritten by the next `pulumi up`.
  */
-export const ROTATION_ANNOTATION = "blueprint.io/secret-id-rotation";
+const ROTATION_ANNOTATION = "blueprint.io/secret-id-rotation";
 
 /**
  * secret_id inputs whose change must issue a new secret_id. The provider's schema already marks them
@@ -33,7 +33,7 @@ export const ROTATION_ANNOTATION = "blueprint.io/secret-id-rotation";
  */
 export const SECRET_ID_REPLACE_ON_CHANGES = ["metadata", "cidrLists"];
 
-export function approleSecretName(serviceName: string): string {
+function approleSecretName(serviceName: string): string {
   return `${serviceName}-vault-approle`;
 }
 
@@ -41,12 +41,12 @@ export function approleSecretName(serviceName: string): string {
  * The secret_id's metadata, with keys in the order Vault returns them, so a `pulumi refresh` reads back
  * the same string and never shows a spurious replacement.
  */
-export function secretIdMetadata(service: string, rotation: string): string {
+function secretIdMetadata(service: string, rotation: string): string {
   return JSON.stringify({ rotation, service });
 }
 
 /** The role as Vault should hold it: TTLs and CIDR bindings from config, nothing but the service's policy. */
-export function roleArgs(service: string, config: VaultServiceSettings, backend: pulumi.Input<string>, policy: pulumi.Input<string>): vault.approle.AuthBackendRoleArgs {
+function roleArgs(service: string, config: VaultServiceSettings, backend: pulumi.Input<string>, policy: pulumi.Input<string>): vault.approle.AuthBackendRoleArgs {
   return {
     backend,
     roleName: service,
