@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { dnsLabel, hostname, imageRef, resourcesSchema } from "./configPrimitives";
+import { selectorLabels } from "./k8s/labels";
 import { observabilitySchema } from "./observability/configSchema";
 import { vaultSchema } from "./vault/configSchema";
 
@@ -90,9 +91,9 @@ const namespacesSchema = z
 const ingressControllerSchema = z
   .strictObject({
     namespace: dnsLabel.default("ingress-nginx"),
-    podLabels: z.record(z.string(), z.string()).default({ "app.kubernetes.io/name": "ingress-nginx" }),
+    podLabels: z.record(z.string(), z.string()).default(selectorLabels("ingress-nginx")),
   })
-  .default({ namespace: "ingress-nginx", podLabels: { "app.kubernetes.io/name": "ingress-nginx" } });
+  .default({ namespace: "ingress-nginx", podLabels: selectorLabels("ingress-nginx") });
 
 export const configSchema = z.strictObject({
   environment: z.enum(ENVIRONMENTS),
