@@ -17,7 +17,7 @@ export function declareServiceAccount(identity: WorkloadIdentity, parent: pulumi
 export function declareConfigMap(
   identity: WorkloadIdentity,
   objectName: string,
-  files: Record<string, string>,
+  files: Record<string, pulumi.Input<string>>,
   opts: pulumi.CustomResourceOptions & { resourceName?: string },
 ): k8s.core.v1.ConfigMap {
   const { resourceName = objectName, ...resourceOpts } = opts;

@@ -1,11 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "node:crypto";
 import type { Environment, ServiceConfig } from "../configSchema";
-import { ENROLLED, selectorLabels, standardLabels } from "../k8s/labels";
-import { pdbSpec } from "../k8s/controllers";
+import { declareConfigMap, declarePdb, declareServiceAccount } from "../k8s/controllers";
+import { ENROLLED, selectorLabels } from "../k8s/labels";
 import { lintExemptionAnnotations } from "../k8s/lintExemptions";
 import { declareSecureNamespace } from "../k8s/namespace";
+import { type WorkloadIdentity, checksumOf, labelsOf, metadataOf } from "../k8s/objectMeta";
 import { declareNetworkPolicy, type Flow, type NetworkPeer, type PodPeer } from "../k8s/network";
 import { clusterHost, type ServicePlatformEndpoints } from "../platformEndpoints";
 import { withResourceErrors } from "../resourceErrors";
@@ -59,9 +59,10 @@ export class ProductionService extends pulumi.ComponentResource implements Produ
     const namespace = args.namespace.create
       ? declareSecureNamespace(args.namespace.name, { level: "restricted" }, parent, ENROLLED).name
       : pulumi.output(args.namespace.name);
-    const labels = standardLabels(name, "api");
+    const identity: WorkloadIdentity = { name, component: "api", namespace };
+    const labels = labelsOf(identity);
     const selector = selectorLabels(name);
-    const metadata = (objectName: string = name) => ({ name: objectName, namespace, labels });
+    const metadata = (objectName: string = name) => metadataOf(identity, objectName);
 
     const image = resolveImage(name, config.image, args.projectRoot, this);
     const credentials = provisionCredentials(
@@ -83,9 +84,9 @@ export class ProductionService extends pulumi.ComponentResource implements Produ
       }),
     );
     // Over the values the pods will see: the same digest whether an entry was a string or an Output.
-    const configChecksum = pulumi.output(env).apply((resolved) => createHash("sha256").update(JSON.stringify(resolved)).digest("hex"));
-    const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: metadata(`${name}-config`), data: env }, parent);
-    new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: metadata(), automountServiceAccountToken: false }, parent);
+    const configChecksum = pulumi.output(env).apply((resolved) => checksumOf(resolved));
+    const configMap = declareConfigMap(identity, `${name}-config`, env, parent);
+    declareServiceAccount(identity, this);
 
     const deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,
@@ -111,7 +112,7 @@ export class ProductionService extends pulumi.ComponentResource implements Produ
     );
     const service = new k8s.core.v1.Service(`${name}-service`, { metadata: metadata(), spec: serviceSpec({ selector }) }, parent);
     new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, { metadata: metadata(), spec: hpaSpec(name, config) }, { ...parent, dependsOn: [deployment] });
-    new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: metadata(), spec: pdbSpec(selector) }, parent);
+    declarePdb(identity, this);
     if (config.ingress) {
       new k8s.networking.v1.Ingress(`${name}-ingress`, { metadata: metadata(), spec: ingressSpec(name, config.ingress) }, { ...parent, dependsOn: [service] });
     }
