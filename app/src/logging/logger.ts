@@ -45,7 +45,7 @@ export function loggerOptions(settings: LoggerSettings): LoggerOptions {
     timestamp: isoTimestampField,
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
-    ...(settings.withTraceContext ? { mixin: traceContextFields } : {}),
+    ...(settings.withTraceContext ? { mixin: traceContextFields, mixinMergeStrategy: mergeTraceContext } : {}),
   };
 }
 
@@ -61,10 +61,18 @@ function isoTimestampField(): string {
   return lastField;
 }
 
-function traceContextFields(): Record<string, string> {
+/** What the mixin returns for a line written outside any span (every line of an unsampled request). */
+const NO_TRACE_CONTEXT: Readonly<Record<string, string>> = Object.freeze({});
+
+function traceContextFields(): Readonly<Record<string, string>> {
   const spanContext = trace.getActiveSpan()?.spanContext();
-  if (spanContext === undefined) return {};
+  if (spanContext === undefined) return NO_TRACE_CONTEXT;
   return { trace_id: spanContext.traceId, span_id: spanContext.spanId };
+}
+
+/** pino's default merge copies every field of the line into the mixin's object; with no trace there is nothing to add. */
+function mergeTraceContext(line: object, traceContext: object): object {
+  return traceContext === NO_TRACE_CONTEXT ? line : Object.assign(traceContext, line);
 }
 
 /**
