@@ -63,7 +63,7 @@ export async function itemRoutes(app: FastifyInstance, deps: ItemRoutesDeps): Pr
       const { limit, offset } = request.query;
       const page = await repository.list(limit, offset);
       // The schema above still documents and fuzz-checks the answer; item-json.ts writes it (see why there).
-      return reply.type(JSON_CONTENT_TYPE).serializer(itemPageJson).send({ ...page, limit, offset });
+      return reply.type(JSON_CONTENT_TYPE).serializer(itemPageJson).send({ items: page.items, total: page.total, limit, offset });
     },
   );
 
