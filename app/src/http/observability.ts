@@ -32,9 +32,7 @@ export function createResponseRecorder(logger: Logger, metrics: AppMetrics): (re
       log.debug(fields, 'request_completed');
       return;
     }
-    const labels = { method: record.method, route: record.route, status_code: String(record.statusCode) };
-    metrics.httpRequestsTotal.inc(labels);
-    metrics.httpRequestDuration.observe(labels, record.durationMs / 1000);
+    metrics.httpRequests.observe(record.method, record.route, record.statusCode, record.durationMs / 1000);
     log.info(fields, 'request_completed');
   };
 }
