@@ -32,9 +32,9 @@ export class BatchedWriter {
     return true;
   }
 
-  private take(): Buffer | undefined {
+  private take(): string | undefined {
     if (this.lines.length === 0) return undefined;
-    const data = Buffer.from(this.lines.join(''));
+    const data = this.lines.join('');
     this.lines = [];
     this.pendingChars = 0;
     return data;
@@ -48,28 +48,33 @@ export class BatchedWriter {
     if (data !== undefined) this.send(data);
   }
 
-  private send(data: Buffer): void {
+  private send(data: string | Buffer): void {
     this.writing = true;
-    write(this.fd, data, 0, data.length, null, (error, written) => {
+    const done = (error: NodeJS.ErrnoException | null, written: number) => {
       if (error !== null && error.code !== 'EAGAIN') {
         // stdout is gone (the reader exited): nothing can be done with the logs, and the service keeps serving.
         this.writing = false;
         return;
       }
-      const rest = error === null ? data.subarray(written) : data;
-      if (rest.length > 0) {
+      // A batch is handed over as a string (encoded natively, no Buffer allocated per batch); only a partial
+      // write, which is rare, needs bytes to know where to resume.
+      const rest = error === null ? (written === Buffer.byteLength(data) ? undefined : Buffer.from(data).subarray(written)) : data;
+      if (rest !== undefined) {
         setTimeout(() => this.send(rest), error === null ? 0 : RETRY_MS);
         return;
       }
       this.writing = false;
       if (this.pendingChars >= this.minBytes) this.flush();
       else if (this.lines.length > 0) this.timer ??= setTimeout(() => this.flush(), this.flushMs).unref();
-    });
+    };
+    if (typeof data === 'string') write(this.fd, data, null, 'utf8', done);
+    else write(this.fd, data, 0, data.length, null, done);
   }
 
   /** Writes everything collected, blocking; for exit, when no callback would run any more. */
   flushSync(): void {
-    const data = this.take();
+    const text = this.take();
+    const data = text === undefined ? undefined : Buffer.from(text);
     let offset = 0;
     while (data !== undefined && offset < data.length) {
       try {

@@ -19,20 +19,29 @@ const traces = new WeakMap<FastifyRequest, RequestTrace>();
  */
 export function registerRequestTracing(app: FastifyInstance): void {
   const tracer = trace.getTracer('items-api-http');
+  // The headers the registered propagator reads (traceparent, tracestate, baggage by default). main.ts registers
+  // the provider, and with it the propagator, before the server module loads.
+  const propagationHeaders = propagation.fields();
+  const carriesContext = (headers: FastifyRequest['headers']) => {
+    for (const name of propagationHeaders) if (headers[name] !== undefined) return true;
+    return false;
+  };
 
   app.addHook('onRequest', (request, _reply, done) => {
     if (isInternalRequest(request)) return done();
-    const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+    // Most requests carry no trace context: extracting from them would only walk the propagators to find nothing.
+    const parent = carriesContext(request.headers) ? propagation.extract(ROOT_CONTEXT, request.headers) : ROOT_CONTEXT;
     const route = routeLabel(request);
-    const span = tracer.startSpan(
-      `${request.method} ${route}`,
-      {
-        kind: SpanKind.SERVER,
-        attributes: { 'http.request.method': request.method, 'http.route': route, 'url.path': request.url.split('?', 1)[0], [REQUEST_ID_ATTRIBUTE]: request.id },
-      },
-      parent,
-    );
+    const span = tracer.startSpan(`${request.method} ${route}`, { kind: SpanKind.SERVER }, parent);
     if (!span.isRecording()) return done();
+    // Attributes only once the span records: an unsampled request allocates nothing beyond the sampling decision.
+    // The samplers the OTEL_TRACES_SAMPLER variable selects decide on the trace ID and the parent, never on these.
+    span.setAttributes({
+      'http.request.method': request.method,
+      'http.route': route,
+      'url.path': request.url.split('?', 1)[0],
+      [REQUEST_ID_ATTRIBUTE]: request.id,
+    });
     const active = trace.setSpan(parent, span);
     traces.set(request, { span, context: active });
     context.with(active, done);
