@@ -124,7 +124,7 @@ for (const stack of ["staging", "production"] as const) {
     it("bounds the V8 heap to half the container's memory limit, so the GC works before the OOM killer does", () => {
       const data = (findObject(run, "ConfigMap", `${SERVICE}-config`, APPS) as Any).data;
       const limitMiB = parseQuantity(containerOf(run).resources.limits.memory) / 2 ** 20;
-      assert.equal(data.NODE_OPTIONS, `--max-old-space-size=${Math.floor(limitMiB / 2)} --max-semi-space-size=4`);
+      assert.equal(data.NODE_OPTIONS, `--max-old-space-size=${Math.floor(limitMiB / 2)} --max-semi-space-size=8`);
     });
 
     it("shuts down in order: a preStop sleep by the service's own binary, then the service's delay and drain, all inside the grace period", () => {

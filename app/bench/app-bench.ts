@@ -28,7 +28,7 @@ const API_KEY = 'benchmark-api-key-0123456789';
 /** The service's memory limit in the stacks (Pulumi.*.yaml), for the RSS column. */
 const POD_MEMORY_LIMIT_BYTES = 256 * MIB;
 /** What the stack sets for that limit (components/service/env.ts, nodeOptions), so the service runs as in the pod. */
-const POD_NODE_OPTIONS = '--max-old-space-size=128 --max-semi-space-size=4';
+const POD_NODE_OPTIONS = '--max-old-space-size=128 --max-semi-space-size=8';
 
 async function seed(port: number): Promise<void> {
   for (let index = 0; index < ITEMS; index += 1) {
