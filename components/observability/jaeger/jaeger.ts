@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { declareNetworkPolicy, type Flow, allowFlowsSpec } from "../../k8s/network";
+import { declareFlowPolicy, type Flow } from "../../k8s/network";
 import { singleReplicaExemptions } from "../../k8s/lintExemptions";
 import { DEFAULT_RUN_AS, type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec, tcpProbe, volumeClaimTemplate } from "../../k8s/podSpec";
 import type { ObservabilityComponentArgs } from "../componentArgs";
@@ -7,8 +7,7 @@ import { ENROLLED_WORKLOADS } from "../enrolment";
 import { BADGER_DATA_DIR, JAEGER_HEALTH, type JaegerStorage, jaegerConfigYaml } from "./jaegerConfig";
 import { declareClusterIpService, declareConfigMap, declareDeployment, declarePdb, declareServiceAccount, declareStatefulSet, servicePort } from "../../k8s/controllers";
 import { configMapMount } from "../../k8s/mounts";
-import { type WorkloadIdentity, checksumOf, metadataOf } from "../../k8s/objectMeta";
-import { selectorLabels } from "../../k8s/labels";
+import { type WorkloadIdentity, checksumOf } from "../../k8s/objectMeta";
 import { withResourceErrors } from "../../resourceErrors";
 
 // The Jaeger v2 image (an OpenTelemetry Collector distribution); its USER is 10001, numeric already.
@@ -60,7 +59,7 @@ export class Jaeger extends pulumi.ComponentResource {
     const storage = jaegerStorage(config.storage);
     const configData = { [CONFIG_FILE]: jaegerConfigYaml(endpoint, storage) };
     const configMap = declareConfigMap(identity, "jaeger-config", configData, { ...parent, resourceName: "jaeger-config-configmap" });
-    const configFiles = configMapMount("config", "jaeger-config", CONFIG_DIR);
+    const configFiles = configMapMount("config", configMap.metadata.name, CONFIG_DIR);
 
     const persistent = storage.kind === "badger";
     const container = withResourceErrors(this, () => secureContainer({
@@ -99,15 +98,15 @@ export class Jaeger extends pulumi.ComponentResource {
     declareClusterIpService(
       identity,
       [
-        { name: "otlp-grpc", port: endpoint.otlpGrpcPort, targetPort: "otlp-grpc", protocol: "TCP", appProtocol: "grpc" },
-        { name: "otlp-http", port: endpoint.otlpHttpPort, targetPort: "otlp-http", protocol: "TCP", appProtocol: "http" },
+        { ...servicePort("otlp-grpc", endpoint.otlpGrpcPort), appProtocol: "grpc" },
+        { ...servicePort("otlp-http", endpoint.otlpHttpPort), appProtocol: "http" },
       ],
       this,
       endpoint.serviceName,
     );
     declareClusterIpService(identity, [servicePort("ui", endpoint.uiPort)], this, JAEGER_QUERY_SERVICE);
 
-    declareNetworkPolicy("jaeger-netpol", metadataOf(identity), allowFlowsSpec(selectorLabels(identity.name), { ingress: jaegerIngressFlows(args) }), parent);
+    declareFlowPolicy(identity, { pods: endpoint, ingress: jaegerIngressFlows(args), egress: [] }, this);
     this.collectorServiceName = endpoint.serviceName;
     this.registerOutputs({ collectorServiceName: this.collectorServiceName });
   }

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { declareNetworkPolicy, type Flow, allowFlowsSpec } from "../../k8s/network";
+import { declareFlowPolicy, type Flow } from "../../k8s/network";
 import { parseQuantity } from "../../k8s/quantity";
 import { exemptConcern } from "../../k8s/lintExemptions";
 import { type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec, tcpProbe, volumeClaimTemplate } from "../../k8s/podSpec";
@@ -12,7 +12,7 @@ import { ENROLLED_WORKLOADS, METRICS_PORT_NAME } from "../enrolment";
 import { CONFIG_DIR, CONFIG_FILE, RULES_DIR, RULES_FILE, prometheusConfigYaml } from "./prometheusConfig";
 import { declareClusterIpService, declareConfigMap, declarePdb, declareServiceAccount, declareStatefulSet, servicePort } from "../../k8s/controllers";
 import { configMapMount } from "../../k8s/mounts";
-import { type WorkloadIdentity, labelsOf, metadataOf } from "../../k8s/objectMeta";
+import { type WorkloadIdentity, labelsOf } from "../../k8s/objectMeta";
 import { withResourceErrors } from "../../resourceErrors";
 
 export const PROMETHEUS_IMAGE = "prom/prometheus:v3.5.0";
@@ -84,13 +84,11 @@ export class Prometheus extends pulumi.ComponentResource {
     const labels = labelsOf(identity);
     const configData = { [CONFIG_FILE]: prometheusConfigYaml({ environment: args.environment, port: endpoint.port, alertmanagers: alertmanagerTargets(args) }) };
     const rulesData = { [RULES_FILE]: alertRulesYaml(args.appWorkloads, config.runbookBaseUrl) };
-    const configMaps = [
-      declareConfigMap(identity, "prometheus-config", configData, { ...parent, resourceName: "prometheus-config-configmap" }),
-      declareConfigMap(identity, "prometheus-rules", rulesData, { ...parent, resourceName: "prometheus-rules-configmap" }),
-    ];
+    const configMap = declareConfigMap(identity, "prometheus-config", configData, { ...parent, resourceName: "prometheus-config-configmap" });
+    const rulesMap = declareConfigMap(identity, "prometheus-rules", rulesData, { ...parent, resourceName: "prometheus-rules-configmap" });
     // Mounted in both containers: the reloader watches what Prometheus reads.
-    const configFiles = configMapMount("config", "prometheus-config", CONFIG_DIR);
-    const ruleFiles = configMapMount("rules", "prometheus-rules", RULES_DIR);
+    const configFiles = configMapMount("config", configMap.metadata.name, CONFIG_DIR);
+    const ruleFiles = configMapMount("rules", rulesMap.metadata.name, RULES_DIR);
 
     // The token is mounted by the pod spec instead, so it is visible where it is used.
     declareServiceAccount(identity, this);
@@ -167,17 +165,11 @@ export class Prometheus extends pulumi.ComponentResource {
         volumeClaimTemplates: [volumeClaimTemplate("data", config.volumeSize)],
         lintExemptions: exemptConcern("serviceAccountToken", "mounts its token on purpose: Kubernetes service discovery lists and watches pods through the API"),
       },
-      { ...parent, dependsOn: configMaps },
+      { ...parent, dependsOn: [configMap, rulesMap] },
     );
     declarePdb(identity, this);
     declareClusterIpService(identity, [servicePort("web", endpoint.port)], this, endpoint.serviceName);
-    const ingress = prometheusIngressFlows(args);
-    declareNetworkPolicy(
-      "prometheus-netpol",
-      metadataOf(identity),
-      allowFlowsSpec(selectorLabels(identity.name), { ingress, egress: prometheusEgressFlows(args) }),
-      parent,
-    );
+    declareFlowPolicy(identity, { pods: endpoint, ingress: prometheusIngressFlows(args), egress: prometheusEgressFlows(args) }, this);
     this.registerOutputs({});
   }
 }
