@@ -12,8 +12,9 @@ import { ENROLLED_WORKLOADS, METRICS_PORT_NAME } from "../enrolment";
 import { CONFIG_DIR, CONFIG_FILE, RULES_DIR, RULES_FILE, prometheusConfigYaml } from "./prometheusConfig";
 import { declareClusterIpService, declareConfigMap, declarePdb, declareServiceAccount, declareStatefulSet, servicePort } from "../../k8s/controllers";
 import { configMapMount } from "../../k8s/mounts";
-import { type WorkloadIdentity, labelsOf } from "../../k8s/objectMeta";
+import type { WorkloadIdentity } from "../../k8s/objectMeta";
 import { withResourceErrors } from "../../resourceErrors";
+import { declareClusterRoleForWorkload } from "../../k8s/rbac";
 
 export const PROMETHEUS_IMAGE = "prom/prometheus:v3.5.0";
 // The image's user is `nobody`: non-numeric, so runAsNonRoot cannot verify it unless the IDs are explicit.
@@ -81,7 +82,6 @@ export class Prometheus extends pulumi.ComponentResource {
     const endpoint = args.endpoints.prometheus;
     const config = args.config.prometheus;
     const identity: WorkloadIdentity = { name: "prometheus", component: "metrics", namespace: args.namespaces.observability };
-    const labels = labelsOf(identity);
     const configData = { [CONFIG_FILE]: prometheusConfigYaml({ environment: args.environment, port: endpoint.port, alertmanagers: alertmanagerTargets(args) }) };
     const rulesData = { [RULES_FILE]: alertRulesYaml(args.appWorkloads, config.runbookBaseUrl) };
     const configMap = declareConfigMap(identity, "prometheus-config", configData, { ...parent, resourceName: "prometheus-config-configmap" });
@@ -92,17 +92,14 @@ export class Prometheus extends pulumi.ComponentResource {
 
     // The token is mounted by the pod spec instead, so it is visible where it is used.
     declareServiceAccount(identity, this);
-    // Cluster-scoped names carry the namespace, so two stacks sharing a cluster do not overwrite each other.
-    const clusterRoleName = clusterScopedName(endpoint.namespace, "prometheus-discovery");
-    new k8s.rbac.v1.ClusterRole("prometheus-clusterrole", { metadata: { name: clusterRoleName, labels }, rules: DISCOVERY_RULES }, parent);
-    new k8s.rbac.v1.ClusterRoleBinding(
-      "prometheus-clusterrolebinding",
+    declareClusterRoleForWorkload(
       {
-        metadata: { name: clusterRoleName, labels },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRoleName },
-        subjects: [{ kind: "ServiceAccount", name: "prometheus", namespace: endpoint.namespace }],
+        identity,
+        clusterRoleName: clusterScopedName(endpoint.namespace, "prometheus-discovery"),
+        rules: DISCOVERY_RULES,
+        resourceNames: { role: "prometheus-clusterrole", binding: "prometheus-clusterrolebinding" },
       },
-      parent,
+      this,
     );
 
     const container = withResourceErrors(this, () => secureContainer({

@@ -11,6 +11,7 @@ import { declareServiceAccount } from "../../k8s/controllers";
 import { vectorAgentConfig } from "./vectorConfig";
 import { assertScratchFits, configVolume, dataDirScratch, declareVectorConfigMap, vectorContainer, vectorPodAnnotations } from "./container";
 import { withResourceErrors } from "../../resourceErrors";
+import { declareClusterRoleForWorkload } from "../../k8s/rbac";
 
 const POD_LOGS_DIR = "/var/log/pods";
 // Root, because the runtime writes pod logs as root-owned 0640 files. Owner permissions are enough to read
@@ -64,23 +65,14 @@ export class VectorAgent extends pulumi.ComponentResource {
     withResourceErrors(this, () => assertScratchFits("observability.vectorAgent", resources, scratch));
 
     const serviceAccount = declareServiceAccount(identity, this, true);
-    const clusterRoleName = clusterScopedName(endpoint.namespace, identity.name);
-    const clusterRole = new k8s.rbac.v1.ClusterRole(
-      `${name}-reader`,
+    declareClusterRoleForWorkload(
       {
-        metadata: { name: clusterRoleName, labels: metadataOf(identity).labels },
+        identity,
+        clusterRoleName: clusterScopedName(endpoint.namespace, identity.name),
         rules: [{ apiGroups: [""], resources: ["pods", "namespaces", "nodes"], verbs: ["list", "watch"] }],
+        resourceNames: { role: `${name}-reader`, binding: `${name}-reader` },
       },
-      { parent: this },
-    );
-    new k8s.rbac.v1.ClusterRoleBinding(
-      `${name}-reader`,
-      {
-        metadata: { name: clusterRoleName, labels: metadataOf(identity).labels },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata.name },
-        subjects: [{ kind: "ServiceAccount", name: identity.name, namespace: identity.namespace }],
-      },
-      { parent: this },
+      this,
     );
     const configMap = declareVectorConfigMap(identity, config, this);
     const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
