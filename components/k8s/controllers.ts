@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { selectorLabels } from "./labels";
-import type { LintExemption } from "./lintExemptions";
+import { type LintExemption, PULUMI_OWNS_JOB } from "./lintExemptions";
 import { type WorkloadIdentity, metadataOf, podTemplateMetadata, workloadMetadataOf } from "./objectMeta";
 import { statefulSetReplacement } from "./statefulSetReplacement";
 
@@ -95,6 +95,36 @@ export interface StatefulSetArgs extends PodWorkloadArgs {
 export interface StatefulWorkload {
   statefulSet: k8s.apps.v1.StatefulSet;
   headlessService: k8s.core.v1.Service;
+}
+
+export interface OneShotJobArgs {
+  identity: WorkloadIdentity;
+  podSpec: PodSpec;
+  backoffLimit: number;
+  podAnnotations?: Record<string, pulumi.Input<string>>;
+  /** Besides PULUMI_OWNS_JOB, which every such Job carries. */
+  lintExemptions?: LintExemption[];
+}
+
+/**
+ * A one-shot setup Job that Pulumi owns: it runs once when declared and again only when Pulumi replaces it,
+ * on a change to its inputs (hence no TTL, and the old Job goes first: the name is fixed). Fifteen minutes
+ * at most, however often its pod is retried.
+ */
+export function declareOneShotJob(args: OneShotJobArgs, opts: pulumi.CustomResourceOptions): k8s.batch.v1.Job {
+  const { identity } = args;
+  return new k8s.batch.v1.Job(
+    `${identity.name}-job`,
+    {
+      metadata: workloadMetadataOf(identity, args.podSpec, [PULUMI_OWNS_JOB, ...(args.lintExemptions ?? [])]),
+      spec: {
+        backoffLimit: args.backoffLimit,
+        activeDeadlineSeconds: 900,
+        template: { metadata: podTemplateMetadata(identity, args.podAnnotations), spec: { ...args.podSpec, restartPolicy: "Never" } },
+      },
+    },
+    { ...opts, deleteBeforeReplace: true },
+  );
 }
 
 /** `<name>-headless`: the Service that governs a StatefulSet. */

@@ -33,7 +33,7 @@ export function checksumOf(value: unknown): string {
  * A pod template's metadata; scrape annotations only where the pod serves metrics, and then the enrolment
  * label too, which is what Prometheus's discovery selects on (its network flows are listed explicitly).
  */
-export function podTemplateMetadata(identity: WorkloadIdentity, annotations: Record<string, string> = {}) {
+export function podTemplateMetadata(identity: WorkloadIdentity, annotations: Record<string, pulumi.Input<string>> = {}) {
   const scraped = annotations["prometheus.io/scrape"] === "true";
   return { labels: { ...labelsOf(identity), ...(scraped ? ENROLLED : {}) }, ...(Object.keys(annotations).length ? { annotations } : {}) };
 }

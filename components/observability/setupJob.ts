@@ -4,9 +4,9 @@ import * as random from "@pulumi/random";
 import { createHmac } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PULUMI_OWNS_JOB } from "../k8s/lintExemptions";
+import { declareOneShotJob } from "../k8s/controllers";
 import { DEFAULT_RUN_AS, ONE_SHOT_RESOURCES, secureContainer, securePodSpec } from "../k8s/podSpec";
-import { type WorkloadIdentity, checksumOf, metadataOf, podTemplateMetadata, workloadMetadataOf } from "../k8s/objectMeta";
+import { type WorkloadIdentity, checksumOf, metadataOf } from "../k8s/objectMeta";
 import { withResourceErrors } from "../resourceErrors";
 
 /** One HTTP call of a setup plan. Every call must be an upsert (PUT, or a POST the API treats as one). */
@@ -139,19 +139,8 @@ export function declareSetupJob(args: SetupJobArgs, parent: pulumi.Resource): k8
       { name: "credentials", secret: { secretName: args.passwordSecret.name, items: [{ key: args.passwordSecret.key, path: PASSWORD_FILE }], defaultMode: 0o440 } },
     ],
   });
-  return new k8s.batch.v1.Job(
-    `${identity.name}-job`,
-    {
-      metadata: workloadMetadataOf(identity, podSpec, [PULUMI_OWNS_JOB]),
-      spec: {
-        backoffLimit: 4,
-        activeDeadlineSeconds: 900,
-        template: {
-          metadata: { ...podTemplateMetadata(identity, { "checksum/plan": checksum }), annotations: { "checksum/plan": checksum, ...secretChecksum } },
-          spec: { ...podSpec, restartPolicy: "Never" },
-        },
-      },
-    },
-    { parent, dependsOn: [configMap, ...secrets, ...args.dependsOn], deleteBeforeReplace: true },
+  return declareOneShotJob(
+    { identity, podSpec, backoffLimit: 4, podAnnotations: { "checksum/plan": checksum, ...secretChecksum } },
+    { parent, dependsOn: [configMap, ...secrets, ...args.dependsOn] },
   );
 }

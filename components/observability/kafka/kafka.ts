@@ -3,15 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ONE_SHOT_RESOURCES, type RunAs, type ScratchDir, secureContainer, securePodSpec, tcpProbe, volumeClaimTemplate } from "../../k8s/podSpec";
 import { selectorLabels } from "../../k8s/labels";
-import { PULUMI_OWNS_JOB, exemptConcern } from "../../k8s/lintExemptions";
+import { exemptConcern } from "../../k8s/lintExemptions";
 import { clusterHost } from "../../platformEndpoints";
 import type { ObservabilityComponentArgs } from "../componentArgs";
 import type { ObservabilityConfig } from "../configSchema";
 import { SETUP_JOB_NAMES } from "../logPipelineFlows";
-import type { WorkloadFlows } from "../../k8s/network";
-import { type WorkloadIdentity, podTemplateMetadata, workloadMetadataOf } from "../../k8s/objectMeta";
-import { declareFlowPolicy } from "../../k8s/network";
-import { declareClusterIpService, declarePdb, declareServiceAccount, declareStatefulSet, servicePort } from "../../k8s/controllers";
+import { type WorkloadFlows, declareFlowPolicy } from "../../k8s/network";
+import type { WorkloadIdentity } from "../../k8s/objectMeta";
+import { declareClusterIpService, declareOneShotJob, declarePdb, declareServiceAccount, declareStatefulSet, servicePort } from "../../k8s/controllers";
 import { withResourceErrors } from "../../resourceErrors";
 
 export const KAFKA_IMAGE = "apache/kafka:4.1.1";
@@ -205,17 +204,9 @@ export class Kafka extends pulumi.ComponentResource {
       serviceAccountName: serviceAccount.metadata.name,
       scratch: jobScratch,
     });
-    this.topicJob = new k8s.batch.v1.Job(
-      `${jobIdentity.name}-job`,
-      {
-        metadata: workloadMetadataOf(jobIdentity, jobPodSpec, [PULUMI_OWNS_JOB, ...KAFKA_UID_EXEMPTIONS]),
-        spec: {
-          backoffLimit: 6,
-          activeDeadlineSeconds: 900,
-          template: { metadata: podTemplateMetadata(jobIdentity), spec: { ...jobPodSpec, restartPolicy: "Never" } },
-        },
-      },
-      { parent: this, dependsOn: [cluster.statefulSet, service], deleteBeforeReplace: true },
+    this.topicJob = declareOneShotJob(
+      { identity: jobIdentity, podSpec: jobPodSpec, backoffLimit: 6, lintExemptions: KAFKA_UID_EXEMPTIONS },
+      { parent: this, dependsOn: [cluster.statefulSet, service] },
     );
     declareFlowPolicy(jobIdentity, args.flows.topicJob, this);
     this.registerOutputs({ bootstrap: endpoint.bootstrap, topic: endpoint.topic });
