@@ -30,9 +30,18 @@ export function configMapMount(name: string, configMapName: k8s.types.input.core
   return mount(name, { configMap: { name: configMapName } }, mountPath, options);
 }
 
-/** Secret files readable by the owner and group only (0440): the container's user, never other users. */
-export function secretMount(name: string, secretName: k8s.types.input.core.v1.SecretVolumeSource["secretName"], mountPath: string, options: MountOptions = {}): Mount {
-  return mount(name, { secret: { secretName, defaultMode: 0o440 } }, mountPath, options);
+/**
+ * Secret files readable by the owner and group only (0440): the container's user, never other users. `items`
+ * mounts only the listed keys, each under its own file name.
+ */
+export function secretMount(
+  name: string,
+  secretName: k8s.types.input.core.v1.SecretVolumeSource["secretName"],
+  mountPath: string,
+  options: MountOptions & { items?: k8s.types.input.core.v1.KeyToPath[] } = {},
+): Mount {
+  const items = options.items ? { items: options.items } : {};
+  return mount(name, { secret: { secretName, ...items, defaultMode: 0o440 } }, mountPath, options);
 }
 
 export function volumesOf(mounts: Mount[]): Volume[] {

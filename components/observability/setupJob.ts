@@ -5,6 +5,7 @@ import { createHmac } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { declareOneShotJob } from "../k8s/controllers";
+import { mountOf, secretMount, volumeMountsOf, volumesOf } from "../k8s/mounts";
 import { DEFAULT_RUN_AS, ONE_SHOT_RESOURCES, secureContainer, securePodSpec } from "../k8s/podSpec";
 import { type WorkloadIdentity, checksumOf, metadataOf } from "../k8s/objectMeta";
 import { withResourceErrors } from "../resourceErrors";
@@ -108,6 +109,15 @@ export function declareSetupJob(args: SetupJobArgs, parent: pulumi.Resource): k8
   const checksum = checksumOf([APPLY_SCRIPT, files.plan, files.publicBodies]);
   // A changed password changes only a secret body: without this the Job would not run again to apply it.
   const secretChecksum: Record<string, pulumi.Output<string>> = hasSecrets ? { "checksum/secret-bodies": secretBodiesChecksum(identity.name, files.secretBodies, parent) } : {};
+  const mounts = [
+    mountOf(
+      { name: "plan", projected: { defaultMode: 0o440, sources: [{ configMap: { name: configMap.metadata.name } }, ...(hasSecrets ? [{ secret: { name: secretName } }] : [])] } },
+      REQUESTS_DIR,
+    ),
+    secretMount("ca", args.caSecretName, CA_DIR),
+    // Only the one key this Job logs in with.
+    secretMount("credentials", args.passwordSecret.name, CREDENTIALS_DIR, { items: [{ key: args.passwordSecret.key, path: PASSWORD_FILE }] }),
+  ];
   const container = withResourceErrors(parent, () => secureContainer({
     name: identity.name,
     image: args.image,
@@ -122,22 +132,13 @@ export function declareSetupJob(args: SetupJobArgs, parent: pulumi.Resource): k8
       { name: "SETUP_USER", value: args.user },
       { name: "SETUP_PASSWORD_FILE", value: `${CREDENTIALS_DIR}/${PASSWORD_FILE}` },
     ],
-    volumeMounts: [
-      { name: "plan", mountPath: REQUESTS_DIR, readOnly: true },
-      { name: "ca", mountPath: CA_DIR, readOnly: true },
-      { name: "credentials", mountPath: CREDENTIALS_DIR, readOnly: true },
-    ],
+    volumeMounts: volumeMountsOf(mounts),
   }));
   const podSpec = securePodSpec({
     containers: [container],
     runAs: DEFAULT_RUN_AS,
     serviceAccountName: args.serviceAccountName,
-    volumes: [
-      { name: "plan", projected: { defaultMode: 0o440, sources: [{ configMap: { name: configMap.metadata.name } }, ...(hasSecrets ? [{ secret: { name: secretName } }] : [])] } },
-      { name: "ca", secret: { secretName: args.caSecretName, defaultMode: 0o440 } },
-      // Only the one key this Job logs in with.
-      { name: "credentials", secret: { secretName: args.passwordSecret.name, items: [{ key: args.passwordSecret.key, path: PASSWORD_FILE }], defaultMode: 0o440 } },
-    ],
+    volumes: volumesOf(mounts),
   });
   return declareOneShotJob(
     { identity, podSpec, backoffLimit: 4, podAnnotations: { "checksum/plan": checksum, ...secretChecksum } },

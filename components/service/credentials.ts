@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { standardLabels } from "../k8s/labels";
+import { type Mount, mountOf, secretMount, volumeMountsOf, volumesOf } from "../k8s/mounts";
 import type { Flow } from "../k8s/network";
 import { asResourceError } from "../resourceErrors";
 import { APPROLE_SECRET_KEYS, VaultAppRole } from "../vault/appRole";
@@ -41,12 +42,13 @@ export interface CredentialsArgs {
  * A Secret volume with exactly the named keys as files. Mounted as a directory, never with subPath: the
  * kubelet then swaps in a rotated value without a restart, which subPath mounts never get.
  */
-function secretVolume(volumeName: string, secretName: string, mountPath: string, keys: string[]): Pick<CredentialsDelivery, "volumes" | "volumeMounts"> {
-  return {
-    // 0440 with the pod's fsGroup: readable by the service's group, by nobody else.
-    volumes: [{ name: volumeName, secret: { secretName, defaultMode: 0o440, items: keys.map((key) => ({ key, path: key })) } }],
-    volumeMounts: [{ name: volumeName, mountPath, readOnly: true }],
-  };
+function secretFiles(volumeName: string, secretName: pulumi.Input<string>, mountPath: string, keys: string[]): Mount {
+  // 0440 with the pod's fsGroup: readable by the service's group, by nobody else.
+  return secretMount(volumeName, secretName, mountPath, { items: keys.map((key) => ({ key, path: key })) });
+}
+
+function delivered(mounts: Mount[]): Pick<CredentialsDelivery, "volumes" | "volumeMounts"> {
+  return { volumes: volumesOf(mounts), volumeMounts: volumeMountsOf(mounts) };
 }
 
 /** Vault off (the local stack): a generated API key in a Kubernetes Secret stands in for the Vault secret. */
@@ -66,7 +68,7 @@ function provisionApiKey(args: CredentialsArgs, parent: pulumi.Resource): Creden
     env: { VAULT_ENABLED: "false", API_KEY_FILE: `${API_KEY_DIR}/${API_KEY_FILE_NAME}` },
     egress: [],
     secret,
-    ...secretVolume("api-key", secretName, API_KEY_DIR, [API_KEY_FILE_NAME]),
+    ...delivered([secretFiles("api-key", secretName, API_KEY_DIR, [API_KEY_FILE_NAME])]),
   };
 }
 
@@ -83,8 +85,7 @@ function vaultCa(args: CredentialsArgs, caCert: string, parent: pulumi.Resource)
   );
   return {
     env: { VAULT_CA_CERT_FILE: `${VAULT_CA_DIR}/${VAULT_CA_FILE_NAME}`, VAULT_CA_CERT_SHA256: createHash("sha256").update(caCert).digest("hex") },
-    volumes: [{ name: "vault-ca", configMap: { name, defaultMode: 0o444, items: [{ key: VAULT_CA_FILE_NAME, path: VAULT_CA_FILE_NAME }] } }],
-    volumeMounts: [{ name: "vault-ca", mountPath: VAULT_CA_DIR, readOnly: true }],
+    ...delivered([mountOf({ name: "vault-ca", configMap: { name, defaultMode: 0o444, items: [{ key: VAULT_CA_FILE_NAME, path: VAULT_CA_FILE_NAME }] } }, VAULT_CA_DIR)]),
     caConfigMap,
   };
 }
@@ -115,7 +116,7 @@ function provisionAppRole(args: CredentialsArgs, vaultConfig: ServiceVaultEnable
     },
     { parent },
   );
-  const approle = secretVolume("vault-approle", role.credentialsSecretName, VAULT_CREDENTIALS_DIR, [APPROLE_SECRET_KEYS.roleId, APPROLE_SECRET_KEYS.secretId]);
+  const approle = delivered([secretFiles("vault-approle", role.credentialsSecretName, VAULT_CREDENTIALS_DIR, [APPROLE_SECRET_KEYS.roleId, APPROLE_SECRET_KEYS.secretId])]);
   const ca = vaultConfig.caCert === undefined ? undefined : vaultCa(args, vaultConfig.caCert, parent);
   return {
     env: {

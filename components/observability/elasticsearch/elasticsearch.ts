@@ -12,7 +12,7 @@ import { elasticsearchSetupRequests } from "./setup";
 import { SETUP_JOB_NAMES } from "../logPipelineFlows";
 import type { WorkloadFlows } from "../../k8s/network";
 import { type WorkloadIdentity, checksumOf, metadataOf } from "../../k8s/objectMeta";
-import { type Mount, mountOf } from "../../k8s/mounts";
+import { type Mount, configMapMount, secretMount } from "../../k8s/mounts";
 import { declareClusterIpService, declareConfigMap, declarePdb, declareServiceAccount, declareStatefulSet, headlessServiceName as headlessServiceNameOf, servicePort } from "../../k8s/controllers";
 import { declareFlowPolicy } from "../../k8s/network";
 import { declareSetupJob } from "../setupJob";
@@ -34,23 +34,12 @@ export const ELASTICSEARCH_CREDENTIALS = {
 export type ElasticsearchUser = keyof typeof ELASTICSEARCH_CREDENTIALS.keys;
 
 /**
- * A volume of the credentials Secret holding only the given users' passwords, one file each, named by the
- * user's key here (`elastic`, `writer`): consumers read files, never env vars.
+ * The credentials Secret holding only the given users' passwords, one file each, named by the user's key here
+ * (`elastic`, `writer`), mounted read-only at `mountPath`: consumers read files, never env vars.
  */
-function credentialsVolume(volumeName: string, users: ElasticsearchUser[]): k8s.types.input.core.v1.Volume & { name: string } {
-  return {
-    name: volumeName,
-    secret: {
-      secretName: ELASTICSEARCH_CREDENTIALS.secretName,
-      items: users.map((user) => ({ key: ELASTICSEARCH_CREDENTIALS.keys[user], path: user })),
-      defaultMode: 0o440,
-    },
-  };
-}
-
-/** The credentials volume above, mounted read-only at `mountPath`. */
 export function credentialsMount(volumeName: string, users: ElasticsearchUser[], mountPath: string): Mount {
-  return mountOf(credentialsVolume(volumeName, users), mountPath);
+  const items = users.map((user) => ({ key: ELASTICSEARCH_CREDENTIALS.keys[user], path: user }));
+  return secretMount(volumeName, ELASTICSEARCH_CREDENTIALS.secretName, mountPath, { items });
 }
 
 // config/ is an emptyDir filled by the init container: the entrypoint writes the keystore next to it, and the
@@ -188,6 +177,9 @@ export class Elasticsearch extends pulumi.ComponentResource {
     this.ca = declareElasticsearchCerts(identity, elasticsearchDnsNames(endpoint.serviceName, headlessServiceName, endpoint.namespace), this);
     const settings = declareConfigMap(identity, `${identity.name}-settings`, { "elasticsearch.yml": stringify(elasticsearchSettings(topology)) }, { parent: this });
     const serviceAccount = declareServiceAccount(identity, this);
+    const settingsFile = configMapMount("settings", settings.metadata.name, SETTINGS_MOUNT);
+    const certs = secretMount("certs", CERT_SECRETS.node, ELASTICSEARCH_PATHS.certs);
+    const credentials = credentialsMount("credentials", ["elastic"], CREDENTIALS_MOUNT);
 
     const copyConfig = withResourceErrors(this, () => secureContainer({
       name: "copy-config",
@@ -198,8 +190,8 @@ export class Elasticsearch extends pulumi.ComponentResource {
       scratch: [PASSWORD_DIR],
       volumeMounts: [
         { name: "config", mountPath: CONFIG_COPY_MOUNT },
-        { name: "settings", mountPath: SETTINGS_MOUNT, readOnly: true },
-        { name: "credentials", mountPath: CREDENTIALS_MOUNT, readOnly: true },
+        settingsFile.volumeMount,
+        credentials.volumeMount,
       ],
     }));
     const node = withResourceErrors(this, () => secureContainer({
@@ -225,7 +217,7 @@ export class Elasticsearch extends pulumi.ComponentResource {
       scratch: [...ELASTICSEARCH_SCRATCH, PASSWORD_DIR],
       volumeMounts: [
         { name: "data", mountPath: ELASTICSEARCH_PATHS.data },
-        { name: "certs", mountPath: ELASTICSEARCH_PATHS.certs, readOnly: true },
+        certs.volumeMount,
       ],
     }));
     const service = declareClusterIpService(identity, [servicePort("http", endpoint.port)], this);
@@ -245,9 +237,9 @@ export class Elasticsearch extends pulumi.ComponentResource {
           serviceAccountName: serviceAccount.metadata.name,
           scratch: [...ELASTICSEARCH_SCRATCH, PASSWORD_DIR],
           volumes: [
-            { name: "settings", configMap: { name: settings.metadata.name } },
-            { name: "certs", secret: { secretName: CERT_SECRETS.node, defaultMode: 0o440 } },
-            credentialsVolume("credentials", ["elastic"]),
+            settingsFile.volume,
+            certs.volume,
+            credentials.volume,
           ],
           terminationGracePeriodSeconds: 120,
           ...(sizing.replicas > 1 ? { spreadLabels: selectorLabels(identity.name) } : {}),

@@ -9,9 +9,10 @@ import { type WorkloadIdentity, metadataOf, podTemplateMetadata } from "../../k8
 import { declareFlowPolicy } from "../../k8s/network";
 import { declareServiceAccount } from "../../k8s/controllers";
 import { vectorAgentConfig } from "./vectorConfig";
-import { assertScratchFits, configVolume, dataDirScratch, declareVectorConfigMap, vectorContainer, vectorPodAnnotations } from "./container";
+import { assertScratchFits, dataDirScratch, declareVectorConfigMap, vectorConfigMount, vectorContainer, vectorPodAnnotations } from "./container";
 import { withResourceErrors } from "../../resourceErrors";
 import { declareClusterRoleForWorkload } from "../../k8s/rbac";
+import { mountOf } from "../../k8s/mounts";
 
 const POD_LOGS_DIR = "/var/log/pods";
 // Root, because the runtime writes pod logs as root-owned 0640 files. Owner permissions are enough to read
@@ -74,7 +75,9 @@ export class VectorAgent extends pulumi.ComponentResource {
       },
       this,
     );
-    const configMap = declareVectorConfigMap(identity, config, this);
+    const configFile = vectorConfigMount(declareVectorConfigMap(identity, config, this));
+    // Read-only: the agent only reads what the kubelet writes.
+    const podLogs = mountOf({ name: "pod-logs", hostPath: { path: POD_LOGS_DIR, type: "Directory" } }, POD_LOGS_DIR);
     const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
     const container = withResourceErrors(this, () => vectorContainer({
       name: "vector",
@@ -82,9 +85,10 @@ export class VectorAgent extends pulumi.ComponentResource {
       resources,
       metricsPort: endpoint.metricsPort,
       scratch,
+      config: configFile,
       // kubernetes_logs reads the node's name to watch only the pods scheduled on it.
       env: [fieldEnv("VECTOR_SELF_NODE_NAME", "spec.nodeName"), fieldEnv("VECTOR_SELF_POD_NAME", "metadata.name"), fieldEnv("VECTOR_SELF_POD_NAMESPACE", "metadata.namespace")],
-      volumeMounts: [{ name: "pod-logs", mountPath: POD_LOGS_DIR, readOnly: true }],
+      volumeMounts: [podLogs.volumeMount],
     }));
     const exemption = Object.values(AGENT_EXEMPTIONS).join(" ");
     const podSpec = withAgentExemptions(
@@ -94,7 +98,7 @@ export class VectorAgent extends pulumi.ComponentResource {
         serviceAccountName: serviceAccount.metadata.name,
         automountServiceAccountToken: true,
         scratch,
-        volumes: [configVolume(configMap), { name: "pod-logs", hostPath: { path: POD_LOGS_DIR, type: "Directory" } }],
+        volumes: [configFile.volume, podLogs.volume],
       }),
     );
     // The manifest checks flag exactly the departures written down in AGENT_EXEMPTIONS, with the same reasons.

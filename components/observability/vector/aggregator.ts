@@ -10,7 +10,7 @@ import { type WorkloadIdentity } from "../../k8s/objectMeta";
 import { declareFlowPolicy } from "../../k8s/network";
 import { declareDeployment, declarePdb, declareServiceAccount } from "../../k8s/controllers";
 import { vectorAggregatorConfig } from "./vectorConfig";
-import { assertScratchFits, configVolume, dataDirScratch, declareVectorConfigMap, vectorContainer, vectorPodAnnotations } from "./container";
+import { assertScratchFits, dataDirScratch, declareVectorConfigMap, vectorConfigMount, vectorContainer, vectorPodAnnotations } from "./container";
 import { withResourceErrors } from "../../resourceErrors";
 
 const CA_DIR = "/etc/blueprint/elasticsearch-ca";
@@ -47,7 +47,7 @@ export class VectorAggregator extends pulumi.ComponentResource {
     withResourceErrors(this, () => assertScratchFits("observability.vectorAggregator", sizing.resources, scratch));
 
     const serviceAccount = declareServiceAccount(identity, this);
-    const configMap = declareVectorConfigMap(identity, config, this);
+    const configFile = vectorConfigMount(declareVectorConfigMap(identity, config, this));
     const elasticsearchFiles = [
       secretMount("elasticsearch-ca", CERT_SECRETS.ca, CA_DIR),
       // Only the writer's password, as the file `writer` the config's SECRET[...] names.
@@ -59,6 +59,7 @@ export class VectorAggregator extends pulumi.ComponentResource {
       resources: sizing.resources,
       metricsPort: endpoint.metricsPort,
       scratch,
+      config: configFile,
       volumeMounts: volumeMountsOf(elasticsearchFiles),
     }));
     this.deployment = declareDeployment(
@@ -71,7 +72,7 @@ export class VectorAggregator extends pulumi.ComponentResource {
           runAs: DEFAULT_RUN_AS,
           serviceAccountName: serviceAccount.metadata.name,
           scratch,
-          volumes: [configVolume(configMap), ...volumesOf(elasticsearchFiles)],
+          volumes: [configFile.volume, ...volumesOf(elasticsearchFiles)],
           ...(sizing.replicas > 1 ? { spreadLabels: selector } : {}),
         }),
       },

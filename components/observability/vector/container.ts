@@ -5,6 +5,7 @@ import { parseQuantity } from "../../k8s/quantity";
 import { type RunAs, type ScratchDir, TMP_DIR, httpProbe, secureContainer, tcpProbe } from "../../k8s/podSpec";
 import { type WorkloadIdentity, checksumOf } from "../../k8s/objectMeta";
 import { declareConfigMap } from "../../k8s/controllers";
+import { type Mount, configMapMount } from "../../k8s/mounts";
 import { API_PORT, CONFIG_DIR, CONFIG_FILE, DATA_DIR, DISK_BUFFER_BYTES, type VectorConfig, toVectorYaml } from "./vectorConfig";
 
 export const VECTOR_IMAGE = "timberio/vector:0.50.0-distroless-libc";
@@ -49,6 +50,8 @@ export interface VectorContainerArgs {
   resources: ResourcesConfig;
   metricsPort: number;
   scratch: ScratchDir[];
+  /** The config file, from vectorConfigMount: its volume goes on the pod. */
+  config: Mount;
   env?: k8s.types.input.core.v1.EnvVar[];
   volumeMounts?: k8s.types.input.core.v1.VolumeMount[];
 }
@@ -74,10 +77,10 @@ export function vectorContainer(args: VectorContainerArgs): k8s.types.input.core
       readiness: httpProbe("/health", "api", { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 }),
     },
     scratch: args.scratch,
-    volumeMounts: [{ name: "config", mountPath: CONFIG_DIR, readOnly: true }, ...(args.volumeMounts ?? [])],
+    volumeMounts: [args.config.volumeMount, ...(args.volumeMounts ?? [])],
   });
 }
 
-export function configVolume(configMap: k8s.core.v1.ConfigMap): k8s.types.input.core.v1.Volume {
-  return { name: "config", configMap: { name: configMap.metadata.name } };
+export function vectorConfigMount(configMap: k8s.core.v1.ConfigMap): Mount {
+  return configMapMount("config", configMap.metadata.name, CONFIG_DIR);
 }
