@@ -83,11 +83,11 @@ export function platformEndpoints(namespaces: { observability: string; logAgent:
       otlpHttpEndpoint: otlpHttpEndpoint(obs),
     },
     prometheus: { ...placement("prometheus", obs), serviceName: "prometheus", port: 9090 },
-    alertmanager: { ...placement("alertmanager", obs), serviceName: "alertmanager", headlessServiceName: headlessServiceName({ name: "alertmanager" }), port: 9093, clusterPort: 9094 },
+    alertmanager: { ...placement("alertmanager", obs), serviceName: "alertmanager", headlessServiceName: headlessServiceName("alertmanager"), port: 9093, clusterPort: 9094 },
     kafka: {
       ...placement("kafka", obs),
       serviceName: "kafka",
-      headlessServiceName: headlessServiceName({ name: "kafka" }),
+      headlessServiceName: headlessServiceName("kafka"),
       port: 9092,
       controllerPort: 9093,
       bootstrap: `${clusterHost("kafka", obs)}:9092`,

@@ -128,8 +128,8 @@ export function declareOneShotJob(args: OneShotJobArgs, opts: pulumi.CustomResou
 }
 
 /** `<name>-headless`: the Service that governs a StatefulSet. */
-export function headlessServiceName(identity: Pick<WorkloadIdentity, "name">): string {
-  return `${identity.name}-headless`;
+export function headlessServiceName(workloadName: string): string {
+  return `${workloadName}-headless`;
 }
 
 /**
@@ -140,7 +140,7 @@ export function headlessServiceName(identity: Pick<WorkloadIdentity, "name">): s
  */
 export function declareStatefulSet(args: StatefulSetArgs, opts: pulumi.CustomResourceOptions): StatefulWorkload {
   const { identity } = args;
-  const serviceName = headlessServiceName(identity);
+  const serviceName = headlessServiceName(identity.name);
   const selector = selectorLabels(identity.name);
   const headlessService = new k8s.core.v1.Service(
     `${serviceName}-service`,

@@ -153,7 +153,7 @@ export class Elasticsearch extends pulumi.ComponentResource {
     const endpoint = args.endpoints.elasticsearch;
     const sizing = args.config.elasticsearch;
     const identity: WorkloadIdentity = { name: endpoint.serviceName, component: "log-store", namespace: args.namespaces.observability };
-    const headlessServiceName = headlessServiceNameOf(identity);
+    const headlessServiceName = headlessServiceNameOf(identity.name);
     const topology: ElasticsearchTopology = { namespace: endpoint.namespace, serviceName: endpoint.serviceName, headlessServiceName, nodes: sizing.replicas };
 
     const password = (user: string) => new random.RandomPassword(`${name}-${user}-password`, { length: 32, special: false }, { parent: this }).result;
