@@ -1,4 +1,6 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { serviceSchema } from "../components/configSchema";
 import { parseQuantity } from "../components/k8s/quantity";
 import { PROBES, deploymentSpec, preStopHook, shutdownTimeline } from "../components/service/manifests";
@@ -125,6 +127,11 @@ for (const stack of ["staging", "production"] as const) {
       const data = (findObject(run, "ConfigMap", `${SERVICE}-config`, APPS) as Any).data;
       const limitMiB = parseQuantity(containerOf(run).resources.limits.memory) / 2 ** 20;
       assert.equal(data.NODE_OPTIONS, `--max-old-space-size=${Math.floor(limitMiB / 2)} --max-semi-space-size=8`);
+      // The benchmark runs the service as this pod does (a 256Mi limit); it spells the flags in its own package.
+      if (limitMiB === 256) {
+        const bench = fs.readFileSync(path.join(__dirname, "..", "app", "bench", "app-bench.ts"), "utf8");
+        assert.match(bench, new RegExp(`const POD_NODE_OPTIONS = '${data.NODE_OPTIONS}';`));
+      }
     });
 
     it("shuts down in order: a preStop sleep by the service's own binary, then the service's delay and drain, all inside the grace period", () => {
