@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { startChildService } from './support/child-service.js';
 import { startOtlpTestCollector } from './support/otlp-test-collector.js';
 
@@ -91,6 +93,35 @@ describe('tracing (built service as a child process, OTLP/HTTP to a test collect
       assert.deepEqual([...new Set(collector.spans.map((span) => span.traceId))], [traceId], 'only the sampled caller\'s trace was exported');
       assert.ok(collector.spans.some((span) => span.name === 'POST /api/v1/items' && span.attributes['request.id'] === 'sampled-post-1'));
       assert.ok(collector.spans.some((span) => span.name === 'items.repository.create'), 'the handler ran inside the request context after body parsing');
+    } finally {
+      await collector.close();
+    }
+  });
+
+  it('ends the span of a sampled request whose client goes away mid-body, marked aborted', async () => {
+    const collector = await startOtlpTestCollector();
+    try {
+      const service = await startChildService({
+        OTEL_ENABLED: 'true',
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        API_KEY: 'tracing-test-key-0123456789',
+        LOG_LEVEL: 'debug',
+        SHUTDOWN_DELAY_SECONDS: '0',
+      });
+      const socket = connect(service.port, '127.0.0.1');
+      await once(socket, 'connect');
+      socket.write(
+        'POST /api/v1/items/ HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer tracing-test-key-0123456789\r\n' +
+          'content-type: application/json\r\ncontent-length: 100\r\nx-request-id: aborted-post-1\r\n\r\n{"name":',
+      );
+      // The request reached its hooks (the span started there) and now waits for a body that never comes.
+      await service.waitForEvent('request_started');
+      socket.destroy();
+      assert.equal(await service.stop(), 0);
+      const span = collector.spans.find((one) => one.attributes['request.id'] === 'aborted-post-1');
+      assert.ok(span, `the aborted request's span was exported; got ${collector.spans.map((one) => one.name).join(', ')}`);
+      assert.equal(span.attributes['http.request.aborted'], true);
+      assert.equal(span.attributes['http.response.status_code'], undefined, 'no status: nothing was answered');
     } finally {
       await collector.close();
     }

@@ -48,8 +48,17 @@ export function recordOf(request: FastifyRequest, reply: FastifyReply): Response
   };
 }
 
-export function registerObservabilityHooks(app: FastifyInstance, record: (record: ResponseRecord) => void): void {
+/**
+ * The one onResponse hook: ends the request's span first (when tracing is on), then writes the access line and
+ * the metrics.
+ */
+export function registerObservabilityHooks(
+  app: FastifyInstance,
+  record: (record: ResponseRecord) => void,
+  endTrace?: (request: FastifyRequest, statusCode: number) => void,
+): void {
   app.addHook('onResponse', (request, reply, done) => {
+    endTrace?.(request, reply.statusCode);
     record(recordOf(request, reply));
     done();
   });

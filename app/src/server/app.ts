@@ -73,12 +73,15 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   // that silently drops the custom validator compiler (and with it, strict body typing).
   app.addSchema(itemSchema);
 
-  // One hook for everything every request needs before routing-specific work: fewer hook calls per request.
+  // One hook for everything every request needs before routing-specific work, tracing included: fewer hook
+  // calls per request.
+  const tracing = config.tracing.enabled ? registerRequestTracing(app) : undefined;
   const debugEnabled = deps.logger.isLevelEnabled('debug');
   app.addHook('onRequest', (request, reply, done) => {
     applyHeaders(request, reply);
     if (debugEnabled) request.log.debug({ method: request.method, route: routeLabel(request) }, 'request_started');
-    done();
+    if (tracing === undefined) done();
+    else tracing.begin(request, reply, done);
   });
   const methods = new MethodIndex();
   app.addHook('onRoute', (route) => {
@@ -86,8 +89,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     methods.add(route.method, route.url);
   });
 
-  if (config.tracing.enabled) registerRequestTracing(app);
-  registerObservabilityHooks(app, record);
+  registerObservabilityHooks(app, record, tracing?.end);
   registerErrorHandlers(app, { methods, applyHeaders, record });
   await registerProtection(app, {
     maxEventLoopDelay: config.limits.maxEventLoopDelayMs,

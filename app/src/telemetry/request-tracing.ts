@@ -1,5 +1,5 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify';
 import { isInternalRequest, routeLabel } from '../http/route-kind.js';
 import { REQUEST_ID_ATTRIBUTE } from './request-span.js';
 
@@ -8,17 +8,33 @@ interface RequestTrace {
   context: Context;
 }
 
-/** The trace of each sampled request; unsampled requests never get an entry. */
-const traces = new WeakMap<FastifyRequest, RequestTrace>();
+/** The two calls the app's own hooks make; everything else tracing needs it registers itself. */
+export interface RequestTracing {
+  /** From the app's one onRequest hook: starts the span of a sampled API request and continues inside it. */
+  begin(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void;
+  /** From the app's onResponse hook: ends the request's span, if it has one. */
+  end(request: FastifyRequest, statusCode: number): void;
+}
+
+/** Methods whose body Fastify parses before routing continues; the rest never leave the request's context. */
+const METHODS_WITHOUT_BODY = new Set(['GET', 'HEAD']);
+
+function carriesBody(route: RouteOptions): boolean {
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  return methods.some((method) => !METHODS_WITHOUT_BODY.has(method));
+}
 
 /**
  * One SERVER span per sampled API request, continuing an incoming W3C `traceparent`. Hand-written rather than
  * @fastify/otel: that instrumentation builds, activates and finishes a span context for every request, sampled
- * or not, which a profile showed as most of what tracing cost at 10% sampling; here the sampler decides first
- * and an unsampled request costs one sampling decision. Probes, /metrics and /docs are not traced.
+ * or not, which a profile showed as most of what tracing cost at 10% sampling; here the sampler decides first.
+ * An unsampled request costs one sampling decision and nothing per lifecycle step: no app-wide hooks of its own
+ * (an app-wide `preHandler` or `onRequestAbort` hook is paid by every request; the latter even adds a `close`
+ * listener to each). Probes, /metrics and /docs are not traced.
  */
-export function registerRequestTracing(app: FastifyInstance): void {
+export function registerRequestTracing(app: FastifyInstance): RequestTracing {
   const tracer = trace.getTracer('items-api-http');
+  const traces = new WeakMap<FastifyRequest, RequestTrace>();
   // The headers the registered propagator reads (traceparent, tracestate, baggage by default). main.ts registers
   // the provider, and with it the propagator, before the server module loads.
   const propagationHeaders = propagation.fields();
@@ -26,38 +42,6 @@ export function registerRequestTracing(app: FastifyInstance): void {
     for (const name of propagationHeaders) if (headers[name] !== undefined) return true;
     return false;
   };
-
-  app.addHook('onRequest', (request, _reply, done) => {
-    if (isInternalRequest(request)) return done();
-    // Most requests carry no trace context: extracting from them would only walk the propagators to find nothing.
-    const parent = carriesContext(request.headers) ? propagation.extract(ROOT_CONTEXT, request.headers) : ROOT_CONTEXT;
-    const route = routeLabel(request);
-    const span = tracer.startSpan(`${request.method} ${route}`, { kind: SpanKind.SERVER }, parent);
-    if (!span.isRecording()) return done();
-    // Attributes only once the span records: an unsampled request allocates nothing beyond the sampling decision.
-    // The samplers the OTEL_TRACES_SAMPLER variable selects decide on the trace ID and the parent, never on these.
-    span.setAttributes({
-      'http.request.method': request.method,
-      'http.route': route,
-      'url.path': request.url.split('?', 1)[0],
-      [REQUEST_ID_ATTRIBUTE]: request.id,
-    });
-    const active = trace.setSpan(parent, span);
-    traces.set(request, { span, context: active });
-    context.with(active, done);
-  });
-
-  // Body parsing resumes outside the context; the handler (and the repository span in it) must run inside.
-  app.addHook('preHandler', (request, _reply, done) => {
-    const current = traces.get(request);
-    if (current === undefined) return done();
-    context.with(current.context, done);
-  });
-
-  app.addHook('onError', (request, _reply, error, done) => {
-    traces.get(request)?.span.recordException(error);
-    done();
-  });
 
   const finish = (request: FastifyRequest, statusCode: number | undefined) => {
     const current = traces.get(request);
@@ -68,12 +52,49 @@ export function registerRequestTracing(app: FastifyInstance): void {
     if (statusCode === undefined || statusCode >= 500) current.span.setStatus({ code: SpanStatusCode.ERROR });
     current.span.end();
   };
-  app.addHook('onResponse', (request, reply, done) => {
-    finish(request, reply.statusCode);
+
+  // Body parsing resumes outside the context; the handler (and the repository span in it) must run inside. Only
+  // routes with a body need this, so it is a route-level hook on those, not an app-wide one.
+  const reenter = (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    const current = traces.get(request);
+    if (current === undefined) return done();
+    context.with(current.context, done);
+  };
+  app.addHook('onRoute', (route) => {
+    if (!carriesBody(route)) return;
+    const existing = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
+    route.preHandler = [reenter, ...existing];
+  });
+
+  // onError hooks run only for a request that failed: free for every other request.
+  app.addHook('onError', (request, _reply, error, done) => {
+    traces.get(request)?.span.recordException(error);
     done();
   });
-  app.addHook('onRequestAbort', (request, done) => {
-    finish(request, undefined);
-    done();
-  });
+
+  return {
+    begin(request, reply, done) {
+      if (isInternalRequest(request)) return done();
+      // Most requests carry no trace context: extracting from them would only walk the propagators to find nothing.
+      const parent = carriesContext(request.headers) ? propagation.extract(ROOT_CONTEXT, request.headers) : ROOT_CONTEXT;
+      const route = routeLabel(request);
+      const span = tracer.startSpan(`${request.method} ${route}`, { kind: SpanKind.SERVER }, parent);
+      if (!span.isRecording()) return done();
+      // Attributes only once the span records: an unsampled request allocates nothing beyond the sampling
+      // decision. The samplers OTEL_TRACES_SAMPLER selects decide on the trace ID and the parent, never on these.
+      span.setAttributes({
+        'http.request.method': request.method,
+        'http.route': route,
+        'url.path': request.url.split('?', 1)[0],
+        [REQUEST_ID_ATTRIBUTE]: request.id,
+      });
+      const active = trace.setSpan(parent, span);
+      traces.set(request, { span, context: active });
+      // A response that closes before it finished was aborted (the client went away); a finished one was already
+      // ended by `end`, so this does nothing then. Only sampled requests pay for the listener.
+      reply.raw.once('close', () => finish(request, undefined));
+      context.with(active, done);
+    },
+    end: finish,
+  };
 }
