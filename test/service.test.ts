@@ -134,12 +134,12 @@ for (const stack of ["staging", "production"] as const) {
       }
     });
 
-    it("shuts down in order: a preStop sleep by the service's own binary, then the service's delay and drain, all inside the grace period", () => {
+    it("shuts down in order: kubelet's preStop sleep (nothing runs in the container), then the service's delay and drain, all inside the grace period", () => {
       const data = (findObject(run, "ConfigMap", `${SERVICE}-config`, APPS) as Any).data;
       const delay = Number(data.SHUTDOWN_DELAY_SECONDS);
       const budget = Number(data.SHUTDOWN_TIMEOUT_SECONDS);
       assert.equal(delay, 5, "the default shutdownDelaySeconds reaches the pod");
-      assert.deepEqual(containerOf(run).lifecycle.preStop.exec.command, ["node", "-e", "setTimeout(() => {}, 5000)"]);
+      assert.deepEqual(containerOf(run).lifecycle.preStop, { sleep: { seconds: 5 } });
       assert.ok(podSpecOf(run).terminationGracePeriodSeconds > delay + delay + budget, "kubelet never kills a pod that is still draining");
     });
 
@@ -342,7 +342,7 @@ describe("ProductionService: the shutdownDelaySeconds setting", () => {
       volumes: [],
       volumeMounts: [],
     }) as Any;
-    assert.deepEqual(spec.template.spec.containers[0].lifecycle.preStop.exec.command, ["node", "-e", "setTimeout(() => {}, 12000)"]);
+    assert.deepEqual(spec.template.spec.containers[0].lifecycle.preStop, { sleep: { seconds: 12 } });
     assert.equal(spec.template.spec.terminationGracePeriodSeconds, shutdownTimeline(config).terminationGracePeriodSeconds);
     assert.ok(spec.template.spec.terminationGracePeriodSeconds > 12 + 12 + 20);
   });

@@ -10,10 +10,10 @@ export const SHUTDOWN_TIMEOUT_SECONDS = 20;
 
 /**
  * Share of the container's memory limit given to V8's old generation. The rest is for what V8 does not count
- * there (code, young generation, buffers, the runtime itself) and for the preStop hook's short-lived node
- * process (about 40 MiB). Without a flag V8 sizes its heap from the node's memory, not the container's limit,
- * and the pod is OOM-killed before the GC works hard. Measured by `npm --prefix app run bench:app` with these
- * flags for a 256Mi limit: 119-130 MiB RSS after saturating load, tracing off to tracing every request.
+ * there: code, the young generation (up to 24 MiB with the 8 MiB semi-space below), buffers and the runtime
+ * itself. Without a flag V8 sizes its heap from the node's memory, not the container's limit, and the pod is
+ * OOM-killed before the GC works hard. Measured by `npm --prefix app run bench:app` with these flags for a
+ * 256Mi limit: 119-134 MiB RSS after saturating load, tracing off to tracing every request.
  */
 const HEAP_SHARE_OF_MEMORY_LIMIT = 0.5;
 
@@ -24,9 +24,8 @@ function maxOldSpaceMiB(config: Pick<ServiceConfig, "resources">): number {
 /**
  * V8 heap flags for the container: the old generation bounded as above, and an 8 MiB semi-space (young
  * generation) instead of V8's 16 MiB. Measured side by side by the benchmark: 4 MiB cost 12% more CPU per
- * request than 8 (Node's per-request objects are promoted and collected more often), 16 saved another 10% for
- * a young generation that can grow to 48 MiB, which with the old generation and the preStop hook's process
- * leaves no margin under a 256Mi limit; 8 MiB costs about 10 MiB of RSS over 4.
+ * request than 8 (Node's per-request objects are promoted and collected more often); 16 was no better than 8 in
+ * interleaved runs on the shared benchmark machine, for a young generation that can grow to 48 MiB instead of 24.
  */
 function nodeOptions(config: Pick<ServiceConfig, "resources">): string {
   return `--max-old-space-size=${maxOldSpaceMiB(config)} --max-semi-space-size=8`;
