@@ -21,7 +21,8 @@ import { startSpanSink } from './span-sink.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? '4');
 const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? '3');
-const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP ?? '2');
+// 5 s: with 2 s the first measured round of every service variant was still markedly slower (JIT tier-up).
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP ?? '5');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? '10');
 const ITEMS = 20;
 const API_KEY = 'benchmark-api-key-0123456789';
@@ -51,11 +52,11 @@ function median(values: number[]): number {
 }
 
 async function measureInterleaved(label: string, variants: Variant[]): Promise<Result[]> {
-  const running: Array<Running & { requests: number; seconds: number; cpu: number; p50s: number[]; p99s: number[] }> = [];
+  const running: Array<Running & { requests: number; seconds: number; cpu: number; p50s: number[]; p99s: number[]; cpuByRound: number[] }> = [];
   try {
     for (const variant of variants) {
       const server = await startVariant(variant);
-      running.push({ ...server, requests: 0, seconds: 0, cpu: 0, p50s: [], p99s: [] });
+      running.push({ ...server, requests: 0, seconds: 0, cpu: 0, p50s: [], p99s: [], cpuByRound: [] });
       if (variant.seedThroughApi) await seed(server.port);
       await load(server.port, WARMUP_SECONDS);
     }
@@ -63,7 +64,9 @@ async function measureInterleaved(label: string, variants: Variant[]): Promise<R
       for (const server of running) {
         const cpuBefore = cpuSeconds(server.child.pid!);
         const result = await load(server.port, ROUND_SECONDS);
-        server.cpu += cpuSeconds(server.child.pid!) - cpuBefore;
+        const cpu = cpuSeconds(server.child.pid!) - cpuBefore;
+        server.cpu += cpu;
+        server.cpuByRound.push((cpu / Math.max(result.requests.total, 1)) * 1e6);
         if (result.non2xx > 0 || result.errors > 0) {
           throw new Error(`${server.variant.name}: ${result.non2xx} non-2xx responses and ${result.errors} errors; the run is not comparable`);
         }
@@ -80,6 +83,7 @@ async function measureInterleaved(label: string, variants: Variant[]): Promise<R
       p50: median(server.p50s),
       p99: median(server.p99s),
       cpuMicrosPerRequest: (server.cpu / server.requests) * 1e6,
+      cpuMicrosPerRequestByRound: server.cpuByRound,
       rssBytes: rssBytes(server.child.pid!),
     }));
   } finally {

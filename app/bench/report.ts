@@ -5,6 +5,8 @@ export interface Result {
   p50: number;
   p99: number;
   cpuMicrosPerRequest: number;
+  /** CPU per request of each round: their spread shows how much the shared machine moved the numbers. */
+  cpuMicrosPerRequestByRound: number[];
   rssBytes: number;
 }
 
@@ -22,13 +24,14 @@ export const percent = (ratio: number): string => `${(ratio * 100).toFixed(1)}%`
 export function comparisonTable(results: Result[], memoryLimitBytes: number): string {
   const base = results[0]!;
   return table(
-    ['variant', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', `ratio to ${base.name} (req/s)`, 'ratio (CPU/req)', 'RSS MiB', 'RSS / pod limit'],
+    ['variant', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'rounds min–max', `ratio to ${base.name} (req/s)`, 'ratio (CPU/req)', 'RSS MiB', 'RSS / pod limit'],
     results.map((result) => [
       result.name,
       result.requestsPerSecond.toFixed(0),
       result.p50.toFixed(2),
       result.p99.toFixed(2),
       result.cpuMicrosPerRequest.toFixed(0),
+      `${Math.min(...result.cpuMicrosPerRequestByRound).toFixed(0)}–${Math.max(...result.cpuMicrosPerRequestByRound).toFixed(0)}`,
       percent(result.requestsPerSecond / base.requestsPerSecond),
       percent(base.cpuMicrosPerRequest / result.cpuMicrosPerRequest),
       (result.rssBytes / MIB).toFixed(0),
