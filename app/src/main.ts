@@ -24,7 +24,13 @@ async function startTracingIfEnabled(config: AppConfig, logger: Logger): Promise
   const { startTracing } = await import('./telemetry/tracing.js');
   const { diagLoggerFor } = await import('./telemetry/diag-logger.js');
   return startTracing(
-    { serviceName: config.tracing.serviceName, serviceVersion: config.version, environment: config.environment, endpoint: config.tracing.endpoint },
+    {
+      serviceName: config.tracing.serviceName,
+      serviceVersion: config.version,
+      environment: config.environment,
+      endpoint: config.tracing.endpoint,
+      sampler: config.tracing.sampler,
+    },
     diagLoggerFor(logger),
   );
 }

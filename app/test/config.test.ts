@@ -54,6 +54,7 @@ describe('configuration', () => {
       enabled: true,
       endpoint: 'http://jaeger-collector.observability.svc.cluster.local:4318',
       serviceName: 'items-api',
+      sampler: { name: 'parentbased_always_on', ratio: 1 },
     });
     assert.deepEqual(config.vault, {
       url: 'http://vault.vault.svc:8200',
@@ -84,6 +85,15 @@ describe('configuration', () => {
     assert.match(error.message, /APP_PORT: must be an integer between 0 and 65535/);
     assert.match(error.message, /APP_ENV: must be one of development, staging, production/);
     assert.match(error.message, /LOG_FORMAT: must be json or pretty/);
+  });
+
+  it('reads the standard sampler variables, and names a value the SDK would silently replace with "sample everything"', () => {
+    const sampler = loadConfig({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }).tracing.sampler;
+    assert.deepEqual(sampler, { name: 'parentbased_traceidratio', ratio: 0.1 });
+    const error = problemsOf({ OTEL_TRACES_SAMPLER: 'jaeger_remote', OTEL_TRACES_SAMPLER_ARG: '10%' });
+    assert.deepEqual(error.problems.map((problem) => problem.variable).sort(), ['OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG']);
+    assert.match(error.message, /OTEL_TRACES_SAMPLER: must be one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio/);
+    assert.match(error.message, /OTEL_TRACES_SAMPLER_ARG: must be a number between 0 and 1/);
   });
 
   it('refuses staging and production without an API key when Vault is off', () => {

@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { crossFieldProblems, environmentSchema, type RawEnvironment } from './schema.js';
+import type { SamplerSettings } from '../telemetry/sampler-settings.js';
 
 export type AppEnvironment = RawEnvironment['APP_ENV'];
 
@@ -33,7 +34,7 @@ export interface AppConfig {
   host: string;
   port: number;
   log: { level: RawEnvironment['LOG_LEVEL']; format: RawEnvironment['LOG_FORMAT'] };
-  tracing: { enabled: boolean; endpoint: string; serviceName: string };
+  tracing: { enabled: boolean; endpoint: string; serviceName: string; sampler: SamplerSettings };
   /** Serve the OpenAPI UI at /docs: DOCS_ENABLED, and never in production. */
   docsEnabled: boolean;
   vault: VaultConfig | undefined;
@@ -139,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, files: FileAccess = nodeFileA
       enabled: raw.OTEL_ENABLED,
       endpoint: raw.OTEL_EXPORTER_OTLP_ENDPOINT,
       serviceName: raw.OTEL_SERVICE_NAME ?? raw.APP_NAME,
+      sampler: { name: raw.OTEL_TRACES_SAMPLER, ratio: raw.OTEL_TRACES_SAMPLER_ARG },
     },
     vault: raw.VAULT_ENABLED ? vaultConfig(raw, caCert) : undefined,
     staticApiKey: raw.VAULT_ENABLED ? undefined : staticApiKey,

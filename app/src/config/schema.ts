@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SAMPLER_NAMES } from '../telemetry/sampler-settings.js';
 
 /** Environment variables arrive as strings; these helpers turn them into typed values with readable errors. */
 const booleanFlag = (defaultValue: boolean) =>
@@ -69,6 +70,11 @@ export const environmentSchema = z.object({
   OTEL_ENABLED: booleanFlag(false),
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.default('http://localhost:4318'),
   OTEL_SERVICE_NAME: optionalText,
+  // The standard sampler variables, read here rather than by the SDK: request tracing applies the sampler before
+  // it asks the SDK for a span (telemetry/request-sampling.ts). An unknown value is an error, not the SDK's
+  // silent fallback to sampling everything.
+  OTEL_TRACES_SAMPLER: z.enum(SAMPLER_NAMES, { error: `must be one of ${SAMPLER_NAMES.join(', ')}` }).default('parentbased_always_on'),
+  OTEL_TRACES_SAMPLER_ARG: numberInRange(0, 1, 1),
 
   VAULT_ENABLED: booleanFlag(false),
   VAULT_URL: optionalText.pipe(httpUrl.optional()),

@@ -21,6 +21,7 @@ import { healthRoutes } from '../routes/health.js';
 import { itemRoutes } from '../routes/items.js';
 import { metricsRoutes } from '../routes/metrics.js';
 import { registerRequestTracing } from '../telemetry/request-tracing.js';
+import type { RequestSampler } from '../telemetry/sampler-settings.js';
 import { HTTP_TIMEOUTS } from './timeouts.js';
 
 export interface AppDependencies {
@@ -30,6 +31,8 @@ export interface AppDependencies {
   guard: ApiKeyGuard;
   readiness: Readiness;
   metrics: AppMetrics;
+  /** Present when tracing is on: each API request's sampling decision (see telemetry/request-tracing.ts). */
+  sampleRequest?: RequestSampler;
   /** Overrides the load-shedding thresholds derived from config (tests force shedding this way). */
   loadShedding?: LoadSheddingOptions;
 }
@@ -75,7 +78,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   // One hook for everything every request needs before routing-specific work, tracing included: fewer hook
   // calls per request.
-  const tracing = config.tracing.enabled ? registerRequestTracing(app) : undefined;
+  const tracing = deps.sampleRequest === undefined ? undefined : registerRequestTracing(app, deps.sampleRequest);
   const debugEnabled = deps.logger.isLevelEnabled('debug');
   app.addHook('onRequest', (request, reply, done) => {
     applyHeaders(request, reply);

@@ -63,7 +63,7 @@ export async function startService(config: AppConfig, logger: Logger, tracing: T
     lifecycleLog.warn('api_key_not_configured_writes_are_open');
   }
 
-  const app = await buildApp({ config, logger, repository, guard, readiness, metrics });
+  const app = await buildApp({ config, logger, repository, guard, readiness, metrics, sampleRequest: tracing.sampleRequest });
   await app.listen({ host: config.host, port: config.port, listenTextResolver: () => 'server_listening' });
   vault?.start();
 

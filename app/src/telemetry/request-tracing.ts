@@ -2,6 +2,7 @@ import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, ty
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify';
 import { isInternalRequest, routeLabel } from '../http/route-kind.js';
 import { REQUEST_ID_ATTRIBUTE } from './request-span.js';
+import type { RequestSampler } from './sampler-settings.js';
 
 interface RequestTrace {
   span: Span;
@@ -27,12 +28,13 @@ function carriesBody(route: RouteOptions): boolean {
 /**
  * One SERVER span per sampled API request, continuing an incoming W3C `traceparent`. Hand-written rather than
  * @fastify/otel: that instrumentation builds, activates and finishes a span context for every request, sampled
- * or not, which a profile showed as most of what tracing cost at 10% sampling; here the sampler decides first.
- * An unsampled request costs one sampling decision and nothing per lifecycle step: no app-wide hooks of its own
+ * or not, which a profile showed as most of what tracing cost at 10% sampling; here the sampler decides first
+ * (telemetry/request-sampling.ts), and the SDK is asked for a span only for a request that is traced. An
+ * unsampled request costs one sampling decision and nothing per lifecycle step: no app-wide hooks of its own
  * (an app-wide `preHandler` or `onRequestAbort` hook is paid by every request; the latter even adds a `close`
  * listener to each). Probes, /metrics and /docs are not traced.
  */
-export function registerRequestTracing(app: FastifyInstance): RequestTracing {
+export function registerRequestTracing(app: FastifyInstance, sampled: RequestSampler): RequestTracing {
   const tracer = trace.getTracer('items-api-http');
   const traces = new WeakMap<FastifyRequest, RequestTrace>();
   // The headers the registered propagator reads (traceparent, tracestate, baggage by default). main.ts registers
@@ -77,11 +79,10 @@ export function registerRequestTracing(app: FastifyInstance): RequestTracing {
       if (isInternalRequest(request)) return done();
       // Most requests carry no trace context: extracting from them would only walk the propagators to find nothing.
       const parent = carriesContext(request.headers) ? propagation.extract(ROOT_CONTEXT, request.headers) : ROOT_CONTEXT;
+      if (!sampled(parent)) return done();
+      // The provider's own sampler records every span it is asked for (telemetry/tracing.ts): the decision is made.
       const route = routeLabel(request);
       const span = tracer.startSpan(`${request.method} ${route}`, { kind: SpanKind.SERVER }, parent);
-      if (!span.isRecording()) return done();
-      // Attributes only once the span records: an unsampled request allocates nothing beyond the sampling
-      // decision. The samplers OTEL_TRACES_SAMPLER selects decide on the trace ID and the parent, never on these.
       span.setAttributes({
         'http.request.method': request.method,
         'http.route': route,

@@ -1,9 +1,11 @@
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOnSampler, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { requestSampler } from './request-sampling.js';
+import type { SamplerSettings } from './sampler-settings.js';
 import type { Tracing } from './tracing-handle.js';
 
 export interface TracingSettings {
@@ -12,6 +14,7 @@ export interface TracingSettings {
   environment: string;
   /** OTLP/HTTP base URL, e.g. http://jaeger-collector.observability.svc.cluster.local:4318 */
   endpoint: string;
+  sampler: SamplerSettings;
 }
 
 
@@ -23,9 +26,11 @@ export interface TracingSettings {
 export const SPAN_QUEUE = { maxQueueSize: 1024, maxExportBatchSize: 256, scheduledDelayMillis: 1000, exportTimeoutMillis: 5000 };
 
 /**
- * Starts OpenTelemetry: the tracer provider (sampler from the standard OTEL_TRACES_SAMPLER variables), W3C
- * trace-context propagation and the batch exporter. The request spans come from telemetry/request-tracing.ts,
- * the repository spans from items/traced-repository.ts; no library is monkey-patched.
+ * Starts OpenTelemetry: the tracer provider, W3C trace-context propagation and the batch exporter. The request
+ * spans come from telemetry/request-tracing.ts, which applies the sampler of the standard OTEL_TRACES_SAMPLER
+ * variables before it starts a span (telemetry/request-sampling.ts); the repository spans come from
+ * items/traced-repository.ts, only under a recording request span. So the provider's sampler records whatever it
+ * is asked for. No library is monkey-patched.
  */
 export function startTracing(settings: TracingSettings, diagnostics?: DiagLogger): Tracing {
   if (diagnostics !== undefined) diag.setLogger(diagnostics, DiagLogLevel.WARN);
@@ -38,12 +43,14 @@ export function startTracing(settings: TracingSettings, diagnostics?: DiagLogger
       'deployment.environment': settings.environment,
       'deployment.environment.name': settings.environment,
     }),
+    sampler: new AlwaysOnSampler(),
     spanProcessors: [new BatchSpanProcessor(exporter, SPAN_QUEUE)],
   });
   provider.register();
 
   return {
     enabled: true,
+    sampleRequest: requestSampler(settings.sampler),
     async shutdown() {
       // Flushes what is queued; bounded by the exporter timeout, so a dead collector cannot stall shutdown.
       await provider.shutdown().catch(() => undefined);
