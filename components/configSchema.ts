@@ -57,6 +57,9 @@ export const serviceSchema = z
     // Services that may call this one. Nothing else in the cluster can, whatever namespace it shares.
     allowFrom: z.array(dnsLabel).default([]),
     otel: z.boolean().default(true),
+    // Share of new traces the service records (OTEL_TRACES_SAMPLER=parentbased_traceidratio); a request that
+    // continues a caller's trace follows the caller's decision. 1 records every request.
+    traceSampleRatio: z.number().min(0).max(1).default(1),
     // Seconds the service keeps serving after termination starts, twice: in the preStop hook (endpoints drop
     // the pod) and after SIGTERM with readiness 503 and `Connection: close` (keep-alive clients move away).
     shutdownDelaySeconds: z.number().int().min(0).max(25).default(5),

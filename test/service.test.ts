@@ -50,6 +50,8 @@ for (const stack of ["staging", "production"] as const) {
       assert.equal(data.OTEL_ENABLED, "true");
       assert.equal(data.OTEL_SERVICE_NAME, SERVICE);
       assert.equal(data.OTEL_EXPORTER_OTLP_ENDPOINT, "http://jaeger-collector.observability.svc.cluster.local:4318");
+      assert.equal(data.OTEL_TRACES_SAMPLER, "parentbased_traceidratio");
+      assert.equal(data.OTEL_TRACES_SAMPLER_ARG, stack === "production" ? "0.1" : "1", "production samples a tenth of new traces");
       assert.equal(data.VAULT_ENABLED, "true");
       assert.equal(data.VAULT_AUTH_METHOD, "approle");
       assert.equal(data.VAULT_ROLE_ID_FILE, "/var/run/secrets/blueprint/vault/role-id");
@@ -325,6 +327,14 @@ describe("ProductionService: the shutdownDelaySeconds setting", () => {
     assert.equal(serviceSchema.parse({ ...base, shutdownDelaySeconds: 12 }).shutdownDelaySeconds, 12);
     assert.equal(serviceSchema.safeParse({ ...base, shutdownDelaySeconds: 26 }).success, false);
     assert.equal(serviceSchema.safeParse({ ...base, shutdownDelaySeconds: 1.5 }).success, false);
+  });
+
+  it("takes a trace sample ratio from 0 to 1, every trace by default", () => {
+    assert.equal(serviceSchema.parse(base).traceSampleRatio, 1);
+    assert.equal(serviceSchema.parse({ ...base, traceSampleRatio: 0.25 }).traceSampleRatio, 0.25);
+    const refused = serviceSchema.safeParse({ ...base, traceSampleRatio: 1.5 });
+    assert.equal(refused.success, false);
+    assert.deepEqual(refused.error?.issues.map((issue) => issue.path.join(".")), ["traceSampleRatio"]);
   });
 
   it("sizes the preStop sleep and the grace period from the setting", () => {

@@ -61,6 +61,8 @@ export function serviceEnv(args: ServiceEnvArgs): Record<string, pulumi.Input<st
     OTEL_ENABLED: String(args.config.otel),
     OTEL_SERVICE_NAME: args.name,
     OTEL_EXPORTER_OTLP_ENDPOINT: args.otlpEndpoint,
+    OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
+    OTEL_TRACES_SAMPLER_ARG: String(args.config.traceSampleRatio),
     SHUTDOWN_DELAY_SECONDS: String(args.config.shutdownDelaySeconds),
     SHUTDOWN_TIMEOUT_SECONDS: String(SHUTDOWN_TIMEOUT_SECONDS),
     NODE_OPTIONS: nodeOptions(args.config),
