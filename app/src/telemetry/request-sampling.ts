@@ -2,11 +2,12 @@ import { isSpanContextValid, SpanKind, trace } from '@opentelemetry/api';
 import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, SamplingDecision, TraceIdRatioBasedSampler, type Sampler } from '@opentelemetry/sdk-trace-base';
 import type { RequestSampler, SamplerSettings } from './sampler-settings.js';
 
-/** The sampler the standard variables name, built as the SDK builds it from them. */
-export function sdkSampler(settings: SamplerSettings): Sampler {
+/** The sampler a new trace gets under these settings (`parentbased_traceidratio` → `traceidratio`), and its chance. */
+function rootOf(settings: SamplerSettings): { sampler: Sampler; probability: number } {
   const rootName = settings.name.replace(/^parentbased_/, '');
-  const root = rootName === 'always_on' ? new AlwaysOnSampler() : rootName === 'always_off' ? new AlwaysOffSampler() : new TraceIdRatioBasedSampler(settings.ratio);
-  return settings.name.startsWith('parentbased_') ? new ParentBasedSampler({ root }) : root;
+  if (rootName === 'always_on') return { sampler: new AlwaysOnSampler(), probability: 1 };
+  if (rootName === 'always_off') return { sampler: new AlwaysOffSampler(), probability: 0 };
+  return { sampler: new TraceIdRatioBasedSampler(settings.ratio), probability: settings.ratio };
 }
 
 /**
@@ -21,14 +22,14 @@ export function sdkSampler(settings: SamplerSettings): Sampler {
  * number directly is the same decision without building the ID.
  */
 export function requestSampler(settings: SamplerSettings, random: () => number = Math.random): RequestSampler {
-  const sampler = sdkSampler(settings);
-  const rootName = settings.name.replace(/^parentbased_/, '');
-  const rootProbability = rootName === 'always_on' ? 1 : rootName === 'always_off' ? 0 : settings.ratio;
+  const root = rootOf(settings);
+  // The sampler the standard variables name, built as the SDK builds it from them.
+  const sampler = settings.name.startsWith('parentbased_') ? new ParentBasedSampler({ root: root.sampler }) : root.sampler;
   return (parent) => {
     const parentSpan = trace.getSpanContext(parent);
     if (parentSpan !== undefined && isSpanContextValid(parentSpan)) {
       return sampler.shouldSample(parent, parentSpan.traceId, '', SpanKind.SERVER, {}, []).decision === SamplingDecision.RECORD_AND_SAMPLED;
     }
-    return rootProbability >= 1 || (rootProbability > 0 && random() < rootProbability);
+    return root.probability >= 1 || (root.probability > 0 && random() < root.probability);
   };
 }
