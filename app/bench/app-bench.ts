@@ -21,8 +21,16 @@ import { startSpanSink } from './span-sink.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? '4');
 const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? '3');
-// 5 s: with 2 s the first measured round of every service variant was still markedly slower (JIT tier-up).
-const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP ?? '5');
+/**
+ * Warm-up is counted in requests, not seconds: V8 tiers code up by how often it runs, so a variant that serves
+ * fewer requests per second (inside the 500m quota, a third as many) needs longer to reach the steady state a
+ * long-running pod is in. With a fixed 5 s, the per-round CPU of the service inside the quota still fell from
+ * round to round (189, 132, 120, 82 µs per request). Bounded in time, for the Python peer, which has no JIT and
+ * serves a tenth as many requests.
+ */
+const WARMUP_REQUESTS = Number(process.env.BENCH_WARMUP_REQUESTS ?? '100000');
+const WARMUP_MIN_SECONDS = 5;
+const WARMUP_MAX_SECONDS = Number(process.env.BENCH_WARMUP_MAX_SECONDS ?? '40');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? '10');
 const ITEMS = 20;
 const API_KEY = 'benchmark-api-key-0123456789';
@@ -46,6 +54,15 @@ function load(port: number, seconds: number): Promise<autocannon.Result> {
   return autocannon({ url: `http://127.0.0.1:${port}/api/v1/items/`, connections: CONNECTIONS, duration: seconds, headers: { 'x-request-id': 'bench-request' } });
 }
 
+/** Load in 5 s steps until WARMUP_REQUESTS were served (and at least 5 s), or WARMUP_MAX_SECONDS passed. */
+async function warmUp(port: number): Promise<void> {
+  const started = performance.now();
+  let served = 0;
+  do {
+    served += (await load(port, WARMUP_MIN_SECONDS)).requests.total;
+  } while (served < WARMUP_REQUESTS && performance.now() - started < WARMUP_MAX_SECONDS * 1000);
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
@@ -58,7 +75,7 @@ async function measureInterleaved(label: string, variants: Variant[]): Promise<R
       const server = await startVariant(variant);
       running.push({ ...server, requests: 0, seconds: 0, cpu: 0, p50s: [], p99s: [], cpuByRound: [] });
       if (variant.seedThroughApi) await seed(server.port);
-      await load(server.port, WARMUP_SECONDS);
+      await warmUp(server.port);
     }
     for (let round = 1; round <= ROUNDS; round += 1) {
       for (const server of running) {
@@ -129,7 +146,7 @@ async function main(): Promise<void> {
   });
 
   console.log(
-    `autocannon: ${CONNECTIONS} connections, ${WARMUP_SECONDS}s warm-up, ${ROUNDS} interleaved rounds of ${ROUND_SECONDS}s per variant, ` +
+    `autocannon: ${CONNECTIONS} connections, warm-up ${WARMUP_REQUESTS} requests (${WARMUP_MIN_SECONDS}-${WARMUP_MAX_SECONDS} s), ${ROUNDS} interleaved rounds of ${ROUND_SECONDS}s per variant, ` +
       `GET /api/v1/items/ with ${ITEMS} items, node ${process.version}, ${cpus().length} CPUs, errors and non-2xx: none (a run with any aborts)`,
   );
   const quotas: CpuQuota[] = [];

@@ -18,13 +18,23 @@ describe('protection: body limit, security headers, load shedding, error shape',
       assert.equal(body.request_id, response.headers.get('x-request-id'));
     });
 
-    it('sets security headers on API responses', async () => {
-      const response = await fetch(`${service.baseUrl}/api/v1/items/`);
-      assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+    it('sets the API security headers on JSON answers, errors included: nothing may load and nothing may frame them', async () => {
+      for (const response of [await fetch(`${service.baseUrl}/api/v1/items/`), await fetch(`${service.baseUrl}/api/v1/items/%ZZ`)]) {
+        assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+        assert.equal(response.headers.get('x-frame-options'), 'DENY');
+        assert.equal(response.headers.get('content-security-policy'), "default-src 'none';frame-ancestors 'none'");
+        assert.equal(response.headers.get('cross-origin-resource-policy'), 'same-origin');
+        assert.match(response.headers.get('strict-transport-security') ?? '', /max-age=\d+/);
+        assert.equal(response.headers.get('x-powered-by'), null);
+      }
+    });
+
+    it("gives the /docs page helmet's page policy, which lets it load its own scripts and styles", async () => {
+      const response = await fetch(`${service.baseUrl}/docs/static/index.html`);
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get('content-security-policy') ?? '', /default-src 'self'.*script-src 'self'/);
       assert.equal(response.headers.get('x-frame-options'), 'SAMEORIGIN');
-      assert.match(response.headers.get('content-security-policy') ?? '', /default-src 'self'/);
-      assert.match(response.headers.get('strict-transport-security') ?? '', /max-age=\d+/);
-      assert.equal(response.headers.get('x-powered-by'), null);
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
     });
 
     it('answers unknown routes with 404 in the common error shape', async () => {

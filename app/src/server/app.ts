@@ -88,7 +88,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   const methods = new MethodIndex();
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), internal: true };
+    if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), internal: true, document: true };
     methods.add(route.method, route.url);
   });
 
