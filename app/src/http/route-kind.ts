@@ -4,8 +4,6 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Probes, /metrics and /docs are "internal": not counted as API traffic, logged at debug, never shed. */
     internal?: boolean;
-    /** The /docs page and its assets: HTML a browser renders, which gets the page's security policy. */
-    document?: boolean;
   }
 }
 
@@ -16,10 +14,6 @@ export const INTERNAL_PATHS = new Set(['/health', '/ready', '/metrics']);
 
 export function isInternalRequest(request: FastifyRequest): boolean {
   return request.routeOptions.config.internal === true;
-}
-
-export function isDocumentRequest(request: FastifyRequest): boolean {
-  return request.routeOptions.config.document === true;
 }
 
 export function routeLabel(request: FastifyRequest): string {

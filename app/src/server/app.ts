@@ -9,8 +9,9 @@ import { createResponseRecorder, registerObservabilityHooks } from '../http/obse
 import { registerOpenApi } from '../http/openapi.js';
 import { heapThresholdBytes, registerProtection, type LoadSheddingOptions } from '../http/protection.js';
 import { REQUEST_ID_HEADER, resolveRequestId } from '../http/request-id.js';
+import { hookList } from '../http/route-hooks.js';
 import { routeLabel } from '../http/route-kind.js';
-import { standardHeaders } from '../http/standard-headers.js';
+import { documentHeaders, standardHeaders } from '../http/standard-headers.js';
 import { validatorCompiler } from '../http/validation.js';
 import type { ItemRepository } from '../items/repository.js';
 import { itemSchema } from '../items/schemas.js';
@@ -44,6 +45,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const { config } = deps;
   const record = createResponseRecorder(deps.logger, deps.metrics);
   const applyHeaders = standardHeaders(() => deps.readiness.isShuttingDown());
+  const applyDocumentHeaders = documentHeaders();
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger at run time; the cast only narrows the generic.
     loggerInstance: deps.logger.child({ logger: 'http' }) as FastifyBaseLogger,
@@ -88,7 +90,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   const methods = new MethodIndex();
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), internal: true, document: true };
+    if (route.url.startsWith('/docs')) {
+      route.config = { ...(route.config ?? {}), internal: true };
+      route.onRequest = [...hookList(route.onRequest), applyDocumentHeaders];
+    }
     methods.add(route.method, route.url);
   });
 

@@ -1,5 +1,6 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify';
+import { hookList } from '../http/route-hooks.js';
 import { isInternalRequest, routeLabel } from '../http/route-kind.js';
 import { REQUEST_ID_ATTRIBUTE } from './request-span.js';
 import type { RequestSampler } from './sampler-settings.js';
@@ -64,8 +65,7 @@ export function registerRequestTracing(app: FastifyInstance, sampled: RequestSam
   };
   app.addHook('onRoute', (route) => {
     if (!carriesBody(route)) return;
-    const existing = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
-    route.preHandler = [reenter, ...existing];
+    route.preHandler = [reenter, ...hookList(route.preHandler)];
   });
 
   // onError hooks run only for a request that failed: free for every other request.
