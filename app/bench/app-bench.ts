@@ -36,8 +36,8 @@ const ITEMS = 20;
 const API_KEY = 'benchmark-api-key-0123456789';
 /** The service's memory limit in the stacks (Pulumi.*.yaml), for the RSS column. */
 const POD_MEMORY_LIMIT_BYTES = 256 * MIB;
-/** What the stack sets for that limit (components/service/env.ts, nodeOptions), so the service runs as in the pod. */
-const POD_NODE_OPTIONS = '--max-old-space-size=128 --max-semi-space-size=8';
+/** The heap flags the stack gives node for that limit (components/service/runtime.ts), so the service runs as in the pod. */
+const POD_NODE_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=8', '--min-semi-space-size=8'];
 
 async function seed(port: number): Promise<void> {
   for (let index = 0; index < ITEMS; index += 1) {
@@ -115,9 +115,9 @@ async function main(): Promise<void> {
   const service = (name: string, env: Record<string, string>, quota?: CpuQuota): Variant => ({
     name,
     command: process.execPath,
-    args: [serviceEntry],
+    args: [...POD_NODE_FLAGS, serviceEntry],
     // Every default, load shedding included: a saturated service must not shed.
-    env: { API_KEY, LOG_LEVEL: 'info', SHUTDOWN_DELAY_SECONDS: '0', NODE_OPTIONS: POD_NODE_OPTIONS, ...env },
+    env: { API_KEY, LOG_LEVEL: 'info', SHUTDOWN_DELAY_SECONDS: '0', ...env },
     seedThroughApi: true,
     ...(quota ? { quota } : {}),
   });

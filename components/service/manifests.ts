@@ -4,6 +4,7 @@ import { type Flow, type NetworkPeer, allowFlowsSpec } from "../k8s/network";
 import { ENROLLED } from "../k8s/labels";
 import { METRICS_PORT_NAME } from "../observability/enrolment";
 import { SHUTDOWN_TIMEOUT_SECONDS } from "./env";
+import { serviceCommand } from "./runtime";
 import { DEFAULT_RUN_AS, type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec } from "../k8s/podSpec";
 
 type Input<T> = import("@pulumi/pulumi").Input<T>;
@@ -78,6 +79,8 @@ export function deploymentSpec(args: ServiceManifestArgs): k8s.types.input.apps.
   const container = secureContainer({
     name: args.name,
     image: args.image,
+    // The heap flags are sized from this pod's memory limit (see runtime.ts).
+    command: serviceCommand(args.config),
     runAs: SERVICE_RUN_AS,
     resources: args.config.resources,
     ports: [{ name: HTTP_PORT_NAME, containerPort: port, protocol: "TCP" }],

@@ -16,16 +16,35 @@ function project(item: Item): Item {
 }
 
 /**
+ * The JSON of items that can no longer change (frozen, as the store keeps them), written once. A list answer
+ * re-sent the same stored items on every request, and serializing a 20-item page cost about 6 µs and 4 KB of
+ * short-lived objects per request; joining the cached texts costs about 0.6 µs. Keyed weakly, so a deleted item's
+ * text goes with it; an object that is not frozen (a store that builds fresh objects) is serialized every time.
+ */
+const frozenItemJson = new WeakMap<Item, string>();
+
+/**
  * The JSON of one item and of a page, as the route's response schema would write it. Hand-written rather than the
  * schema's fast-json-stringify serializer: that one builds the page by string concatenation, about 13 KB of
  * short-lived strings per 20-item page in an allocation profile under load (four times the JSON itself), which the
- * garbage collector then pays for; V8's JSON.stringify writes one flat string. The projection keeps what the
- * schema serializer guaranteed: only the declared fields, in the declared order.
+ * garbage collector then pays for. The projection keeps what the schema serializer guaranteed: only the declared
+ * fields, in the declared order.
  */
 export function itemJson(item: Item): string {
-  return JSON.stringify(project(item));
+  if (!Object.isFrozen(item)) return JSON.stringify(project(item));
+  let json = frozenItemJson.get(item);
+  if (json === undefined) {
+    json = JSON.stringify(project(item));
+    frozenItemJson.set(item, json);
+  }
+  return json;
 }
 
 export function itemPageJson(page: ItemPageBody): string {
-  return JSON.stringify({ items: page.items.map(project), total: page.total, limit: page.limit, offset: page.offset });
+  let items = '';
+  for (let index = 0; index < page.items.length; index += 1) {
+    items += index === 0 ? itemJson(page.items[index]!) : `,${itemJson(page.items[index]!)}`;
+  }
+  // JSON.stringify for the numbers, as for everything else: the same text for any value they may hold.
+  return `{"items":[${items}],"total":${JSON.stringify(page.total)},"limit":${JSON.stringify(page.limit)},"offset":${JSON.stringify(page.offset)}}`;
 }

@@ -17,13 +17,15 @@ export class InMemoryItemRepository implements ItemRepository {
 
   async create(input: NewItem): Promise<Item> {
     if (this.items.size >= this.capacity) throw new RepositoryFullError(this.capacity);
-    const item: Item = {
+    // Frozen: a stored item never changes (the API has no update), and the JSON writer caches the text of
+    // frozen items (see item-json.ts), so a later change could not go unnoticed into a stale answer.
+    const item: Item = Object.freeze({
       id: randomUUID(),
       name: input.name,
       description: input.description ?? null,
       price: input.price,
       created_at: this.now().toISOString(),
-    };
+    });
     this.items.set(item.id, item);
     return item;
   }
