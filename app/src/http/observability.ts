@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../logging/logger.js';
 import type { AppMetrics } from '../metrics/metrics.js';
-import { isInternalRequest, routeLabel } from './route-kind.js';
+import { isInternalRoute, routeLabelOf } from './route-kind.js';
 
 export interface ResponseRecord {
   requestId: string;
@@ -38,13 +38,14 @@ export function createResponseRecorder(logger: Logger, metrics: AppMetrics): (re
 }
 
 export function recordOf(request: FastifyRequest, reply: FastifyReply): ResponseRecord {
+  const options = request.routeOptions;
   return {
     requestId: request.id,
     method: request.method,
-    route: routeLabel(request),
+    route: routeLabelOf(options),
     statusCode: reply.statusCode,
     durationMs: reply.elapsedTime,
-    internal: isInternalRequest(request),
+    internal: isInternalRoute(options),
   };
 }
 

@@ -12,12 +12,26 @@ export const UNMATCHED_ROUTE = 'unmatched';
 
 export const INTERNAL_PATHS = new Set(['/health', '/ready', '/metrics']);
 
+/**
+ * A request's route options. Fastify's `request.routeOptions` is a getter that builds and freezes a new
+ * 12-field object on every read, so a caller that needs two facts reads it once and asks both of the result.
+ */
+export type RouteOptionsOf = FastifyRequest['routeOptions'];
+
+export function isInternalRoute(options: RouteOptionsOf): boolean {
+  return options.config.internal === true;
+}
+
+export function routeLabelOf(options: RouteOptionsOf): string {
+  return options.url ?? UNMATCHED_ROUTE;
+}
+
 export function isInternalRequest(request: FastifyRequest): boolean {
-  return request.routeOptions.config.internal === true;
+  return isInternalRoute(request.routeOptions);
 }
 
 export function routeLabel(request: FastifyRequest): string {
-  return request.routeOptions.url ?? UNMATCHED_ROUTE;
+  return routeLabelOf(request.routeOptions);
 }
 
 /** Used before routing (by the tracer), where only the raw URL is known. */

@@ -1,7 +1,7 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify';
 import { hookList } from '../http/route-hooks.js';
-import { isInternalRequest, routeLabel } from '../http/route-kind.js';
+import { isInternalRoute, routeLabelOf } from '../http/route-kind.js';
 import { REQUEST_ID_ATTRIBUTE } from './request-span.js';
 import type { RequestSampler } from './sampler-settings.js';
 
@@ -76,12 +76,13 @@ export function registerRequestTracing(app: FastifyInstance, sampled: RequestSam
 
   return {
     begin(request, reply, done) {
-      if (isInternalRequest(request)) return done();
+      const options = request.routeOptions;
+      if (isInternalRoute(options)) return done();
       // Most requests carry no trace context: extracting from them would only walk the propagators to find nothing.
       const parent = carriesContext(request.headers) ? propagation.extract(ROOT_CONTEXT, request.headers) : ROOT_CONTEXT;
       if (!sampled(parent)) return done();
       // The provider's own sampler records every span it is asked for (telemetry/tracing.ts): the decision is made.
-      const route = routeLabel(request);
+      const route = routeLabelOf(options);
       const span = tracer.startSpan(`${request.method} ${route}`, { kind: SpanKind.SERVER }, parent);
       span.setAttributes({
         'http.request.method': request.method,
