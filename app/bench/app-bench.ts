@@ -68,12 +68,57 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
-async function measureInterleaved(label: string, variants: Variant[]): Promise<Result[]> {
-  const running: Array<Running & { requests: number; seconds: number; cpu: number; p50s: number[]; p99s: number[]; cpuByRound: number[] }> = [];
+/**
+ * How many processes run each variant (BENCH_COPIES, 2 by default), started in mirrored order (a b c, then c b a)
+ * and pooled. On this machine the process started first in a group measured 5-18% more CPU per request than an
+ * identical copy started later, in 9 of 11 interleaved runs with two or three copies of one build, whatever the
+ * warm-up order, the idle time or the order of the rounds (docs/benchmarks.md); the cause is not known. Started
+ * a b c c b a, every variant has one early and one late process, so the order no longer favours one of them.
+ */
+const COPIES = Number(process.env.BENCH_COPIES ?? '2');
+
+interface Measured extends Running {
+  index: number;
+  requests: number;
+  seconds: number;
+  cpu: number;
+  p50s: number[];
+  p99s: number[];
+  cpuByRound: number[];
+}
+
+/** The processes to start, in order: each copy of the variant list, every other copy reversed. */
+function startOrder(makeVariants: () => Variant[]): Array<{ index: number; variant: Variant }> {
+  const order: Array<{ index: number; variant: Variant }> = [];
+  for (let copy = 0; copy < COPIES; copy += 1) {
+    const variants = makeVariants().map((variant, index) => ({ index, variant }));
+    order.push(...(copy % 2 === 0 ? variants : variants.reverse()));
+  }
+  return order;
+}
+
+/** One variant's copies as one result: their requests, seconds and CPU summed; RSS of the largest. */
+function pooled(copies: Measured[]): Result {
+  const sum = (pick: (server: Measured) => number) => copies.reduce((total, server) => total + pick(server), 0);
+  const requests = sum((server) => server.requests);
+  return {
+    name: copies[0]!.variant.name,
+    requestsPerSecond: requests / sum((server) => server.seconds),
+    p50: median(copies.flatMap((server) => server.p50s)),
+    p99: median(copies.flatMap((server) => server.p99s)),
+    cpuMicrosPerRequest: (sum((server) => server.cpu) / requests) * 1e6,
+    cpuMicrosPerRequestByRound: copies.flatMap((server) => server.cpuByRound),
+    rssBytes: Math.max(...copies.map((server) => rssBytes(server.child.pid!))),
+  };
+}
+
+/** `makeVariants` is called once per copy, so each copy gets its own resources (its own CPU-quota group). */
+async function measureInterleaved(label: string, makeVariants: () => Variant[]): Promise<Result[]> {
+  const running: Measured[] = [];
   try {
-    for (const variant of variants) {
+    for (const { index, variant } of startOrder(makeVariants)) {
       const server = await startVariant(variant);
-      running.push({ ...server, requests: 0, seconds: 0, cpu: 0, p50s: [], p99s: [], cpuByRound: [] });
+      running.push({ ...server, index, requests: 0, seconds: 0, cpu: 0, p50s: [], p99s: [], cpuByRound: [] });
       if (variant.seedThroughApi) await seed(server.port);
       await warmUp(server.port);
     }
@@ -94,15 +139,8 @@ async function measureInterleaved(label: string, variants: Variant[]): Promise<R
       }
       console.log(`${label}: round ${round}/${ROUNDS} done`);
     }
-    return running.map((server) => ({
-      name: server.variant.name,
-      requestsPerSecond: server.requests / server.seconds,
-      p50: median(server.p50s),
-      p99: median(server.p99s),
-      cpuMicrosPerRequest: (server.cpu / server.requests) * 1e6,
-      cpuMicrosPerRequestByRound: server.cpuByRound,
-      rssBytes: rssBytes(server.child.pid!),
-    }));
+    const indexes = [...new Set(running.map((server) => server.index))].sort((a, b) => a - b);
+    return indexes.map((index) => pooled(running.filter((server) => server.index === index)));
   } finally {
     await Promise.all(running.map((server) => stopVariant(server)));
   }
@@ -146,12 +184,12 @@ async function main(): Promise<void> {
   });
 
   console.log(
-    `autocannon: ${CONNECTIONS} connections, warm-up ${WARMUP_REQUESTS} requests (${WARMUP_MIN_SECONDS}-${WARMUP_MAX_SECONDS} s), ${ROUNDS} interleaved rounds of ${ROUND_SECONDS}s per variant, ` +
+    `autocannon: ${CONNECTIONS} connections, ${COPIES} processes per variant started in mirrored order and pooled, warm-up ${WARMUP_REQUESTS} requests (${WARMUP_MIN_SECONDS}-${WARMUP_MAX_SECONDS} s), ${ROUNDS} interleaved rounds of ${ROUND_SECONDS}s per process, ` +
       `GET /api/v1/items/ with ${ITEMS} items, node ${process.version}, ${cpus().length} CPUs, errors and non-2xx: none (a run with any aborts)`,
   );
   const quotas: CpuQuota[] = [];
   try {
-    const open = await measureInterleaved('unconstrained', [
+    const open = await measureInterleaved('unconstrained', () => [
       bare('bare Fastify route'),
       service('service, tracing off', {}),
       service('service, tracing 10%', tracing('0.1')),
@@ -162,12 +200,12 @@ async function main(): Promise<void> {
       quotas.push(created);
       return created;
     };
-    const limited = await measureInterleaved('500m quota', [
+    const limited = await measureInterleaved('500m quota', () => [
       bare('bare Fastify route, 500m', quota('bare')),
       service('service, tracing off, 500m', {}, quota('off')),
       service('service, tracing 10%, 500m', tracing('0.1'), quota('ten')),
     ]);
-    const peers = await measureInterleaved('Python peer', [service('service, tracing off', {}), peer(1), peer(cpus().length)]);
+    const peers = await measureInterleaved('Python peer', () => [service('service, tracing off', {}), peer(1), peer(cpus().length)]);
 
     console.log('\n### Unconstrained\n');
     console.log(comparisonTable(open, POD_MEMORY_LIMIT_BYTES));
