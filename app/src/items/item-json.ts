@@ -31,12 +31,12 @@ const frozenItemJson = new WeakMap<Item, string>();
  * fields, in the declared order.
  */
 export function itemJson(item: Item): string {
-  if (!Object.isFrozen(item)) return JSON.stringify(project(item));
-  let json = frozenItemJson.get(item);
-  if (json === undefined) {
-    json = JSON.stringify(project(item));
-    frozenItemJson.set(item, json);
-  }
+  // The cache first: only frozen items are ever in it, so a hit cannot be stale, and a hit costs no
+  // Object.isFrozen (a runtime call, about 50 ns: 1 µs per 20-item page in a perf profile under load).
+  const cached = frozenItemJson.get(item);
+  if (cached !== undefined) return cached;
+  const json = JSON.stringify(project(item));
+  if (Object.isFrozen(item)) frozenItemJson.set(item, json);
   return json;
 }
 

@@ -82,9 +82,18 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   // calls per request.
   const tracing = deps.sampleRequest === undefined ? undefined : registerRequestTracing(app, deps.sampleRequest);
   const debugEnabled = deps.logger.isLevelEnabled('debug');
+  const shed = await registerProtection(app, {
+    maxEventLoopDelay: config.limits.maxEventLoopDelayMs,
+    maxEventLoopUtilization: config.limits.maxEventLoopUtilization,
+    maxHeapUsedBytes: heapThresholdBytes(config.limits.maxHeapUsedPercent),
+    warmupSeconds: config.limits.loadShedWarmupSeconds,
+    ...deps.loadShedding,
+  });
   app.addHook('onRequest', (request, reply, done) => {
     applyHeaders(request, reply);
     if (debugEnabled) request.log.debug({ method: request.method, route: routeLabel(request) }, 'request_started');
+    // A shed request is answered, logged and counted, but not traced: an overloaded process spares the tracer.
+    if (shed(request, reply)) return;
     if (tracing === undefined) done();
     else tracing.begin(request, reply, done);
   });
@@ -99,13 +108,6 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   registerObservabilityHooks(app, record, tracing?.end);
   registerErrorHandlers(app, { methods, applyHeaders, record });
-  await registerProtection(app, {
-    maxEventLoopDelay: config.limits.maxEventLoopDelayMs,
-    maxEventLoopUtilization: config.limits.maxEventLoopUtilization,
-    maxHeapUsedBytes: heapThresholdBytes(config.limits.maxHeapUsedPercent),
-    warmupSeconds: config.limits.loadShedWarmupSeconds,
-    ...deps.loadShedding,
-  });
   await registerOpenApi(app, { title: config.name, version: config.version, exposeUi: config.docsEnabled });
 
   const identity = { service: config.name, version: config.version, environment: config.environment };

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BatchedWriter } from '../src/logging/batched-stdout.js';
+
+/** Waits until `check` holds, at most `ms`. */
+async function eventually(check: () => boolean, ms = 5000): Promise<void> {
+  const until = performance.now() + ms;
+  while (!check()) {
+    if (performance.now() > until) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Log-like lines of mixed width: ASCII, two-, three- and four-byte UTF-8. */
+function lines(count: number): string[] {
+  const texts = ['plain', 'café', 'price €12', 'emoji 😀 here'];
+  return Array.from({ length: count }, (_, index) => `{"n":${index},"event":"${texts[index % texts.length]!.repeat(1 + (index % 5))}"}\n`);
+}
+
+describe('the batched log writer (stdout in production)', () => {
+  let dir: string;
+  let fd: number;
+  let file: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'batched-'));
+    file = join(dir, 'out.log');
+    fd = openSync(file, 'w');
+  });
+  afterEach(() => {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const written = () => readFileSync(file, 'utf8');
+
+  it('writes every line, in order and byte for byte, across many batches', async () => {
+    const writer = new BatchedWriter(fd, 1024, 20, 4096);
+    const text = lines(500);
+    for (const line of text) writer.write(line);
+    await eventually(() => written().length >= text.join('').length);
+    assert.equal(written(), text.join(''));
+  });
+
+  it('writes a line longer than its buffer whole, in its place', async () => {
+    const writer = new BatchedWriter(fd, 1024, 20, 4096);
+    const long = `{"event":"${'é'.repeat(5000)}"}\n`;
+    const text = ['{"n":1}\n', long, '{"n":2}\n'];
+    for (const line of text) writer.write(line);
+    await eventually(() => written() === text.join(''));
+  });
+
+  it('holds a quiet service\'s lines for at most flushMs, and flushSync writes them at once', async () => {
+    const writer = new BatchedWriter(fd, 1024 * 1024, 30);
+    writer.write('{"n":1}\n');
+    assert.equal(written(), '', 'below minBytes, nothing is written at once');
+    await eventually(() => written() === '{"n":1}\n', 2000);
+
+    const held = new BatchedWriter(fd, 1024 * 1024, 60_000);
+    held.write('{"n":2}\n');
+    held.write('{"n":3}\n');
+    held.flushSync();
+    assert.equal(written(), '{"n":1}\n{"n":2}\n{"n":3}\n');
+  });
+
+  it('loses nothing when the reader stalls and the pipe fills (EAGAIN and partial writes)', async () => {
+    // The reader starts reading only after 300 ms: the pipe (64 KiB) fills long before.
+    const reader = spawn(process.execPath, ['-e', 'setTimeout(() => process.stdin.pipe(process.stdout), 300)'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      const chunks: Buffer[] = [];
+      reader.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+      const pipeFd = (reader.stdin as unknown as { _handle: { fd: number } })._handle.fd;
+      const writer = new BatchedWriter(pipeFd, 16 * 1024, 20);
+      const text = lines(20_000).join('');
+      for (const line of lines(20_000)) writer.write(line);
+      const expectedBytes = Buffer.byteLength(text);
+      await eventually(() => chunks.reduce((total, chunk) => total + chunk.length, 0) >= expectedBytes, 15_000);
+      assert.equal(Buffer.concat(chunks).toString('utf8'), text);
+    } finally {
+      reader.kill('SIGKILL');
+    }
+  });
+});
