@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { loadConfig } from '../src/config/load.js';
+import { pressureOf } from '../src/http/protection.js';
 import { startTestApp } from './support/test-app.js';
 
 /** Keeps this process's event loop busy in short slices: utilization near 100%, each wait short. */
@@ -20,6 +21,19 @@ function keepLoopBusy(sliceMs: number, slices: number): Promise<void> {
 }
 
 describe('load shedding thresholds', () => {
+  it('compares a sample with the thresholds in under-pressure\'s order; a threshold of 0 or unset is off', () => {
+    const calm = { eventLoopDelay: 5, heapUsed: 50, rssBytes: 100, eventLoopUtilized: 0.99 };
+    const thresholds = { maxEventLoopDelay: 2000, maxHeapUsedBytes: 90, maxEventLoopUtilization: 0 };
+    assert.equal(pressureOf(calm, thresholds), undefined);
+    assert.equal(pressureOf({ ...calm, eventLoopDelay: Infinity }, thresholds), 'eventLoopDelay');
+    assert.equal(pressureOf({ ...calm, heapUsed: 91 }, thresholds), 'heapUsedBytes');
+    assert.equal(pressureOf({ ...calm, eventLoopDelay: 2001, heapUsed: 91 }, thresholds), 'eventLoopDelay');
+    assert.equal(pressureOf({ ...calm, rssBytes: 1e12 }, thresholds), undefined, 'no RSS threshold set');
+    assert.equal(pressureOf({ ...calm, rssBytes: 101 }, { ...thresholds, maxRssBytes: 100 }), 'rssBytes');
+    assert.equal(pressureOf(calm, { ...thresholds, maxEventLoopUtilization: 0.98 }), 'eventLoopUtilization');
+    assert.equal(pressureOf({ ...calm, eventLoopDelay: 2001 }, { ...thresholds, maxEventLoopDelay: 0 }), undefined);
+  });
+
   it('defaults shed only on real overload: event-loop utilization is off, delay is twice the 1 s objective, heap 90%, 30 s warm-up', () => {
     const { limits } = loadConfig({});
     assert.equal(limits.maxEventLoopUtilization, 0);
