@@ -81,4 +81,31 @@ describe('the batched log writer (stdout in production)', () => {
       reader.kill('SIGKILL');
     }
   });
+
+  it('drops and counts lines beyond maxQueuedBytes while stdout stalls, says how many once it catches up, and keeps the rest in order', async () => {
+    const reader = spawn(process.execPath, ['-e', 'setTimeout(() => process.stdin.pipe(process.stdout), 300)'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      const chunks: Buffer[] = [];
+      reader.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+      const received = () => Buffer.concat(chunks).toString('utf8');
+      const pipeFd = (reader.stdin as unknown as { _handle: { fd: number } })._handle.fd;
+      const maxQueuedBytes = 64 * 1024;
+      const writer = new BatchedWriter(pipeFd, 1024, 20, 4096, maxQueuedBytes);
+      const notices: number[] = [];
+      writer.onDropped = (count) => notices.push(count);
+      const text = lines(20_000);
+      // No write can finish during this loop: everything beyond maxQueuedBytes must be dropped, not queued.
+      for (const line of text) writer.write(line);
+      assert.ok(writer.droppedLines > 0, 'lines beyond the bound are dropped');
+      const kept = text.slice(0, text.length - writer.droppedLines).join('');
+      assert.ok(Buffer.byteLength(kept) <= maxQueuedBytes + 4096, `at most the bound is held (${Buffer.byteLength(kept)} bytes)`);
+      await eventually(() => notices.length > 0, 15_000);
+      assert.deepEqual(notices, [writer.droppedLines], 'one notice, with the count');
+      writer.write('{"after":true}\n');
+      await eventually(() => received().length >= kept.length + 15, 15_000);
+      assert.equal(received(), `${kept}{"after":true}\n`);
+    } finally {
+      reader.kill('SIGKILL');
+    }
+  });
 });

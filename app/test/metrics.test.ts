@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { HTTP_DURATION_BUCKETS } from '../src/metrics/metrics.js';
+import { createMetrics, HTTP_DURATION_BUCKETS } from '../src/metrics/metrics.js';
 import { authorization, postItem, startTestApp, type TestApp } from './support/test-app.js';
 
 describe('GET /metrics (Prometheus text)', () => {
@@ -69,5 +69,14 @@ describe('GET /metrics (Prometheus text)', () => {
     for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
       assert.match(text, new RegExp(`^${name} `, 'm'), name);
     }
+  });
+
+  it('counts the log lines the stdout writer dropped (log_lines_dropped_total), as the writer reports them', async () => {
+    assert.match(text, /^log_lines_dropped_total 0$/m);
+    let dropped = 5;
+    const metrics = createMetrics(() => 0, () => dropped);
+    assert.match(await metrics.registry.metrics(), /^log_lines_dropped_total 5$/m);
+    dropped = 12;
+    assert.match(await metrics.registry.metrics(), /^log_lines_dropped_total 12$/m);
   });
 });

@@ -17,8 +17,15 @@ const MAX_UTF8_BYTES_PER_UNIT = 3;
  * walked them long after), against 1.0 µs to encode it at once.
  */
 export class BatchedWriter {
+  /** Lines refused because stdout did not keep up and `maxQueuedBytes` were already waiting. */
+  droppedLines = 0;
+  /** Called once writing catches up after lines were dropped, with how many. */
+  onDropped: ((count: number) => void) | undefined;
+  private droppedSinceNotice = 0;
   private chunk: Buffer;
   private used = 0;
+  /** Bytes sealed into the queue or handed to the write in flight, not yet written. */
+  private waitingBytes = 0;
   /** Filled chunks waiting while a write is in flight. */
   private queue: Buffer[] = [];
   /** The chunk of the last finished write, reused for the next one. */
@@ -31,16 +38,29 @@ export class BatchedWriter {
     private readonly minBytes: number,
     private readonly flushMs: number,
     private readonly capacity = Math.max(4 * minBytes, 64 * 1024),
+    /**
+     * If the reader of stdout stops reading (a stalled container runtime), lines would pile up until the pod's
+     * memory limit: beyond this many waiting bytes new lines are dropped and counted instead. 16 MiB is about
+     * two seconds of access lines at the service's peak rate here (30,000 req/s), so a hiccup loses nothing.
+     */
+    private readonly maxQueuedBytes = 16 * 1024 * 1024,
   ) {
     this.chunk = Buffer.allocUnsafeSlow(capacity);
     process.once('exit', () => this.flushSync());
   }
 
   write(line: string): boolean {
+    if (this.waitingBytes + this.used >= this.maxQueuedBytes) {
+      this.droppedLines += 1;
+      this.droppedSinceNotice += 1;
+      return true;
+    }
     if (line.length * MAX_UTF8_BYTES_PER_UNIT > this.capacity - this.used) {
       this.seal();
       if (line.length * MAX_UTF8_BYTES_PER_UNIT > this.capacity) {
-        this.queue.push(Buffer.from(line));
+        const bytes = Buffer.from(line);
+        this.queue.push(bytes);
+        this.waitingBytes += bytes.length;
         this.flush();
         return true;
       }
@@ -55,6 +75,7 @@ export class BatchedWriter {
   private seal(): void {
     if (this.used === 0) return;
     this.queue.push(this.chunk.subarray(0, this.used));
+    this.waitingBytes += this.used;
     this.chunk = this.spare ?? Buffer.allocUnsafeSlow(this.capacity);
     this.spare = undefined;
     this.used = 0;
@@ -76,17 +97,25 @@ export class BatchedWriter {
     write(this.fd, data, 0, data.length, null, (error, written) => {
       if (error !== null && error.code !== 'EAGAIN') {
         // stdout is gone (the reader exited): nothing can be done with the logs, and the service keeps serving.
+        this.waitingBytes -= data.length;
         this.writing = false;
         return;
       }
       if (error !== null || written < data.length) {
+        if (error === null) this.waitingBytes -= written;
         const rest = error === null ? data.subarray(written) : data;
         setTimeout(() => this.send(rest), error === null ? 0 : RETRY_MS);
         return;
       }
+      this.waitingBytes -= data.length;
       // A whole chunk of our own (not a partial rest, a concatenation or one long line) is reused.
       if (data.byteOffset === 0 && data.buffer.byteLength === this.capacity) this.spare = Buffer.from(data.buffer);
       this.writing = false;
+      if (this.droppedSinceNotice > 0) {
+        const count = this.droppedSinceNotice;
+        this.droppedSinceNotice = 0;
+        this.onDropped?.(count);
+      }
       if (this.used >= this.minBytes || this.queue.length > 0) this.flush();
       else if (this.used > 0) this.timer ??= setTimeout(() => this.flush(), this.flushMs).unref();
     });

@@ -89,5 +89,16 @@ export function createLogger(settings: LoggerSettings, destination?: Destination
   // pays one write and one thread-pool hand-off per ~60 requests), and at the latest LOG_FLUSH_MS later, so a
   // quiet service still shows its logs promptly; what is left is written synchronously when the process exits.
   if (destination !== undefined) return pino(options, destination);
-  return pino(options, new BatchedWriter(1, LOG_BUFFER_BYTES, LOG_FLUSH_MS));
+  const writer = new BatchedWriter(1, LOG_BUFFER_BYTES, LOG_FLUSH_MS);
+  const logger = pino(options, writer);
+  writer.onDropped = (count) => logger.warn({ dropped_lines: count }, 'log_lines_dropped');
+  stdoutWriters.set(logger, writer);
+  return logger;
+}
+
+const stdoutWriters = new WeakMap<Logger, BatchedWriter>();
+
+/** Lines the root logger's stdout writer dropped because stdout did not keep up (0 for any other destination). */
+export function droppedLogLines(logger: Logger): number {
+  return stdoutWriters.get(logger)?.droppedLines ?? 0;
 }

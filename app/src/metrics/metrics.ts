@@ -14,7 +14,7 @@ export interface AppMetrics {
 }
 
 /** One registry per app instance, so tests can build several apps in one process without clashes. */
-export function createMetrics(countItems: () => number): AppMetrics {
+export function createMetrics(countItems: () => number, droppedLogLines: () => number = () => 0): AppMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
@@ -43,6 +43,17 @@ export function createMetrics(countItems: () => number): AppMetrics {
     registers,
     collect() {
       this.set(countItems());
+    },
+  });
+  let droppedSeen = 0;
+  new Counter({
+    name: 'log_lines_dropped_total',
+    help: 'Log lines dropped because stdout did not keep up (the log writer\'s queue was full)',
+    registers,
+    collect() {
+      const dropped = droppedLogLines();
+      if (dropped > droppedSeen) this.inc(dropped - droppedSeen);
+      droppedSeen = dropped;
     },
   });
   return metrics;

@@ -5,7 +5,7 @@ import { Readiness } from '../health/readiness.js';
 import { InMemoryItemRepository } from '../items/memory-repository.js';
 import type { ItemRepository } from '../items/repository.js';
 import { TracedItemRepository } from '../items/traced-repository.js';
-import type { Logger } from '../logging/logger.js';
+import { droppedLogLines, type Logger } from '../logging/logger.js';
 import { createMetrics } from '../metrics/metrics.js';
 import type { Tracing } from '../telemetry/tracing-handle.js';
 import { VaultClient } from '../vault/client.js';
@@ -22,7 +22,7 @@ export interface RunningService {
 export async function startService(config: AppConfig, logger: Logger, tracing: Tracing): Promise<RunningService> {
   const memory = new InMemoryItemRepository(config.limits.maxItems);
   const repository: ItemRepository = tracing.enabled ? new TracedItemRepository(memory) : memory;
-  const metrics = createMetrics(() => repository.count());
+  const metrics = createMetrics(() => repository.count(), () => droppedLogLines(logger));
   const readiness = new Readiness();
   const guard = new ApiKeyGuard(config.staticApiKey, config.vault === undefined && config.environment === 'development');
   const lifecycleLog = logger.child({ logger: 'lifecycle' });
