@@ -43,6 +43,7 @@ for (const stack of ["staging", "production"] as const) {
         "HighErrorRate",
         "HighLatencyP99",
         "HighMemory",
+        "LogLinesDropped",
         "LogPipelineConsumerLag",
         "LogPipelineErrors",
         "PodRestarting",
@@ -90,7 +91,7 @@ for (const stack of ["staging", "production"] as const) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rules-"));
       fs.writeFileSync(path.join(dir, "alerts.yaml"), (findObject(run, "ConfigMap", "prometheus-rules", "observability") as Any).data["alerts.yaml"]);
       const output = promtool(["check", "rules", "alerts.yaml"], dir);
-      assert.match(output, /SUCCESS: 9 rules found/);
+      assert.match(output, /SUCCESS: 10 rules found/);
     });
   });
 }
@@ -175,6 +176,11 @@ const BEHAVIOUR: { guarantee: string; test: PromtoolTest }[] = [
     test: test([series("process_resident_memory_bytes", POD, `${250 * 2 ** 20}x20`)], fires("HighMemory", "10m", { namespace: "apps", app: "items-api", pod: "items-api-0", severity: "warning" })),
   },
   { guarantee: "HighMemory stays silent at 200Mi of 256Mi (78%)", test: test([series("process_resident_memory_bytes", POD, `${200 * 2 ** 20}x20`)], silent("HighMemory", "10m")) },
+  {
+    guarantee: "LogLinesDropped fires as soon as a pod drops log lines",
+    test: test([series("log_lines_dropped_total", POD, "0 0 0 40 40 40")], fires("LogLinesDropped", "4m", { namespace: "apps", app: "items-api", pod: "items-api-0", severity: "warning" })),
+  },
+  { guarantee: "LogLinesDropped stays silent while the counter is flat", test: test([series("log_lines_dropped_total", POD, "40x20")], silent("LogLinesDropped", "15m")) },
   { guarantee: "ServiceDown fires when every target is down", test: test([series("up", POD, "0x10")], fires("ServiceDown", "5m", { severity: "critical" })) },
   { guarantee: "ServiceDown fires when no target is discovered at all", test: test([series("up", { job: "prometheus" }, "1x10")], fires("ServiceDown", "5m", { severity: "critical" })) },
   { guarantee: "ServiceDown stays silent while a target is up", test: test([series("up", POD, "1x10")], silent("ServiceDown", "5m")) },

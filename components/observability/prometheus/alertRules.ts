@@ -41,6 +41,7 @@ const RUNBOOKS = {
   highMemory: "high-memory.md",
   podRestarts: "pod-restarts.md",
   logPipelineStalled: "log-pipeline-stalled.md",
+  logLinesDropped: "log-lines-dropped.md",
 } as const;
 
 type Labels = Record<string, string>;
@@ -132,6 +133,17 @@ function serviceRules(app: AppWorkload, runbookBase: string): AlertRule[] {
       summary: `${where}: memory above 90% of the limit`,
       description: "Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its memory limit.",
       runbook: RUNBOOKS.highMemory,
+    }),
+    rule(runbookBase, {
+      alert: "LogLinesDropped",
+      // The service drops log lines only when its stdout is not read and its bounded queue is full: lines are
+      // already lost, so there is no waiting period.
+      expr: `sum by (namespace, app, pod) (increase(log_lines_dropped_total${of}[10m])) > 0`,
+      for: "0m",
+      severity: "warning",
+      summary: `${where}: log lines dropped because stdout was not read`,
+      description: "Pod {{ $labels.pod }} dropped {{ $value }} log lines in 10 minutes: its stdout was not read fast enough.",
+      runbook: RUNBOOKS.logLinesDropped,
     }),
   ];
 }
