@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { dnsLabel, hostname, imageRef, resourcesSchema } from "./configPrimitives";
 import { selectorLabels } from "./k8s/labels";
+import { objectivesSchema } from "./objectives";
 import { observabilitySchema } from "./observability/configSchema";
 import { vaultSchema } from "./vault/configSchema";
 
@@ -63,6 +64,8 @@ export const serviceSchema = z
     // Seconds the service keeps serving after termination starts, twice: in the preStop hook (endpoints drop
     // the pod) and after SIGTERM with readiness 503 and `Connection: close` (keep-alive clients move away).
     shutdownDelaySeconds: z.number().int().min(0).max(25).default(5),
+    // This service's service level objectives, over the platform's `objectives` (components/objectives.ts).
+    objectives: objectivesSchema.optional(),
   })
   .superRefine((value, ctx) => {
     if (value.replicas.min > value.replicas.max) {
@@ -105,6 +108,8 @@ export const configSchema = z.strictObject({
   ingressController: ingressControllerSchema,
   vault: vaultSchema,
   observability: observabilitySchema,
+  // Every service's objectives unless its own entry says otherwise (docs/slos.md).
+  objectives: objectivesSchema.default({}),
   services: z
     .record(dnsLabel, serviceSchema)
     .refine((services) => Object.keys(services).length > 0, "declare at least one service"),

@@ -41,7 +41,7 @@ export class Platform extends pulumi.ComponentResource {
           config: args.config.observability,
           endpoints: this.endpoints,
           namespaces: { observability: this.namespaces.observability, logAgent: this.namespaces.logAgent },
-          appWorkloads: withResourceErrors(this, () => appWorkloads(args.config.services, namespaces.apps)),
+          appWorkloads: withResourceErrors(this, () => appWorkloads(args.config.services, namespaces.apps, args.config.objectives)),
         },
         parent,
       );

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ResourcesConfig } from "./configPrimitives";
 import type { PodPeer } from "./k8s/network";
 import { parseQuantity } from "./k8s/quantity";
+import { resolveObjectives, type Objective, type ObjectivesConfig } from "./objectives";
 import { placement, servicePlacement } from "./placement";
 import { headlessServiceName } from "./k8s/controllers";
 import { selectorLabels } from "./k8s/labels";
@@ -37,12 +38,15 @@ export interface AppWorkload extends PlatformPods {
   sendsTraces: boolean;
   /** The container limits, so the CPU and memory alerts measure usage against them. */
   limits: { cpuCores: number; memoryBytes: number };
+  /** Its service level objectives, resolved against the platform's defaults (none: threshold alerts instead). */
+  objectives: Objective[];
 }
 
 /** Each configured service as the platform sees it, placed by the same rule as its deployment. */
 export function appWorkloads(
-  services: Record<string, { namespace?: string; port: number; otel: boolean; resources: ResourcesConfig }>,
+  services: Record<string, { namespace?: string; port: number; otel: boolean; resources: ResourcesConfig; objectives?: ObjectivesConfig }>,
   appsNamespace: string,
+  defaultObjectives: ObjectivesConfig = {},
 ): AppWorkload[] {
   return Object.entries(services).map(([name, service]) => ({
     name,
@@ -50,6 +54,7 @@ export function appWorkloads(
     metricsPort: service.port,
     sendsTraces: service.otel,
     limits: { cpuCores: parseQuantity(service.resources.limits.cpu), memoryBytes: parseQuantity(service.resources.limits.memory) },
+    objectives: resolveObjectives(defaultObjectives, service.objectives),
   }));
 }
 

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { configSchema, ENVIRONMENTS } from "./configSchema";
+import { OBJECTIVE_KINDS, prometheusDurationDays, type ObjectivesConfig } from "./objectives";
 
 export const PROJECT = "production-blueprint";
 
@@ -40,6 +41,19 @@ export class ConfigError extends Error {
 function keyOf(path: ReadonlyArray<PropertyKey>): string {
   const [top, ...rest] = path.map(String);
   return `${PROJECT}:${top ?? "<root>"}${rest.length ? `.${rest.join(".")}` : ""}`;
+}
+
+/**
+ * A value that may be one of several shapes (`false` or an objective, say) fails as a whole with zod's bare
+ * "Invalid input". When exactly one shape got past its first check, that shape was meant: its own issues,
+ * under the union's path, name the real problem (a misspelt key, a value out of range).
+ */
+function unwrapUnions(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== "invalid_union") return [issue];
+  const wrongShape = (issues: z.core.$ZodIssue[]) => issues.every((inner) => inner.path.length === 0 && (inner.code === "invalid_value" || inner.code === "invalid_type"));
+  const meant = issue.errors.filter((issues) => !wrongShape(issues));
+  if (meant.length !== 1) return [issue];
+  return meant[0].flatMap((inner) => unwrapUnions({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue));
 }
 
 function describeIssue(issue: z.core.$ZodIssue, values: Record<string, unknown>): string {
@@ -91,7 +105,12 @@ export function parseConfig(raw: RawStackConfig, stack: string): BlueprintConfig
   const secrets = readSecrets(raw, problems);
   const parsed = configSchema.safeParse(plain);
   if (!parsed.success) {
-    problems.push(...parsed.error.issues.filter((issue) => !(issue.path[0] === "environment" && plain.environment === undefined)).map((issue) => describeIssue(issue, plain)));
+    problems.push(
+      ...parsed.error.issues
+        .filter((issue) => !(issue.path[0] === "environment" && plain.environment === undefined))
+        .flatMap(unwrapUnions)
+        .map((issue) => describeIssue(issue, plain)),
+    );
   }
   if (parsed.success) problems.push(...crossChecks(parsed.data));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(stack, problems);
@@ -113,6 +132,7 @@ function crossChecks(config: z.infer<typeof configSchema>): string[] {
       problems.push(`${PROJECT}:services.${name}.replicas.min: production needs at least 2 replicas, got ${service.replicas.min}`);
     }
   }
+  problems.push(...objectiveChecks(config));
   if (config.environment === "production" && config.observability.alertmanager.replicas < 2) {
     problems.push(`${PROJECT}:observability.alertmanager.replicas: production needs at least 2 replicas, so a lost node does not silence every page`);
   }
@@ -126,6 +146,25 @@ function crossChecks(config: z.infer<typeof configSchema>): string[] {
     problems.push(`${PROJECT}:kubernetes.renderYamlToDirectory: only the local stack renders to a directory; '${config.environment}' deploys to a cluster`);
   }
   return problems;
+}
+
+/**
+ * An objective's window must fit in what Prometheus keeps: the error budget is counted over the whole window,
+ * and over a shorter retention it would silently be counted over less.
+ */
+function objectiveChecks(config: z.infer<typeof configSchema>): string[] {
+  if (!config.observability.enabled) return [];
+  const retention = config.observability.prometheus.retention;
+  const retentionDays = prometheusDurationDays(retention);
+  const tooLong = (objectives: ObjectivesConfig | undefined, key: string) =>
+    OBJECTIVE_KINDS.flatMap((kind) => {
+      const objective = objectives?.[kind];
+      if (objective === undefined || objective === false || objective.window <= retentionDays) return [];
+      return [
+        `${PROJECT}:${key}.${kind}.window: ${objective.window}d is longer than observability.prometheus.retention (${retention}): Prometheus must keep the whole window to count its error budget; shorten the window or raise the retention`,
+      ];
+    });
+  return [...tooLong(config.objectives, "objectives"), ...Object.entries(config.services).flatMap(([name, service]) => tooLong(service.objectives, `services.${name}.objectives`))];
 }
 
 // The SDK exports isConfigSecret at runtime but leaves it out of its typings; it is how the engine's

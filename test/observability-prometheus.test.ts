@@ -46,7 +46,7 @@ const itemsApiPod = (annotations: Record<string, string>) => ({
 
 const EXPECTED = {
   staging: { retention: "7d", volume: "10Gi", retentionSize: "8192MB", cpuRequest: "100m", memoryLimit: "1Gi" },
-  production: { retention: "15d", volume: "100Gi", retentionSize: "81920MB", cpuRequest: "500m", memoryLimit: "4Gi" },
+  production: { retention: "30d", volume: "100Gi", retentionSize: "81920MB", cpuRequest: "500m", memoryLimit: "4Gi" },
 } as const;
 
 for (const stack of ["staging", "production"] as const) {

@@ -2,6 +2,7 @@ import { stringify } from "yaml";
 import type { AppWorkload } from "../../platformEndpoints";
 import { LAYER } from "../alertmanager";
 import { PODS_JOB } from "./prometheusConfig";
+import { sloRuleGroups } from "./sloRules";
 
 // The shape of a Prometheus rule file, as far as this blueprint uses it.
 export interface AlertRule {
@@ -12,9 +13,15 @@ export interface AlertRule {
   labels: { severity: "warning" | "critical"; layer: (typeof LAYER)[keyof typeof LAYER]; namespace?: string; app?: string };
   annotations: { summary: string; description: string; runbook_url: string };
 }
+/** A recording rule: an expression evaluated with the alerts and stored as a series of its own. */
+export interface RecordingRule {
+  record: string;
+  expr: string;
+  labels?: Record<string, string>;
+}
 export interface RuleGroup {
   name: string;
-  rules: AlertRule[];
+  rules: (AlertRule | RecordingRule)[];
 }
 export interface RuleFile {
   groups: RuleGroup[];
@@ -69,8 +76,13 @@ function ruleIn(layer: AlertRule["labels"]["layer"], extraLabels: Labels = {}) {
   };
 }
 
-/** The alerts of one service; CPU and memory are measured against that service's own limits. */
+/**
+ * The alerts of one service; CPU and memory are measured against that service's own limits. Where the service
+ * has an availability objective its burn-rate alerts replace HighErrorRate, and a latency objective's replace
+ * HighLatencyP99 (sloRules.ts): two alerts on one symptom would page twice.
+ */
 function serviceRules(app: AppWorkload, runbookBase: string): AlertRule[] {
+  const hasObjective = (kind: string) => app.objectives.some((objective) => objective.kind === kind);
   const labels = serviceLabels(app);
   const of = selector(labels);
   const requests = (regexMatch: Labels = {}) => `sum by (namespace, app) (rate(http_requests_total${selector(labels, regexMatch)}[5m]))`;
@@ -88,7 +100,7 @@ function serviceRules(app: AppWorkload, runbookBase: string): AlertRule[] {
       description: `No target of ${where} has been up for 2 minutes.`,
       runbook: RUNBOOKS.serviceDown,
     }),
-    rule(runbookBase, {
+    ...(hasObjective("availability") ? [] : [rule(runbookBase, {
       alert: "HighErrorRate",
       expr: `${requests({ status_code: "5.." })} / ${requests()} > ${THRESHOLDS.errorRatio}`,
       for: THRESHOLDS.errorFor,
@@ -96,8 +108,8 @@ function serviceRules(app: AppWorkload, runbookBase: string): AlertRule[] {
       summary: `${where}: more than 1% of requests fail with 5xx`,
       description: "{{ $value | humanizePercentage }} of requests returned 5xx over the last 10 minutes.",
       runbook: RUNBOOKS.highErrorRate,
-    }),
-    rule(runbookBase, {
+    })]),
+    ...(hasObjective("latency") ? [] : [rule(runbookBase, {
       alert: "HighLatencyP99",
       expr: `histogram_quantile(0.99, sum by (namespace, app, le) (rate(http_request_duration_seconds_bucket${of}[5m]))) > ${THRESHOLDS.latencyP99Seconds}`,
       for: "5m",
@@ -105,7 +117,7 @@ function serviceRules(app: AppWorkload, runbookBase: string): AlertRule[] {
       summary: `${where}: p99 latency above 1s`,
       description: "p99 request latency is {{ $value | humanizeDuration }}.",
       runbook: RUNBOOKS.highLatency,
-    }),
+    })]),
     rule(runbookBase, {
       alert: "PodRestarting",
       // The app's process_start_time_seconds changes on every container start; no kube-state-metrics needed.
@@ -198,6 +210,7 @@ export function alertRules(apps: AppWorkload[], runbookBase: string): RuleFile {
   return {
     groups: [
       ...apps.map((app) => ({ name: `service-${app.namespace}-${app.name}`, rules: serviceRules(app, runbookBase) })),
+      ...sloRuleGroups(apps, runbookBase),
       { name: "log-pipeline", rules: logPipelineRules(runbookBase) },
       { name: "platform", rules: platformRules(runbookBase) },
     ],
