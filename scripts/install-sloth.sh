@@ -31,5 +31,5 @@ if ! GOBIN="$DEST/gobin.tmp" with_build_lock bash -c 'start=$SECONDS; go install
   exit 1
 fi
 mv "$DEST/gobin.tmp/sloth" "$BIN" && rm -rf "$DEST/gobin.tmp"
-log "sloth $SLOTH_VERSION built into $BIN in $(cat "$DEST/logs/build-seconds") s (cold: with an empty Go cache)"
+log "sloth $SLOTH_VERSION built into $BIN in $(cat "$DEST/logs/build-seconds") s"
 echo "$BIN"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system tools the test suite runs for real (promtool for the alert rules, amtool and
-# Alertmanager for the Alertmanager config). The manifest
+# Alertmanager for the Alertmanager config, Sloth for the SLO rules' cross-check). The manifest
 # checkers and the Pulumi toolchain install themselves in their own test steps. In CI a missing tool is an
 # error; on a workstation without root it is a warning and the tests that need it say they were skipped.
 set -uo pipefail
@@ -18,4 +18,9 @@ if ! bash scripts/install-alertmanager.sh; then
     exit 1
   fi
   echo "install-test-tools: WARNING amtool is unavailable; the amtool tests will be skipped" >&2
+fi
+# The SLO tests compare the generated rules with Sloth's and fail without it, on a workstation too.
+if ! bash scripts/install-sloth.sh >/dev/null; then
+  echo "install-test-tools: Sloth could not be built (see the message above); test/slo-sloth.test.ts needs it" >&2
+  exit 1
 fi

@@ -131,7 +131,9 @@ function objectiveRules(app: AppWorkload, objective: Objective, runbookBase: str
   const sli = sliQueries(app, objective);
   const budget = errorBudget(objective);
   const period = `${objective.windowDays}d`;
-  const record = (name: string, expr: string, extra: Record<string, string> = {}): RecordingRule => ({ record: name, expr, labels: { slo: objective.kind, ...extra } });
+  // The service's labels on every record, though its expression already yields them: two services' records then
+  // differ as rules too, which `promtool check rules` demands of rules with the same name.
+  const record = (name: string, expr: string, extra: Record<string, string> = {}): RecordingRule => ({ record: name, expr, labels: { ...labels, ...extra } });
   const records: RecordingRule[] = [
     record(SLO_RECORD.badRate5m, sli.bad("5m")),
     record(SLO_RECORD.totalRate5m, sli.total("5m")),
@@ -139,7 +141,7 @@ function objectiveRules(app: AppWorkload, objective: Objective, runbookBase: str
     ...SLO_WINDOWS.filter((window) => window !== "5m").map((window) => record(SLO_RECORD.errorRatio(window), `(${sli.bad(window)}) / (${sli.total(window)})`)),
     // Weighted by traffic: the recorded 5-minute rates summed over the window, bad over all.
     record(SLO_RECORD.periodErrorRatio, `sum_over_time(${SLO_RECORD.badRate5m}${of}[${period}]) / sum_over_time(${SLO_RECORD.totalRate5m}${of}[${period}])`, { period }),
-    record(SLO_RECORD.objective, `vector(${Number((objective.target / 100).toPrecision(12))})`, { namespace: app.namespace, app: app.name }),
+    record(SLO_RECORD.objective, `vector(${Number((objective.target / 100).toPrecision(12))})`),
     record(SLO_RECORD.budgetRemaining, `1 - ${SLO_RECORD.periodErrorRatio}${of} / ${budget}`, { period }),
   ];
   const where = `${app.name} in ${app.namespace}`;

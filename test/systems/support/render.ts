@@ -29,23 +29,41 @@ export interface StagingRender {
 const renders = new Map<string, Promise<StagingRender>>();
 
 /**
- * `vaultCaCert` is the one input staging leaves to its operator (the cluster Vault's CA); the Vault test sets
- * it to the CA of its own Vault, everything else is the committed stack file.
+ * A second service beside the Items API, in a namespace of its own and with objectives of its own, for the
+ * tests that must see how the platform treats several services (the SLO rule groups, one per service).
  */
-export function stagingRender(options: { vaultCaCert?: string } = {}): Promise<StagingRender> {
-  const key = options.vaultCaCert ?? "";
+export const SECOND_SERVICE = {
+  name: "orders-api",
+  namespace: "orders",
+  objectives: { availability: { target: 99.5, window: "7d" }, latency: { target: 95, thresholdSeconds: 0.5, window: "7d" } },
+} as const;
+
+interface RenderOptions {
+  /** The one input staging leaves to its operator (the cluster Vault's CA); the Vault test sets its own Vault's. */
+  vaultCaCert?: string;
+  /** Adds SECOND_SERVICE (a copy of the Items API's entry without its Ingress) to the stack's services. */
+  secondService?: boolean;
+}
+
+/** The committed staging stack file, with only what `options` changes. */
+export function stagingRender(options: RenderOptions = {}): Promise<StagingRender> {
+  const key = JSON.stringify([options.vaultCaCert ?? "", options.secondService ?? false]);
   let render = renders.get(key);
   if (render === undefined) {
-    render = renderStaging(options.vaultCaCert);
+    render = renderStaging(options);
     renders.set(key, render);
   }
   return render;
 }
 
-async function renderStaging(vaultCaCert: string | undefined): Promise<StagingRender> {
+async function renderStaging({ vaultCaCert, secondService }: RenderOptions): Promise<StagingRender> {
   const raw: RawStackConfig = loadStackFile("staging");
   const values = structuredClone(raw.values) as Any;
   if (vaultCaCert !== undefined) values.vault.caCert = vaultCaCert;
+  if (secondService) {
+    const { ingress: _ingress, ...items } = values.services["items-api"];
+    values.services[SECOND_SERVICE.name] = { ...items, namespace: SECOND_SERVICE.namespace, objectives: structuredClone(SECOND_SERVICE.objectives) };
+  }
   const run = await runBlueprint("staging", { values, secretKeys: raw.secretKeys });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "systems-render-"));
   writeRender(run.resources, dir);
