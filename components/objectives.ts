@@ -58,8 +58,8 @@ const latencySchema = z.strictObject({ target, window, thresholdSeconds });
  * `false` turns the default off for that service.
  */
 export const objectivesSchema = z.strictObject({
-  availability: z.union([z.literal(false), availabilitySchema]).optional(),
-  latency: z.union([z.literal(false), latencySchema]).optional(),
+  availability: z.union([z.literal(false), availabilitySchema], { error: "expected false (no objective) or an objective such as { target: 99.9, window: 28d }" }).optional(),
+  latency: z.union([z.literal(false), latencySchema], { error: "expected false (no objective) or an objective such as { target: 99, thresholdSeconds: 0.25, window: 28d }" }).optional(),
 });
 export type ObjectivesConfig = z.infer<typeof objectivesSchema>;
 

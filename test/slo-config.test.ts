@@ -6,6 +6,8 @@ import type { AlertRule, RecordingRule } from "../components/observability/prome
 import { appWorkloads } from "../components/platformEndpoints";
 import { HTTP_DURATION_BUCKETS } from "../app/src/metrics/metrics";
 import { loadStackFile } from "../scripts/lib/stackFile";
+import { assertConfigMapFits, CONFIGMAP_MAX_BYTES } from "../components/k8s/controllers";
+import { runWith } from "./support/runs";
 
 type Any = Record<string, any>;
 const RUNBOOK_BASE = "https://git.example.com/platform/docs/runbooks";
@@ -62,7 +64,8 @@ describe("service level objectives: config (components/objectives.ts)", () => {
       key: /services\.items-api\.objectives\.latency\.thresholdSeconds/,
       message: /0\.3 is not a bucket bound of http_request_duration_seconds.*the nearest bounds are 0\.25 and 0\.5/,
     },
-    { what: "a misspelt key inside an objective", edit: setOwn("availability", { target: 99.9, windw: "7d" }), key: /services\.items-api\.objectives\.availability\.window: is required|services\.items-api\.objectives\.availability: unknown key\(s\) 'windw'/, message: /windw/ },
+    { what: "a misspelt key inside an objective", edit: setOwn("availability", { target: 99.9, windw: "7d" }), key: /services\.items-api\.objectives\.availability: unknown key\(s\) 'windw'/, message: /availability\.window: is required/ },
+    { what: "an objective that is neither false nor an object", edit: setOwn("latency", "yes"), key: /services\.items-api\.objectives\.latency: expected false \(no objective\) or an objective/, message: /thresholdSeconds: 0\.25/ },
     {
       what: "a window longer than Prometheus keeps",
       edit: setOwn("availability", { target: 99.9, window: "28d" }),
@@ -77,7 +80,7 @@ describe("service level objectives: config (components/objectives.ts)", () => {
     },
   ];
   for (const { what, edit, key, message } of refused) {
-    it(`refuses ${what}, naming the service and key`, () => {
+    it(`refuses ${what}, naming the key`, () => {
       const problems = problemsOf(edited("staging", edit), "staging");
       assert.match(problems, key);
       assert.match(problems, message);
@@ -156,5 +159,26 @@ describe("service level objectives: generated rules (observability/prometheus/sl
     const queries = sloPanelQueries({ namespace: "apps", name: "items-api" }, { kind: "availability", target: 99.9, windowDays: 28 });
     assert.equal(queries.budgetRemaining, `${SLO_RECORD.budgetRemaining}{namespace="apps",app="items-api",slo="availability"}`);
     assert.equal(queries.burnRate["1h"], `${SLO_RECORD.errorRatio("1h")}{namespace="apps",app="items-api",slo="availability"} / 0.001`);
+  });
+});
+
+describe("service level objectives: a stack that outgrows one rules ConfigMap", () => {
+  it("is refused when the program runs, naming the ConfigMap, its size and what to do", async () => {
+    const raw = loadStackFile("staging");
+    const values = structuredClone(raw.values) as Any;
+    const { ingress: _ingress, ...items } = values.services["items-api"];
+    for (let index = 0; index < 70; index += 1) values.services[`svc-${index}`] = { ...structuredClone(items), namespace: `team-${index % 5}` };
+    await assert.rejects(runWith("staging", { values, secretKeys: raw.secretKeys }), (error: Error) => {
+      assert.match(error.message, /ConfigMap prometheus-rules: its files hold \d+ bytes \(alerts\.yaml \d+ bytes\), over the 1048576 bytes \(1 MiB\)/);
+      assert.match(error.message, /the rules of 71 services do not fit; .*split the services over more stacks/);
+      return true;
+    });
+  });
+
+  it("accepts a file of exactly 1 MiB and refuses one byte more", () => {
+    const name = "alerts.yaml";
+    const fits = "x".repeat(CONFIGMAP_MAX_BYTES - name.length);
+    assert.doesNotThrow(() => assertConfigMapFits("test/rules", { [name]: fits }));
+    assert.throws(() => assertConfigMapFits("test/rules", { [name]: `${fits}x` }), /ConfigMap test\/rules: its files hold 1048577 bytes/);
   });
 });

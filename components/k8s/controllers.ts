@@ -13,14 +13,36 @@ export function declareServiceAccount(identity: WorkloadIdentity, parent: pulumi
   return new k8s.core.v1.ServiceAccount(`${identity.name}-sa`, { metadata: metadataOf(identity), automountServiceAccountToken: automountToken }, { parent });
 }
 
+/** The most a ConfigMap's data may hold: the API server refuses a larger one. */
+export const CONFIGMAP_MAX_BYTES = 1024 * 1024;
+
+/**
+ * Refuses files that would not fit one ConfigMap, naming it and each file's size, when the program runs rather
+ * than when the API server rejects it halfway through an update. Generated files grow with config (the
+ * Prometheus rules with every service), so this is where a stack outgrows them.
+ */
+export function assertConfigMapFits(where: string, files: Record<string, string>, whenTooLarge?: string): void {
+  const sizes = Object.entries(files).map(([name, content]) => ({ name, bytes: Buffer.byteLength(name) + Buffer.byteLength(content) }));
+  const total = sizes.reduce((sum, file) => sum + file.bytes, 0);
+  if (total > CONFIGMAP_MAX_BYTES) {
+    const listed = sizes.map((file) => `${file.name} ${file.bytes} bytes`).join(", ");
+    throw new Error(`ConfigMap ${where}: its files hold ${total} bytes (${listed}), over the ${CONFIGMAP_MAX_BYTES} bytes (1 MiB) the API server accepts in one ConfigMap${whenTooLarge ? `: ${whenTooLarge}` : ""}`);
+  }
+}
+
 /** A ConfigMap holding a workload's config files (typed data already serialized). */
 export function declareConfigMap(
   identity: WorkloadIdentity,
   objectName: string,
   files: Record<string, pulumi.Input<string>>,
-  opts: pulumi.CustomResourceOptions & { resourceName?: string },
+  opts: pulumi.CustomResourceOptions & { resourceName?: string; whenTooLarge?: string },
 ): k8s.core.v1.ConfigMap {
-  const { resourceName = objectName, ...resourceOpts } = opts;
+  const { resourceName = objectName, whenTooLarge, ...resourceOpts } = opts;
+  // Files known as the program runs are checked at once; one still computed (an Output) is checked by the API server.
+  const known = Object.entries(files).filter((entry): entry is [string, string] => typeof entry[1] === "string");
+  if (known.length === Object.keys(files).length) {
+    assertConfigMapFits(typeof identity.namespace === "string" ? `${identity.namespace}/${objectName}` : objectName, Object.fromEntries(known), whenTooLarge);
+  }
   return new k8s.core.v1.ConfigMap(resourceName, { metadata: metadataOf(identity, objectName), data: files }, resourceOpts);
 }
 

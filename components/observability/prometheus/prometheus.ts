@@ -85,7 +85,11 @@ export class Prometheus extends pulumi.ComponentResource {
     const configData = { [CONFIG_FILE]: prometheusConfigYaml({ environment: args.environment, port: endpoint.port, alertmanagers: alertmanagerTargets(args) }) };
     const rulesData = { [RULES_FILE]: alertRulesYaml(args.appWorkloads, config.runbookBaseUrl) };
     const configMap = declareConfigMap(identity, "prometheus-config", configData, { ...parent, resourceName: "prometheus-config-configmap" });
-    const rulesMap = declareConfigMap(identity, "prometheus-rules", rulesData, { ...parent, resourceName: "prometheus-rules-configmap" });
+    const rulesMap = declareConfigMap(identity, "prometheus-rules", rulesData, {
+      ...parent,
+      resourceName: "prometheus-rules-configmap",
+      whenTooLarge: `the rules of ${args.appWorkloads.length} services do not fit; each service with both objectives adds about 17 kB (docs/slos.md, "How many services"): split the services over more stacks, or turn off objectives they do not need`,
+    });
     // Mounted in both containers: the reloader watches what Prometheus reads.
     const configFiles = configMapMount("config", configMap.metadata.name, CONFIG_DIR);
     const ruleFiles = configMapMount("rules", rulesMap.metadata.name, RULES_DIR);
