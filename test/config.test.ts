@@ -3,26 +3,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseConfig, type RawStackConfig } from "../components/stackConfig";
+import { parseConfig } from "../components/stackConfig";
 import { loadStackFile, SECRET_PLACEHOLDER } from "../scripts/lib/stackFile";
+import { edited, problemsOf } from "./support/stackEdits";
 
-/** A deep copy of a committed stack's config with one edit applied. */
-function edited(stack: string, edit: (values: Record<string, any>) => void, secretKeys: string[] = []): RawStackConfig {
-  const raw = loadStackFile(stack);
-  const values = structuredClone(raw.values) as Record<string, any>;
-  edit(values);
-  return { values, secretKeys: new Set([...raw.secretKeys, ...secretKeys]) };
-}
-
-function problemsOf(raw: RawStackConfig, stack: string): string {
-  try {
-    parseConfig(raw, stack);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error}`);
-    return error.message;
-  }
-  assert.fail("expected the config to be rejected");
-}
 
 describe("stack config (components/stackConfig.ts)", () => {
   for (const stack of ["local", "staging", "production"]) {

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { ConfigError, parseConfig, type RawStackConfig } from "../components/stackConfig";
+import { parseConfig } from "../components/stackConfig";
 import { LATENCY_BUCKETS_SECONDS, resolveObjectives } from "../components/objectives";
 import { alertRules, SLO_RECORD, SLO_WINDOWS, sloGroupName, sloPanelQueries } from "../components/observability/prometheus";
 import type { AlertRule, RecordingRule } from "../components/observability/prometheus/alertRules";
@@ -8,26 +8,11 @@ import { HTTP_DURATION_BUCKETS } from "../app/src/metrics/metrics";
 import { loadStackFile } from "../scripts/lib/stackFile";
 import { assertConfigMapFits, CONFIGMAP_MAX_BYTES } from "../components/k8s/controllers";
 import { runWith } from "./support/runs";
+import { edited, problemsOf } from "./support/stackEdits";
 
 type Any = Record<string, any>;
 const RUNBOOK_BASE = "https://git.example.com/platform/docs/runbooks";
 
-function edited(stack: string, edit: (values: Any) => void): RawStackConfig {
-  const raw = loadStackFile(stack);
-  const values = structuredClone(raw.values) as Any;
-  edit(values);
-  return { values, secretKeys: raw.secretKeys };
-}
-
-function problemsOf(raw: RawStackConfig, stack: string): string {
-  try {
-    parseConfig(raw, stack);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error}`);
-    return error.message;
-  }
-  assert.fail("expected the config to be rejected");
-}
 
 const objectiveOf = (values: Any, kind: "availability" | "latency") => (values.services["items-api"].objectives ??= {})[kind];
 const setOwn = (kind: "availability" | "latency", value: unknown) => (values: Any) => {

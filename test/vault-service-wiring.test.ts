@@ -6,21 +6,14 @@ import * as assert from "node:assert/strict";
 import { makeTestCertificates } from "../app/test/support/test-ca.js";
 import { ConfigError, parseConfig } from "../components/stackConfig";
 import { lockoutTuneBody } from "../components/vault/backends";
-import type { RawStackConfig } from "../components/stackConfig";
 import { revealSecrets } from "../scripts/lib/secrets";
-import { loadStackFile } from "../scripts/lib/stackFile";
 import { findObject, runWith, stackRun, type MockRun } from "./support/runs";
+import { edited } from "./support/stackEdits";
 
 type Any = Record<string, any>;
 const SERVICE = "items-api";
 const ENDPOINT = "vault:generic/endpoint:Endpoint";
 
-function edited(stack: string, edit: (values: Any) => void): RawStackConfig {
-  const raw = loadStackFile(stack);
-  const values = structuredClone(raw.values) as Any;
-  edit(values);
-  return { values, secretKeys: raw.secretKeys };
-}
 
 const envOf = (run: MockRun): Any => (findObject(run, "ConfigMap", `${SERVICE}-config`, "apps") as Any).data;
 const podOf = (run: MockRun): Any => (findObject(run, "Deployment", SERVICE, "apps") as Any).spec.template;
