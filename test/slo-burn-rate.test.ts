@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { BURN_RATE_ALERTS, SLO_RECORD, alertRules, errorBudget, sloGroupName } from "../components/observability/prometheus";
+import { SLO_RECORD, alertRules, errorBudget, sloGroupName } from "../components/observability/prometheus";
 import type { AlertRule } from "../components/observability/prometheus/alertRules";
 import { appWorkloads } from "../components/platformEndpoints";
 import { parseConfig } from "../components/stackConfig";
@@ -24,15 +24,23 @@ const HEALTHY_MINUTES = 3 * 24 * 60;
 /** Where only the page is checked, 6 hours (its longest window) of healthy traffic are enough, and cheaper. */
 const HEALTHY_FOR_PAGE = 6 * 60;
 
-const MINUTES: Record<string, number> = { "5m": 5, "30m": 30, "1h": 60, "2h": 120, "6h": 360, "1d": 1440, "3d": 4320 };
+/**
+ * The workbook's recommended alerts, written here rather than read from the code under test, with windows in
+ * minutes: a page (severity critical) at 14.4× over 1h confirmed over 5m, or 6× over 6h confirmed over 30m; a
+ * ticket (severity warning) at 3× over 1d confirmed over 2h, or 1× over 3d confirmed over 6h.
+ */
+const WORKBOOK = {
+  page: { alert: "ErrorBudgetBurnPage", severity: "critical", conditions: [{ long: 60, short: 5, factor: 14.4 }, { long: 360, short: 30, factor: 6 }] },
+  ticket: { alert: "ErrorBudgetBurnTicket", severity: "warning", conditions: [{ long: 1440, short: 120, factor: 3 }, { long: 4320, short: 360, factor: 1 }] },
+};
+type WorkbookAlert = (typeof WORKBOOK)[keyof typeof WORKBOOK];
 
 /** Minutes of a steady burn of `burn`× after which an alert first fires, or Infinity when it never does. */
-function minutesToFire(alert: (typeof BURN_RATE_ALERTS)[number], burn: number): number {
-  return Math.min(...alert.conditions.map(({ long, short, factor }) => (burn > factor ? Math.max(MINUTES[long], MINUTES[short]) * (factor / burn) : Infinity)));
+function minutesToFire(alert: WorkbookAlert, burn: number): number {
+  return Math.min(...alert.conditions.map(({ long, short, factor }) => (burn > factor ? Math.max(long, short) * (factor / burn) : Infinity)));
 }
 
-const page = BURN_RATE_ALERTS.find((alert) => alert.severity === "critical")!;
-const ticket = BURN_RATE_ALERTS.find((alert) => alert.severity === "warning")!;
+const { page, ticket } = WORKBOOK;
 
 /** A counter in promtool's notation, one sample a minute from 0: each segment adds `perMinute` for `minutes`. */
 function counter(segments: { minutes: number; perMinute: number }[]): string {
@@ -110,6 +118,26 @@ describe("service level objectives: burn-rate alerts fire when the workbook says
     });
   });
 
+  it("at an 8× burn, pages only through the 6-hour window, after 4.5 hours (6h × 6 / 8), and opens a ticket after 9 hours (1d × 3 / 8)", () => {
+    const pageAfter = minutesToFire(page, 8);
+    const ticketAfter = minutesToFire(ticket, 8);
+    assert.deepEqual([pageAfter, ticketAfter], [270, 540]);
+    promtoolTest("burn-8x", {
+      interval: "1m",
+      input_series: traffic(budget, [
+        { minutes: HEALTHY_MINUTES, burn: 0 },
+        { minutes: ticketAfter + 10, burn: 8 },
+      ]),
+      alert_rule_test: [
+        silent(page, HEALTHY_MINUTES + 60),
+        silent(page, HEALTHY_MINUTES + pageAfter - 5),
+        firing(page, HEALTHY_MINUTES + pageAfter + 5),
+        silent(ticket, HEALTHY_MINUTES + ticketAfter - 5),
+        firing(ticket, HEALTHY_MINUTES + ticketAfter + 5),
+      ],
+    }, 5);
+  });
+
   it("at a 2× burn, never pages (2 < 6) and opens a ticket after 36 hours (3d × 1 / 2)", () => {
     const ticketAfter = minutesToFire(ticket, 2);
     assert.equal(minutesToFire(page, 2), Infinity);
@@ -165,6 +193,7 @@ describe("service level objectives: burn-rate alerts fire when the workbook says
     const outage = 1 / budget;
     const [fast, slow] = page.conditions;
     const end = HEALTHY_FOR_PAGE + 5;
+    const window = (minutes: number) => ({ 60: "1h", 360: "6h" })[minutes as 60 | 360];
     const hourRatio = (5 * REQUESTS_PER_MINUTE) / (60 * REQUESTS_PER_MINUTE);
     const sixHourRatio = (5 * REQUESTS_PER_MINUTE) / (360 * REQUESTS_PER_MINUTE);
     assert.ok(hourRatio > fast.factor * budget && sixHourRatio > slow.factor * budget, "either long window alone would still page");
@@ -175,11 +204,11 @@ describe("service level objectives: burn-rate alerts fire when the workbook says
         { minutes: 5, burn: outage },
         { minutes: 120, burn: 0 },
       ]),
-      alert_rule_test: [firing(page, end - 1), firing(page, end + MINUTES[slow.short] - 2), silent(page, end + MINUTES[slow.short] + 2), silent(page, end + 60)],
+      alert_rule_test: [firing(page, end - 1), firing(page, end + slow.short - 2), silent(page, end + slow.short + 2), silent(page, end + 60)],
       // Each long window still above its factor when the page has stopped (1 = true).
       promql_expr_test: [fast, slow].map(({ long, factor }) => ({
-        expr: `${SLO_RECORD.errorRatio(long)} > bool (${factor} * ${budget})`,
-        eval_time: at(end + MINUTES[slow.short] + 2),
+        expr: `${SLO_RECORD.errorRatio(window(long))} > bool (${factor} * ${budget})`,
+        eval_time: at(end + slow.short + 2),
         exp_samples: [{ labels: `{namespace="apps",app="items-api",slo="availability"}`, value: 1 }],
       })),
     });
