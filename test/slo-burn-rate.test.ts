@@ -173,6 +173,21 @@ describe("service level objectives: burn-rate alerts fire when the workbook says
     }, 5);
   });
 
+  it("a service that never answered a server error records an error ratio of 0 and its whole budget, not nothing", () => {
+    const healthy = traffic(budget, [{ minutes: 120, burn: 0 }]).filter((series) => series.series.includes('status_code="200"'));
+    const labels = `{namespace="apps",app="items-api",slo="availability"}`;
+    promtoolTest("never-failed", {
+      interval: "1m",
+      input_series: healthy,
+      alert_rule_test: [silent(page, 60), silent(ticket, 60)],
+      promql_expr_test: [
+        { expr: `${SLO_RECORD.errorRatio("5m")}${labels}`, eval_time: "60m", exp_samples: [{ labels: `${SLO_RECORD.errorRatio("5m")}${labels}`, value: 0 }] },
+        { expr: `${SLO_RECORD.errorRatio("1h")}${labels}`, eval_time: "60m", exp_samples: [{ labels: `${SLO_RECORD.errorRatio("1h")}${labels}`, value: 0 }] },
+        { expr: `${SLO_RECORD.budgetRemaining}${labels}`, eval_time: "60m", exp_samples: [{ labels: `${SLO_RECORD.budgetRemaining}{namespace="apps",app="items-api",slo="availability",period="7d"}`, value: 1 }] },
+      ],
+    });
+  });
+
   it("a 5-minute spike at 20× never pages: the 1h window only reaches 20 × 5 / 60 ≈ 1.7×", () => {
     assert.ok((20 * 5) / 60 < page.conditions[0].factor);
     promtoolTest("spike-20x", {

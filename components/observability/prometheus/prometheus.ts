@@ -88,7 +88,7 @@ export class Prometheus extends pulumi.ComponentResource {
     const rulesMap = declareConfigMap(identity, "prometheus-rules", rulesData, {
       ...parent,
       resourceName: "prometheus-rules-configmap",
-      whenTooLarge: `the rules of ${args.appWorkloads.length} services do not fit; each service with both objectives adds about 17 kB (docs/slos.md, "How many services"): split the services over more stacks, or turn off objectives they do not need`,
+      whenTooLarge: `the rules of ${args.appWorkloads.length} services do not fit; each service with both objectives adds about 18 kB (docs/slos.md, "How many services"): split the services over more stacks, or turn off objectives they do not need`,
     });
     // Mounted in both containers: the reloader watches what Prometheus reads.
     const configFiles = configMapMount("config", configMap.metadata.name, CONFIG_DIR);

@@ -92,9 +92,10 @@ export function sliQueries(app: Pick<AppWorkload, "namespace" | "name">, objecti
   const service = { job: PODS_JOB, namespace: app.namespace, app: app.name };
   const sum = (metric: string, extra: Record<string, string> = {}, window = "") => `sum by (namespace, app) (rate(${metric}${matchers({ ...service, ...extra })}[${window}]))`;
   if (objective.kind === "availability") {
-    // Shed requests are answered 503, so "not a server error" also means "not shed".
+    // Shed requests are answered 503, so "not a server error" also means "not shed". A service that never
+    // answered 5xx has no such series at all; `or` 0 × all makes its ratio 0 and its budget whole, not "no data".
     return {
-      bad: (window) => sum("http_requests_total", { status_code: "=~5.." }, window),
+      bad: (window) => `(${sum("http_requests_total", { status_code: "=~5.." }, window)} or 0 * ${sum("http_requests_total", {}, window)})`,
       total: (window) => sum("http_requests_total", {}, window),
     };
   }
