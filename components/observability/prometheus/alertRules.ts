@@ -1,4 +1,5 @@
 import { stringify } from "yaml";
+import type { ObjectiveKind } from "../../objectives";
 import type { AppWorkload } from "../../platformEndpoints";
 import { LAYER } from "../alertmanager";
 import { PODS_JOB } from "./prometheusConfig";
@@ -53,6 +54,9 @@ const RUNBOOKS = {
 
 type Labels = Record<string, string>;
 
+/** The threshold alert each kind of objective replaces with its burn-rate alerts (sloRules.ts). */
+const REPLACED_BY_OBJECTIVE: Record<ObjectiveKind, string> = { availability: "HighErrorRate", latency: "HighLatencyP99" };
+
 /** A PromQL label selector; values come from validated config (DNS labels), so no escaping is needed. */
 function selector(equal: Labels, regexMatch: Labels = {}): string {
   const matchers = [
@@ -82,7 +86,6 @@ function ruleIn(layer: AlertRule["labels"]["layer"], extraLabels: Labels = {}) {
  * HighLatencyP99 (sloRules.ts): two alerts on one symptom would page twice.
  */
 function serviceRules(app: AppWorkload, runbookBase: string): AlertRule[] {
-  const hasObjective = (kind: string) => app.objectives.some((objective) => objective.kind === kind);
   const labels = serviceLabels(app);
   const of = selector(labels);
   const requests = (regexMatch: Labels = {}) => `sum by (namespace, app) (rate(http_requests_total${selector(labels, regexMatch)}[5m]))`;
@@ -100,7 +103,7 @@ function serviceRules(app: AppWorkload, runbookBase: string): AlertRule[] {
       description: `No target of ${where} has been up for 2 minutes.`,
       runbook: RUNBOOKS.serviceDown,
     }),
-    ...(hasObjective("availability") ? [] : [rule(runbookBase, {
+    rule(runbookBase, {
       alert: "HighErrorRate",
       expr: `${requests({ status_code: "5.." })} / ${requests()} > ${THRESHOLDS.errorRatio}`,
       for: THRESHOLDS.errorFor,
@@ -108,8 +111,8 @@ function serviceRules(app: AppWorkload, runbookBase: string): AlertRule[] {
       summary: `${where}: more than 1% of requests fail with 5xx`,
       description: "{{ $value | humanizePercentage }} of requests returned 5xx over the last 10 minutes.",
       runbook: RUNBOOKS.highErrorRate,
-    })]),
-    ...(hasObjective("latency") ? [] : [rule(runbookBase, {
+    }),
+    rule(runbookBase, {
       alert: "HighLatencyP99",
       expr: `histogram_quantile(0.99, sum by (namespace, app, le) (rate(http_request_duration_seconds_bucket${of}[5m]))) > ${THRESHOLDS.latencyP99Seconds}`,
       for: "5m",
@@ -117,7 +120,7 @@ function serviceRules(app: AppWorkload, runbookBase: string): AlertRule[] {
       summary: `${where}: p99 latency above 1s`,
       description: "p99 request latency is {{ $value | humanizeDuration }}.",
       runbook: RUNBOOKS.highLatency,
-    })]),
+    }),
     rule(runbookBase, {
       alert: "PodRestarting",
       // The app's process_start_time_seconds changes on every container start; no kube-state-metrics needed.
@@ -157,7 +160,7 @@ function serviceRules(app: AppWorkload, runbookBase: string): AlertRule[] {
       description: "Pod {{ $labels.pod }} dropped {{ $value }} log lines in 10 minutes: its stdout was not read fast enough.",
       runbook: RUNBOOKS.logLinesDropped,
     }),
-  ];
+  ].filter((rule) => !app.objectives.some((objective) => REPLACED_BY_OBJECTIVE[objective.kind] === rule.alert));
 }
 
 /** Vector reports its own errors and the aggregator's Kafka lag through its prometheus_exporter sink. */
