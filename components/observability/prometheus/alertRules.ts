@@ -3,6 +3,7 @@ import type { ObjectiveKind } from "../../objectives";
 import type { AppWorkload } from "../../platformEndpoints";
 import { LAYER } from "../alertmanager";
 import { PODS_JOB } from "./prometheusConfig";
+import { selector, type Labels } from "./promql";
 import { sloRuleGroups } from "./sloRules";
 
 // The shape of a Prometheus rule file, as far as this blueprint uses it.
@@ -52,19 +53,8 @@ const RUNBOOKS = {
   logLinesDropped: "log-lines-dropped.md",
 } as const;
 
-type Labels = Record<string, string>;
-
 /** The threshold alert each kind of objective replaces with its burn-rate alerts (sloRules.ts). */
 const REPLACED_BY_OBJECTIVE: Record<ObjectiveKind, string> = { availability: "HighErrorRate", latency: "HighLatencyP99" };
-
-/** A PromQL label selector; values come from validated config (DNS labels), so no escaping is needed. */
-function selector(equal: Labels, regexMatch: Labels = {}): string {
-  const matchers = [
-    ...Object.entries(equal).map(([key, value]) => `${key}="${value}"`),
-    ...Object.entries(regexMatch).map(([key, value]) => `${key}=~"${value}"`),
-  ];
-  return `{${matchers.join(",")}}`;
-}
 
 function serviceLabels(app: AppWorkload): Labels {
   return { job: PODS_JOB, namespace: app.namespace, app: app.name };

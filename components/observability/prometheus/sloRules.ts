@@ -3,6 +3,7 @@ import type { AppWorkload } from "../../platformEndpoints";
 import { LAYER } from "../alertmanager";
 import type { AlertRule, RecordingRule, RuleGroup } from "./alertRules";
 import { PODS_JOB } from "./prometheusConfig";
+import { selector, type Labels } from "./promql";
 
 /**
  * Service level objectives as Prometheus rules, after the Google SRE workbook's "Alerting on SLOs"
@@ -73,48 +74,44 @@ export function errorBudget(objective: Pick<Objective, "target">): number {
   return Number(((100 - objective.target) / 100).toPrecision(12));
 }
 
-function matchers(labels: Record<string, string>): string {
-  return `{${Object.entries(labels)
-    .map(([key, value]) => (value.startsWith("=~") ? `${key}=~"${value.slice(2)}"` : `${key}="${value}"`))
-    .join(",")}}`;
-}
-
 /**
- * The `le` of a bucket bound. Prometheus 3 writes a classic histogram's integer bounds as floats (`1.0`) where
- * Prometheus 2 keeps what the service exposed (`1`): an integer bound matches both.
+ * The `le` of a bucket bound, as an equality or a regex matcher. Prometheus 3 writes a classic histogram's
+ * integer bounds as floats (`1.0`) where Prometheus 2 keeps what the service exposed (`1`): an integer bound
+ * matches both.
  */
-function bucketMatcher(seconds: number): string {
-  return Number.isInteger(seconds) ? `=~${seconds}|${seconds}[.]0` : String(seconds);
+function bucketMatcher(seconds: number): { equal: Labels; regexMatch: Labels } {
+  return Number.isInteger(seconds) ? { equal: {}, regexMatch: { le: `${seconds}|${seconds}[.]0` } } : { equal: { le: String(seconds) }, regexMatch: {} };
 }
 
 /** The bad and all events per second of one objective over a window, summed over the service's pods and routes. */
 export function sliQueries(app: Pick<AppWorkload, "namespace" | "name">, objective: Objective): { bad(window: string): string; total(window: string): string } {
   const service = { job: PODS_JOB, namespace: app.namespace, app: app.name };
-  const sum = (metric: string, extra: Record<string, string> = {}, window = "") => `sum by (namespace, app) (rate(${metric}${matchers({ ...service, ...extra })}[${window}]))`;
+  const sum = (metric: string, window: string, match: { equal?: Labels; regexMatch?: Labels } = {}) =>
+    `sum by (namespace, app) (rate(${metric}${selector({ ...service, ...match.equal }, match.regexMatch)}[${window}]))`;
   if (objective.kind === "availability") {
     // Shed requests are answered 503, so "not a server error" also means "not shed". A service that never
     // answered 5xx has no such series at all; `or` 0 × all makes its ratio 0 and its budget whole, not "no data".
     return {
-      bad: (window) => `(${sum("http_requests_total", { status_code: "=~5.." }, window)} or 0 * ${sum("http_requests_total", {}, window)})`,
-      total: (window) => sum("http_requests_total", {}, window),
+      bad: (window) => `(${sum("http_requests_total", window, { regexMatch: { status_code: "5.." } })} or 0 * ${sum("http_requests_total", window)})`,
+      total: (window) => sum("http_requests_total", window),
     };
   }
   const threshold = objective.thresholdSeconds;
   if (threshold === undefined) throw new Error(`the latency objective of ${app.name} has no threshold`);
   return {
-    bad: (window) => `${sum("http_request_duration_seconds_count", {}, window)} - ${sum("http_request_duration_seconds_bucket", { le: bucketMatcher(threshold) }, window)}`,
-    total: (window) => sum("http_request_duration_seconds_count", {}, window),
+    bad: (window) => `${sum("http_request_duration_seconds_count", window)} - ${sum("http_request_duration_seconds_bucket", window, bucketMatcher(threshold))}`,
+    total: (window) => sum("http_request_duration_seconds_count", window),
   };
 }
 
 /** The labels every series and alert of one objective carries: the service's and the objective's. */
-function objectiveLabels(app: Pick<AppWorkload, "namespace" | "name">, kind: ObjectiveKind): Record<string, string> {
+function objectiveLabels(app: Pick<AppWorkload, "namespace" | "name">, kind: ObjectiveKind): Labels {
   return { namespace: app.namespace, app: app.name, slo: kind };
 }
 
 /** What a dashboard shows of one objective (the service dashboard's SLO panels read these; docs/slos.md). */
 export function sloPanelQueries(app: Pick<AppWorkload, "namespace" | "name">, objective: Objective): { budgetRemaining: string; burnRate: Record<SloWindow, string> } {
-  const of = matchers(objectiveLabels(app, objective.kind));
+  const of = selector(objectiveLabels(app, objective.kind));
   return {
     budgetRemaining: `${SLO_RECORD.budgetRemaining}${of}`,
     burnRate: Object.fromEntries(SLO_WINDOWS.map((window) => [window, `${SLO_RECORD.errorRatio(window)}${of} / ${errorBudget(objective)}`])) as Record<SloWindow, string>,
@@ -128,13 +125,13 @@ function describeObjective(objective: Objective): string {
 
 function objectiveRules(app: AppWorkload, objective: Objective, runbookBase: string): (RecordingRule | AlertRule)[] {
   const labels = objectiveLabels(app, objective.kind);
-  const of = matchers(labels);
+  const of = selector(labels);
   const sli = sliQueries(app, objective);
   const budget = errorBudget(objective);
   const period = `${objective.windowDays}d`;
   // The service's labels on every record, though its expression already yields them: two services' records then
   // differ as rules too, which `promtool check rules` demands of rules with the same name.
-  const record = (name: string, expr: string, extra: Record<string, string> = {}): RecordingRule => ({ record: name, expr, labels: { ...labels, ...extra } });
+  const record = (name: string, expr: string, extra: Labels = {}): RecordingRule => ({ record: name, expr, labels: { ...labels, ...extra } });
   const records: RecordingRule[] = [
     record(SLO_RECORD.badRate5m, sli.bad("5m")),
     record(SLO_RECORD.totalRate5m, sli.total("5m")),
