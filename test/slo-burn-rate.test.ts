@@ -95,6 +95,11 @@ describe("service level objectives: burn-rate alerts fire when the workbook says
     const result = spawnSync("promtool", ["test", "rules", file], { cwd: dir, encoding: "utf8" });
     assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
   }
+  /** One sample a minute: `history` minutes of healthy traffic, then each segment at its burn rate. */
+  const afterHealthy = (history: number, segments: { minutes: number; burn: number }[]) => ({
+    interval: "1m",
+    input_series: traffic(budget, [{ minutes: history, burn: 0 }, ...segments]),
+  });
   const firing = (alert: { alert: string; severity: string }, minutes: number) => ({ eval_time: at(minutes), alertname: alert.alert, exp_alerts: [{ exp_labels: alertLabels(alert.severity) }] });
   const silent = (alert: { alert: string }, minutes: number) => ({ eval_time: at(minutes), alertname: alert.alert, exp_alerts: [] });
 
@@ -103,11 +108,7 @@ describe("service level objectives: burn-rate alerts fire when the workbook says
     const ticketAfter = minutesToFire(ticket, 15);
     assert.deepEqual([pageAfter, ticketAfter].map((minutes) => Number(minutes.toFixed(6))), [57.6, 288]);
     promtoolTest("burn-15x", {
-      interval: "1m",
-      input_series: traffic(budget, [
-        { minutes: HEALTHY_MINUTES, burn: 0 },
-        { minutes: ticketAfter + 10, burn: 15 },
-      ]),
+      ...afterHealthy(HEALTHY_MINUTES, [{ minutes: ticketAfter + 10, burn: 15 }]),
       alert_rule_test: [
         silent(page, HEALTHY_MINUTES + pageAfter - 2),
         firing(page, HEALTHY_MINUTES + pageAfter + 2),
@@ -123,11 +124,7 @@ describe("service level objectives: burn-rate alerts fire when the workbook says
     const ticketAfter = minutesToFire(ticket, 8);
     assert.deepEqual([pageAfter, ticketAfter], [270, 540]);
     promtoolTest("burn-8x", {
-      interval: "1m",
-      input_series: traffic(budget, [
-        { minutes: HEALTHY_MINUTES, burn: 0 },
-        { minutes: ticketAfter + 10, burn: 8 },
-      ]),
+      ...afterHealthy(HEALTHY_MINUTES, [{ minutes: ticketAfter + 10, burn: 8 }]),
       alert_rule_test: [
         silent(page, HEALTHY_MINUTES + 60),
         silent(page, HEALTHY_MINUTES + pageAfter - 5),
@@ -143,11 +140,7 @@ describe("service level objectives: burn-rate alerts fire when the workbook says
     assert.equal(minutesToFire(page, 2), Infinity);
     assert.equal(ticketAfter, 36 * 60);
     promtoolTest("burn-2x", {
-      interval: "1m",
-      input_series: traffic(budget, [
-        { minutes: HEALTHY_MINUTES, burn: 0 },
-        { minutes: ticketAfter + 10, burn: 2 },
-      ]),
+      ...afterHealthy(HEALTHY_MINUTES, [{ minutes: ticketAfter + 10, burn: 2 }]),
       alert_rule_test: [
         silent(page, HEALTHY_MINUTES + 60),
         silent(page, HEALTHY_MINUTES + 6 * 60),
@@ -164,11 +157,7 @@ describe("service level objectives: burn-rate alerts fire when the workbook says
     assert.equal(minutesToFire(ticket, 0.9), Infinity);
     const burning = 3 * 24 * 60;
     promtoolTest("burn-0.9x", {
-      interval: "1m",
-      input_series: traffic(budget, [
-        { minutes: HEALTHY_MINUTES, burn: 0 },
-        { minutes: burning, burn: 0.9 },
-      ]),
+      ...afterHealthy(HEALTHY_MINUTES, [{ minutes: burning, burn: 0.9 }]),
       alert_rule_test: [1, 6, 24, 48, 72].flatMap((hours) => [silent(page, HEALTHY_MINUTES + hours * 60), silent(ticket, HEALTHY_MINUTES + hours * 60)]),
     }, 5);
   });
@@ -191,12 +180,7 @@ describe("service level objectives: burn-rate alerts fire when the workbook says
   it("a 5-minute spike at 20× never pages: the 1h window only reaches 20 × 5 / 60 ≈ 1.7×", () => {
     assert.ok((20 * 5) / 60 < page.conditions[0].factor);
     promtoolTest("spike-20x", {
-      interval: "1m",
-      input_series: traffic(budget, [
-        { minutes: HEALTHY_FOR_PAGE, burn: 0 },
-        { minutes: 5, burn: 20 },
-        { minutes: 120, burn: 0 },
-      ]),
+      ...afterHealthy(HEALTHY_FOR_PAGE, [{ minutes: 5, burn: 20 }, { minutes: 120, burn: 0 }]),
       alert_rule_test: [3, 5, 10, 30, 60].map((minutes) => silent(page, HEALTHY_FOR_PAGE + minutes)),
     });
   });
@@ -213,12 +197,7 @@ describe("service level objectives: burn-rate alerts fire when the workbook says
     const sixHourRatio = (5 * REQUESTS_PER_MINUTE) / (360 * REQUESTS_PER_MINUTE);
     assert.ok(hourRatio > fast.factor * budget && sixHourRatio > slow.factor * budget, "either long window alone would still page");
     promtoolTest("outage-5m", {
-      interval: "1m",
-      input_series: traffic(budget, [
-        { minutes: HEALTHY_FOR_PAGE, burn: 0 },
-        { minutes: 5, burn: outage },
-        { minutes: 120, burn: 0 },
-      ]),
+      ...afterHealthy(HEALTHY_FOR_PAGE, [{ minutes: 5, burn: outage }, { minutes: 120, burn: 0 }]),
       alert_rule_test: [firing(page, end - 1), firing(page, end + slow.short - 2), silent(page, end + slow.short + 2), silent(page, end + 60)],
       // Each long window still above its factor when the page has stopped (1 = true).
       promql_expr_test: [fast, slow].map(({ long, factor }) => ({
