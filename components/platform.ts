@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { BlueprintConfig } from "./stackConfig";
 import { declareSecureNamespace } from "./k8s/namespace";
-import { ENROLLED } from "./k8s/labels";
+import { ENROLLED } from "./k8s/enrolment";
 import { Observability } from "./observability/observability";
 import { appWorkloads, platformEndpoints, type PlatformEndpoints } from "./platformEndpoints";
 import { withResourceErrors } from "./resourceErrors";

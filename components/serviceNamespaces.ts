@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig } from "./configSchema";
 import { declareSecureNamespace } from "./k8s/namespace";
 import { servicePlacement } from "./placement";
-import { ENROLLED } from "./k8s/labels";
+import { ENROLLED } from "./k8s/enrolment";
 
 /** The namespaces services name for themselves (other than the shared apps one), each with the services in it. */
 function ownNamespaces(services: Record<string, Pick<ServiceConfig, "namespace">>, appsNamespace: string): Map<string, string[]> {

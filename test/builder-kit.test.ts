@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import { servicePort } from "../components/k8s/controllers";
-import { configMapMount, mountOf, secretMount, volumeMountsOf, volumesOf } from "../components/k8s/mounts";
-import { ENROLMENT_LABEL, NAME_LABEL } from "../components/k8s/labels";
+import { ENROLMENT_LABEL, SCRAPE_ANNOTATIONS } from "../components/k8s/enrolment";
+import { NAME_LABEL } from "../components/k8s/labels";
+import { configMapMount, mountOf, secretMount } from "../components/k8s/mounts";
 import { podTemplateMetadata } from "../components/k8s/objectMeta";
 import { placement, servicePlacement } from "../components/placement";
 import { appWorkloads } from "../components/platformEndpoints";
@@ -14,18 +15,20 @@ describe("the builder kit (components/k8s)", () => {
     assert.deepEqual(settings.volumeMount, { name: "settings", mountPath: "/etc/kibana/kibana.yml", subPath: "kibana.yml", readOnly: true });
     assert.deepEqual(key.volume, { name: "key", secret: { secretName: "tls-key", defaultMode: 0o440 } });
     assert.equal(mountOf({ name: "data", emptyDir: {} }, "/data", { readOnly: false }).volumeMount.readOnly, false);
-    const mounts = [settings, key];
-    assert.deepEqual(volumesOf(mounts).map((volume) => volume.name), volumeMountsOf(mounts).map((mount) => mount.name));
   });
 
   it("names a Service port after the container port it forwards to", () => {
     assert.deepEqual(servicePort("http", 9200), { name: "http", port: 9200, targetPort: "http", protocol: "TCP" });
   });
 
-  it("enrols a pod template exactly when it is annotated for scraping, and omits an empty annotations map", () => {
+  it("enrols a pod template exactly when it serves metrics, with the scrape annotations, and omits an empty annotations map", () => {
     const identity = { name: "vector-agent", component: "log-agent", namespace: "log-agent" };
-    assert.equal(podTemplateMetadata(identity, { "prometheus.io/scrape": "true" }).labels[ENROLMENT_LABEL], "true");
-    assert.equal(podTemplateMetadata(identity, { "checksum/config": "x" }).labels[ENROLMENT_LABEL], undefined);
+    const scraped = podTemplateMetadata(identity, { metrics: { port: 9598, path: "/metrics" } });
+    assert.equal(scraped.labels[ENROLMENT_LABEL], "true");
+    assert.deepEqual(scraped.annotations, { [SCRAPE_ANNOTATIONS.scrape]: "true", [SCRAPE_ANNOTATIONS.port]: "9598", [SCRAPE_ANNOTATIONS.path]: "/metrics" });
+    const checksummed = podTemplateMetadata(identity, { checksums: { config: "x" } });
+    assert.equal(checksummed.labels[ENROLMENT_LABEL], undefined);
+    assert.deepEqual(checksummed.annotations, { "checksum.blueprint.io/config": "x" });
     assert.ok(!("annotations" in podTemplateMetadata(identity)));
   });
 });

@@ -5,6 +5,7 @@ import { KIBANA_IMAGE, kibanaSecretSettings } from "../components/observability/
 import { restrictedViolations } from "../policy/checks/podSecurity";
 import { SECRET_PLACEHOLDER } from "../scripts/lib/stackFile";
 import { findObject, type MockRun, stackRun } from "./support/runs";
+import { checksumAnnotationKey } from "../components/k8s/objectMeta";
 
 type Any = Record<string, any>;
 const NS = "observability";
@@ -206,7 +207,7 @@ for (const stack of ["staging", "production"] as const) {
       assert.deepEqual([pod.securityContext.runAsUser, pod.securityContext.runAsGroup], [10001, 10001]);
       const sources = pod.volumes.find((volume: Any) => volume.name === "plan").projected.sources;
       assert.deepEqual(sources.map((source: Any) => Object.keys(source)[0]), ["configMap", "secret"]);
-      assert.match(job.spec.template.metadata.annotations["checksum/plan"], /^[0-9a-f]{64}$/);
+      assert.match(job.spec.template.metadata.annotations[checksumAnnotationKey("plan")], /^[0-9a-f]{64}$/);
     });
   });
 

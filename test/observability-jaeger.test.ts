@@ -3,6 +3,7 @@ import { parse } from "yaml";
 import { JAEGER_IMAGE } from "../components/observability/jaeger";
 import { restrictedViolations } from "../policy/checks/podSecurity";
 import { findObject, objectsOf, stackRun, type MockRun } from "./support/runs";
+import { checksumAnnotationKey } from "../components/k8s/objectMeta";
 
 type Any = Record<string, any>;
 const NS = "observability";
@@ -99,7 +100,7 @@ for (const stack of ["staging", "production"] as const) {
 
     it("rolls the pod when the config changes (checksum annotation) and mounts the config read-only", () => {
       const template = jaegerWorkload(run).spec.template;
-      assert.match(template.metadata.annotations["checksum/config"], /^[0-9a-f]{64}$/);
+      assert.match(template.metadata.annotations[checksumAnnotationKey("config")], /^[0-9a-f]{64}$/);
       const mount = template.spec.containers[0].volumeMounts.find((entry: Any) => entry.name === "config");
       assert.deepEqual(mount, { name: "config", mountPath: "/etc/jaeger", readOnly: true });
       assert.deepEqual(template.spec.containers[0].args, ["--config=/etc/jaeger/config.yaml"]);

@@ -4,6 +4,7 @@ import { PROMETHEUS_IMAGE } from "../components/observability/prometheus";
 import { restrictedViolations } from "../policy/checks/podSecurity";
 import { loadStackFile } from "../scripts/lib/stackFile";
 import { findObject, runWith, stackRun, type MockRun } from "./support/runs";
+import { checksumAnnotationKey } from "../components/k8s/objectMeta";
 
 type Any = Record<string, any>;
 const NS = "observability";
@@ -195,7 +196,7 @@ describe("Prometheus reloads config and rules without a restart", () => {
       assert.ok(reloader.args.includes("--reload-url=http://127.0.0.1:9090/-/reload"));
       for (const dir of ["/etc/prometheus/config", "/etc/prometheus/rules"]) assert.ok(reloader.args.includes(`--watched-dir=${dir}`), dir);
       assert.deepEqual(restrictedViolations(pod.spec), []);
-      assert.equal(pod.metadata.annotations?.["checksum/config"], undefined);
+      assert.equal(pod.metadata.annotations?.[checksumAnnotationKey("config")], undefined);
     });
   }
 });

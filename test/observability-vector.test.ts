@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { parse } from "yaml";
-import { ENROLMENT_LABEL } from "../components/k8s/labels";
+import { ENROLMENT_LABEL } from "../components/k8s/enrolment";
 import { VECTOR_IMAGE } from "../components/observability/vector";
 import { restrictedViolations } from "../policy/checks/podSecurity";
 import { loadStackFile } from "../scripts/lib/stackFile";
@@ -101,7 +101,8 @@ for (const stack of ["staging", "production"] as const) {
     it("mounts a ServiceAccount token on purpose, bound to list/watch on pods, namespaces and nodes only", () => {
       const pod = agent(run).spec.template.spec;
       assert.equal(pod.automountServiceAccountToken, true);
-      assert.equal((findObject(run, "ServiceAccount", "vector-agent", AGENT_NS) as Any).automountServiceAccountToken, true);
+      // The ServiceAccount itself never automounts: the token shows on the pod spec that uses it.
+      assert.equal((findObject(run, "ServiceAccount", "vector-agent", AGENT_NS) as Any).automountServiceAccountToken, false);
       const role = findObject(run, "ClusterRole", `${AGENT_NS}-vector-agent`) as Any;
       assert.deepEqual(role.rules, [{ apiGroups: [""], resources: ["pods", "namespaces", "nodes"], verbs: ["list", "watch"] }]);
       const binding = findObject(run, "ClusterRoleBinding", `${AGENT_NS}-vector-agent`) as Any;

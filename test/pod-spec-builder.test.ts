@@ -1,6 +1,8 @@
 import * as assert from "node:assert/strict";
 import { workloadExemptionAnnotations } from "../components/k8s/lintExemptions";
-import { DEFAULT_RUN_AS, httpProbe, probesIdentical, scratchVolume, secureContainer, tcpProbe } from "../components/k8s/podSpec";
+import { claimMount, configMapMount, scratchMount } from "../components/k8s/mounts";
+import { DEFAULT_RUN_AS, secureContainer, securePodSpec } from "../components/k8s/podSpec";
+import { PROBE_TIMINGS, httpProbe, probesIdentical, tcpProbe } from "../components/k8s/probes";
 import { objectsOf, stackRun } from "./support/runs";
 
 type Any = any;
@@ -15,7 +17,7 @@ describe("the secure workload builder", () => {
   it("refuses a container whose readiness and liveness probes make the same check, naming the container", () => {
     const probes = { readiness: httpProbe("/health", "api", TIMING), liveness: httpProbe("/health", "api", { ...TIMING, periodSeconds: 30 }) };
     assert.throws(
-      () => secureContainer({ name: "vector", image: "x:1", runAs: DEFAULT_RUN_AS, resources: RESOURCES, probes }),
+      () => secureContainer({ name: "vector", image: "x:1", resources: RESOURCES, probes }, DEFAULT_RUN_AS),
       /container vector: its readiness and liveness probes make the same check/,
     );
   });
@@ -30,8 +32,54 @@ describe("the secure workload builder", () => {
   });
 
   it("puts a scratch dir in memory only when asked", () => {
-    assert.deepEqual(scratchVolume({ name: "password", mountPath: "/p", sizeLimit: "1Mi", medium: "Memory" }).emptyDir, { medium: "Memory", sizeLimit: "1Mi" });
-    assert.deepEqual(scratchVolume({ name: "tmp", mountPath: "/tmp" }).emptyDir, { sizeLimit: "64Mi" });
+    assert.deepEqual(scratchMount({ name: "password", mountPath: "/p", sizeLimit: "1Mi", medium: "Memory" }).volume?.emptyDir, { medium: "Memory", sizeLimit: "1Mi" });
+    assert.deepEqual(scratchMount({ name: "tmp", mountPath: "/tmp" }).volume?.emptyDir, { sizeLimit: "64Mi" });
+  });
+
+  it("places each volume once, from the containers' mounts and scratch dirs, and the claims apart", () => {
+    const config = configMapMount("config", "app-config", "/etc/app");
+    const { podSpec, claims } = securePodSpec({
+      name: "app",
+      runAs: DEFAULT_RUN_AS,
+      serviceAccountName: "app",
+      containers: [
+        { name: "main", image: "x:1", resources: RESOURCES, scratch: [{ name: "cache", mountPath: "/cache" }], mounts: [config, claimMount("data", "1Gi", "/data")] },
+        { name: "sidecar", image: "y:1", resources: RESOURCES, mounts: [config] },
+      ],
+    }) as Any;
+    assert.deepEqual(podSpec.volumes.map((volume: Any) => volume.name), ["tmp", "cache", "config"]);
+    assert.deepEqual(claims.map((claim: Any) => claim.metadata.name), ["data"]);
+    assert.deepEqual(podSpec.containers[0].volumeMounts.map((mount: Any) => mount.name), ["tmp", "cache", "config", "data"]);
+    assert.deepEqual(podSpec.containers[1].volumeMounts.map((mount: Any) => mount.name), ["tmp", "config"]);
+  });
+
+  it("refuses two different volumes under one name, naming the pod and the volume", () => {
+    const containers = [
+      { name: "a", image: "x:1", resources: RESOURCES, mounts: [configMapMount("config", "one", "/etc/one")] },
+      { name: "b", image: "x:1", resources: RESOURCES, mounts: [configMapMount("config", "two", "/etc/two")] },
+    ];
+    assert.throws(() => securePodSpec({ name: "app", runAs: DEFAULT_RUN_AS, serviceAccountName: "app", containers }), /pod app: two different volumes are named config/);
+  });
+
+  it("runs as root only when RunAs says so on purpose", () => {
+    const container = { name: "agent", image: "x:1", resources: RESOURCES };
+    assert.throws(() => secureContainer(container, { uid: 0, gid: 0 }), /runAs uid 0 without root: true/);
+    assert.equal((secureContainer(container, { uid: 0, gid: 0, root: true }).securityContext as Any).runAsNonRoot, false);
+    assert.equal((secureContainer(container, DEFAULT_RUN_AS).securityContext as Any).runAsNonRoot, true);
+  });
+
+  it("names every probe timing once: no workload in a render has a timing outside the kit's table", async () => {
+    const rows = Object.values(PROBE_TIMINGS).flatMap((byKind) => Object.values(byKind)).map((timing) => JSON.stringify(timing));
+    const objects = objectsOf(await stackRun("production")) as Any[];
+    const probes = objects
+      .flatMap((object) => object.spec?.template?.spec?.containers ?? [])
+      .flatMap((container: Any) => [container.startupProbe, container.livenessProbe, container.readinessProbe])
+      .filter(Boolean);
+    assert.ok(probes.length >= 20);
+    for (const probe of probes) {
+      const { initialDelaySeconds, periodSeconds, timeoutSeconds, failureThreshold } = probe;
+      assert.ok(rows.includes(JSON.stringify({ initialDelaySeconds, periodSeconds, timeoutSeconds, failureThreshold })), JSON.stringify(probe));
+    }
   });
 
   it("derives the digest exemption from the pod's images: present for a tag, gone once every image has a digest", () => {

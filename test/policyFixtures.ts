@@ -1,5 +1,6 @@
 import { defaultDenySpec } from "../components/k8s/network";
-import { DEFAULT_RUN_AS, httpProbe, secureContainer, securePodSpec } from "../components/k8s/podSpec";
+import { DEFAULT_RUN_AS, type SecureContainerArgs, secureContainer, securePodSpec } from "../components/k8s/podSpec";
+import { httpProbe } from "../components/k8s/probes";
 import type { Fields, KubernetesObject } from "../policy/kubernetes";
 
 /** Policy test inputs. The compliant ones come from the project's own builders, so a test also proves them. */
@@ -12,19 +13,21 @@ function plain<T>(value: unknown): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
+const COMPLIANT_CONTAINER: SecureContainerArgs = {
+  name: "api",
+  image: "registry.example.com/team/api:1.4.2",
+  resources: { requests: { cpu: "100m", memory: "128Mi", ephemeralStorage: "64Mi" }, limits: { cpu: "500m", memory: "256Mi", ephemeralStorage: "256Mi" } },
+  probes: { liveness: httpProbe("/health", 8000, TIMING), readiness: httpProbe("/ready", 8000, TIMING) },
+};
+
 export function compliantContainer(overrides: Fields = {}): Fields {
-  const container = secureContainer({
-    name: "api",
-    image: "registry.example.com/team/api:1.4.2",
-    runAs: DEFAULT_RUN_AS,
-    resources: { requests: { cpu: "100m", memory: "128Mi", ephemeralStorage: "64Mi" }, limits: { cpu: "500m", memory: "256Mi", ephemeralStorage: "256Mi" } },
-    probes: { liveness: httpProbe("/health", 8000, TIMING), readiness: httpProbe("/ready", 8000, TIMING) },
-  });
-  return { ...plain<Fields>(container), ...overrides };
+  return { ...plain<Fields>(secureContainer(COMPLIANT_CONTAINER, DEFAULT_RUN_AS)), ...overrides };
 }
 
+/** The kit's pod for the compliant container, with the given (possibly altered) containers in its place. */
 export function compliantPodSpec(containers: Fields[] = [compliantContainer()]): Fields {
-  return plain<Fields>(securePodSpec({ containers: containers as Parameters<typeof securePodSpec>[0]["containers"], runAs: DEFAULT_RUN_AS, serviceAccountName: "api" }));
+  const { podSpec } = securePodSpec({ name: "api", containers: [COMPLIANT_CONTAINER], runAs: DEFAULT_RUN_AS, serviceAccountName: "api" });
+  return { ...plain<Fields>(podSpec), containers };
 }
 
 export function workload(kind: string, podSpec: Fields = compliantPodSpec(), extra: { annotations?: Record<string, string>; spec?: Fields } = {}): KubernetesObject {

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { secretBodiesDigest } from "../components/observability/setupJob";
 import { loadStackFile } from "../scripts/lib/stackFile";
 import { findObject, objectsOfKind, runWith, stackRun, type MockRun } from "./support/runs";
+import { checksumAnnotationKey } from "../components/k8s/objectMeta";
 
 type Any = Record<string, any>;
 
@@ -77,8 +78,8 @@ describe("a changed password re-runs the setup Job", () => {
   for (const job of ["elasticsearch-setup"] as const) {
     it(`puts a keyed digest of the secret bodies on ${job}'s pod template, so a new password changes the template`, async () => {
       const annotations = (findObject(await stackRun("staging"), "Job", job, "observability") as Any).spec.template.metadata.annotations;
-      assert.match(annotations["checksum/secret-bodies"], /^[0-9a-f]{64}$/);
-      assert.match(annotations["checksum/plan"], /^[0-9a-f]{64}$/);
+      assert.match(annotations[checksumAnnotationKey("secret-bodies")], /^[0-9a-f]{64}$/);
+      assert.match(annotations[checksumAnnotationKey("plan")], /^[0-9a-f]{64}$/);
     });
   }
 });

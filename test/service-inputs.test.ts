@@ -8,6 +8,7 @@ import { kubernetesObjects } from "../scripts/lib/manifests";
 import type { DeclaredResource } from "../scripts/lib/mocks";
 import { underMocks } from "./support/runs";
 import { billingServiceConfig } from "./support/billingService";
+import { checksumAnnotationKey } from "../components/k8s/objectMeta";
 
 const NAMESPACES = { observability: "observability", logAgent: "log-agent" };
 const VAULT = { address: "https://vault.vault.svc.cluster.local:8200", kvMount: "secret", approleMount: "approle" };
@@ -66,7 +67,7 @@ describe("ProductionService with another stack's values as Outputs", () => {
     const rendered = (resources: DeclaredResource[]) => JSON.stringify(kubernetesObjects(resources).sort((a, b) => `${a.kind}/${a.metadata.name}`.localeCompare(`${b.kind}/${b.metadata.name}`)));
     assert.equal(rendered(fromOutputs), rendered(fromConfig));
     const deployment = kubernetesObjects(fromOutputs).find((object) => object.kind === "Deployment") as any;
-    assert.match(deployment.spec.template.metadata.annotations["checksum/config"], /^[0-9a-f]{64}$/);
+    assert.match(deployment.spec.template.metadata.annotations[checksumAnnotationKey("config")], /^[0-9a-f]{64}$/);
   });
 
   it("selects the platform's pods by the resolved namespace in its NetworkPolicy", () => {

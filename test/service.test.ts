@@ -3,8 +3,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { serviceSchema } from "../components/configSchema";
 import { parseQuantity } from "../components/k8s/quantity";
-import { PROBES, deploymentSpec, preStopHook, shutdownTimeline } from "../components/service/manifests";
+import { PROBES, preStopHook, serviceContainer, shutdownTimeline } from "../components/service/manifests";
 import { findObject, objectsOfKind, stackRun, type KubernetesObject, type MockRun } from "./support/runs";
+import { checksumAnnotationKey } from "../components/k8s/objectMeta";
 
 type Any = Record<string, any>;
 
@@ -156,7 +157,7 @@ for (const stack of ["staging", "production"] as const) {
       assert.equal(annotations["prometheus.io/scrape"], "true");
       assert.equal(annotations["prometheus.io/port"], "8000");
       assert.equal(annotations["prometheus.io/path"], "/metrics");
-      assert.match(annotations["checksum/config"], /^[a-f0-9]{64}$/);
+      assert.match(annotations[checksumAnnotationKey("config")], /^[a-f0-9]{64}$/);
     });
 
     it("mounts the Vault AppRole credentials read-only as files from the service's Secret", () => {
@@ -345,22 +346,11 @@ describe("ProductionService: the shutdownDelaySeconds setting", () => {
 
   it("sizes the preStop sleep and the grace period from the setting", () => {
     const config = serviceSchema.parse({ ...base, shutdownDelaySeconds: 12 });
-    const spec = deploymentSpec({
-      name: SERVICE,
-      environment: "production",
-      config,
-      labels: {},
-      selector: {},
-      image: "registry.example.com/items-api:1.0.0",
-      version: "1.0.0",
-      configMapName: "c",
-      configChecksum: "0",
-      volumes: [],
-      volumeMounts: [],
-    }) as Any;
-    assert.deepEqual(spec.template.spec.containers[0].lifecycle.preStop, { sleep: { seconds: 12 } });
-    assert.equal(spec.template.spec.terminationGracePeriodSeconds, shutdownTimeline(config).terminationGracePeriodSeconds);
-    assert.ok(spec.template.spec.terminationGracePeriodSeconds > 12 + 12 + 20);
+    const container = serviceContainer({ name: SERVICE, config, image: "registry.example.com/items-api:1.0.0", version: "1.0.0", configMapName: "c", mounts: [] }) as Any;
+    assert.deepEqual(container.lifecycle.preStop, { sleep: { seconds: 12 } });
+    const timeline = shutdownTimeline(config);
+    assert.equal(timeline.preStopSeconds, 12);
+    assert.ok(timeline.terminationGracePeriodSeconds > 12 + 12 + 20);
   });
 
   it("has no preStop hook when the delay is 0", () => {

@@ -4,6 +4,7 @@ import { SECRET_ID_REPLACE_ON_CHANGES } from "../components/vault/appRole";
 import type { DeclaredResource } from "../scripts/lib/mocks";
 import { loadStackFile } from "../scripts/lib/stackFile";
 import { findObject, runWith, type MockRun } from "./support/runs";
+import { checksumAnnotationKey } from "../components/k8s/objectMeta";
 
 type Any = Record<string, any>;
 
@@ -125,7 +126,7 @@ describe("secret_id rotation: changing vault.secretId.rotation on staging", () =
   });
 
   it("rolls the pods: the rotation key is in the ConfigMap, so the pod template's config checksum changes", () => {
-    const checksum = (run: MockRun) => (findObject(run, "Deployment", "items-api", "apps") as Any).spec.template.metadata.annotations["checksum/config"];
+    const checksum = (run: MockRun) => (findObject(run, "Deployment", "items-api", "apps") as Any).spec.template.metadata.annotations[checksumAnnotationKey("config")];
     assert.notEqual(checksum(current.run), checksum(rotated.run));
     assert.equal((findObject(rotated.run, "ConfigMap", "items-api-config", "apps") as Any).data.VAULT_SECRET_ID_ROTATION, "2026-W48");
     assert.equal((findObject(rotated.run, "Secret", "items-api-vault-approle", "apps") as Any).metadata.annotations["blueprint.io/secret-id-rotation"], "2026-W48");

@@ -9,6 +9,7 @@ import { lockoutTuneBody } from "../components/vault/backends";
 import { revealSecrets } from "../scripts/lib/secrets";
 import { findObject, runWith, stackRun, type MockRun } from "./support/runs";
 import { edited } from "./support/stackEdits";
+import { checksumAnnotationKey } from "../components/k8s/objectMeta";
 
 type Any = Record<string, any>;
 const SERVICE = "items-api";
@@ -89,7 +90,7 @@ describe("Vault wiring: the CA that signs Vault's certificate", () => {
 
   it("rolls the pods when the CA changes (the service reads it once at start)", async () => {
     const other = await runWith("staging", edited("staging", (v) => (v.vault.caCert = makeTestCertificates().caCertPem)));
-    const checksum = (r: MockRun) => podOf(r).metadata.annotations["checksum/config"];
+    const checksum = (r: MockRun) => podOf(r).metadata.annotations[checksumAnnotationKey("config")];
     assert.notEqual(checksum(other), checksum(run));
   });
 

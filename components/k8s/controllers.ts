@@ -1,9 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { withResourceErrors } from "../resourceErrors";
 import { selectorLabels } from "./labels";
-import { type LintExemption, PULUMI_OWNS_JOB } from "./lintExemptions";
-import { type WorkloadIdentity, metadataOf, podTemplateMetadata, workloadMetadataOf } from "./objectMeta";
-import { statefulSetReplacement } from "./statefulSetReplacement";
+import { type LintExemption, PULUMI_OWNS_JOB, workloadExemptionAnnotations } from "./lintExemptions";
+import { type WorkloadIdentity, labelsOf, metadataOf, podTemplateMetadata } from "./objectMeta";
+import { type RunAs, type SecureContainerArgs, securePodSpec } from "./podSpec";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type ServicePort = k8s.types.input.core.v1.ServicePort;
@@ -46,6 +47,21 @@ export function declareConfigMap(
   return new k8s.core.v1.ConfigMap(resourceName, { metadata: metadataOf(identity, objectName), data: files }, resourceOpts);
 }
 
+/**
+ * A Secret of generated or fetched values. `stringData` reaches the state only as Pulumi secrets: a caller
+ * passes Outputs marked secret (generated passwords, keys, Vault's secret_id), never plain literals.
+ */
+export function declareSecret(
+  identity: WorkloadIdentity,
+  objectName: pulumi.Input<string>,
+  stringData: Record<string, pulumi.Input<string>>,
+  opts: pulumi.CustomResourceOptions & { resourceName: string; annotations?: Record<string, pulumi.Input<string>> },
+): k8s.core.v1.Secret {
+  const { resourceName, annotations, ...resourceOpts } = opts;
+  const metadata = { name: objectName, namespace: identity.namespace, labels: labelsOf(identity), ...(annotations ? { annotations } : {}) };
+  return new k8s.core.v1.Secret(resourceName, { metadata, type: "Opaque", stringData }, resourceOpts);
+}
+
 export function pdbSpec(selector: Record<string, string>): k8s.types.input.policy.v1.PodDisruptionBudgetSpec {
   return {
     selector: { matchLabels: selector },
@@ -69,61 +85,15 @@ export function declareClusterIpService(identity: WorkloadIdentity, ports: Servi
   );
 }
 
-export interface PodWorkloadArgs {
-  identity: WorkloadIdentity;
-  replicas: number;
-  podSpec: PodSpec;
-  podAnnotations?: Record<string, string>;
-  lintExemptions?: LintExemption[];
-}
-
-/**
- * A stateless Deployment. A new pod must be ready before an old one goes (maxUnavailable 0), so a rollout
- * never lowers capacity. Callers add the PDB where a disruption budget means something (more than one pod,
- * or a pod with state).
- */
-export function declareDeployment(args: PodWorkloadArgs, opts: pulumi.CustomResourceOptions): k8s.apps.v1.Deployment {
-  const { identity } = args;
-  return new k8s.apps.v1.Deployment(
-    `${identity.name}-deployment`,
-    {
-      metadata: workloadMetadataOf(identity, args.podSpec, args.lintExemptions),
-      spec: {
-        replicas: args.replicas,
-        selector: { matchLabels: selectorLabels(identity.name) },
-        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-        revisionHistoryLimit: 5,
-        template: { metadata: podTemplateMetadata(identity, args.podAnnotations), spec: args.podSpec },
-      },
-    },
-    opts,
-  );
-}
-
-export interface StatefulSetArgs extends PodWorkloadArgs {
-  volumeClaimTemplates: k8s.types.input.core.v1.PersistentVolumeClaim[];
-  /**
-   * "OrderedReady" for a single-data workload (Jaeger, Prometheus); "Parallel" for members that form a
-   * quorum (KRaft, Elasticsearch master election, Alertmanager gossip) and need a majority up at once.
-   */
-  podManagementPolicy: "OrderedReady" | "Parallel";
-  /**
-   * The headless Service's ports, for members that find each other by DNS; with them the pods' names are
-   * published before readiness, so a cluster can form.
-   */
-  memberPorts?: ServicePort[];
-}
-
-export interface StatefulWorkload {
-  statefulSet: k8s.apps.v1.StatefulSet;
-  headlessService: k8s.core.v1.Service;
-}
-
 export interface OneShotJobArgs {
   identity: WorkloadIdentity;
-  podSpec: PodSpec;
+  /** The Job's one container; its volumes come from its mounts. */
+  container: SecureContainerArgs;
+  runAs: RunAs;
+  serviceAccountName: PodSpec["serviceAccountName"];
   backoffLimit: number;
-  podAnnotations?: Record<string, pulumi.Input<string>>;
+  /** Checksums of what the Job applies: a change replaces (and reruns) the Job. */
+  checksums?: Record<string, pulumi.Input<string>>;
   /** Besides PULUMI_OWNS_JOB, which every such Job carries. */
   lintExemptions?: LintExemption[];
 }
@@ -133,16 +103,19 @@ export interface OneShotJobArgs {
  * on a change to its inputs (hence no TTL, and the old Job goes first: the name is fixed). Fifteen minutes
  * at most, however often its pod is retried.
  */
-export function declareOneShotJob(args: OneShotJobArgs, opts: pulumi.CustomResourceOptions): k8s.batch.v1.Job {
+export function declareOneShotJob(args: OneShotJobArgs, opts: pulumi.CustomResourceOptions & { parent: pulumi.Resource }): k8s.batch.v1.Job {
   const { identity } = args;
+  const { podSpec } = withResourceErrors(opts.parent, () =>
+    securePodSpec({ name: identity.name, containers: [args.container], runAs: args.runAs, serviceAccountName: args.serviceAccountName }),
+  );
   return new k8s.batch.v1.Job(
     `${identity.name}-job`,
     {
-      metadata: workloadMetadataOf(identity, args.podSpec, [PULUMI_OWNS_JOB, ...(args.lintExemptions ?? [])]),
+      metadata: { ...metadataOf(identity), annotations: workloadExemptionAnnotations(podSpec, [PULUMI_OWNS_JOB, ...(args.lintExemptions ?? [])]) },
       spec: {
         backoffLimit: args.backoffLimit,
         activeDeadlineSeconds: 900,
-        template: { metadata: podTemplateMetadata(identity, args.podAnnotations), spec: { ...args.podSpec, restartPolicy: "Never" } },
+        template: { metadata: podTemplateMetadata(identity, args.checksums ? { checksums: args.checksums } : {}), spec: { ...podSpec, restartPolicy: "Never" } },
       },
     },
     { ...opts, deleteBeforeReplace: true },
@@ -152,45 +125,6 @@ export function declareOneShotJob(args: OneShotJobArgs, opts: pulumi.CustomResou
 /** `<name>-headless`: the Service that governs a StatefulSet. */
 export function headlessServiceName(workloadName: string): string {
   return `${workloadName}-headless`;
-}
-
-/**
- * A StatefulSet holding one data volume per pod, and the headless Service that governs it (the pods' DNS
- * names). Used even for one replica: a Deployment's rolling update would start the new pod before the old one
- * releases the ReadWriteOnce volume, and hang. The headless Service opens no traffic: the NetworkPolicies
- * select pods, whatever Service resolves to them.
- */
-export function declareStatefulSet(args: StatefulSetArgs, opts: pulumi.CustomResourceOptions): StatefulWorkload {
-  const { identity } = args;
-  const serviceName = headlessServiceName(identity.name);
-  const selector = selectorLabels(identity.name);
-  const headlessService = new k8s.core.v1.Service(
-    `${serviceName}-service`,
-    {
-      metadata: metadataOf(identity, serviceName),
-      spec: { clusterIP: "None", ...(args.memberPorts ? { publishNotReadyAddresses: true } : {}), selector, ...(args.memberPorts ? { ports: args.memberPorts } : {}) },
-    },
-    { parent: opts.parent },
-  );
-  const statefulSet = new k8s.apps.v1.StatefulSet(
-    `${identity.name}-statefulset`,
-    {
-      metadata: workloadMetadataOf(identity, args.podSpec, args.lintExemptions),
-      spec: {
-        replicas: args.replicas,
-        serviceName,
-        selector: { matchLabels: selector },
-        podManagementPolicy: args.podManagementPolicy,
-        updateStrategy: { type: "RollingUpdate" },
-        // Data outlives a scale-down or a deleted StatefulSet; removing it is a deliberate, manual step.
-        persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
-        template: { metadata: podTemplateMetadata(identity, args.podAnnotations), spec: args.podSpec },
-        volumeClaimTemplates: args.volumeClaimTemplates,
-      },
-    },
-    statefulSetReplacement({ ...opts, dependsOn: [...((opts.dependsOn as pulumi.Resource[] | undefined) ?? []), headlessService] }),
-  );
-  return { statefulSet, headlessService };
 }
 
 /** A Service port forwarding to the container port of the same name, so the number lives on the container only. */

@@ -3,15 +3,6 @@ export const PART_OF = "production-blueprint";
 /** The one label a workload's pods are selected by; every selector, peer and spread constraint uses it. */
 export const NAME_LABEL = "app.kubernetes.io/name";
 
-/**
- * The label that enrols a workload in the platform's observability: on a namespace it means "workloads here
- * may be observed", on a pod "this pod sends traces and is scraped". Jaeger's and Prometheus's
- * NetworkPolicies and Prometheus's discovery select on it, so a service from another project (deployed with
- * ProductionService) is admitted without the platform knowing its name.
- */
-export const ENROLMENT_LABEL = "observability.blueprint.io/enrolled";
-export const ENROLLED = { [ENROLMENT_LABEL]: "true" } as const;
-
 /** Labels that select a workload's pods. Kept minimal because a Deployment's selector is immutable. */
 export function selectorLabels(name: string): Record<string, string> {
   return { [NAME_LABEL]: name };

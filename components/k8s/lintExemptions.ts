@@ -8,6 +8,12 @@ import type * as k8s from "@pulumi/kubernetes";
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type Container = k8s.types.input.core.v1.Container;
 
+/**
+ * Where a workload or namespace departs from Pod Security "restricted" on purpose, the annotation that says
+ * why, in words (the log agent's DaemonSet and its namespace). The policy pack reads it (policy/exemptions.ts).
+ */
+export const POD_SECURITY_EXEMPTION = "blueprint.io/pod-security-exemption";
+
 // The tool is in the key's prefix, so the name part is the check id alone and always fits the 63
 // characters Kubernetes allows there (kube-score ids alone reach 60).
 export const LINT_EXEMPTION_DOMAIN = "lint-exemption.blueprint.io";

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PART_OF } from "./labels";
+import { POD_SECURITY_EXEMPTION } from "./lintExemptions";
 import { declareNetworkPolicy, defaultDenySpec, dnsEgressSpec } from "./network";
 
 /**
@@ -38,7 +39,7 @@ export function declareSecureNamespace(
           "pod-security.kubernetes.io/warn": "restricted",
           ...labels,
         },
-        ...(podSecurity.level === "privileged" ? { annotations: { "blueprint.io/pod-security-exemption": podSecurity.reason } } : {}),
+        ...(podSecurity.level === "privileged" ? { annotations: { [POD_SECURITY_EXEMPTION]: podSecurity.reason } } : {}),
       },
     },
     opts,

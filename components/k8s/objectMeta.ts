@@ -1,8 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type * as k8s from "@pulumi/kubernetes";
 import { createHash } from "node:crypto";
-import { ENROLLED, standardLabels } from "./labels";
-import { type LintExemption, workloadExemptionAnnotations } from "./lintExemptions";
+import { ENROLLED, type ScrapeTarget, scrapeAnnotations } from "./enrolment";
+import { standardLabels } from "./labels";
 
 /** Name, role and namespace of one workload; every object of the workload derives its metadata from them. */
 export interface WorkloadIdentity {
@@ -19,21 +18,38 @@ export function metadataOf(identity: WorkloadIdentity, objectName: string = iden
   return { name: objectName, namespace: identity.namespace, labels: labelsOf(identity) };
 }
 
-/** A workload's metadata with its lint-exemption annotations (the digest one derived from its images). */
-export function workloadMetadataOf(identity: WorkloadIdentity, podSpec: k8s.types.input.core.v1.PodSpec, exemptions: LintExemption[] = []) {
-  return { ...metadataOf(identity), annotations: workloadExemptionAnnotations(podSpec, exemptions) };
-}
-
 /** A stable digest of config data, put on a pod template so a change to the data rolls the pods. */
 export function checksumOf(value: unknown): string {
   return createHash("sha256").update(JSON.stringify(value)).digest("hex");
 }
 
+/** The domain of the checksum annotations: `checksum.blueprint.io/config` rolls the pods when the config changes. */
+export const CHECKSUM_DOMAIN = "checksum.blueprint.io";
+
+export function checksumAnnotationKey(name: string): string {
+  return `${CHECKSUM_DOMAIN}/${name}`;
+}
+
+/** What a pod template says about its pods beyond their identity. */
+export interface PodTemplateArgs {
+  /** Where the pod serves metrics: the scrape annotations and the enrolment label that comes with them. */
+  metrics?: ScrapeTarget;
+  /** Digests of what the pods read only at start, by name: a change to one rolls the pods. */
+  checksums?: Record<string, pulumi.Input<string>>;
+  annotations?: Record<string, pulumi.Input<string>>;
+}
+
 /**
- * A pod template's metadata; scrape annotations only where the pod serves metrics, and then the enrolment
- * label too, which is what Prometheus's discovery selects on (its network flows are listed explicitly).
+ * A pod template's metadata, and the only writer of the enrolment label and the scrape annotations: a pod
+ * that serves metrics is enrolled, which is what Prometheus's discovery selects on (its network flows are
+ * listed explicitly).
  */
-export function podTemplateMetadata(identity: WorkloadIdentity, annotations: Record<string, pulumi.Input<string>> = {}) {
-  const scraped = annotations["prometheus.io/scrape"] === "true";
-  return { labels: { ...labelsOf(identity), ...(scraped ? ENROLLED : {}) }, ...(Object.keys(annotations).length ? { annotations } : {}) };
+export function podTemplateMetadata(identity: WorkloadIdentity, args: PodTemplateArgs = {}) {
+  const checksums = Object.entries(args.checksums ?? {}).map(([name, digest]) => [checksumAnnotationKey(name), digest] as const);
+  const annotations: Record<string, pulumi.Input<string>> = {
+    ...(args.metrics ? scrapeAnnotations(args.metrics) : {}),
+    ...Object.fromEntries(checksums),
+    ...(args.annotations ?? {}),
+  };
+  return { labels: { ...labelsOf(identity), ...(args.metrics ? ENROLLED : {}) }, ...(Object.keys(annotations).length ? { annotations } : {}) };
 }

@@ -1,11 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import type { ResourcesConfig } from "../configPrimitives";
 
+import { type Mount, type ScratchDir, collectVolumes, containerMounts } from "./mounts";
+import { probesIdentical } from "./probes";
+
 type Container = k8s.types.input.core.v1.Container;
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type Probe = k8s.types.input.core.v1.Probe;
-type Volume = k8s.types.input.core.v1.Volume;
-type VolumeMount = k8s.types.input.core.v1.VolumeMount;
 
 /**
  * Numeric identity a container runs as. An image whose USER is a name needs it spelled out: the kubelet can only
@@ -15,6 +16,17 @@ export interface RunAs {
   uid: number;
   gid: number;
   fsGroup?: number;
+  /**
+   * UID 0 on purpose, the one departure from "restricted" a pod may take here (the log agent reading root-owned
+   * files). It must be said, with its reason on the workload: a uid of 0 without it is refused.
+   */
+  root?: true;
+}
+
+/** runAsNonRoot, checked: root only where RunAs says so. */
+function nonRoot(runAs: RunAs): boolean {
+  if (runAs.uid === 0 && !runAs.root) throw new Error("runAs uid 0 without root: true; a container runs as root only on purpose");
+  return !runAs.root;
 }
 
 // Above 10000 so the IDs never collide with a node's own users (kube-score and checkov ask for it).
@@ -23,7 +35,7 @@ export const DEFAULT_RUN_AS: RunAs = { uid: 10001, gid: 10001 };
 /** Pod-level half of the Pod Security Standard "restricted". */
 function restrictedPodSecurityContext(runAs: RunAs): k8s.types.input.core.v1.PodSecurityContext {
   return {
-    runAsNonRoot: true,
+    runAsNonRoot: nonRoot(runAs),
     runAsUser: runAs.uid,
     runAsGroup: runAs.gid,
     fsGroup: runAs.fsGroup ?? runAs.gid,
@@ -36,7 +48,7 @@ function restrictedPodSecurityContext(runAs: RunAs): k8s.types.input.core.v1.Pod
 /** Container-level half of "restricted", plus a read-only root filesystem. */
 function restrictedContainerSecurityContext(runAs: RunAs): k8s.types.input.core.v1.SecurityContext {
   return {
-    runAsNonRoot: true,
+    runAsNonRoot: nonRoot(runAs),
     runAsUser: runAs.uid,
     runAsGroup: runAs.gid,
     privileged: false,
@@ -47,54 +59,16 @@ function restrictedContainerSecurityContext(runAs: RunAs): k8s.types.input.core.
   };
 }
 
-export interface ProbeTiming {
-  initialDelaySeconds: number;
-  periodSeconds: number;
-  timeoutSeconds: number;
-  failureThreshold: number;
-}
-
-export function httpProbe(path: string, port: number | string, timing: ProbeTiming): Probe {
-  return { httpGet: { path, port }, ...timing };
-}
-
-export function tcpProbe(port: number | string, timing: ProbeTiming): Probe {
-  return { tcpSocket: { port }, ...timing };
-}
-
 function resourceRequirements(resources: ResourcesConfig): k8s.types.input.core.v1.ResourceRequirements {
   const toList = (list: ResourcesConfig["requests"]) => ({ cpu: list.cpu, memory: list.memory, "ephemeral-storage": list.ephemeralStorage });
   return { requests: toList(resources.requests), limits: toList(resources.limits) };
 }
 
-/** A writable emptyDir for a read-only-root container (/tmp, caches, logs). */
-export interface ScratchDir {
-  name: string;
-  mountPath: string;
-  sizeLimit?: string;
-  /** "Memory" keeps the contents off the node's disk (a tmpfs; counts against the memory limit), e.g. a copied secret. */
-  medium?: "Memory";
-}
-
-export const TMP_DIR: ScratchDir = { name: "tmp", mountPath: "/tmp", sizeLimit: "64Mi" };
-
-export function scratchVolume(dir: ScratchDir): Volume {
-  return { name: dir.name, emptyDir: { ...(dir.medium ? { medium: dir.medium } : {}), sizeLimit: dir.sizeLimit ?? "64Mi" } };
-}
-
-function scratchMount(dir: ScratchDir): VolumeMount {
-  return { name: dir.name, mountPath: dir.mountPath };
-}
-
-/** A StatefulSet volumeClaimTemplate: one ReadWriteOnce volume per replica that follows the pod's identity. */
-export function volumeClaimTemplate(name: string, size: string): k8s.types.input.core.v1.PersistentVolumeClaim {
-  return { metadata: { name }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: size } } } };
-}
-
 export interface SecureContainerArgs {
   name: string;
   image: k8s.types.input.core.v1.Container["image"];
-  runAs: RunAs;
+  /** The pod's unless the container runs as another user. */
+  runAs?: RunAs;
   resources: ResourcesConfig;
   ports?: k8s.types.input.core.v1.ContainerPort[];
   command?: string[];
@@ -104,34 +78,19 @@ export interface SecureContainerArgs {
   probes?: { startup?: Probe; liveness?: Probe; readiness?: Probe };
   /** Writable emptyDirs; /tmp is always included. */
   scratch?: ScratchDir[];
-  volumeMounts?: VolumeMount[];
+  /** Files and data the container sees; the pod spec places their volumes, the StatefulSet their claims. */
+  mounts?: Mount[];
   lifecycle?: k8s.types.input.core.v1.Lifecycle;
 }
 
-function withTmp(scratch: ScratchDir[] = []): ScratchDir[] {
-  return scratch.some((dir) => dir.mountPath === TMP_DIR.mountPath) ? scratch : [TMP_DIR, ...scratch];
-}
-
-/**
- * The same readiness and liveness check either restarts a pod that is only busy, or keeps one that is
- * wedged in the Service. The rule kube-score applies: same HTTP path and port, same TCP port, or same command.
- */
-export function probesIdentical(readiness: Probe, liveness: Probe): boolean {
-  if (readiness.httpGet && liveness.httpGet) {
-    const [ready, live] = [readiness.httpGet, liveness.httpGet] as k8s.types.input.core.v1.HTTPGetAction[];
-    // kube-score reads every named port as 0, so two named ports count as the same port.
-    const samePort = ready.port === live.port || (typeof ready.port === "string" && typeof live.port === "string");
-    return ready.path === live.path && samePort;
-  }
-  if (readiness.tcpSocket && liveness.tcpSocket) {
-    return (readiness.tcpSocket as k8s.types.input.core.v1.TCPSocketAction).port === (liveness.tcpSocket as k8s.types.input.core.v1.TCPSocketAction).port;
-  }
-  if (readiness.exec && liveness.exec) return JSON.stringify(readiness.exec) === JSON.stringify(liveness.exec);
-  return false;
+/** The container's mounts, scratch directories first: both the container and its pod read them from here. */
+function mountsOf(args: SecureContainerArgs): Mount[] {
+  return containerMounts(args.scratch, args.mounts);
 }
 
 /** A container locked down to "restricted", with requests, limits and a writable /tmp. */
-export function secureContainer(args: SecureContainerArgs): Container {
+export function secureContainer(args: SecureContainerArgs, podRunAs: RunAs = DEFAULT_RUN_AS): Container {
+  const runAs = args.runAs ?? podRunAs;
   const { liveness, readiness } = args.probes ?? {};
   if (liveness && readiness && probesIdentical(readiness, liveness)) {
     throw new Error(`container ${args.name}: its readiness and liveness probes make the same check; liveness must only catch a dead process`);
@@ -151,21 +110,20 @@ export function secureContainer(args: SecureContainerArgs): Container {
     ...(args.probes?.readiness ? { readinessProbe: args.probes.readiness } : {}),
     ...(args.lifecycle ? { lifecycle: args.lifecycle } : {}),
     resources: resourceRequirements(args.resources),
-    securityContext: restrictedContainerSecurityContext(args.runAs),
-    volumeMounts: [...withTmp(args.scratch).map(scratchMount), ...(args.volumeMounts ?? [])],
+    securityContext: restrictedContainerSecurityContext(runAs),
+    volumeMounts: mountsOf(args).map((mount) => mount.volumeMount),
   };
 }
 
 export interface SecurePodSpecArgs {
-  containers: Container[];
-  initContainers?: Container[];
+  /** Where errors point, e.g. "observability/elasticsearch". */
+  name: string;
+  containers: SecureContainerArgs[];
+  initContainers?: SecureContainerArgs[];
   runAs: RunAs;
   serviceAccountName: k8s.types.input.core.v1.PodSpec["serviceAccountName"];
   /** Only workloads that talk to the Kubernetes API get a token: a mounted token is a credential to steal. */
   automountServiceAccountToken?: boolean;
-  /** emptyDirs backing the containers' scratch mounts; /tmp is always included. */
-  scratch?: ScratchDir[];
-  volumes?: Volume[];
   terminationGracePeriodSeconds?: number;
   /** Spread the pods over zones and nodes; the labels select the workload's own pods. */
   spreadLabels?: Record<string, string>;
@@ -196,20 +154,34 @@ function spreadAndAntiAffinity(labels: Record<string, string>): Pick<PodSpec, "t
   };
 }
 
-/** A pod spec that meets "restricted": every workload in the platform starts from this. */
-export function securePodSpec(args: SecurePodSpecArgs): PodSpec {
-  return {
+export interface SecurePod {
+  podSpec: PodSpec;
+  /** The per-replica claims the containers mount: a StatefulSet's volumeClaimTemplates. */
+  claims: k8s.types.input.core.v1.PersistentVolumeClaim[];
+}
+
+/**
+ * A pod spec that meets "restricted", built from its containers: every workload in the platform starts from
+ * this. The volumes come from the containers' mounts and scratch directories, each named once (the main
+ * containers' first, then the init containers'), so a volume and its mount cannot drift apart.
+ */
+export function securePodSpec(args: SecurePodSpecArgs): SecurePod {
+  const allContainers = [...args.containers, ...(args.initContainers ?? [])];
+  const { volumes, claims } = collectVolumes(`pod ${args.name}`, allContainers.flatMap(mountsOf));
+  const build = (container: SecureContainerArgs) => secureContainer(container, args.runAs);
+  const podSpec: PodSpec = {
     serviceAccountName: args.serviceAccountName,
     automountServiceAccountToken: args.automountServiceAccountToken ?? false,
     // Service links inject env vars such as KAFKA_PORT that some images misread as their own settings.
     enableServiceLinks: false,
     securityContext: restrictedPodSecurityContext(args.runAs),
     terminationGracePeriodSeconds: args.terminationGracePeriodSeconds ?? 30,
-    ...(args.initContainers ? { initContainers: args.initContainers } : {}),
-    containers: args.containers,
-    volumes: [...withTmp(args.scratch).map(scratchVolume), ...(args.volumes ?? [])],
+    ...(args.initContainers ? { initContainers: args.initContainers.map(build) } : {}),
+    containers: args.containers.map(build),
+    volumes,
     ...(args.spreadLabels ? spreadAndAntiAffinity(args.spreadLabels) : args.antiAffinityLabels ? preferDifferentNodes(args.antiAffinityLabels) : {}),
   };
+  return { podSpec, claims };
 }
 
 // Setup Jobs and init containers are short JVM, curl or cp runs; a fixed small budget keeps them out of the sizing config.

@@ -4,11 +4,10 @@ import * as random from "@pulumi/random";
 import { createHmac } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { declareOneShotJob } from "../k8s/controllers";
-import { mountOf, secretMount, volumeMountsOf, volumesOf } from "../k8s/mounts";
-import { DEFAULT_RUN_AS, ONE_SHOT_RESOURCES, secureContainer, securePodSpec } from "../k8s/podSpec";
-import { type WorkloadIdentity, checksumOf, metadataOf } from "../k8s/objectMeta";
-import { withResourceErrors } from "../resourceErrors";
+import { declareConfigMap, declareOneShotJob, declareSecret } from "../k8s/controllers";
+import { mountOf, secretMount } from "../k8s/mounts";
+import { type WorkloadIdentity, checksumOf } from "../k8s/objectMeta";
+import { DEFAULT_RUN_AS, ONE_SHOT_RESOURCES, type SecureContainerArgs } from "../k8s/podSpec";
 
 /** One HTTP call of a setup plan. Every call must be an upsert (PUT, or a POST the API treats as one). */
 export interface SetupRequest {
@@ -96,19 +95,15 @@ export interface SetupJobArgs {
 export function declareSetupJob(args: SetupJobArgs, parent: pulumi.Resource): k8s.batch.v1.Job {
   const { identity } = args;
   const files = planFiles(args.requests);
-  const configMap = new k8s.core.v1.ConfigMap(
-    `${identity.name}-plan`,
-    { metadata: metadataOf(identity, `${identity.name}-plan`), data: { [SCRIPT_FILE]: APPLY_SCRIPT, [PLAN_FILE]: files.plan, ...files.publicBodies } },
-    { parent },
-  );
+  const configMap = declareConfigMap(identity, `${identity.name}-plan`, { [SCRIPT_FILE]: APPLY_SCRIPT, [PLAN_FILE]: files.plan, ...files.publicBodies }, { parent });
   const secretName = `${identity.name}-secret-bodies`;
   const hasSecrets = Object.keys(files.secretBodies).length > 0;
-  const secrets = hasSecrets
-    ? [new k8s.core.v1.Secret(secretName, { metadata: metadataOf(identity, secretName), type: "Opaque", stringData: files.secretBodies }, { parent })]
-    : [];
-  const checksum = checksumOf([APPLY_SCRIPT, files.plan, files.publicBodies]);
-  // A changed password changes only a secret body: without this the Job would not run again to apply it.
-  const secretChecksum: Record<string, pulumi.Output<string>> = hasSecrets ? { "checksum/secret-bodies": secretBodiesChecksum(identity.name, files.secretBodies, parent) } : {};
+  const secrets = hasSecrets ? [declareSecret(identity, secretName, files.secretBodies, { parent, resourceName: secretName })] : [];
+  const checksums: Record<string, pulumi.Input<string>> = {
+    plan: checksumOf([APPLY_SCRIPT, files.plan, files.publicBodies]),
+    // A changed password changes only a secret body: without this the Job would not run again to apply it.
+    ...(hasSecrets ? { "secret-bodies": secretBodiesChecksum(identity.name, files.secretBodies, parent) } : {}),
+  };
   const mounts = [
     mountOf(
       { name: "plan", projected: { defaultMode: 0o440, sources: [{ configMap: { name: configMap.metadata.name } }, ...(hasSecrets ? [{ secret: { name: secretName } }] : [])] } },
@@ -118,10 +113,9 @@ export function declareSetupJob(args: SetupJobArgs, parent: pulumi.Resource): k8
     // Only the one key this Job logs in with.
     secretMount("credentials", args.passwordSecret.name, CREDENTIALS_DIR, { items: [{ key: args.passwordSecret.key, path: PASSWORD_FILE }] }),
   ];
-  const container = withResourceErrors(parent, () => secureContainer({
+  const container: SecureContainerArgs = {
     name: identity.name,
     image: args.image,
-    runAs: DEFAULT_RUN_AS,
     resources: ONE_SHOT_RESOURCES,
     command: ["bash", `${REQUESTS_DIR}/${SCRIPT_FILE}`],
     env: [
@@ -132,16 +126,10 @@ export function declareSetupJob(args: SetupJobArgs, parent: pulumi.Resource): k8
       { name: "SETUP_USER", value: args.user },
       { name: "SETUP_PASSWORD_FILE", value: `${CREDENTIALS_DIR}/${PASSWORD_FILE}` },
     ],
-    volumeMounts: volumeMountsOf(mounts),
-  }));
-  const podSpec = securePodSpec({
-    containers: [container],
-    runAs: DEFAULT_RUN_AS,
-    serviceAccountName: args.serviceAccountName,
-    volumes: volumesOf(mounts),
-  });
+    mounts,
+  };
   return declareOneShotJob(
-    { identity, podSpec, backoffLimit: 4, podAnnotations: { "checksum/plan": checksum, ...secretChecksum } },
+    { identity, container, runAs: DEFAULT_RUN_AS, serviceAccountName: args.serviceAccountName, backoffLimit: 4, checksums },
     { parent, dependsOn: [configMap, ...secrets, ...args.dependsOn] },
   );
 }

@@ -1,8 +1,8 @@
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import { standardLabels } from "../k8s/labels";
-import { type Mount, mountOf, secretMount, volumeMountsOf, volumesOf } from "../k8s/mounts";
+import { declareConfigMap, declareSecret } from "../k8s/controllers";
+import { type Mount, mountOf, secretMount } from "../k8s/mounts";
 import type { Flow } from "../k8s/network";
 import { asResourceError } from "../resourceErrors";
 import { APPROLE_SECRET_KEYS, VaultAppRole } from "../vault/appRole";
@@ -21,8 +21,8 @@ const VAULT_CA_FILE_NAME = "ca.crt";
 export interface CredentialsDelivery {
   /** Inputs: the Vault address and mount paths may be another stack's Outputs. */
   env: Record<string, pulumi.Input<string>>;
-  volumes: k8s.types.input.core.v1.Volume[];
-  volumeMounts: k8s.types.input.core.v1.VolumeMount[];
+  /** The files the container sees; the pod spec places their volumes. */
+  mounts: Mount[];
   egress: Flow[];
   /** The Secret the pods mount: the Deployment is updated only after it (docs/vault.md, rotation). */
   secret: k8s.core.v1.Secret;
@@ -47,28 +47,17 @@ function secretFiles(volumeName: string, secretName: pulumi.Input<string>, mount
   return secretMount(volumeName, secretName, mountPath, { items: keys.map((key) => ({ key, path: key })) });
 }
 
-function delivered(mounts: Mount[]): Pick<CredentialsDelivery, "volumes" | "volumeMounts"> {
-  return { volumes: volumesOf(mounts), volumeMounts: volumeMountsOf(mounts) };
-}
-
 /** Vault off (the local stack): a generated API key in a Kubernetes Secret stands in for the Vault secret. */
 function provisionApiKey(args: CredentialsArgs, parent: pulumi.Resource): CredentialsDelivery {
   const service = args.serviceName;
   const secretName = `${service}-api-key`;
-  const secret = new k8s.core.v1.Secret(
-    `${service}-api-key`,
-    {
-      metadata: { name: secretName, namespace: args.namespace, labels: standardLabels(service, "api-key") },
-      type: "Opaque",
-      stringData: { [API_KEY_FILE_NAME]: randomApiKey(service, parent) },
-    },
-    { parent },
-  );
+  const identity = { name: service, component: "api-key", namespace: args.namespace };
+  const secret = declareSecret(identity, secretName, { [API_KEY_FILE_NAME]: randomApiKey(service, parent) }, { parent, resourceName: secretName });
   return {
     env: { VAULT_ENABLED: "false", API_KEY_FILE: `${API_KEY_DIR}/${API_KEY_FILE_NAME}` },
     egress: [],
     secret,
-    ...delivered([secretFiles("api-key", secretName, API_KEY_DIR, [API_KEY_FILE_NAME])]),
+    mounts: [secretFiles("api-key", secretName, API_KEY_DIR, [API_KEY_FILE_NAME])],
   };
 }
 
@@ -76,16 +65,13 @@ function provisionApiKey(args: CredentialsArgs, parent: pulumi.Resource): Creden
  * Vault's CA from config as a file in the pod. Its hash goes into the env (and so the pod template's config
  * checksum): the service reads the CA once at start, so a new CA must roll the pods.
  */
-function vaultCa(args: CredentialsArgs, caCert: string, parent: pulumi.Resource): Pick<CredentialsDelivery, "env" | "volumes" | "volumeMounts" | "caConfigMap"> {
+function vaultCa(args: CredentialsArgs, caCert: string, parent: pulumi.Resource): Pick<CredentialsDelivery, "env" | "mounts" | "caConfigMap"> {
   const name = `${args.serviceName}-vault-ca`;
-  const caConfigMap = new k8s.core.v1.ConfigMap(
-    name,
-    { metadata: { name, namespace: args.namespace, labels: standardLabels(args.serviceName, "vault-ca") }, data: { [VAULT_CA_FILE_NAME]: caCert } },
-    { parent },
-  );
+  const identity = { name: args.serviceName, component: "vault-ca", namespace: args.namespace };
+  const caConfigMap = declareConfigMap(identity, name, { [VAULT_CA_FILE_NAME]: caCert }, { parent });
   return {
     env: { VAULT_CA_CERT_FILE: `${VAULT_CA_DIR}/${VAULT_CA_FILE_NAME}`, VAULT_CA_CERT_SHA256: createHash("sha256").update(caCert).digest("hex") },
-    ...delivered([mountOf({ name: "vault-ca", configMap: { name, defaultMode: 0o444, items: [{ key: VAULT_CA_FILE_NAME, path: VAULT_CA_FILE_NAME }] } }, VAULT_CA_DIR)]),
+    mounts: [mountOf({ name: "vault-ca", configMap: { name, defaultMode: 0o444, items: [{ key: VAULT_CA_FILE_NAME, path: VAULT_CA_FILE_NAME }] } }, VAULT_CA_DIR)],
     caConfigMap,
   };
 }
@@ -116,7 +102,7 @@ function provisionAppRole(args: CredentialsArgs, vaultConfig: ServiceVaultEnable
     },
     { parent },
   );
-  const approle = delivered([secretFiles("vault-approle", role.credentialsSecretName, VAULT_CREDENTIALS_DIR, [APPROLE_SECRET_KEYS.roleId, APPROLE_SECRET_KEYS.secretId])]);
+  const approle = secretFiles("vault-approle", role.credentialsSecretName, VAULT_CREDENTIALS_DIR, [APPROLE_SECRET_KEYS.roleId, APPROLE_SECRET_KEYS.secretId]);
   const ca = vaultConfig.caCert === undefined ? undefined : vaultCa(args, vaultConfig.caCert, parent);
   return {
     env: {
@@ -136,8 +122,7 @@ function provisionAppRole(args: CredentialsArgs, vaultConfig: ServiceVaultEnable
     },
     egress: [{ peer: vaultConfig.network, ports: [{ port: vaultConfig.network.port }] }],
     secret: role.credentialsSecret,
-    volumes: [...approle.volumes, ...(ca?.volumes ?? [])],
-    volumeMounts: [...approle.volumeMounts, ...(ca?.volumeMounts ?? [])],
+    mounts: [approle, ...(ca?.mounts ?? [])],
     ...(ca === undefined ? {} : { caConfigMap: ca.caConfigMap }),
   };
 }

@@ -1,26 +1,26 @@
-import * as k8s from "@pulumi/kubernetes";
-import type { Environment, ServiceConfig } from "../configSchema";
-import { type Flow, type NetworkPeer, allowFlowsSpec } from "../k8s/network";
-import { ENROLLED } from "../k8s/labels";
-import { METRICS_PORT_NAME } from "../observability/enrolment";
+import type * as k8s from "@pulumi/kubernetes";
+import type { ServiceConfig } from "../configSchema";
+import { servicePort } from "../k8s/controllers";
+import { METRICS_PORT_NAME } from "../k8s/enrolment";
+import type { Mount } from "../k8s/mounts";
+import type { Flow, NetworkPeer, PodPeer, WorkloadFlows } from "../k8s/network";
+import { DEFAULT_RUN_AS, type RunAs, type SecureContainerArgs } from "../k8s/podSpec";
+import { PROBE_TIMINGS, type ProbeTiming, httpProbe } from "../k8s/probes";
 import { SHUTDOWN_TIMEOUT_SECONDS } from "./env";
 import { serviceCommand } from "./runtime";
-import { DEFAULT_RUN_AS, type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec } from "../k8s/podSpec";
 
 type Input<T> = import("@pulumi/pulumi").Input<T>;
 
-const SERVICE_RUN_AS: RunAs = DEFAULT_RUN_AS;
+export const SERVICE_RUN_AS: RunAs = DEFAULT_RUN_AS;
 // The one port: the API and /metrics. Prometheus's NetworkPolicy names it, so it must keep this name.
 const HTTP_PORT_NAME = METRICS_PORT_NAME;
 /** The ClusterIP Service listens on 80 and forwards to the container's named port. */
 export const SERVICE_PORT = 80;
 
-// Startup allows 5 + 10×5 s for a cold start; liveness restarts after 45 s without an answer; readiness takes
-// the pod out of the Service within 30 s.
 export const PROBES = {
-  startup: { path: "/health", timing: { initialDelaySeconds: 5, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 10 } },
-  liveness: { path: "/health", timing: { initialDelaySeconds: 10, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 3 } },
-  readiness: { path: "/ready", timing: { initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 } },
+  startup: { path: "/health", timing: PROBE_TIMINGS.startup.service },
+  liveness: { path: "/health", timing: PROBE_TIMINGS.liveness.service },
+  readiness: { path: "/ready", timing: PROBE_TIMINGS.readiness.service },
 } satisfies Record<string, { path: string; timing: ProbeTiming }>;
 
 /** Slack between the service's own worst case and kubelet's SIGKILL. */
@@ -55,35 +55,27 @@ export function preStopHook(seconds: number): k8s.types.input.core.v1.Lifecycle 
 
 const HPA_TARGETS = { cpuUtilization: 70, memoryUtilization: 80 };
 
-export interface ServiceManifestArgs {
+export interface ServiceContainerArgs {
   name: string;
-  environment: Environment;
   config: ServiceConfig;
-  labels: Record<string, string>;
-  selector: Record<string, string>;
   image: Input<string>;
   /** APP_VERSION, derived from the image reference. */
   version: string;
   configMapName: string;
-  /** Taken over the resolved env, so it may wait on Outputs in it. */
-  configChecksum: Input<string>;
-  volumes: k8s.types.input.core.v1.Volume[];
-  volumeMounts: k8s.types.input.core.v1.VolumeMount[];
+  /** The credentials' files. */
+  mounts: Mount[];
 }
 
-export function deploymentSpec(args: ServiceManifestArgs): k8s.types.input.apps.v1.DeploymentSpec {
-  const port = args.config.port;
-  const timeline = shutdownTimeline(args.config);
-  const hook = preStopHook(timeline.preStopSeconds);
-  const lifecycle = hook === undefined ? {} : { lifecycle: hook };
-  const container = secureContainer({
+/** The service's one container: the API and /metrics on one named port, probes, the shutdown hook. */
+export function serviceContainer(args: ServiceContainerArgs): SecureContainerArgs {
+  const hook = preStopHook(shutdownTimeline(args.config).preStopSeconds);
+  return {
     name: args.name,
     image: args.image,
     // The heap flags are sized from this pod's memory limit (see runtime.ts).
     command: serviceCommand(args.config),
-    runAs: SERVICE_RUN_AS,
     resources: args.config.resources,
-    ports: [{ name: HTTP_PORT_NAME, containerPort: port, protocol: "TCP" }],
+    ports: [{ name: HTTP_PORT_NAME, containerPort: args.config.port, protocol: "TCP" }],
     env: [{ name: "APP_VERSION", value: args.version }],
     envFrom: [{ configMapRef: { name: args.configMapName } }],
     probes: {
@@ -91,46 +83,13 @@ export function deploymentSpec(args: ServiceManifestArgs): k8s.types.input.apps.
       liveness: httpProbe(PROBES.liveness.path, HTTP_PORT_NAME, PROBES.liveness.timing),
       readiness: httpProbe(PROBES.readiness.path, HTTP_PORT_NAME, PROBES.readiness.timing),
     },
-    volumeMounts: args.volumeMounts,
-    ...lifecycle,
-  });
-  // No `replicas`: the HPA owns the count, and a value here would fight it on every `pulumi up`.
-  return {
-    selector: { matchLabels: args.selector },
-    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-    revisionHistoryLimit: 5,
-    template: {
-      metadata: {
-        // Enrolled: the platform's Jaeger admits its traces and Prometheus discovers and scrapes it, by label.
-        labels: { ...args.labels, ...ENROLLED },
-        annotations: {
-          "prometheus.io/scrape": "true",
-          "prometheus.io/port": String(port),
-          "prometheus.io/path": "/metrics",
-          // A ConfigMap change alone would not restart pods; the checksum makes it roll them.
-          "checksum/config": args.configChecksum,
-        },
-      },
-      spec: securePodSpec({
-        containers: [container],
-        runAs: SERVICE_RUN_AS,
-        serviceAccountName: args.name,
-        volumes: args.volumes,
-        terminationGracePeriodSeconds: timeline.terminationGracePeriodSeconds,
-        // Soft anti-affinity at least: the HPA always runs two or more replicas (kube-score deployment-has-host-podantiaffinity).
-        ...(args.config.topologySpread ? { spreadLabels: args.selector } : { antiAffinityLabels: args.selector }),
-      }),
-    },
+    mounts: args.mounts,
+    ...(hook === undefined ? {} : { lifecycle: hook }),
   };
 }
 
-export function serviceSpec(args: Pick<ServiceManifestArgs, "selector">): k8s.types.input.core.v1.ServiceSpec {
-  return {
-    type: "ClusterIP",
-    selector: args.selector,
-    ports: [{ name: HTTP_PORT_NAME, port: SERVICE_PORT, targetPort: HTTP_PORT_NAME, protocol: "TCP" }],
-  };
-}
+/** The ClusterIP Service: port 80 to the container's named port. */
+export const SERVICE_PORTS = [servicePort(HTTP_PORT_NAME, SERVICE_PORT)];
 
 export function hpaSpec(name: string, config: ServiceConfig): k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerSpec {
   const utilization = (resource: string, averageUtilization: number) => ({
@@ -171,9 +130,7 @@ export interface ServiceFlows {
   egress: Flow[];
 }
 
-export function serviceNetworkPolicySpec(selector: Record<string, string>, port: number, flows: ServiceFlows) {
-  return allowFlowsSpec(selector, {
-    ingress: flows.callers.map((peer) => ({ peer, ports: [{ port }] })),
-    egress: flows.egress,
-  });
+/** The service's flows on its one port. */
+export function serviceFlows(pods: PodPeer, port: number, flows: ServiceFlows): WorkloadFlows {
+  return { pods, ingress: flows.callers.map((peer) => ({ peer, ports: [{ port }] })), egress: flows.egress };
 }

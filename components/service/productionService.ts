@@ -1,19 +1,20 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Environment, ServiceConfig } from "../configSchema";
-import { declareConfigMap, declarePdb, declareServiceAccount } from "../k8s/controllers";
-import { ENROLLED, selectorLabels } from "../k8s/labels";
-import { lintExemptionAnnotations } from "../k8s/lintExemptions";
+import { declareConfigMap } from "../k8s/controllers";
+import { ENROLLED } from "../k8s/enrolment";
+import { selectorLabels } from "../k8s/labels";
 import { declareSecureNamespace } from "../k8s/namespace";
-import { type WorkloadIdentity, checksumOf, labelsOf, metadataOf } from "../k8s/objectMeta";
-import { declareNetworkPolicy, type Flow, type NetworkPeer, type PodPeer } from "../k8s/network";
+import type { Flow, NetworkPeer, PodPeer } from "../k8s/network";
+import { type WorkloadIdentity, checksumOf, metadataOf } from "../k8s/objectMeta";
+import { declareWorkload } from "../k8s/workload";
 import { clusterHost, type ServicePlatformEndpoints } from "../platformEndpoints";
 import { withResourceErrors } from "../resourceErrors";
 import type { ServiceVaultConfig } from "../vault/serviceVault";
 import { provisionCredentials } from "./credentials";
 import { serviceEnv } from "./env";
 import { imageExemptions, resolveImage } from "./image";
-import { SERVICE_PORT, deploymentSpec, hpaSpec, ingressSpec, serviceNetworkPolicySpec, serviceSpec } from "./manifests";
+import { SERVICE_PORT, SERVICE_PORTS, SERVICE_RUN_AS, hpaSpec, ingressSpec, serviceContainer, serviceFlows, shutdownTimeline } from "./manifests";
 
 export interface ProductionServiceArgs {
   environment: Environment;
@@ -53,78 +54,54 @@ export class ProductionService extends pulumi.ComponentResource implements Produ
 
   constructor(name: string, args: ProductionServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("blueprint:service:ProductionService", name, {}, opts);
-    const parent = { parent: this };
     const config = args.config;
     // A namespace of its own is enrolled in the platform's observability; an existing one must carry the label.
     const namespace = args.namespace.create
-      ? declareSecureNamespace(args.namespace.name, { level: "restricted" }, parent, ENROLLED).name
+      ? declareSecureNamespace(args.namespace.name, { level: "restricted" }, { parent: this }, ENROLLED).name
       : pulumi.output(args.namespace.name);
     const identity: WorkloadIdentity = { name, component: "api", namespace };
-    const labels = labelsOf(identity);
-    const selector = selectorLabels(name);
-    const metadata = (objectName: string = name) => metadataOf(identity, objectName);
-
     const image = resolveImage(name, config.image, args.projectRoot, this);
-    const credentials = provisionCredentials(
-      {
-        serviceName: name,
-        namespace,
-        vault: args.vault,
-        ...(args.vaultMounts ?? {}),
-      },
-      this,
-    );
+    const credentials = provisionCredentials({ serviceName: name, namespace, vault: args.vault, ...(args.vaultMounts ?? {}) }, this);
     const env = withResourceErrors(this, () =>
-      serviceEnv({
-        name,
-        environment: args.environment,
-        config,
-        otlpEndpoint: args.platform.jaeger.otlpHttpEndpoint,
-        credentialsEnv: credentials.env,
-      }),
+      serviceEnv({ name, environment: args.environment, config, otlpEndpoint: args.platform.jaeger.otlpHttpEndpoint, credentialsEnv: credentials.env }),
     );
     // Over the values the pods will see: the same digest whether an entry was a string or an Output.
     const configChecksum = pulumi.output(env).apply((resolved) => checksumOf(resolved));
-    const configMap = declareConfigMap(identity, `${name}-config`, env, parent);
-    declareServiceAccount(identity, this);
+    const configMap = declareConfigMap(identity, `${name}-config`, env, { parent: this });
 
-    const deployment = new k8s.apps.v1.Deployment(
-      `${name}-deployment`,
-      {
-        metadata: { ...metadata(), annotations: lintExemptionAnnotations(imageExemptions(config.image)) },
-        spec: withResourceErrors(this, () =>
-          deploymentSpec({
-            name,
-            environment: args.environment,
-            config,
-            labels,
-            selector,
-            image: image.ref,
-            version: image.version,
-            configMapName: `${name}-config`,
-            configChecksum,
-            volumes: credentials.volumes,
-            volumeMounts: credentials.volumeMounts,
-          }),
-        ),
-      },
-      { ...parent, dependsOn: [configMap, credentials.secret, ...(credentials.caConfigMap ? [credentials.caConfigMap] : [])] },
-    );
-    const service = new k8s.core.v1.Service(`${name}-service`, { metadata: metadata(), spec: serviceSpec({ selector }) }, parent);
-    new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, { metadata: metadata(), spec: hpaSpec(name, config) }, { ...parent, dependsOn: [deployment] });
-    declarePdb(identity, this);
+    const workload = declareWorkload({
+      identity,
+      parent: this,
+      // No replicas: the HPA owns the count.
+      controller: { kind: "Deployment" },
+      runAs: SERVICE_RUN_AS,
+      containers: [withResourceErrors(this, () => serviceContainer({ name, config, image: image.ref, version: image.version, configMapName: `${name}-config`, mounts: credentials.mounts }))],
+      terminationGracePeriodSeconds: shutdownTimeline(config).terminationGracePeriodSeconds,
+      // Soft anti-affinity at least: the HPA always runs two or more replicas (kube-score deployment-has-host-podantiaffinity).
+      placement: config.topologySpread ? "spread" : "preferDifferentNodes",
+      // Enrolled: the platform's Jaeger admits its traces and Prometheus discovers and scrapes it, by label. A
+      // ConfigMap change alone would not restart pods; the checksum makes it roll them.
+      template: { metrics: { port: config.port, path: "/metrics" }, checksums: { config: configChecksum } },
+      // The image is an Output (built, or read from config), so its digest exemption comes from config.
+      lintExemptions: imageExemptions(config.image),
+      services: [{ ports: SERVICE_PORTS }],
+      flows: serviceFlows({ namespace, podLabels: selectorLabels(name) }, config.port, {
+        // The ingress controller is a caller only of services that have an ingress.
+        callers: [...(config.ingress ? [args.ingressController] : []), args.platform.prometheus, ...(args.allowedCallers ?? [])],
+        egress: [
+          ...(config.otel ? [{ peer: args.platform.jaeger, ports: [{ port: args.platform.jaeger.otlpGrpcPort }, { port: args.platform.jaeger.otlpHttpPort }] }] : []),
+          ...credentials.egress,
+          ...(args.allowedCallees ?? []),
+        ],
+      }),
+      dependsOn: [configMap, credentials.secret, ...(credentials.caConfigMap ? [credentials.caConfigMap] : [])],
+    });
+    const service = workload.services[name];
+    const metadata = metadataOf(identity);
+    new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, { metadata, spec: hpaSpec(name, config) }, { parent: this, dependsOn: [workload.controller] });
     if (config.ingress) {
-      new k8s.networking.v1.Ingress(`${name}-ingress`, { metadata: metadata(), spec: ingressSpec(name, config.ingress) }, { ...parent, dependsOn: [service] });
+      new k8s.networking.v1.Ingress(`${name}-ingress`, { metadata, spec: ingressSpec(name, config.ingress) }, { parent: this, dependsOn: [service] });
     }
-
-    const egress = [
-      ...(config.otel ? [{ peer: args.platform.jaeger, ports: [{ port: args.platform.jaeger.otlpGrpcPort }, { port: args.platform.jaeger.otlpHttpPort }] }] : []),
-      ...credentials.egress,
-      ...(args.allowedCallees ?? []),
-    ];
-    // The ingress controller is a caller only of services that have an ingress.
-    const callers: NetworkPeer[] = [...(config.ingress ? [args.ingressController] : []), args.platform.prometheus, ...(args.allowedCallers ?? [])];
-    declareNetworkPolicy(`${name}-netpol`, { name, namespace, labels }, serviceNetworkPolicySpec(selector, config.port, { callers, egress }), parent);
 
     this.namespace = namespace;
     this.serviceName = service.metadata.name;

@@ -1,7 +1,7 @@
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
-import { standardLabels } from "../k8s/labels";
+import { declareSecret } from "../k8s/controllers";
 import { withResourceErrors } from "../resourceErrors";
 import { durationSeconds, servicePolicyDocument, servicePolicyName } from "./policy";
 import { generateServiceSecrets } from "./serviceSecrets";
@@ -121,22 +121,11 @@ export class VaultAppRole extends pulumi.ComponentResource {
     );
 
     this.credentialsSecretName = approleSecretName(service);
-    this.credentialsSecret = new k8s.core.v1.Secret(
-      `${name}-approle-credentials`,
-      {
-        metadata: {
-          name: this.credentialsSecretName,
-          namespace: args.namespace,
-          labels: standardLabels(service, "vault-credentials"),
-          annotations: { [ROTATION_ANNOTATION]: secretIdConfig.rotation },
-        },
-        type: "Opaque",
-        stringData: {
-          [APPROLE_SECRET_KEYS.roleId]: pulumi.secret(role.roleId),
-          [APPROLE_SECRET_KEYS.secretId]: pulumi.secret(secretId.secretId),
-        },
-      },
-      parent,
+    this.credentialsSecret = declareSecret(
+      { name: service, component: "vault-credentials", namespace: args.namespace },
+      this.credentialsSecretName,
+      { [APPROLE_SECRET_KEYS.roleId]: pulumi.secret(role.roleId), [APPROLE_SECRET_KEYS.secretId]: pulumi.secret(secretId.secretId) },
+      { ...parent, resourceName: `${name}-approle-credentials`, annotations: { [ROTATION_ANNOTATION]: secretIdConfig.rotation } },
     );
     this.policyName = policy.name;
     this.roleName = role.roleName;

@@ -1,15 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
+import { declareConfigMap, servicePort } from "../../k8s/controllers";
+import { type Mount, claimMount, configMapMount, secretMount } from "../../k8s/mounts";
 import type { Flow } from "../../k8s/network";
-import { type RunAs, httpProbe, secureContainer, securePodSpec, volumeClaimTemplate } from "../../k8s/podSpec";
-import { statefulPodAddresses } from "../../platformEndpoints";
-import { ALERTMANAGER_CONFIG_DIR, ALERTMANAGER_CONFIG_FILE, ALERTMANAGER_SECRETS_DIR, alertmanagerConfigYaml } from "./alertmanagerConfig";
-import type { ObservabilityComponentArgs } from "../componentArgs";
 import { type WorkloadIdentity, checksumOf } from "../../k8s/objectMeta";
-import { configMapMount, secretMount, volumeMountsOf, volumesOf } from "../../k8s/mounts";
-import { selectorLabels } from "../../k8s/labels";
-import { declareClusterIpService, declareConfigMap, declarePdb, declareServiceAccount, declareStatefulSet, servicePort } from "../../k8s/controllers";
-import { declareFlowPolicy } from "../../k8s/network";
-import { withResourceErrors } from "../../resourceErrors";
+import type { RunAs, SecureContainerArgs } from "../../k8s/podSpec";
+import { PROBE_TIMINGS, httpProbe } from "../../k8s/probes";
+import { declareWorkload } from "../../k8s/workload";
+import { statefulPodAddresses } from "../../platformEndpoints";
+import type { ObservabilityComponentArgs } from "../componentArgs";
+import { ALERTMANAGER_CONFIG_DIR, ALERTMANAGER_CONFIG_FILE, ALERTMANAGER_SECRETS_DIR, alertmanagerConfigYaml } from "./alertmanagerConfig";
 
 const ALERTMANAGER_IMAGE = "prom/alertmanager:v0.28.1";
 // The image's user is `nobody`, like Prometheus's: numeric IDs so runAsNonRoot can verify them.
@@ -42,6 +41,43 @@ export function alertmanagerTargets(args: Pick<ObservabilityComponentArgs, "endp
   return statefulPodAddresses(alertmanager.serviceName, alertmanager.headlessServiceName, alertmanager.namespace, args.config.alertmanager.replicas, alertmanager.port);
 }
 
+function alertmanagerContainer(args: Pick<ObservabilityComponentArgs, "endpoints" | "config">, mounts: Mount[]): SecureContainerArgs {
+  const endpoint = args.endpoints.alertmanager;
+  const config = args.config.alertmanager;
+  const clustered = config.replicas > 1;
+  const peers = statefulPodAddresses(endpoint.serviceName, endpoint.headlessServiceName, endpoint.namespace, config.replicas, endpoint.clusterPort);
+  return {
+    name: "alertmanager",
+    image: ALERTMANAGER_IMAGE,
+    resources: config.resources,
+    args: [
+      `--config.file=${ALERTMANAGER_CONFIG_DIR}/${ALERTMANAGER_CONFIG_FILE}`,
+      `--storage.path=${DATA_DIR}`,
+      `--web.listen-address=0.0.0.0:${endpoint.port}`,
+      // A single replica has no peers: an empty listen address turns gossip off.
+      ...(clustered
+        ? [`--cluster.listen-address=0.0.0.0:${endpoint.clusterPort}`, `--cluster.advertise-address=$(POD_IP):${endpoint.clusterPort}`, ...peers.map((peer) => `--cluster.peer=${peer}`)]
+        : ["--cluster.listen-address="]),
+    ],
+    env: [{ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }],
+    ports: [
+      { name: "web", containerPort: endpoint.port, protocol: "TCP" },
+      ...(clustered
+        ? [
+            { name: "gossip-tcp", containerPort: endpoint.clusterPort, protocol: "TCP" },
+            { name: "gossip-udp", containerPort: endpoint.clusterPort, protocol: "UDP" },
+          ]
+        : []),
+    ],
+    probes: {
+      startup: httpProbe("/-/ready", "web", PROBE_TIMINGS.startup.native),
+      liveness: httpProbe("/-/healthy", "web", PROBE_TIMINGS.liveness.native),
+      readiness: httpProbe("/-/ready", "web", PROBE_TIMINGS.readiness.native),
+    },
+    mounts,
+  };
+}
+
 /**
  * Alertmanager: routes Prometheus's alerts by severity to the stack's receivers. In production a
  * StatefulSet of several replicas that gossip, so losing a node neither loses silences nor drops a page.
@@ -54,70 +90,24 @@ export class Alertmanager extends pulumi.ComponentResource {
     const identity: WorkloadIdentity = { name: endpoint.serviceName, component: "alerting", namespace: args.namespaces.observability };
     const files = { [ALERTMANAGER_CONFIG_FILE]: alertmanagerConfigYaml(config.receivers) };
     const configMap = declareConfigMap(identity, "alertmanager-config", files, { parent: this });
-    const serviceAccount = declareServiceAccount(identity, this);
     const clustered = config.replicas > 1;
-    const mounts = [
-      configMapMount("config", configMap.metadata.name, ALERTMANAGER_CONFIG_DIR),
-      // The receivers' credentials, as files only; the Secret is created outside Pulumi (docs/observability.md).
-      secretMount("receivers", config.receiversSecret, ALERTMANAGER_SECRETS_DIR),
-    ];
-    const peers = statefulPodAddresses(endpoint.serviceName, endpoint.headlessServiceName, endpoint.namespace, config.replicas, endpoint.clusterPort);
-
-    const container = withResourceErrors(this, () => secureContainer({
-      name: "alertmanager",
-      image: ALERTMANAGER_IMAGE,
-      runAs: ALERTMANAGER_RUN_AS,
-      resources: config.resources,
-      args: [
-        `--config.file=${ALERTMANAGER_CONFIG_DIR}/${ALERTMANAGER_CONFIG_FILE}`,
-        `--storage.path=${DATA_DIR}`,
-        `--web.listen-address=0.0.0.0:${endpoint.port}`,
-        // A single replica has no peers: an empty listen address turns gossip off.
-        ...(clustered
-          ? [`--cluster.listen-address=0.0.0.0:${endpoint.clusterPort}`, `--cluster.advertise-address=$(POD_IP):${endpoint.clusterPort}`, ...peers.map((peer) => `--cluster.peer=${peer}`)]
-          : ["--cluster.listen-address="]),
-      ],
-      env: [{ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }],
-      ports: [
-        { name: "web", containerPort: endpoint.port, protocol: "TCP" },
-        ...(clustered
-          ? [
-              { name: "gossip-tcp", containerPort: endpoint.clusterPort, protocol: "TCP" },
-              { name: "gossip-udp", containerPort: endpoint.clusterPort, protocol: "UDP" },
-            ]
-          : []),
-      ],
-      probes: {
-        startup: httpProbe("/-/ready", "web", { initialDelaySeconds: 5, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 24 }),
-        liveness: httpProbe("/-/healthy", "web", { initialDelaySeconds: 0, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 3 }),
-        readiness: httpProbe("/-/ready", "web", { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 }),
-      },
-      // The data volume comes from the StatefulSet's claim template.
-      volumeMounts: [...volumeMountsOf(mounts), { name: "data", mountPath: DATA_DIR }],
-    }));
     const webPort = servicePort("web", endpoint.port);
-    declareClusterIpService(identity, [webPort], this);
-    declareStatefulSet(
-      {
-        identity,
-        replicas: config.replicas,
-        podManagementPolicy: "Parallel",
-        memberPorts: [webPort, ...(clustered ? [servicePort("gossip-tcp", endpoint.clusterPort)] : [])],
-        podAnnotations: { "checksum/config": checksumOf(files) },
-        podSpec: securePodSpec({
-          containers: [container],
-          runAs: ALERTMANAGER_RUN_AS,
-          serviceAccountName: serviceAccount.metadata.name,
-          volumes: volumesOf(mounts),
-          ...(clustered ? { spreadLabels: selectorLabels(endpoint.serviceName) } : {}),
-        }),
-        // No single-replica exemption: kube-score's deployment-replicas looks at Deployments, not StatefulSets.
-        volumeClaimTemplates: [volumeClaimTemplate("data", config.volumeSize)],
-      },
-      { parent: this },
-    );
-    declarePdb(identity, this);
-    declareFlowPolicy(identity, { pods: { namespace: endpoint.namespace, podLabels: endpoint.podLabels }, ...alertmanagerFlows(args) }, this);
+    declareWorkload({
+      identity,
+      parent: this,
+      controller: { kind: "StatefulSet", replicas: config.replicas, podManagementPolicy: "Parallel", memberPorts: [webPort, ...(clustered ? [servicePort("gossip-tcp", endpoint.clusterPort)] : [])] },
+      runAs: ALERTMANAGER_RUN_AS,
+      containers: [alertmanagerContainer(args, [
+        configMapMount("config", configMap.metadata.name, ALERTMANAGER_CONFIG_DIR),
+        // The receivers' credentials, as files only; the Secret is created outside Pulumi (docs/observability.md).
+        secretMount("receivers", config.receiversSecret, ALERTMANAGER_SECRETS_DIR),
+        claimMount("data", config.volumeSize, DATA_DIR),
+      ])],
+      template: { checksums: { config: checksumOf(files) } },
+      // No single-replica exemption: kube-score's deployment-replicas looks at Deployments, not StatefulSets.
+      services: [{ ports: [webPort] }],
+      flows: { pods: { namespace: endpoint.namespace, podLabels: endpoint.podLabels }, ...alertmanagerFlows(args) },
+    });
     this.registerOutputs({});
   }
 }

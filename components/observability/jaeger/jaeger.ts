@@ -1,14 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { declareFlowPolicy, type Flow } from "../../k8s/network";
+import { declareConfigMap, servicePort } from "../../k8s/controllers";
+import { ENROLLED_WORKLOADS } from "../../k8s/enrolment";
 import { singleReplicaExemptions } from "../../k8s/lintExemptions";
-import { DEFAULT_RUN_AS, type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec, tcpProbe, volumeClaimTemplate } from "../../k8s/podSpec";
-import type { ObservabilityComponentArgs } from "../componentArgs";
-import { ENROLLED_WORKLOADS } from "../enrolment";
-import { BADGER_DATA_DIR, JAEGER_HEALTH, type JaegerStorage, jaegerConfigYaml } from "./jaegerConfig";
-import { declareClusterIpService, declareConfigMap, declareDeployment, declarePdb, declareServiceAccount, declareStatefulSet, servicePort } from "../../k8s/controllers";
-import { configMapMount } from "../../k8s/mounts";
+import { claimMount, configMapMount } from "../../k8s/mounts";
+import type { Flow } from "../../k8s/network";
 import { type WorkloadIdentity, checksumOf } from "../../k8s/objectMeta";
-import { withResourceErrors } from "../../resourceErrors";
+import { DEFAULT_RUN_AS, type RunAs } from "../../k8s/podSpec";
+import { PROBE_TIMINGS, httpProbe, tcpProbe } from "../../k8s/probes";
+import { declareWorkload } from "../../k8s/workload";
+import type { ObservabilityComponentArgs } from "../componentArgs";
+import { BADGER_DATA_DIR, JAEGER_HEALTH, type JaegerStorage, jaegerConfigYaml } from "./jaegerConfig";
 
 // The Jaeger v2 image (an OpenTelemetry Collector distribution); its USER is 10001, numeric already.
 export const JAEGER_IMAGE = "jaegertracing/jaeger:2.19.0";
@@ -20,12 +21,6 @@ const CONFIG_FILE = "config.yaml";
 const MEMORY_MAX_TRACES = 50_000;
 // Production keeps a week of traces on the volume, like the log pipeline's Kafka retention.
 const BADGER_SPAN_TTL = "168h";
-
-const JAEGER_PROBES = {
-  startup: { initialDelaySeconds: 5, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 24 },
-  liveness: { initialDelaySeconds: 0, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 3 },
-  readiness: { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-} satisfies Record<string, ProbeTiming>;
 
 function jaegerStorage(storage: "memory" | "badger"): JaegerStorage {
   return storage === "memory" ? { kind: "memory", maxTraces: MEMORY_MAX_TRACES } : { kind: "badger", spanTtl: BADGER_SPAN_TTL };
@@ -52,61 +47,59 @@ export class Jaeger extends pulumi.ComponentResource {
 
   constructor(name: string, args: ObservabilityComponentArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("blueprint:observability:Jaeger", name, {}, opts);
-    const parent = { parent: this };
     const endpoint = args.endpoints.jaeger;
     const config = args.config.jaeger;
     const identity: WorkloadIdentity = { name: "jaeger", component: "tracing", namespace: args.namespaces.observability };
     const storage = jaegerStorage(config.storage);
     const configData = { [CONFIG_FILE]: jaegerConfigYaml(endpoint, storage) };
-    const configMap = declareConfigMap(identity, "jaeger-config", configData, { ...parent, resourceName: "jaeger-config-configmap" });
-    const configFiles = configMapMount("config", configMap.metadata.name, CONFIG_DIR);
+    const configMap = declareConfigMap(identity, "jaeger-config", configData, { parent: this, resourceName: "jaeger-config-configmap" });
 
     const persistent = storage.kind === "badger";
-    const container = withResourceErrors(this, () => secureContainer({
-      name: "jaeger",
-      image: JAEGER_IMAGE,
-      runAs: JAEGER_RUN_AS,
-      resources: config.resources,
-      args: [`--config=${CONFIG_DIR}/${CONFIG_FILE}`],
-      ports: [
-        { name: "otlp-grpc", containerPort: endpoint.otlpGrpcPort, protocol: "TCP" },
-        { name: "otlp-http", containerPort: endpoint.otlpHttpPort, protocol: "TCP" },
-        { name: "ui", containerPort: endpoint.uiPort, protocol: "TCP" },
-        { name: "health", containerPort: JAEGER_HEALTH.port, protocol: "TCP" },
-      ],
-      probes: {
-        startup: httpProbe(JAEGER_HEALTH.path, "health", JAEGER_PROBES.startup),
-        // /status turns 503 while a pipeline component is failing (e.g. storage): that takes the pod out of
-        // the Service; only a process that stops answering at all is restarted.
-        liveness: tcpProbe("health", JAEGER_PROBES.liveness),
-        readiness: httpProbe(JAEGER_HEALTH.path, "health", JAEGER_PROBES.readiness),
-      },
-      // The data volume comes from the StatefulSet's claim template, not from a pod volume.
-      volumeMounts: [configFiles.volumeMount, ...(persistent ? [{ name: "data", mountPath: BADGER_DATA_DIR }] : [])],
-    }));
-    const podSpec = securePodSpec({ containers: [container], runAs: JAEGER_RUN_AS, serviceAccountName: "jaeger", volumes: [configFiles.volume] });
-    declareServiceAccount(identity, this);
-    const workload = { identity, replicas: config.replicas, podSpec, podAnnotations: { "checksum/config": checksumOf(configData) } };
-    const workloadOpts = { ...parent, dependsOn: [configMap] };
-    if (persistent) {
-      declareStatefulSet({ ...workload, podManagementPolicy: "OrderedReady", volumeClaimTemplates: [volumeClaimTemplate("data", config.volumeSize)] }, workloadOpts);
-    } else {
-      declareDeployment({ ...workload, lintExemptions: singleReplicaExemptions(config.replicas) }, workloadOpts);
-    }
-    if (persistent || config.replicas > 1) declarePdb(identity, this);
-
-    declareClusterIpService(
+    declareWorkload({
       identity,
-      [
-        { ...servicePort("otlp-grpc", endpoint.otlpGrpcPort), appProtocol: "grpc" },
-        { ...servicePort("otlp-http", endpoint.otlpHttpPort), appProtocol: "http" },
+      parent: this,
+      controller: persistent ? { kind: "StatefulSet", replicas: config.replicas, podManagementPolicy: "OrderedReady" } : { kind: "Deployment", replicas: config.replicas },
+      runAs: JAEGER_RUN_AS,
+      placement: "none",
+      containers: [
+        {
+          name: "jaeger",
+          image: JAEGER_IMAGE,
+          resources: config.resources,
+          args: [`--config=${CONFIG_DIR}/${CONFIG_FILE}`],
+          ports: [
+            { name: "otlp-grpc", containerPort: endpoint.otlpGrpcPort, protocol: "TCP" },
+            { name: "otlp-http", containerPort: endpoint.otlpHttpPort, protocol: "TCP" },
+            { name: "ui", containerPort: endpoint.uiPort, protocol: "TCP" },
+            { name: "health", containerPort: JAEGER_HEALTH.port, protocol: "TCP" },
+          ],
+          probes: {
+            startup: httpProbe(JAEGER_HEALTH.path, "health", PROBE_TIMINGS.startup.native),
+            // /status turns 503 while a pipeline component is failing (e.g. storage): that takes the pod out of
+            // the Service; only a process that stops answering at all is restarted.
+            liveness: tcpProbe("health", PROBE_TIMINGS.liveness.native),
+            readiness: httpProbe(JAEGER_HEALTH.path, "health", PROBE_TIMINGS.readiness.native),
+          },
+          mounts: [configMapMount("config", configMap.metadata.name, CONFIG_DIR), ...(persistent ? [claimMount("data", config.volumeSize, BADGER_DATA_DIR)] : [])],
+        },
       ],
-      this,
-      endpoint.serviceName,
-    );
-    declareClusterIpService(identity, [servicePort("ui", endpoint.uiPort)], this, JAEGER_QUERY_SERVICE);
-
-    declareFlowPolicy(identity, { pods: endpoint, ingress: jaegerIngressFlows(args), egress: [] }, this);
+      template: { checksums: { config: checksumOf(configData) } },
+      lintExemptions: persistent ? [] : singleReplicaExemptions(config.replicas),
+      // A PDB means something for data or for more than one pod; a single in-memory pod is simply restarted.
+      pdb: persistent || config.replicas > 1,
+      services: [
+        {
+          name: endpoint.serviceName,
+          ports: [
+            { ...servicePort("otlp-grpc", endpoint.otlpGrpcPort), appProtocol: "grpc" },
+            { ...servicePort("otlp-http", endpoint.otlpHttpPort), appProtocol: "http" },
+          ],
+        },
+        { name: JAEGER_QUERY_SERVICE, ports: [servicePort("ui", endpoint.uiPort)] },
+      ],
+      flows: { pods: endpoint, ingress: jaegerIngressFlows(args), egress: [] },
+      dependsOn: [configMap],
+    });
     this.collectorServiceName = endpoint.serviceName;
     this.registerOutputs({ collectorServiceName: this.collectorServiceName });
   }

@@ -1,2 +1,3 @@
 // Kafka: the durable log transport between the Vector agent and the aggregator.
-export { KAFKA_IMAGE, Kafka } from "./kafka";
+export { Kafka } from "./kafka";
+export { KAFKA_IMAGE } from "./kafkaConfig";

@@ -1,2 +1,3 @@
 // Kibana: log search on the secured Elasticsearch.
-export { KIBANA_IMAGE, Kibana, kibanaSecretSettings } from "./kibana";
+export { Kibana } from "./kibana";
+export { KIBANA_IMAGE, kibanaSecretSettings } from "./kibanaConfig";

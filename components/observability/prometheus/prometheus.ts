@@ -1,20 +1,24 @@
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { declareFlowPolicy, type Flow } from "../../k8s/network";
-import { parseQuantity } from "../../k8s/quantity";
+import { declareConfigMap, servicePort } from "../../k8s/controllers";
+import { ENROLLED_WORKLOADS, METRICS_PORT_NAME } from "../../k8s/enrolment";
+import { clusterScopedName } from "../../k8s/labels";
 import { exemptConcern } from "../../k8s/lintExemptions";
-import { type ProbeTiming, type RunAs, httpProbe, secureContainer, securePodSpec, tcpProbe, volumeClaimTemplate } from "../../k8s/podSpec";
-import { clusterScopedName, selectorLabels } from "../../k8s/labels";
-import { alertmanagerTargets } from "../alertmanager";
-import { alertRulesYaml } from "./alertRules";
-import type { ObservabilityComponentArgs } from "../componentArgs";
-import { ENROLLED_WORKLOADS, METRICS_PORT_NAME } from "../enrolment";
-import { CONFIG_DIR, CONFIG_FILE, RULES_DIR, RULES_FILE, prometheusConfigYaml } from "./prometheusConfig";
-import { declareClusterIpService, declareConfigMap, declarePdb, declareServiceAccount, declareStatefulSet, servicePort } from "../../k8s/controllers";
-import { configMapMount } from "../../k8s/mounts";
+import { type Mount, claimMount, configMapMount } from "../../k8s/mounts";
+import type { Flow } from "../../k8s/network";
 import type { WorkloadIdentity } from "../../k8s/objectMeta";
-import { withResourceErrors } from "../../resourceErrors";
+import type { RunAs, SecureContainerArgs } from "../../k8s/podSpec";
+import { PROBE_TIMINGS, httpProbe, tcpProbe } from "../../k8s/probes";
+import { parseQuantity } from "../../k8s/quantity";
 import { declareClusterRoleForWorkload } from "../../k8s/rbac";
+import { declareWorkload } from "../../k8s/workload";
+import { alertmanagerTargets } from "../alertmanager";
+import type { ObservabilityComponentArgs } from "../componentArgs";
+import type { ObservabilityConfig } from "../configSchema";
+import { alertRulesYaml } from "./alertRules";
+import { CONFIG_DIR, CONFIG_FILE, RULES_DIR, RULES_FILE, prometheusConfigYaml } from "./prometheusConfig";
+
+type PrometheusConfig = ObservabilityConfig["prometheus"];
 
 export const PROMETHEUS_IMAGE = "prom/prometheus:v3.5.0";
 // The image's user is `nobody`: non-numeric, so runAsNonRoot cannot verify it unless the IDs are explicit.
@@ -22,13 +26,6 @@ const PROMETHEUS_RUN_AS: RunAs = { uid: 65534, gid: 65534, fsGroup: 65534 };
 const PROMETHEUS_DATA_DIR = "/prometheus";
 // Size-based retention keeps a margin below the volume, so a burst of series cannot fill the disk.
 const RETENTION_SIZE_SHARE = 0.8;
-
-const PROMETHEUS_PROBES = {
-  // Replaying the WAL after a restart can take minutes on a large volume.
-  startup: { initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
-  liveness: { initialDelaySeconds: 0, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 3 },
-  readiness: { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-} satisfies Record<string, ProbeTiming>;
 
 // Watches the mounted config and rules and calls /-/reload when the kubelet swaps in a new ConfigMap, so a
 // config or rule change never restarts Prometheus (a restart replays the WAL: minutes without alerts).
@@ -71,6 +68,43 @@ function retentionSize(volumeSize: string): string {
  */
 const DISCOVERY_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [{ apiGroups: [""], resources: ["pods"], verbs: ["list", "watch"] }];
 
+function prometheusContainer(config: PrometheusConfig, port: number, mounts: Mount[]): SecureContainerArgs {
+  return {
+    name: "prometheus",
+    image: PROMETHEUS_IMAGE,
+    resources: config.resources,
+    args: [
+      `--config.file=${CONFIG_DIR}/${CONFIG_FILE}`,
+      `--storage.tsdb.path=${PROMETHEUS_DATA_DIR}`,
+      `--storage.tsdb.retention.time=${config.retention}`,
+      `--storage.tsdb.retention.size=${retentionSize(config.volumeSize)}`,
+      `--web.listen-address=0.0.0.0:${port}`,
+      // /-/reload for the config reloader; the port is reachable only from the pod itself and the UI clients.
+      "--web.enable-lifecycle",
+    ],
+    ports: [{ name: "web", containerPort: port, protocol: "TCP" }],
+    probes: {
+      // Replaying the WAL after a restart can take minutes on a large volume.
+      startup: httpProbe("/-/ready", "web", PROBE_TIMINGS.startup.walReplay),
+      liveness: httpProbe("/-/healthy", "web", PROBE_TIMINGS.liveness.native),
+      readiness: httpProbe("/-/ready", "web", PROBE_TIMINGS.readiness.native),
+    },
+    mounts,
+  };
+}
+
+function reloaderContainer(prometheusPort: number, mounts: Mount[]): SecureContainerArgs {
+  return {
+    name: "config-reloader",
+    image: CONFIG_RELOADER_IMAGE,
+    resources: RELOADER_RESOURCES,
+    args: [`--listen-address=:${RELOADER_PORT}`, `--reload-url=http://127.0.0.1:${prometheusPort}/-/reload`, `--watched-dir=${CONFIG_DIR}`, `--watched-dir=${RULES_DIR}`],
+    ports: [{ name: "reloader", containerPort: RELOADER_PORT, protocol: "TCP" }],
+    probes: { liveness: tcpProbe("reloader", PROBE_TIMINGS.liveness.native), readiness: httpProbe("/metrics", "reloader", PROBE_TIMINGS.readiness.native) },
+    mounts,
+  };
+}
+
 /**
  * Prometheus: discovers annotated pods, evaluates the runbook's alert rules, and keeps its TSDB on a
  * persistent volume with time- and size-based retention.
@@ -78,24 +112,37 @@ const DISCOVERY_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [{ apiGroups: [""]
 export class Prometheus extends pulumi.ComponentResource {
   constructor(name: string, args: ObservabilityComponentArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("blueprint:observability:Prometheus", name, {}, opts);
-    const parent = { parent: this };
     const endpoint = args.endpoints.prometheus;
     const config = args.config.prometheus;
     const identity: WorkloadIdentity = { name: "prometheus", component: "metrics", namespace: args.namespaces.observability };
     const configData = { [CONFIG_FILE]: prometheusConfigYaml({ environment: args.environment, port: endpoint.port, alertmanagers: alertmanagerTargets(args) }) };
     const rulesData = { [RULES_FILE]: alertRulesYaml(args.appWorkloads, config.runbookBaseUrl) };
-    const configMap = declareConfigMap(identity, "prometheus-config", configData, { ...parent, resourceName: "prometheus-config-configmap" });
+    const configMap = declareConfigMap(identity, "prometheus-config", configData, { parent: this, resourceName: "prometheus-config-configmap" });
     const rulesMap = declareConfigMap(identity, "prometheus-rules", rulesData, {
-      ...parent,
+      parent: this,
       resourceName: "prometheus-rules-configmap",
       whenTooLarge: `the rules of ${args.appWorkloads.length} services do not fit; each service with both objectives adds about 18 kB (docs/slos.md, "How many services"): split the services over more stacks, or turn off objectives they do not need`,
     });
     // Mounted in both containers: the reloader watches what Prometheus reads.
     const configFiles = configMapMount("config", configMap.metadata.name, CONFIG_DIR);
     const ruleFiles = configMapMount("rules", rulesMap.metadata.name, RULES_DIR);
-
-    // The token is mounted by the pod spec instead, so it is visible where it is used.
-    declareServiceAccount(identity, this);
+    declareWorkload({
+      identity,
+      parent: this,
+      controller: { kind: "StatefulSet", replicas: config.replicas, podManagementPolicy: "OrderedReady" },
+      runAs: PROMETHEUS_RUN_AS,
+      containers: [
+        prometheusContainer(config, endpoint.port, [configFiles, ruleFiles, claimMount("data", config.volumeSize, PROMETHEUS_DATA_DIR)]),
+        reloaderContainer(endpoint.port, [configFiles, ruleFiles]),
+      ],
+      // On purpose: Kubernetes service discovery reads the API with this token. No checksum of the config or
+      // rules on the pods: a change reaches the running pod through the reloader.
+      apiToken: true,
+      lintExemptions: exemptConcern("serviceAccountToken", "mounts its token on purpose: Kubernetes service discovery lists and watches pods through the API"),
+      services: [{ name: endpoint.serviceName, ports: [servicePort("web", endpoint.port)] }],
+      flows: { pods: endpoint, ingress: prometheusIngressFlows(args), egress: prometheusEgressFlows(args) },
+      dependsOn: [configMap, rulesMap],
+    });
     declareClusterRoleForWorkload(
       {
         identity,
@@ -105,72 +152,6 @@ export class Prometheus extends pulumi.ComponentResource {
       },
       this,
     );
-
-    const container = withResourceErrors(this, () => secureContainer({
-      name: "prometheus",
-      image: PROMETHEUS_IMAGE,
-      runAs: PROMETHEUS_RUN_AS,
-      resources: config.resources,
-      args: [
-        `--config.file=${CONFIG_DIR}/${CONFIG_FILE}`,
-        `--storage.tsdb.path=${PROMETHEUS_DATA_DIR}`,
-        `--storage.tsdb.retention.time=${config.retention}`,
-        `--storage.tsdb.retention.size=${retentionSize(config.volumeSize)}`,
-        `--web.listen-address=0.0.0.0:${endpoint.port}`,
-        // /-/reload for the config reloader; the port is reachable only from the pod itself and the UI clients.
-        "--web.enable-lifecycle",
-      ],
-      ports: [{ name: "web", containerPort: endpoint.port, protocol: "TCP" }],
-      probes: {
-        startup: httpProbe("/-/ready", "web", PROMETHEUS_PROBES.startup),
-        liveness: httpProbe("/-/healthy", "web", PROMETHEUS_PROBES.liveness),
-        readiness: httpProbe("/-/ready", "web", PROMETHEUS_PROBES.readiness),
-      },
-      // The data volume comes from the StatefulSet's claim template.
-      volumeMounts: [configFiles.volumeMount, ruleFiles.volumeMount, { name: "data", mountPath: PROMETHEUS_DATA_DIR }],
-    }));
-    const reloader = withResourceErrors(this, () => secureContainer({
-      name: "config-reloader",
-      image: CONFIG_RELOADER_IMAGE,
-      runAs: PROMETHEUS_RUN_AS,
-      resources: RELOADER_RESOURCES,
-      args: [
-        `--listen-address=:${RELOADER_PORT}`,
-        `--reload-url=http://127.0.0.1:${endpoint.port}/-/reload`,
-        `--watched-dir=${CONFIG_DIR}`,
-        `--watched-dir=${RULES_DIR}`,
-      ],
-      ports: [{ name: "reloader", containerPort: RELOADER_PORT, protocol: "TCP" }],
-      probes: {
-        liveness: tcpProbe("reloader", PROMETHEUS_PROBES.liveness),
-        readiness: httpProbe("/metrics", "reloader", PROMETHEUS_PROBES.readiness),
-      },
-      volumeMounts: [configFiles.volumeMount, ruleFiles.volumeMount],
-    }));
-    const podSpec = securePodSpec({
-      containers: [container, reloader],
-      runAs: PROMETHEUS_RUN_AS,
-      serviceAccountName: "prometheus",
-      // On purpose: Kubernetes service discovery reads the API with this token.
-      automountServiceAccountToken: true,
-      volumes: [configFiles.volume, ruleFiles.volume],
-      ...(config.replicas > 1 ? { spreadLabels: selectorLabels(identity.name) } : {}),
-    });
-    declareStatefulSet(
-      {
-        identity,
-        replicas: config.replicas,
-        // No checksum of the config or rules on the pods: a change reaches the running pod through the reloader.
-        podSpec,
-        podManagementPolicy: "OrderedReady",
-        volumeClaimTemplates: [volumeClaimTemplate("data", config.volumeSize)],
-        lintExemptions: exemptConcern("serviceAccountToken", "mounts its token on purpose: Kubernetes service discovery lists and watches pods through the API"),
-      },
-      { ...parent, dependsOn: [configMap, rulesMap] },
-    );
-    declarePdb(identity, this);
-    declareClusterIpService(identity, [servicePort("web", endpoint.port)], this, endpoint.serviceName);
-    declareFlowPolicy(identity, { pods: endpoint, ingress: prometheusIngressFlows(args), egress: prometheusEgressFlows(args) }, this);
     this.registerOutputs({});
   }
 }

@@ -1,6 +1,5 @@
 import { stringify } from "yaml";
-import { ENROLMENT_LABEL } from "../../k8s/labels";
-import { ENROLMENT_SELECTOR } from "../enrolment";
+import { ENROLMENT_LABEL, ENROLMENT_SELECTOR } from "../../k8s/enrolment";
 
 // The subset of prometheus.yml this blueprint sets; a misspelt key is a type error.
 export interface RelabelConfig {

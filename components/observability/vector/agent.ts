@@ -1,23 +1,22 @@
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { clusterScopedName, selectorLabels } from "../../k8s/labels";
-import { exemptConcern, workloadExemptionAnnotations } from "../../k8s/lintExemptions";
-import { type RunAs, securePodSpec } from "../../k8s/podSpec";
-import type { ObservabilityComponentArgs } from "../componentArgs";
-import type { WorkloadFlows } from "../../k8s/network";
-import { type WorkloadIdentity, metadataOf, podTemplateMetadata } from "../../k8s/objectMeta";
-import { declareFlowPolicy } from "../../k8s/network";
-import { declareServiceAccount } from "../../k8s/controllers";
-import { vectorAgentConfig } from "./vectorConfig";
-import { assertScratchFits, dataDirScratch, declareVectorConfigMap, vectorConfigMount, vectorContainer, vectorPodAnnotations } from "./container";
-import { withResourceErrors } from "../../resourceErrors";
-import { declareClusterRoleForWorkload } from "../../k8s/rbac";
+import { clusterScopedName } from "../../k8s/labels";
+import { POD_SECURITY_EXEMPTION, exemptConcern } from "../../k8s/lintExemptions";
 import { mountOf } from "../../k8s/mounts";
+import type { WorkloadFlows } from "../../k8s/network";
+import type { WorkloadIdentity } from "../../k8s/objectMeta";
+import type { RunAs } from "../../k8s/podSpec";
+import { declareClusterRoleForWorkload } from "../../k8s/rbac";
+import { declareWorkload } from "../../k8s/workload";
+import { withResourceErrors } from "../../resourceErrors";
+import type { ObservabilityComponentArgs } from "../componentArgs";
+import { assertScratchFits, dataDirScratch, declareVectorConfigMap, vectorConfigMount, vectorContainer, vectorPodTemplate } from "./container";
+import { vectorAgentConfig } from "./vectorConfig";
 
 const POD_LOGS_DIR = "/var/log/pods";
 // Root, because the runtime writes pod logs as root-owned 0640 files. Owner permissions are enough to read
 // them, so root keeps no capability at all (drop ALL).
-const AGENT_RUN_AS: RunAs = { uid: 0, gid: 0 };
+const AGENT_RUN_AS: RunAs = { uid: 0, gid: 0, root: true };
 
 /** Every way the agent departs from "restricted", and why; also on the DaemonSet and in docs/observability.md. */
 const AGENT_EXEMPTIONS = {
@@ -25,19 +24,6 @@ const AGENT_EXEMPTIONS = {
   runAsRoot: "runs as UID 0: the log files are root-owned 0640; all capabilities are still dropped and the root filesystem is read-only.",
   serviceAccountToken: "mounts its token: kubernetes_logs lists and watches pods, namespaces and nodes to label each line.",
 } as const;
-
-/** The restricted pod spec with only the exemptions above changed. */
-function withAgentExemptions(spec: k8s.types.input.core.v1.PodSpec): k8s.types.input.core.v1.PodSpec {
-  const asRoot = { runAsNonRoot: false, runAsUser: AGENT_RUN_AS.uid, runAsGroup: AGENT_RUN_AS.gid };
-  return {
-    ...spec,
-    securityContext: { ...(spec.securityContext as object), ...asRoot },
-    containers: (spec.containers as k8s.types.input.core.v1.Container[]).map((container) => ({
-      ...container,
-      securityContext: { ...(container.securityContext as object), ...asRoot },
-    })),
-  };
-}
 
 export interface VectorAgentArgs extends ObservabilityComponentArgs {
   flows: WorkloadFlows;
@@ -65,7 +51,40 @@ export class VectorAgent extends pulumi.ComponentResource {
     const scratch = [dataDirScratch(config)];
     withResourceErrors(this, () => assertScratchFits("observability.vectorAgent", resources, scratch));
 
-    const serviceAccount = declareServiceAccount(identity, this, true);
+    // Read-only: the agent only reads what the kubelet writes.
+    const podLogs = mountOf({ name: "pod-logs", hostPath: { path: POD_LOGS_DIR, type: "Directory" } }, POD_LOGS_DIR);
+    const fieldEnv = (envName: string, fieldPath: string) => ({ name: envName, valueFrom: { fieldRef: { fieldPath } } });
+    const exemption = Object.values(AGENT_EXEMPTIONS).join(" ");
+    const agent = declareWorkload({
+      identity,
+      parent: this,
+      controller: { kind: "DaemonSet" },
+      runAs: AGENT_RUN_AS,
+      containers: [
+        vectorContainer({
+          name: "vector",
+          resources,
+          metricsPort: endpoint.metricsPort,
+          scratch,
+          mounts: [vectorConfigMount(declareVectorConfigMap(identity, config, this)), podLogs],
+          // kubernetes_logs reads the node's name to watch only the pods scheduled on it.
+          env: [fieldEnv("VECTOR_SELF_NODE_NAME", "spec.nodeName"), fieldEnv("VECTOR_SELF_POD_NAME", "metadata.name"), fieldEnv("VECTOR_SELF_POD_NAMESPACE", "metadata.namespace")],
+        }),
+      ],
+      apiToken: true,
+      // The scrape annotations bring the enrolment label with them: Prometheus discovers the agent by it.
+      template: { ...vectorPodTemplate(config, endpoint.metricsPort), annotations: { [POD_SECURITY_EXEMPTION]: exemption } },
+      annotations: { [POD_SECURITY_EXEMPTION]: exemption },
+      // The manifest checks flag exactly the departures written down in AGENT_EXEMPTIONS, with the same reasons.
+      lintExemptions: [
+        ...exemptConcern("root", AGENT_EXEMPTIONS.runAsRoot),
+        ...exemptConcern("lowUid", AGENT_EXEMPTIONS.runAsRoot),
+        ...exemptConcern("serviceAccountToken", AGENT_EXEMPTIONS.serviceAccountToken),
+      ],
+      flows: args.flows,
+      dependsOn: args.dependsOn,
+    });
+    this.daemonSet = agent.controller as k8s.apps.v1.DaemonSet;
     declareClusterRoleForWorkload(
       {
         identity,
@@ -75,58 +94,6 @@ export class VectorAgent extends pulumi.ComponentResource {
       },
       this,
     );
-    const configFile = vectorConfigMount(declareVectorConfigMap(identity, config, this));
-    // Read-only: the agent only reads what the kubelet writes.
-    const podLogs = mountOf({ name: "pod-logs", hostPath: { path: POD_LOGS_DIR, type: "Directory" } }, POD_LOGS_DIR);
-    const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
-    const container = withResourceErrors(this, () => vectorContainer({
-      name: "vector",
-      runAs: AGENT_RUN_AS,
-      resources,
-      metricsPort: endpoint.metricsPort,
-      scratch,
-      config: configFile,
-      // kubernetes_logs reads the node's name to watch only the pods scheduled on it.
-      env: [fieldEnv("VECTOR_SELF_NODE_NAME", "spec.nodeName"), fieldEnv("VECTOR_SELF_POD_NAME", "metadata.name"), fieldEnv("VECTOR_SELF_POD_NAMESPACE", "metadata.namespace")],
-      volumeMounts: [podLogs.volumeMount],
-    }));
-    const exemption = Object.values(AGENT_EXEMPTIONS).join(" ");
-    const podSpec = withAgentExemptions(
-      securePodSpec({
-        containers: [container],
-        runAs: AGENT_RUN_AS,
-        serviceAccountName: serviceAccount.metadata.name,
-        automountServiceAccountToken: true,
-        scratch,
-        volumes: [configFile.volume, podLogs.volume],
-      }),
-    );
-    // The manifest checks flag exactly the departures written down in AGENT_EXEMPTIONS, with the same reasons.
-    const lintExemptions = [
-      ...exemptConcern("root", AGENT_EXEMPTIONS.runAsRoot),
-      ...exemptConcern("lowUid", AGENT_EXEMPTIONS.runAsRoot),
-      ...exemptConcern("serviceAccountToken", AGENT_EXEMPTIONS.serviceAccountToken),
-    ];
-    this.daemonSet = new k8s.apps.v1.DaemonSet(
-      `${name}-daemonset`,
-      {
-        metadata: {
-          ...metadataOf(identity),
-          annotations: { "blueprint.io/pod-security-exemption": exemption, ...workloadExemptionAnnotations(podSpec, lintExemptions) },
-        },
-        spec: {
-          selector: { matchLabels: selectorLabels(identity.name) },
-          updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } },
-          template: {
-            // The scrape annotations bring the enrolment label with them: Prometheus discovers the agent by it.
-            metadata: podTemplateMetadata(identity, { ...vectorPodAnnotations(config, endpoint.metricsPort), "blueprint.io/pod-security-exemption": exemption }),
-            spec: podSpec,
-          },
-        },
-      },
-      { parent: this, dependsOn: args.dependsOn },
-    );
-    declareFlowPolicy(identity, args.flows, this);
     this.registerOutputs({});
   }
 }

@@ -1,17 +1,15 @@
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { selectorLabels } from "../../k8s/labels";
-import { DEFAULT_RUN_AS, securePodSpec } from "../../k8s/podSpec";
+import { secretMount } from "../../k8s/mounts";
+import type { WorkloadFlows } from "../../k8s/network";
+import type { WorkloadIdentity } from "../../k8s/objectMeta";
+import { DEFAULT_RUN_AS } from "../../k8s/podSpec";
+import { declareWorkload } from "../../k8s/workload";
+import { withResourceErrors } from "../../resourceErrors";
 import type { ObservabilityComponentArgs } from "../componentArgs";
 import { CERT_FILES, CERT_SECRETS, credentialsMount } from "../elasticsearch";
-import { secretMount, volumeMountsOf, volumesOf } from "../../k8s/mounts";
-import type { WorkloadFlows } from "../../k8s/network";
-import { type WorkloadIdentity } from "../../k8s/objectMeta";
-import { declareFlowPolicy } from "../../k8s/network";
-import { declareDeployment, declarePdb, declareServiceAccount } from "../../k8s/controllers";
+import { assertScratchFits, dataDirScratch, declareVectorConfigMap, vectorConfigMount, vectorContainer, vectorPodTemplate } from "./container";
 import { vectorAggregatorConfig } from "./vectorConfig";
-import { assertScratchFits, dataDirScratch, declareVectorConfigMap, vectorConfigMount, vectorContainer, vectorPodAnnotations } from "./container";
-import { withResourceErrors } from "../../resourceErrors";
 
 const CA_DIR = "/etc/blueprint/elasticsearch-ca";
 const CREDENTIALS_DIR = "/etc/blueprint/elasticsearch-credentials";
@@ -34,7 +32,6 @@ export class VectorAggregator extends pulumi.ComponentResource {
     const endpoint = args.endpoints.vectorAggregator;
     const sizing = args.config.vectorAggregator;
     const identity: WorkloadIdentity = { name: "vector-aggregator", component: "log-aggregator", namespace: args.namespaces.observability };
-    const selector = selectorLabels(identity.name);
     const config = vectorAggregatorConfig({
       kafkaBootstrap: args.endpoints.kafka.bootstrap,
       topic: args.endpoints.kafka.topic,
@@ -46,40 +43,30 @@ export class VectorAggregator extends pulumi.ComponentResource {
     const scratch = [dataDirScratch(config)];
     withResourceErrors(this, () => assertScratchFits("observability.vectorAggregator", sizing.resources, scratch));
 
-    const serviceAccount = declareServiceAccount(identity, this);
-    const configFile = vectorConfigMount(declareVectorConfigMap(identity, config, this));
-    const elasticsearchFiles = [
-      secretMount("elasticsearch-ca", CERT_SECRETS.ca, CA_DIR),
-      // Only the writer's password, as the file `writer` the config's SECRET[...] names.
-      credentialsMount("elasticsearch-credentials", ["writer"], CREDENTIALS_DIR),
-    ];
-    const container = withResourceErrors(this, () => vectorContainer({
-      name: "vector",
+    const workload = declareWorkload({
+      identity,
+      parent: this,
+      controller: { kind: "Deployment", replicas: sizing.replicas },
       runAs: DEFAULT_RUN_AS,
-      resources: sizing.resources,
-      metricsPort: endpoint.metricsPort,
-      scratch,
-      config: configFile,
-      volumeMounts: volumeMountsOf(elasticsearchFiles),
-    }));
-    this.deployment = declareDeployment(
-      {
-        identity,
-        replicas: sizing.replicas,
-        podAnnotations: vectorPodAnnotations(config, endpoint.metricsPort),
-        podSpec: securePodSpec({
-          containers: [container],
-          runAs: DEFAULT_RUN_AS,
-          serviceAccountName: serviceAccount.metadata.name,
+      containers: [
+        vectorContainer({
+          name: "vector",
+          resources: sizing.resources,
+          metricsPort: endpoint.metricsPort,
           scratch,
-          volumes: [configFile.volume, ...volumesOf(elasticsearchFiles)],
-          ...(sizing.replicas > 1 ? { spreadLabels: selector } : {}),
+          mounts: [
+            vectorConfigMount(declareVectorConfigMap(identity, config, this)),
+            secretMount("elasticsearch-ca", CERT_SECRETS.ca, CA_DIR),
+            // Only the writer's password, as the file `writer` the config's SECRET[...] names.
+            credentialsMount("elasticsearch-credentials", ["writer"], CREDENTIALS_DIR),
+          ],
         }),
-      },
-      { parent: this, dependsOn: args.dependsOn },
-    );
-    declarePdb(identity, this);
-    declareFlowPolicy(identity, args.flows, this);
+      ],
+      template: vectorPodTemplate(config, endpoint.metricsPort),
+      flows: args.flows,
+      dependsOn: args.dependsOn,
+    });
+    this.deployment = workload.controller as k8s.apps.v1.Deployment;
     this.registerOutputs({});
   }
 }

@@ -2,10 +2,11 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ResourcesConfig } from "../../configPrimitives";
 import { parseQuantity } from "../../k8s/quantity";
-import { type RunAs, type ScratchDir, TMP_DIR, httpProbe, secureContainer, tcpProbe } from "../../k8s/podSpec";
-import { type WorkloadIdentity, checksumOf } from "../../k8s/objectMeta";
 import { declareConfigMap } from "../../k8s/controllers";
-import { type Mount, configMapMount } from "../../k8s/mounts";
+import { type Mount, type ScratchDir, TMP_DIR, configMapMount } from "../../k8s/mounts";
+import { type PodTemplateArgs, type WorkloadIdentity, checksumOf } from "../../k8s/objectMeta";
+import type { SecureContainerArgs } from "../../k8s/podSpec";
+import { PROBE_TIMINGS, httpProbe, tcpProbe } from "../../k8s/probes";
 import { API_PORT, CONFIG_DIR, CONFIG_FILE, DATA_DIR, DISK_BUFFER_BYTES, type VectorConfig, toVectorYaml } from "./vectorConfig";
 
 export const VECTOR_IMAGE = "timberio/vector:0.50.0-distroless-libc";
@@ -35,33 +36,25 @@ export function declareVectorConfigMap(identity: WorkloadIdentity, config: Vecto
 }
 
 /** Scrape annotations for the prometheus_exporter sink, and a checksum that rolls the pods on a config change. */
-export function vectorPodAnnotations(config: VectorConfig, metricsPort: number): Record<string, string> {
-  return {
-    "prometheus.io/scrape": "true",
-    "prometheus.io/port": String(metricsPort),
-    "prometheus.io/path": "/metrics",
-    "checksum/config": checksumOf(config),
-  };
+export function vectorPodTemplate(config: VectorConfig, metricsPort: number): PodTemplateArgs {
+  return { metrics: { port: metricsPort, path: "/metrics" }, checksums: { config: checksumOf(config) } };
 }
 
 export interface VectorContainerArgs {
   name: string;
-  runAs: RunAs;
   resources: ResourcesConfig;
   metricsPort: number;
   scratch: ScratchDir[];
-  /** The config file, from vectorConfigMount: its volume goes on the pod. */
-  config: Mount;
+  /** The config file first (vectorConfigMount), then what the role reads besides. */
+  mounts: Mount[];
   env?: k8s.types.input.core.v1.EnvVar[];
-  volumeMounts?: k8s.types.input.core.v1.VolumeMount[];
 }
 
 /** The Vector container both roles share: config from the ConfigMap, health from the API on 8686. */
-export function vectorContainer(args: VectorContainerArgs): k8s.types.input.core.v1.Container {
-  return secureContainer({
+export function vectorContainer(args: VectorContainerArgs): SecureContainerArgs {
+  return {
     name: args.name,
     image: VECTOR_IMAGE,
-    runAs: args.runAs,
     resources: args.resources,
     args: ["--config", `${CONFIG_DIR}/${CONFIG_FILE}`],
     ports: [
@@ -70,15 +63,15 @@ export function vectorContainer(args: VectorContainerArgs): k8s.types.input.core
     ],
     ...(args.env ? { env: args.env } : {}),
     probes: {
-      startup: httpProbe("/health", "api", { initialDelaySeconds: 5, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 24 }),
+      startup: httpProbe("/health", "api", PROBE_TIMINGS.startup.native),
       // Readiness asks the API whether Vector is healthy; liveness only whether the API still accepts
       // connections, so a pod busy draining its buffers is taken out of rotation, never restarted.
-      liveness: tcpProbe("api", { initialDelaySeconds: 0, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 3 }),
-      readiness: httpProbe("/health", "api", { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 }),
+      liveness: tcpProbe("api", PROBE_TIMINGS.liveness.native),
+      readiness: httpProbe("/health", "api", PROBE_TIMINGS.readiness.native),
     },
     scratch: args.scratch,
-    volumeMounts: [args.config.volumeMount, ...(args.volumeMounts ?? [])],
-  });
+    mounts: args.mounts,
+  };
 }
 
 export function vectorConfigMount(configMap: k8s.core.v1.ConfigMap): Mount {
