@@ -70,10 +70,10 @@ function median(values: number[]): number {
 
 /**
  * How many processes run each variant (BENCH_COPIES, 2 by default), started in mirrored order (a b c, then c b a)
- * and pooled. On this machine the process started first in a group measured 4-18% more CPU per request than an
- * identical copy started later, in 9 of 11 interleaved runs with two or three copies of one build, whatever the
- * warm-up order, the idle time or the order of the rounds (docs/benchmarks.md); the cause is not known. Started
- * a b c c b a, every variant has one early and one late process, so the order no longer favours one of them.
+ * and pooled. On the 2-vCPU benchmark VM the process started first in a group measured 4-18% more CPU per request
+ * than an identical copy started later, in 9 of 11 interleaved runs with two or three copies of one build, whatever
+ * the warm-up order, the idle time or the order of the rounds (docs/benchmarks.md); the cause is not known. Started
+ * a b c c b a, every variant has one early and one late process, so the order favours none of them.
  */
 const COPIES = Number(process.env.BENCH_COPIES ?? '2');
 

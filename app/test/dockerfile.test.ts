@@ -26,7 +26,7 @@ function instructions(text: string): Instruction[] {
     });
 }
 
-describe('Dockerfile (checked by inspection: no Docker engine on this machine)', () => {
+describe('Dockerfile (checked by inspection: no Docker engine in the test environment)', () => {
   const all = instructions(readFileSync(resolve(appDir, 'Dockerfile'), 'utf8'));
   const fromIndexes = all.flatMap((instruction, index) => (instruction.keyword === 'FROM' ? [index] : []));
   const runtime = all.slice(fromIndexes.at(-1));

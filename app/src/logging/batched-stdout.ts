@@ -41,7 +41,8 @@ export class BatchedWriter {
     /**
      * If the reader of stdout stops reading (a stalled container runtime), lines would pile up until the pod's
      * memory limit: beyond this many waiting bytes new lines are dropped and counted instead. 16 MiB is about
-     * two seconds of access lines at the service's peak rate here (30,000 req/s), so a hiccup loses nothing.
+     * two seconds of access lines at the service's peak rate in docs/benchmarks.md (about 30,000 req/s on two
+     * cores), so a hiccup loses nothing.
      */
     private readonly maxQueuedBytes = 16 * 1024 * 1024,
   ) {
