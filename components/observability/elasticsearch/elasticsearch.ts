@@ -16,10 +16,23 @@ import {
   ELASTICSEARCH_LINT_EXEMPTIONS,
   ELASTICSEARCH_RUN_AS,
   type ElasticsearchTopology,
+  type ElasticsearchUser,
   elasticsearchContainers,
   elasticsearchSettings,
 } from "./elasticsearchConfig";
 import { elasticsearchSetupRequests } from "./setup";
+
+type Passwords = Record<ElasticsearchUser, pulumi.Output<string>>;
+
+/** A generated password per user, kept secret in state, and the Secret that holds them (one key each). */
+function declareCredentials(name: string, identity: WorkloadIdentity, parent: pulumi.Resource): Passwords {
+  const password = (user: string) => new random.RandomPassword(`${name}-${user}-password`, { length: 32, special: false }, { parent }).result;
+  const passwords: Passwords = { elastic: password("elastic"), kibanaSystem: password("kibana-system"), writer: password("writer"), kibanaSetup: password("kibana-setup") };
+  const keys = ELASTICSEARCH_CREDENTIALS.keys;
+  const data = Object.fromEntries((Object.keys(keys) as ElasticsearchUser[]).map((user) => [keys[user], passwords[user]]));
+  declareSecret(identity, ELASTICSEARCH_CREDENTIALS.secretName, data, { parent, resourceName: `${ELASTICSEARCH_CREDENTIALS.secretName}-secret` });
+  return passwords;
+}
 
 export interface ElasticsearchArgs extends ObservabilityComponentArgs {
   flows: { nodes: WorkloadFlows; setupJob: WorkloadFlows };
@@ -42,16 +55,8 @@ export class Elasticsearch extends pulumi.ComponentResource {
     const headlessServiceName = headlessServiceNameOf(identity.name);
     const topology: ElasticsearchTopology = { namespace: endpoint.namespace, serviceName: endpoint.serviceName, headlessServiceName, nodes: sizing.replicas };
 
-    const password = (user: string) => new random.RandomPassword(`${name}-${user}-password`, { length: 32, special: false }, { parent: this }).result;
-    const passwords = { elastic: password("elastic"), kibanaSystem: password("kibana-system"), writer: password("writer"), kibanaSetup: password("kibana-setup") };
+    const passwords = declareCredentials(name, identity, this);
     this.kibanaSystemPassword = passwords.kibanaSystem;
-    const keys = ELASTICSEARCH_CREDENTIALS.keys;
-    declareSecret(
-      identity,
-      ELASTICSEARCH_CREDENTIALS.secretName,
-      { [keys.elastic]: passwords.elastic, [keys.kibanaSystem]: passwords.kibanaSystem, [keys.writer]: passwords.writer, [keys.kibanaSetup]: passwords.kibanaSetup },
-      { parent: this, resourceName: `${ELASTICSEARCH_CREDENTIALS.secretName}-secret` },
-    );
     this.ca = declareElasticsearchCerts(identity, elasticsearchDnsNames(endpoint.serviceName, headlessServiceName, endpoint.namespace), this);
     const settings = declareConfigMap(identity, `${identity.name}-settings`, { "elasticsearch.yml": stringify(elasticsearchSettings(topology)) }, { parent: this });
     const containers = elasticsearchContainers(sizing, { http: endpoint.port, transport: endpoint.transportPort }, settings.metadata.name);
@@ -86,7 +91,7 @@ export class Elasticsearch extends pulumi.ComponentResource {
         baseUrl: endpoint.url,
         readyPath: "/_cluster/health?wait_for_status=yellow&timeout=10s",
         user: "elastic",
-        passwordSecret: { name: ELASTICSEARCH_CREDENTIALS.secretName, key: keys.elastic },
+        passwordSecret: { name: ELASTICSEARCH_CREDENTIALS.secretName, key: ELASTICSEARCH_CREDENTIALS.keys.elastic },
         caSecretName: CERT_SECRETS.ca,
         requests: elasticsearchSetupRequests({
           deleteAfterDays: sizing.deleteAfterDays,
