@@ -114,7 +114,8 @@ install_schemas() {
   module=$(pin kubernetes.openapiModule)
   generator="$REPO_ROOT/scripts/generate-kubeconform-schemas.ts"
   out="$TOOLS_DIR/schemas/v$k8s_version-standalone-strict"
-  stamp="$module@v$k8s_version $(sha256sum "$generator" "$REPO_ROOT"/scripts/lib/kubeconformSchemas.ts | sha256sum | cut -c1-16)"
+  # The generator's content, not its path, so every checkout of the same code shares the schemas.
+  stamp="$module@v$k8s_version $(cat "$generator" "$REPO_ROOT"/scripts/lib/kubeconformSchemas.ts | sha256sum | cut -c1-16)"
   if is_current schemas "$stamp" && [[ -d "$out" ]]; then
     log "kubeconform schemas v$k8s_version: already generated"
     return

@@ -203,9 +203,11 @@ apply_patches() {
 }
 
 # patches_hash NAME RELEASE: what the patches for NAME RELEASE hash to (empty: none), so a changed patch rebuilds.
+# Only what git apply reads counts, from each file's first `diff`/`---` line on: the explanation above it
+# can be edited without a rebuild.
 patches_hash() {
   local patches=("$PATCH_DIR/$1-$2"-*.patch)
-  [[ -e "${patches[0]}" ]] && cat "${patches[@]}" | sha256sum | cut -d' ' -f1
+  [[ -e "${patches[0]}" ]] && awk 'FNR == 1 { body = 0 } /^(diff |--- )/ { body = 1 } body' "${patches[@]}" | sha256sum | cut -d' ' -f1
   return 0
 }
 
