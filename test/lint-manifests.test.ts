@@ -6,9 +6,9 @@ import { stringify } from "yaml";
 import { exemptConcern, imageDigestExemptions, lintExemptionAnnotations, lintExemptionKey, singleReplicaExemptions } from "../components/k8s/lintExemptions";
 import { EXEMPTIONS_DOC, LINTED_STACKS } from "../scripts/lint-manifests";
 import { applyExemptions, type Exemption, exemptionsMarkdown, exemptionsOf, type Finding, objectRef } from "../scripts/lib/exemptions";
-import { kubeconformSchemas, schemaFileName } from "../scripts/lib/kubeconformSchemas";
+import { kubeconformSchemas, schemaFileName } from "../toolchain/manifest-tools/kubeconformSchemas";
 import { CHECKERS, checkRender } from "../scripts/lib/manifestCheckers";
-import { loadPins, missingTools } from "../scripts/lib/manifestTools";
+import { loadPins, missingTools } from "../toolchain/manifest-tools/manifestTools";
 import { type KubernetesObject, manifestFileName } from "../scripts/lib/manifests";
 import { findObject, objectsOf, stackRun } from "./support/runs";
 
@@ -180,7 +180,7 @@ describe("each manifest checker fails the rendered Deployment with its memory li
     const missing = missingTools(pins);
     const reason = process.env.LINT_MANIFEST_TOOLS !== "1"
       ? "the tools run only in `npm run test:lint-manifests` (LINT_MANIFEST_TOOLS=1)"
-      : missing.length ? `not installed: ${missing.join(", ")} (bash scripts/install-manifest-tools.sh)` : undefined;
+      : missing.length ? `not installed: ${missing.join(", ")} (bash toolchain/manifest-tools/install.sh)` : undefined;
     if (reason) throw new Error(`the manifest checkers cannot run: ${reason}`);
     intact = findObject(await stackRun("staging"), "Deployment", "items-api");
     // The deliberate break: `limits` misspelt as `limit`, so the container has no memory (or CPU) limit.

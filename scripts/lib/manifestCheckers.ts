@@ -2,7 +2,7 @@ import * as path from "node:path";
 import type { LintTool } from "../../components/k8s/lintExemptions";
 import { type Finding, objectRef } from "./exemptions";
 import { type KubernetesObject, manifestFileName } from "./manifests";
-import { type ManifestToolPins, type ToolRun, kubernetesMinor, runTool, schemaDir, toolsDir } from "./manifestTools";
+import { type ManifestToolPins, type ToolRun, kubernetesMinor, runTool, schemaDir, toolsDir } from "../../toolchain/manifest-tools/manifestTools";
 import { PROJECT_ROOT } from "./stackFile";
 
 /** What one tool said about one render: every finding before exemptions, in the tool's own words. */

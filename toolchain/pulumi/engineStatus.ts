@@ -5,7 +5,7 @@ import * as path from "node:path";
 /** The resource plugins the local stack loads (Vault is off there and its images are not built). */
 export const LOCAL_STACK_PLUGINS = ["kubernetes", "random", "tls"] as const;
 
-/** The file scripts/install-pulumi-toolchain.sh puts into a stand-in plugin's directory. */
+/** The file toolchain/pulumi/install.sh puts into a stand-in plugin's directory. */
 export const STANDIN_MARKER = "STAND-IN";
 
 /**
@@ -21,7 +21,7 @@ export interface PluginStatus {
   /** The version package-lock.json pins for @pulumi/<name>. */
   wanted: string;
   installed: boolean;
-  /** The repository's stand-in plugin (scripts/pulumi-toolchain/standin-providers), not the real one. */
+  /** The repository's stand-in plugin (toolchain/pulumi/standin-providers), not the real one. */
   standIn: boolean;
 }
 
