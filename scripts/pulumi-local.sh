@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib/pulumi-cli-choice.sh
 export PATH="$PWD/node_modules/.bin:$PATH"
 
-# Keep in step with LOCAL_STACK_PASSPHRASE in toolchain/pulumi/engineStatus.ts.
+# Keep in step with LOCAL_STACK_PASSPHRASE in toolchain/pulumi/engine-status.ts.
 LOCAL_STACK_PASSPHRASE="production-blueprint-local-stack-not-a-secret"
 
 command -v pulumi >/dev/null || { echo "pulumi-local: no Pulumi CLI on PATH: run bash toolchain/pulumi/install.sh (docs/toolchain.md)" >&2; exit 1; }

@@ -6,7 +6,7 @@ import type * as k8s from "@kubernetes/client-node" with { "resolution-mode": "i
 import { parseQuantity, QUANTITY_PATTERN } from "../../../components/k8s/quantity";
 import { kubeClient } from "../../../scripts/lib/localCluster";
 import type { KubernetesObject } from "../../../scripts/lib/manifests";
-import { LOCAL_STACK_PASSPHRASE } from "../../../toolchain/pulumi/engineStatus";
+import { LOCAL_STACK_PASSPHRASE } from "../../../toolchain/pulumi/engine-status";
 import type { ProjectCopy } from "./projectCopy";
 
 /** The e2e stack: staging's committed config, Vault off, deployed through the local cluster's kubeconfig. */

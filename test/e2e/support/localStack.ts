@@ -2,7 +2,7 @@ import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseDocument, type Document } from "yaml";
-import { LOCAL_STACK_PASSPHRASE } from "../../../toolchain/pulumi/engineStatus";
+import { LOCAL_STACK_PASSPHRASE } from "../../../toolchain/pulumi/engine-status";
 import type { ProjectCopy } from "./projectCopy";
 
 /** What scripts/pulumi-local.sh sets, with the copy's own backend. */
