@@ -7,20 +7,20 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 if ! bash install-promtool.sh; then
   if [ "${CI:-}" = "true" ]; then
-    echo "install-test-tools: promtool could not be installed, and CI must run the alert-rule checks" >&2
+    echo "test-tools: promtool could not be installed, and CI must run the alert-rule checks" >&2
     exit 1
   fi
-  echo "install-test-tools: WARNING promtool is unavailable; the promtool tests will be skipped" >&2
+  echo "test-tools: WARNING promtool is unavailable; the promtool tests will be skipped" >&2
 fi
 if ! bash install-alertmanager.sh; then
   if [ "${CI:-}" = "true" ]; then
-    echo "install-test-tools: Alertmanager could not be installed, and CI must run amtool check-config" >&2
+    echo "test-tools: Alertmanager could not be installed, and CI must run amtool check-config" >&2
     exit 1
   fi
-  echo "install-test-tools: WARNING amtool is unavailable; the amtool tests will be skipped" >&2
+  echo "test-tools: WARNING amtool is unavailable; the amtool tests will be skipped" >&2
 fi
 # The SLO tests compare the generated rules with Sloth's and fail without it, on a workstation too.
 if ! bash install-sloth.sh >/dev/null; then
-  echo "install-test-tools: Sloth could not be built (see the message above); test/slo-sloth.test.ts needs it" >&2
+  echo "test-tools: Sloth could not be built (see the message above); test/slo-sloth.test.ts needs it" >&2
   exit 1
 fi
