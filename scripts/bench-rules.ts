@@ -53,7 +53,7 @@ function checkSeconds(file: string): number {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function main(): Promise<void> {
-  if (spawnSync("promtool", ["--version"]).status !== 0) throw new Error("promtool is not installed: bash scripts/install-promtool.sh");
+  if (spawnSync("promtool", ["--version"]).status !== 0) throw new Error("promtool is not installed: bash toolchain/test-tools/install-promtool.sh");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-rules-"));
   try {
     const variants = [

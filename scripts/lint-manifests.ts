@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import { LINT_TOOLS } from "../components/k8s/lintExemptions";
 import { type ExemptionOutcome, applyExemptions, exemptionsMarkdown, exemptionsOf } from "./lib/exemptions";
 import { checkRender } from "./lib/manifestCheckers";
-import { INSTALL_HINT, loadPins, missingTools, toolVersion } from "./lib/manifestTools";
+import { INSTALL_HINT, loadPins, missingTools, toolVersion } from "../toolchain/manifest-tools/manifestTools";
 import { kubernetesObjects, writeRender } from "./lib/manifests";
 import { runBlueprint } from "./lib/mockRun";
 import { PROJECT_ROOT } from "./lib/stackFile";
@@ -78,7 +78,7 @@ async function main(): Promise<number> {
   if (missing.length) throw new Error(`not installed: ${missing.join(", ")}; ${INSTALL_HINT}`);
   const versions = Object.fromEntries(LINT_TOOLS.map((tool) => [tool, toolVersion(tool)]));
   const root = values.keep ? path.resolve(values.keep) : fs.mkdtempSync(path.join(os.tmpdir(), "lint-manifests-"));
-  console.log(`manifest checks against Kubernetes ${pins.kubernetes.version} (scripts/manifest-tools.json)`);
+  console.log(`manifest checks against Kubernetes ${pins.kubernetes.version} (toolchain/manifest-tools/versions.json)`);
   let failures = 0;
   try {
     for (const stack of stacks) {

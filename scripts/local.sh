@@ -25,10 +25,10 @@ echo "local: Pulumi CLI: $PULUMI_CLI_REASON"
 if [[ "$PULUMI_CLI_CHOICE" == official ]]; then
   echo "local: engine path: your Pulumi CLI, which fetches any missing provider plugin itself"
 else
-  if ! status="$(tsx scripts/pulumi-toolchain/engine-status.ts)"; then
+  if ! status="$(tsx toolchain/pulumi/engine-status.ts)"; then
     echo "local: the engine is not ready ($(head -n1 <<<"$status")); installing the toolchain (npm run toolchain)"
-    bash scripts/install-pulumi-toolchain.sh || true
-    status="$(tsx scripts/pulumi-toolchain/engine-status.ts)" || offline "the engine cannot run the local stack here: $(head -n1 <<<"$status")"
+    bash toolchain/pulumi/install.sh || true
+    status="$(tsx toolchain/pulumi/engine-status.ts)" || offline "the engine cannot run the local stack here: $(head -n1 <<<"$status")"
   fi
   echo "local: engine path: $(head -n1 <<<"$status")"
   tail -n +2 <<<"$status" | sed 's/^/local: /' # one line per stand-in plugin

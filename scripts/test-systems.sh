@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
-bash scripts/install-systems.sh
-bash scripts/install-alertmanager.sh
+bash toolchain/systems/install.sh
+bash toolchain/test-tools/install-alertmanager.sh
 installed=$SECONDS
 npm --prefix app run --silent build
 status=0

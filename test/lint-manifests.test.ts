@@ -5,11 +5,12 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { exemptConcern, imageDigestExemptions, lintExemptionAnnotations, lintExemptionKey, singleReplicaExemptions } from "../components/k8s/lintExemptions";
 import { EXEMPTIONS_DOC, LINTED_STACKS } from "../scripts/lint-manifests";
-import { applyExemptions, type Exemption, exemptionsMarkdown, exemptionsOf, type Finding, objectRef } from "../scripts/lib/exemptions";
-import { kubeconformSchemas, schemaFileName } from "../scripts/lib/kubeconformSchemas";
+import { type KubernetesObject, describeObject } from "../policy/kubernetes";
+import { type AnnotatedLintExemption, applyExemptions, exemptionsMarkdown, exemptionsOf, type LintFinding } from "../scripts/lib/exemptions";
 import { CHECKERS, checkRender } from "../scripts/lib/manifestCheckers";
-import { loadPins, missingTools } from "../scripts/lib/manifestTools";
-import { type KubernetesObject, manifestFileName } from "../scripts/lib/manifests";
+import { manifestFileName } from "../scripts/lib/manifests";
+import { kubeconformSchemas, schemaFileName } from "../toolchain/manifest-tools/kubeconformSchemas";
+import { loadPins, missingTools } from "../toolchain/manifest-tools/manifestTools";
 import { findObject, objectsOf, stackRun } from "./support/runs";
 
 type Any = any;
@@ -59,8 +60,8 @@ describe("manifest check exemptions", () => {
   });
 
   it("exempts a finding only for the same tool, check and object, and reports an exemption that matched nothing as stale", () => {
-    const exemption: Exemption = { tool: "kube-linter", check: "minimum-three-replicas", object: "Deployment apps/items-api", reason: "HPA" };
-    const finding = (overrides: Partial<Finding>): Finding => ({ tool: "kube-linter", check: "minimum-three-replicas", object: "Deployment apps/items-api", message: "m", ...overrides });
+    const exemption: AnnotatedLintExemption = { tool: "kube-linter", check: "minimum-three-replicas", object: "Deployment apps/items-api", reason: "HPA" };
+    const finding = (overrides: Partial<LintFinding>): LintFinding => ({ tool: "kube-linter", check: "minimum-three-replicas", object: "Deployment apps/items-api", message: "m", ...overrides });
     const other = [finding({ tool: "kube-score" }), finding({ check: "no-anti-affinity" }), finding({ object: "Deployment apps/other" })];
     const outcome = applyExemptions([finding({}), ...other], [exemption]);
     assert.deepEqual(outcome.exempted.map((entry) => entry.finding), [finding({})]);
@@ -84,7 +85,7 @@ describe("manifest check exemptions", () => {
   it("keeps every exemption key's name part within the 63 characters Kubernetes allows", async () => {
     for (const stack of LINTED_STACKS) {
       for (const object of objectsOf(await stackRun(stack))) {
-        for (const key of Object.keys(object.metadata.annotations ?? {})) assert.ok(key.split("/").pop()!.length <= 63, `${objectRef(object)}: ${key}`);
+        for (const key of Object.keys(object.metadata.annotations ?? {})) assert.ok(key.split("/").pop()!.length <= 63, `${describeObject(object)}: ${key}`);
       }
     }
   });
@@ -180,7 +181,7 @@ describe("each manifest checker fails the rendered Deployment with its memory li
     const missing = missingTools(pins);
     const reason = process.env.LINT_MANIFEST_TOOLS !== "1"
       ? "the tools run only in `npm run test:lint-manifests` (LINT_MANIFEST_TOOLS=1)"
-      : missing.length ? `not installed: ${missing.join(", ")} (bash scripts/install-manifest-tools.sh)` : undefined;
+      : missing.length ? `not installed: ${missing.join(", ")} (bash toolchain/manifest-tools/install.sh)` : undefined;
     if (reason) throw new Error(`the manifest checkers cannot run: ${reason}`);
     intact = findObject(await stackRun("staging"), "Deployment", "items-api");
     // The deliberate break: `limits` misspelt as `limit`, so the container has no memory (or CPU) limit.
@@ -194,7 +195,7 @@ describe("each manifest checker fails the rendered Deployment with its memory li
 
   after(() => renderDir && fs.rmSync(renderDir, { recursive: true, force: true }));
 
-  function check(tool: Parameters<typeof checkRender>[0], object: KubernetesObject): Finding[] {
+  function check(tool: Parameters<typeof checkRender>[0], object: KubernetesObject): LintFinding[] {
     const dir = fs.mkdtempSync(path.join(renderDir, `${tool}-`));
     fs.writeFileSync(path.join(dir, manifestFileName(object)), stringify(object));
     return checkRender(tool, dir, [object], pins).findings;

@@ -25,7 +25,7 @@ function rulesOf(file: RuleFile): AlertRule[] {
 const PROMTOOL = spawnSync("promtool", ["--version"]).status === 0;
 function requirePromtool(context: Mocha.Context): void {
   if (!PROMTOOL) {
-    console.log("      promtool not installed: skipped (run scripts/install-promtool.sh)");
+    console.log("      promtool not installed: skipped (run toolchain/test-tools/install-promtool.sh)");
     context.skip();
   }
 }

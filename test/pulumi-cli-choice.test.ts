@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { decideStatus } from "../scripts/pulumi-toolchain/engineStatus";
+import { decideStatus } from "../toolchain/pulumi/engine-status";
 
 const CHOICE = path.join(__dirname, "..", "scripts", "lib", "pulumi-cli-choice.sh");
 

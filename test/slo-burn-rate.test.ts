@@ -75,7 +75,7 @@ describe("service level objectives: burn-rate alerts fire when the workbook says
 
   before(() => {
     const version = spawnSync("promtool", ["--version"], { encoding: "utf8" });
-    if (version.status !== 0) throw new Error("promtool is not installed: run bash scripts/install-promtool.sh (npm test installs it)");
+    if (version.status !== 0) throw new Error("promtool is not installed: run bash toolchain/test-tools/install-promtool.sh (npm test installs it)");
     const config = parseConfig(loadStackFile("staging"), "staging");
     const [workload] = appWorkloads(config.services, config.namespaces.apps, { availability: config.objectives.availability });
     const objective = workload.objectives[0];

@@ -1,5 +1,5 @@
 /**
- * The platform's SLO rules beside Sloth's (github.com/slok/sloth, built by scripts/install-sloth.sh) for the
+ * The platform's SLO rules beside Sloth's (github.com/slok/sloth, built by toolchain/test-tools/install-sloth.sh) for the
  * same objective and the same SLI queries: the windows, the error-ratio expressions, the burn factors and the
  * budget must agree; where they differ on purpose, a test below names the difference (docs/slos.md says why).
  */
@@ -43,7 +43,7 @@ describe("service level objectives: the same objective in Sloth v0.16.0", functi
 
   before(() => {
     // Idempotent: prints the cached binary's path at once, builds it first on a cold cache.
-    sloth = execFileSync("bash", [path.join(PROJECT_ROOT, "scripts/install-sloth.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+    sloth = execFileSync("bash", [path.join(PROJECT_ROOT, "toolchain/test-tools/install-sloth.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "slo-sloth-"));
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -1,55 +1,58 @@
-import { LINT_EXEMPTION_DOMAIN, LINT_TOOLS, type LintTool, lintExemptionKey } from "../../components/k8s/lintExemptions";
-import type { KubernetesObject } from "./manifests";
+import { LINT_EXEMPTION_DOMAIN, LINT_TOOLS, type LintExemption, type LintTool, lintExemptionKey } from "../../components/k8s/lintExemptions";
+import { type KubernetesObject, describeObject } from "../../policy/kubernetes";
 
-/** "Deployment apps/items-api": how findings, exemptions and the docs name an object. */
-export function objectRef(object: Pick<KubernetesObject, "kind" | "metadata">): string {
-  return `${object.kind} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ""}${object.metadata.name}`;
-}
+/*
+ * A third-party checker's finding (LintFinding) and its exemption (AnnotatedLintExemption). They are not
+ * the policy pack's Finding and Exemption (policy/types.ts, policy/exemptions.ts), which hold the object
+ * itself and are keyed by a policy of the pack (`blueprint.io/policy-exemption.<policy>` annotations).
+ * These come from a tool's report on the rendered files, so they name the object (describeObject), and
+ * are keyed by tool and check (`<tool>.lint-exemption.blueprint.io/<check>` annotations,
+ * components/k8s/lintExemptions.ts).
+ */
 
-export interface Finding {
+export interface LintFinding {
   tool: LintTool;
   check: string;
-  /** objectRef of the object the tool complained about. */
+  /** describeObject of the object the tool complained about. */
   object: string;
   /** The tool's own words. */
   message: string;
 }
 
-export interface Exemption {
-  tool: LintTool;
-  check: string;
+/** A LintExemption as read back from an object's annotations, with the object it is on. */
+export interface AnnotatedLintExemption extends LintExemption {
+  /** describeObject of the object that carries the annotation. */
   object: string;
-  reason: string;
 }
 
 /** The exemptions annotated on one object; a malformed one is an error naming the object and the key. */
-export function exemptionsOf(object: KubernetesObject): Exemption[] {
+export function exemptionsOf(object: KubernetesObject): AnnotatedLintExemption[] {
   const annotations = object.metadata.annotations ?? {};
-  const exemptions: Exemption[] = [];
+  const exemptions: AnnotatedLintExemption[] = [];
   for (const [key, reason] of Object.entries(annotations)) {
     const [prefix, check] = key.split("/");
     if (!prefix.endsWith(LINT_EXEMPTION_DOMAIN)) continue;
-    const where = `${objectRef(object)}, annotation ${key}`;
+    const where = `${describeObject(object)}, annotation ${key}`;
     const tool = prefix.slice(0, -LINT_EXEMPTION_DOMAIN.length - 1);
     if (!(LINT_TOOLS as readonly string[]).includes(tool)) throw new Error(`${where}: unknown tool '${tool}' (expected one of ${LINT_TOOLS.join(", ")})`);
     if (!check) throw new Error(`${where}: the key must name the check: ${lintExemptionKey("<tool>", "<check>")}`);
     if (typeof reason !== "string" || !reason.trim() || reason.includes("\n")) throw new Error(`${where}: the value must be a one-line reason`);
-    exemptions.push({ tool: tool as LintTool, check, object: objectRef(object), reason: reason.trim() });
+    exemptions.push({ tool: tool as LintTool, check, object: describeObject(object), reason: reason.trim() });
   }
   return exemptions;
 }
 
 export interface ExemptionOutcome {
-  unexempted: Finding[];
-  exempted: { finding: Finding; exemption: Exemption }[];
+  unexempted: LintFinding[];
+  exempted: { finding: LintFinding; exemption: AnnotatedLintExemption }[];
   /** Exemptions that matched no finding: either the finding was fixed or the exemption is misspelt. */
-  stale: Exemption[];
+  stale: AnnotatedLintExemption[];
 }
 
-const matches = (finding: Finding, exemption: Exemption) =>
+const matches = (finding: LintFinding, exemption: AnnotatedLintExemption) =>
   finding.tool === exemption.tool && finding.check === exemption.check && finding.object === exemption.object;
 
-export function applyExemptions(findings: Finding[], exemptions: Exemption[]): ExemptionOutcome {
+export function applyExemptions(findings: LintFinding[], exemptions: AnnotatedLintExemption[]): ExemptionOutcome {
   const outcome: ExemptionOutcome = { unexempted: [], exempted: [], stale: [] };
   for (const finding of findings) {
     const exemption = exemptions.find((candidate) => matches(finding, candidate));
@@ -62,7 +65,7 @@ export function applyExemptions(findings: Finding[], exemptions: Exemption[]): E
 
 /** docs/exemptions.md, generated from the objects of every checked stack so it cannot drift. */
 export function exemptionsMarkdown(stacks: { stack: string; objects: KubernetesObject[] }[]): string {
-  const rows = new Map<string, { exemption: Exemption; stacks: string[] }>();
+  const rows = new Map<string, { exemption: AnnotatedLintExemption; stacks: string[] }>();
   for (const { stack, objects } of stacks) {
     for (const exemption of objects.flatMap(exemptionsOf)) {
       const key = [exemption.tool, exemption.check, exemption.object, exemption.reason].join("\u0000");

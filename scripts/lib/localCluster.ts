@@ -12,7 +12,7 @@ export async function kubeClient(): Promise<typeof k8s> {
 
 /**
  * The local cluster: a real kube-apiserver, kube-controller-manager, kube-scheduler and etcd (built from
- * the Go module proxy by scripts/install-local-cluster.sh), run by kwokctl's binary runtime, with kwok
+ * the Go module proxy by toolchain/local-cluster/install.sh), run by kwokctl's binary runtime, with kwok
  * simulating the nodes and marking pods running and ready. Everything listens on 127.0.0.1.
  */
 export const CLUSTER_NAME = "production-blueprint";
@@ -91,7 +91,7 @@ function binaryFlags(paths: ClusterPaths): string[] {
 
 /** Builds what is missing, creates the cluster when it is not running, and adds its nodes and storage. */
 export async function clusterUp(paths: ClusterPaths, log: (line: string) => void): Promise<{ created: boolean; status: ClusterStatus }> {
-  execFileSync("bash", [path.join(paths.repoRoot, "scripts/install-local-cluster.sh")], { stdio: ["ignore", "inherit", "inherit"] });
+  execFileSync("bash", [path.join(paths.repoRoot, "toolchain/local-cluster/install.sh")], { stdio: ["ignore", "inherit", "inherit"] });
   const before = await clusterStatus(paths);
   if (before.running && before.nodes.length === NODE_ZONES.length && before.nodes.every((node) => node.ready)) {
     log(`cluster: already up (${before.reason})`);
@@ -104,7 +104,7 @@ export async function clusterUp(paths: ClusterPaths, log: (line: string) => void
     log("cluster: creating (kwokctl, binary runtime, 127.0.0.1 only)");
     const created = kwokctl(
       paths,
-      ["create", "cluster", `--config=${path.join(paths.repoRoot, "scripts/local-cluster/kwokctl.yaml")}`, `--kubeconfig=${paths.kubeconfig}`, "--wait=5m", ...binaryFlags(paths)],
+      ["create", "cluster", `--config=${path.join(paths.repoRoot, "toolchain/local-cluster/kwokctl.yaml")}`, `--kubeconfig=${paths.kubeconfig}`, "--wait=5m", ...binaryFlags(paths)],
       "inherit",
     );
     if (created.status !== 0) throw new Error(`kwokctl create cluster failed (exit ${created.status}); its logs: ${path.join(paths.dir, "kwok", "clusters", CLUSTER_NAME, "logs")}`);

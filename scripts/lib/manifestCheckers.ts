@@ -1,15 +1,16 @@
 import * as path from "node:path";
 import type { LintTool } from "../../components/k8s/lintExemptions";
-import { type Finding, objectRef } from "./exemptions";
-import { type KubernetesObject, manifestFileName } from "./manifests";
-import { type ManifestToolPins, type ToolRun, kubernetesMinor, runTool, schemaDir, toolsDir } from "./manifestTools";
+import { type KubernetesObject, describeObject } from "../../policy/kubernetes";
+import type { LintFinding } from "./exemptions";
+import { manifestFileName } from "./manifests";
+import { type ManifestToolPins, type ToolRun, kubernetesMinor, runTool, schemaDir, toolsDir } from "../../toolchain/manifest-tools/manifestTools";
 import { PROJECT_ROOT } from "./stackFile";
 
 /** What one tool said about one render: every finding before exemptions, in the tool's own words. */
 export interface CheckerResult {
   tool: LintTool;
   objectsChecked: number;
-  findings: Finding[];
+  findings: LintFinding[];
 }
 
 /** The render directory holds one object per file; this maps a file the tool names back to that object. */
@@ -155,7 +156,7 @@ export function runChecker(tool: LintTool, files: string[], objectOf: ObjectByFi
  * does), and names each finding's object.
  */
 export function checkRender(tool: LintTool, renderDir: string, objects: KubernetesObject[], pins: ManifestToolPins, dir = toolsDir()): CheckerResult {
-  const byFile = new Map(objects.map((object) => [manifestFileName(object), objectRef(object)]));
+  const byFile = new Map(objects.map((object) => [manifestFileName(object), describeObject(object)]));
   const objectOf = (file: string) => {
     const object = byFile.get(path.basename(file));
     if (!object) throw new Error(`${tool} reported on ${file}, which is not one of the rendered objects`);

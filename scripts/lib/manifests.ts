@@ -1,15 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
+import type { KubernetesObject } from "../../policy/kubernetes";
 import type { DeclaredResource } from "./mocks";
 import { maskSecrets } from "./secrets";
-
-export interface KubernetesObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  [field: string]: unknown;
-}
 
 export function isKubernetesObject(resource: DeclaredResource): boolean {
   return resource.type.startsWith("kubernetes:") && typeof resource.inputs.kind === "string";

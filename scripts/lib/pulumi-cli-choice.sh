@@ -3,7 +3,7 @@
 #   - the user's own, official CLI (`pulumi` on PATH outside the project's toolchain, plugins in
 #     ~/.pulumi/plugins): used as it is, with the user's login and plugin handling, and none of the
 #     offline toolchain's settings;
-#   - otherwise the toolchain built by scripts/install-pulumi-toolchain.sh, with scripts/pulumi-env.sh.
+#   - otherwise the toolchain built by toolchain/pulumi/install.sh, with toolchain/pulumi/env.sh.
 # PULUMI_CLI=toolchain or PULUMI_CLI=official forces one. Sets PULUMI_CLI_CHOICE and PULUMI_CLI_REASON.
 
 _pulumi_cli_toolchain_dir="${PULUMI_TOOLCHAIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/production-blueprint/pulumi-toolchain}"
@@ -36,8 +36,8 @@ esac
 
 # The offline toolchain's environment (its PULUMI_HOME, no plugin downloads) only when it is what runs.
 if [[ "$PULUMI_CLI_CHOICE" == toolchain ]]; then
-  # shellcheck source=scripts/pulumi-env.sh
-  source "$(dirname "${BASH_SOURCE[0]}")/../pulumi-env.sh"
+  # shellcheck source=toolchain/pulumi/env.sh
+  source "$(dirname "${BASH_SOURCE[0]}")/../../toolchain/pulumi/env.sh"
 fi
 unset -f _pulumi_cli_official
 unset _pulumi_cli_toolchain_dir

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ConfigMap, UpdateRecord } from "./history";
 import type { RollbackStack } from "./rollback";
-import { LOCAL_STACK_PASSPHRASE } from "../pulumi-toolchain/engineStatus";
+import { LOCAL_STACK_PASSPHRASE } from "../../toolchain/pulumi/engine-status";
 import { PROJECT_ROOT } from "./stackFile";
 
 /**

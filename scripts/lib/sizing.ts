@@ -1,5 +1,5 @@
 import { parseQuantity } from "../../components/k8s/quantity";
-import type { KubernetesObject } from "./manifests";
+import type { KubernetesObject } from "../../policy/kubernetes";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests are untyped JSON; each estimate reads the fields it needs.
 type Any = Record<string, any>;

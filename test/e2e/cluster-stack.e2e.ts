@@ -6,7 +6,8 @@ import * as path from "node:path";
 import type * as k8s from "@kubernetes/client-node" with { "resolution-mode": "import" };
 import { imageRefs } from "../../scripts/lib/history";
 import { clusterDown, clusterPaths, clusterUp, loadKubeConfig, waitFor } from "../../scripts/lib/localCluster";
-import { kubernetesObjects, type KubernetesObject } from "../../scripts/lib/manifests";
+import type { KubernetesObject } from "../../policy/kubernetes";
+import { kubernetesObjects } from "../../scripts/lib/manifests";
 import { runBlueprint } from "../../scripts/lib/mockRun";
 import { loadStackFile, PROJECT_ROOT } from "../../scripts/lib/stackFile";
 import {

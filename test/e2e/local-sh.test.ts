@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { LOCAL_STACK_PASSPHRASE, lockedVersion } from "../../scripts/pulumi-toolchain/engineStatus";
+import { LOCAL_STACK_PASSPHRASE, lockedVersion } from "../../toolchain/pulumi/engine-status";
 import { PROJECT_ROOT } from "../../scripts/lib/stackFile";
 import { copyProject, type ProjectCopy } from "./support/projectCopy";
 

@@ -1,7 +1,8 @@
 import type { Stack } from "@pulumi/pulumi/automation";
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
-import { kubernetesObjects, type KubernetesObject } from "../../scripts/lib/manifests";
+import type { KubernetesObject } from "../../policy/kubernetes";
+import { kubernetesObjects } from "../../scripts/lib/manifests";
 import { runBlueprint } from "../../scripts/lib/mockRun";
 import { requireEngine } from "./support/engineMode";
 import { localStack } from "./support/localStack";

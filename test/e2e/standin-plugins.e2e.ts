@@ -44,7 +44,7 @@ describe("the random and tls stand-in plugins speak exactly the npm SDKs' proper
   for (const [plugin, resources] of Object.entries(RESOURCES)) {
     it(`${plugin}: every resource this project uses, with the SDK's inputs, outputs and secret outputs`, function () {
       const binary = path.join(out, `pulumi-resource-${plugin}`);
-      execFileSync("bash", ["-c", `source scripts/lib/go-env.sh && cd scripts/pulumi-toolchain/standin-providers && go build -o "${binary}" ./cmd/pulumi-resource-${plugin}`], { cwd: PROJECT_ROOT, stdio: "inherit" });
+      execFileSync("bash", ["-c", `source toolchain/lib/go-env.sh && cd toolchain/pulumi/standin-providers && go build -o "${binary}" ./cmd/pulumi-resource-${plugin}`], { cwd: PROJECT_ROOT, stdio: "inherit" });
       const described = JSON.parse(execFileSync(binary, ["--describe"], { encoding: "utf8" })) as Described;
       assert.equal(described.standIn, true);
       assert.deepEqual(Object.keys(described.resources).sort(), resources.map(([token]) => token).sort());

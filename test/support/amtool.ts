@@ -1,13 +1,13 @@
 import { spawnSync } from "node:child_process";
 
-/** Whether amtool (Debian's prometheus-alertmanager package) is installed; scripts/install-alertmanager.sh installs it. */
+/** Whether amtool (Debian's prometheus-alertmanager package) is installed; toolchain/test-tools/install-alertmanager.sh installs it. */
 export const AMTOOL = spawnSync("amtool", ["--version"]).status === 0;
 
 /** In CI a missing tool is a failure, never a skip; on a workstation the test says it was skipped and why. */
 export function requireAmtool(context: Mocha.Context): void {
   if (AMTOOL) return;
-  if (process.env.CI === "true") throw new Error("amtool is not installed: run scripts/install-alertmanager.sh");
-  console.log("      amtool not installed: skipped (run scripts/install-alertmanager.sh)");
+  if (process.env.CI === "true") throw new Error("amtool is not installed: run toolchain/test-tools/install-alertmanager.sh");
+  console.log("      amtool not installed: skipped (run toolchain/test-tools/install-alertmanager.sh)");
   context.skip();
 }
 

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { kubernetesObjects, type KubernetesObject } from "../../scripts/lib/manifests";
+import type { KubernetesObject } from "../../policy/kubernetes";
+import { kubernetesObjects } from "../../scripts/lib/manifests";
 import { blueprintMocks, type DeclaredResource, GeneratedSecrets } from "../../scripts/lib/mocks";
 import type { RawStackConfig } from "../../components/stackConfig";
 import { type MockRun, runBlueprint } from "../../scripts/lib/mockRun";

@@ -1,5 +1,5 @@
 /**
- * Prometheus, Debian's package (apt-get, see scripts/install-systems.sh), run with the prometheus.yml, rules
+ * Prometheus, Debian's package (apt-get, see toolchain/systems/install.sh), run with the prometheus.yml, rules
  * and arguments of the staging render with a second service: it loads the rules (both services' SLO groups
  * among them), discovers and scrapes the built service through the rendered relabeling, answers a query for
  * the service's http_requests_total, and evaluates the SLO recording rules and alerts on the service's traffic.

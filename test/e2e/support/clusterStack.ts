@@ -4,9 +4,9 @@ import * as path from "node:path";
 import { parseDocument } from "yaml";
 import type * as k8s from "@kubernetes/client-node" with { "resolution-mode": "import" };
 import { parseQuantity, QUANTITY_PATTERN } from "../../../components/k8s/quantity";
+import type { KubernetesObject } from "../../../policy/kubernetes";
 import { kubeClient } from "../../../scripts/lib/localCluster";
-import type { KubernetesObject } from "../../../scripts/lib/manifests";
-import { LOCAL_STACK_PASSPHRASE } from "../../../scripts/pulumi-toolchain/engineStatus";
+import { LOCAL_STACK_PASSPHRASE } from "../../../toolchain/pulumi/engine-status";
 import type { ProjectCopy } from "./projectCopy";
 
 /** The e2e stack: staging's committed config, Vault off, deployed through the local cluster's kubeconfig. */

@@ -1,4 +1,4 @@
-import { probeEngine } from "../../../scripts/pulumi-toolchain/engineStatus";
+import { probeEngine } from "../../../toolchain/pulumi/engine-status";
 import { PROJECT_ROOT } from "../../../scripts/lib/stackFile";
 
 /** What the `pulumi` on PATH can do; decided once, before any test. */

@@ -2,7 +2,7 @@ import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseDocument, type Document } from "yaml";
-import { LOCAL_STACK_PASSPHRASE } from "../../../scripts/pulumi-toolchain/engineStatus";
+import { LOCAL_STACK_PASSPHRASE } from "../../../toolchain/pulumi/engine-status";
 import type { ProjectCopy } from "./projectCopy";
 
 /** What scripts/pulumi-local.sh sets, with the copy's own backend. */
@@ -10,7 +10,7 @@ export function localStackEnv(copy: ProjectCopy): Record<string, string> {
   return { PULUMI_BACKEND_URL: copy.backendUrl, PULUMI_CONFIG_PASSPHRASE: LOCAL_STACK_PASSPHRASE };
 }
 
-/** The copy's `local` stack through the Automation API, run by the `pulumi` on PATH (scripts/pulumi-env.sh). */
+/** The copy's `local` stack through the Automation API, run by the `pulumi` on PATH (toolchain/pulumi/env.sh). */
 export function localStack(copy: ProjectCopy): Promise<Stack> {
   return LocalWorkspace.createOrSelectStack({ stackName: "local", workDir: copy.dir }, { envVars: localStackEnv(copy) });
 }

@@ -1,8 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
-import type { KubernetesObject } from "../../../scripts/lib/manifests";
-import { podSpecOf } from "../../../policy/kubernetes";
+import { type KubernetesObject, podSpecOf } from "../../../policy/kubernetes";
 
 /** Every object the Kubernetes provider wrote under renderYamlToDirectory (0-crd/, 1-manifest/). */
 export function readRenderedObjects(dir: string): KubernetesObject[] {

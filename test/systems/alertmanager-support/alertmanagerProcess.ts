@@ -23,7 +23,7 @@ export class AlertmanagerProcess {
   constructor(private readonly configFile: string, private readonly dataDir: string) {}
 
   async start(): Promise<void> {
-    if (!ALERTMANAGER_BINARY) throw new Error("Alertmanager is not installed: run scripts/install-alertmanager.sh");
+    if (!ALERTMANAGER_BINARY) throw new Error("Alertmanager is not installed: run toolchain/test-tools/install-alertmanager.sh");
     const port = await freePort();
     this.url = `http://127.0.0.1:${port}`;
     fs.mkdirSync(this.dataDir, { recursive: true });

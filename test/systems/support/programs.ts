@@ -1,5 +1,5 @@
 /**
- * Where scripts/install-systems.sh put each program, and the versions it installed (scripts/systems/versions.env).
+ * Where toolchain/systems/install.sh put each program, and the versions it installed (toolchain/systems/versions.env).
  * A program that is missing is an error that says how to install it: test:systems never skips one silently.
  */
 import * as fs from "node:fs";
@@ -11,26 +11,26 @@ import { run } from "./processes";
 export const REPO_ROOT = PROJECT_ROOT;
 
 function versions(): Record<string, string> {
-  const text = fs.readFileSync(path.join(REPO_ROOT, "scripts/systems/versions.env"), "utf8");
+  const text = fs.readFileSync(path.join(REPO_ROOT, "toolchain/systems/versions.env"), "utf8");
   return Object.fromEntries([...text.matchAll(/^([A-Z_]+)=(\S+)$/gm)].map(([, key, value]) => [key, value]));
 }
 
 export const VERSIONS = versions();
 
-/** The same default as scripts/lib/go-env.sh. */
+/** The same default as toolchain/lib/go-env.sh. */
 export const SYSTEMS_DIR = path.join(
   process.env.PRODUCTION_BLUEPRINT_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "production-blueprint"),
   "systems",
 );
 
 function required(file: string, what: string): string {
-  if (!fs.existsSync(file)) throw new Error(`${what} is not installed at ${file}: run bash scripts/install-systems.sh`);
+  if (!fs.existsSync(file)) throw new Error(`${what} is not installed at ${file}: run bash toolchain/systems/install.sh`);
   return file;
 }
 
 export function onPath(command: string): string {
   const found = run("bash", ["-c", `command -v ${command}`]).output.trim();
-  if (found === "") throw new Error(`${command} is not on PATH: run bash scripts/install-systems.sh`);
+  if (found === "") throw new Error(`${command} is not on PATH: run bash toolchain/systems/install.sh`);
   return found;
 }
 

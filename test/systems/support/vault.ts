@@ -1,5 +1,5 @@
 /**
- * A real Vault (built by scripts/install-systems.sh) on 127.0.0.1 with file storage and TLS from a throwaway CA,
+ * A real Vault (built by toolchain/systems/install.sh) on 127.0.0.1 with file storage and TLS from a throwaway CA,
  * initialised with one unseal key. The root token and the unseal key stay in this object: they are never logged,
  * written to a file or put in an error message.
  */

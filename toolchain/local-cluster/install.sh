@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Builds the local cluster's programs from the Go module proxy, from the wrapper modules committed in
-# scripts/local-cluster/ (go.mod and go.sum pin every version): kube-apiserver, kube-controller-manager and
+# toolchain/local-cluster/ (go.mod and go.sum pin every version): kube-apiserver, kube-controller-manager and
 # kube-scheduler (k8s.io/kubernetes v1.34.4), etcd v3.6.4, and kwok/kwokctl v0.8.0. They land in
 # $PRODUCTION_BLUEPRINT_CACHE/local-cluster/bin; a second run with everything built takes a second.
 #
-# Usage: bash scripts/install-local-cluster.sh        then: npm run cluster -- up
+# Usage: bash toolchain/local-cluster/install.sh        then: npm run cluster -- up
 # Env:   PRODUCTION_BLUEPRINT_CACHE (default ${XDG_CACHE_HOME:-$HOME/.cache}/production-blueprint)
 set -euo pipefail
-REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# shellcheck source=scripts/lib/go-env.sh
-source "$REPO_ROOT/scripts/lib/go-env.sh"
-# shellcheck source=scripts/lib/local-cluster-env.sh
-source "$REPO_ROOT/scripts/lib/local-cluster-env.sh"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=toolchain/lib/go-env.sh
+source "$HERE/../lib/go-env.sh"
+# Where scripts/lib/localCluster.ts (clusterPaths) looks for the programs.
+LOCAL_CLUSTER_CACHE="$PRODUCTION_BLUEPRINT_CACHE/local-cluster"
+LOCAL_CLUSTER_BIN="$LOCAL_CLUSTER_CACHE/bin"
 
 log() { printf '[local-cluster] %s\n' "$*" >&2; }
 command -v go >/dev/null || { log "ERROR: go is not on PATH; install Go 1.25 or newer"; exit 1; }
@@ -34,7 +35,7 @@ mkdir -p "$LOCAL_CLUSTER_BIN" "$LOCAL_CLUSTER_CACHE/logs" "$LOCAL_CLUSTER_CACHE/
 failed=()
 for program in "${PROGRAMS[@]}"; do
   IFS='|' read -r name folder pkg ldflags <<<"$program"
-  src="$REPO_ROOT/scripts/local-cluster/$folder"
+  src="$HERE/$folder"
   # Rebuild only when the pins (go.mod, go.sum) or the flags changed.
   stamp="$LOCAL_CLUSTER_CACHE/stamps/$name"
   want="$(cat "$src/go.mod" "$src/go.sum" <(echo "$ldflags") | sha256sum | cut -d' ' -f1)"

@@ -3,18 +3,17 @@
 # generated rules with (test/slo-sloth.test.ts). Built from the Go module proxy with the module's own go.mod
 # and go.sum, once, into the project's cache; a second run with the binary in place returns at once.
 #
-# Usage: bash scripts/install-sloth.sh        prints the binary's path on stdout
-# Env:   PRODUCTION_BLUEPRINT_CACHE moves the cache (see scripts/lib/go-env.sh).
+# Usage: bash toolchain/test-tools/install-sloth.sh        prints the binary's path on stdout
+# Env:   PRODUCTION_BLUEPRINT_CACHE moves the cache (see toolchain/lib/go-env.sh).
 set -euo pipefail
 
-REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# shellcheck source=scripts/lib/go-env.sh
-source "$REPO_ROOT/scripts/lib/go-env.sh"
+# shellcheck source=toolchain/lib/go-env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/go-env.sh"
 SLOTH_VERSION=v0.16.0
 DEST="$PRODUCTION_BLUEPRINT_CACHE/sloth"
 BIN="$DEST/bin/sloth-$SLOTH_VERSION"
 
-log() { printf '[install-sloth] %s\n' "$*" >&2; }
+log() { printf '[sloth] %s\n' "$*" >&2; }
 
 if [ -x "$BIN" ]; then
   log "sloth $SLOTH_VERSION (already installed)"

@@ -4,7 +4,7 @@
 //     request, the old host only reads them as command-line flags, so one host process runs per option set;
 //   - RunPlugin, which the engine uses to start policy packs (and plugins) written in Node.js.
 //
-// Every other call is forwarded unchanged. scripts/install-pulumi-toolchain.sh builds and installs it.
+// Every other call is forwarded unchanged. toolchain/pulumi/install.sh builds and installs it.
 package main
 
 import (

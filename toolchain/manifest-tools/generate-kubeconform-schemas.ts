@@ -1,11 +1,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { type OpenApiSpec, kubeconformSchemas } from "./lib/kubeconformSchemas";
+import { type OpenApiSpec, kubeconformSchemas } from "./kubeconformSchemas";
 
-const USAGE = "usage: tsx scripts/generate-kubeconform-schemas.ts --spec <swagger.json> --out <dir>";
+const USAGE = "usage: tsx toolchain/manifest-tools/generate-kubeconform-schemas.ts --spec <swagger.json> --out <dir>";
 
-/** Writes kubeconform's strict stand-alone schemas for one Kubernetes OpenAPI spec (run by install-manifest-tools.sh). */
+/** Writes kubeconform's strict stand-alone schemas for one Kubernetes OpenAPI spec (run by install.sh beside it). */
 function main(): void {
   const { values } = parseArgs({ options: { spec: { type: "string" }, out: { type: "string" } } });
   if (!values.spec || !values.out) throw new Error(`--spec and --out are required\n${USAGE}`);

@@ -1,26 +1,26 @@
 #!/usr/bin/env bash
 # Installs the real programs `npm run test:systems` runs, once, into a cache outside the repo:
 #   prometheus  Debian's `prometheus` package (apt-get; promtool comes with it)
-#   kafka       Apache Kafka's jars from Maven Central (mvn dependency:copy-dependencies on scripts/systems/kafka/pom.xml)
+#   kafka       Apache Kafka's jars from Maven Central (mvn dependency:copy-dependencies on toolchain/systems/kafka/pom.xml)
 #   jaeger      Jaeger v2 (cmd/jaeger) built from the Go module proxy
 #   vault       Vault built from the Go module proxy, against a patched copy of its sdk (see the .patch file)
 # Idempotent: each program is skipped when its versioned binary or jar directory is already there, so a warm
-# run takes seconds. Every Go build goes through scripts/lib/go-env.sh: the project's shared module and build
+# run takes seconds. Every Go build goes through toolchain/lib/go-env.sh: the project's shared module and build
 # cache, CGO off, and the one build lock (two large builds on 2 cores would starve each other).
 #
-# Usage: bash scripts/install-systems.sh [prometheus] [kafka] [jaeger] [vault]   (default: all four)
+# Usage: bash toolchain/systems/install.sh [prometheus] [kafka] [jaeger] [vault]   (default: all four)
 # Env:   PRODUCTION_BLUEPRINT_CACHE moves the cache (see go-env.sh); the programs land in $it/systems.
 set -euo pipefail
 
-REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# shellcheck source=scripts/lib/go-env.sh
-source "$REPO_ROOT/scripts/lib/go-env.sh"
-# shellcheck source=scripts/systems/versions.env
-source "$REPO_ROOT/scripts/systems/versions.env"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=toolchain/lib/go-env.sh
+source "$HERE/../lib/go-env.sh"
+# shellcheck source=toolchain/systems/versions.env
+source "$HERE/versions.env"
 SYSTEMS="$PRODUCTION_BLUEPRINT_CACHE/systems"
 mkdir -p "$SYSTEMS/bin" "$SYSTEMS/src" "$SYSTEMS/logs"
 
-log() { printf '[install-systems] %s\n' "$*" >&2; }
+log() { printf '[systems] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 # timed NAME CMD...: runs CMD and says how long it took, so cold and warm installs can be compared.
@@ -56,7 +56,7 @@ install_kafka() {
   command -v java >/dev/null || die "java is not on PATH (Java 17 or newer)"
   rm -rf "$dest.tmp"
   # The broker's runtime classpath: kafka_2.13, the storage/tools modules and everything they depend on.
-  mvn -q -B -f "$REPO_ROOT/scripts/systems/kafka/pom.xml" \
+  mvn -q -B -f "$HERE/kafka/pom.xml" \
     -Dmaven.repo.local="$PRODUCTION_BLUEPRINT_CACHE/m2" -Dkafka.version="$KAFKA_VERSION" \
     dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dest.tmp" \
     >"$SYSTEMS/logs/kafka-mvn.log" 2>&1 || die "mvn failed; see $SYSTEMS/logs/kafka-mvn.log"
@@ -92,7 +92,7 @@ install_vault() {
   local src="$SYSTEMS/src/vault-$VAULT_VERSION" sdk="$SYSTEMS/src/vault-sdk-$VAULT_SDK_VERSION-patched"
   go_copy "github.com/hashicorp/vault@$VAULT_VERSION" "$src"
   go_copy "github.com/hashicorp/vault/sdk@$VAULT_SDK_VERSION" "$sdk"
-  (cd "$sdk" && git apply -p1 "$REPO_ROOT/scripts/systems/vault-sdk-$VAULT_SDK_VERSION.patch")
+  (cd "$sdk" && git apply -p1 "$HERE/vault-sdk-$VAULT_SDK_VERSION.patch")
   # The zip has neither ./sdk nor ./api: use the patched sdk, and the api modules at the versions go.mod
   # requires. -mod=mod lets go add the api modules' checksums, which go.sum lacks while they are replaced.
   (cd "$src" && go mod edit -replace "github.com/hashicorp/vault/sdk=$sdk" \

@@ -3,7 +3,7 @@
 # tests run). Every build then shares one module cache and one build cache, so a module downloaded or a
 # package compiled for one program is reused by the next, and deleting one directory starts everything cold.
 #
-#   source scripts/lib/go-env.sh && with_build_lock go build ...
+#   source toolchain/lib/go-env.sh && with_build_lock go build ...
 #
 # PRODUCTION_BLUEPRINT_CACHE moves the whole cache (point it at an empty directory to measure a cold run).
 export PRODUCTION_BLUEPRINT_CACHE="${PRODUCTION_BLUEPRINT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/production-blueprint}"

@@ -3,15 +3,14 @@
 # shared cache, so `npm test` can lint .github/workflows for real. Idempotent: a second run with the pinned
 # version in place returns at once. Prints the binary's path on its last line.
 #
-# Usage: bash scripts/install-actionlint.sh
+# Usage: bash toolchain/test-tools/install-actionlint.sh
 set -euo pipefail
-REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # The one pin; bump it here (the proxy serves every tagged release).
 ACTIONLINT_MODULE="github.com/rhysd/actionlint"
 ACTIONLINT_VERSION="v1.7.12"
 
-# shellcheck source=lib/go-env.sh
-source "$REPO_ROOT/scripts/lib/go-env.sh"
+# shellcheck source=toolchain/lib/go-env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/go-env.sh"
 BIN_DIR="$PRODUCTION_BLUEPRINT_CACHE/actionlint/$ACTIONLINT_VERSION"
 BIN="$BIN_DIR/actionlint"
 log() { printf '[actionlint] %s\n' "$*" >&2; }

@@ -3,16 +3,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LINT_TOOLS, type LintTool } from "../../components/k8s/lintExemptions";
-import { PROJECT_ROOT } from "./stackFile";
 
-/** scripts/manifest-tools.json: the one place the Kubernetes version and the tool versions are pinned. */
+/** versions.json beside this file: the one place the Kubernetes version and the tool versions are pinned. */
 export interface ManifestToolPins {
   kubernetes: { version: string; openapiModule: string };
   tools: Record<LintTool, { version: string }>;
 }
 
-export const PINS_FILE = path.join(PROJECT_ROOT, "scripts", "manifest-tools.json");
-export const INSTALL_HINT = "run `bash scripts/install-manifest-tools.sh`";
+export const PINS_FILE = path.join(__dirname, "versions.json");
+export const INSTALL_HINT = "run `bash toolchain/manifest-tools/install.sh`";
 
 export function loadPins(file = PINS_FILE): ManifestToolPins {
   const pins = JSON.parse(fs.readFileSync(file, "utf8")) as ManifestToolPins;

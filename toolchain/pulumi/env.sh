@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Source this file to use the Pulumi toolchain built by scripts/install-pulumi-toolchain.sh:
-#   source scripts/pulumi-env.sh && pulumi version
+# Source this file to use the Pulumi toolchain built by toolchain/pulumi/install.sh:
+#   source toolchain/pulumi/env.sh && pulumi version
 # It only sets variables; it never builds or downloads anything.
 
 export PULUMI_TOOLCHAIN_DIR="${PULUMI_TOOLCHAIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/production-blueprint/pulumi-toolchain}"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the third-party manifest checkers (kube-linter, kube-score, kubeconform, checkov) and the
 # kubeconform schemas of the pinned Kubernetes version into a cache outside the repo. Every version comes
-# from scripts/manifest-tools.json. A second run with everything in place returns in seconds.
+# from toolchain/manifest-tools/versions.json. A second run with everything in place returns in seconds.
 #
 # - The Go tools are built from the Go module proxy: the module zip is downloaded, its checksum compared
 #   with the pinned one, and its main package built with the module's own go.mod/go.sum (what the upstream
@@ -9,25 +9,26 @@
 # - kube-linter: the proxy refuses the vanity path golang.stackrox.io/kube-linter (403) but serves the same
 #   module under github.com/stackrox/kube-linter; `go install` rejects the path mismatch, building inside
 #   the downloaded module does not. The script checks the go.mod really declares golang.stackrox.io/kube-linter.
-# - checkov comes from PyPI into a virtualenv, with its dependencies pinned by scripts/checkov-constraints.txt.
+# - checkov comes from PyPI into a virtualenv, with its dependencies pinned by toolchain/manifest-tools/checkov-constraints.txt.
 # - The schemas are generated from the OpenAPI spec inside k8s.io/kubernetes@<pinned version>.
 #
-# Usage: bash scripts/install-manifest-tools.sh
+# Usage: bash toolchain/manifest-tools/install.sh
 # Env:   MANIFEST_TOOLS_DIR (default ${XDG_CACHE_HOME:-$HOME/.cache}/production-blueprint/manifest-tools)
 set -euo pipefail
 
-REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PINS="$REPO_ROOT/scripts/manifest-tools.json"
-CONSTRAINTS="$REPO_ROOT/scripts/checkov-constraints.txt"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$HERE/../.." && pwd)"
+PINS="$HERE/versions.json"
+CONSTRAINTS="$HERE/checkov-constraints.txt"
 TOOLS_DIR="${MANIFEST_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/production-blueprint/manifest-tools}"
 BIN_DIR="$TOOLS_DIR/bin"
 STAMP_DIR="$TOOLS_DIR/stamps"
 LOG_DIR="$TOOLS_DIR/logs"
 
-# The project's one Go module and build cache and its build lock (scripts/lib/go-env.sh): modules and
+# The project's one Go module and build cache and its build lock (toolchain/lib/go-env.sh): modules and
 # packages shared with the other Go programs are fetched and compiled once.
-# shellcheck source=scripts/lib/go-env.sh
-source "$REPO_ROOT/scripts/lib/go-env.sh"
+# shellcheck source=toolchain/lib/go-env.sh
+source "$HERE/../lib/go-env.sh"
 # Node 24 from the project (tsx runs the schema generator), never the machine's node 20.
 export PATH="$REPO_ROOT/node_modules/.bin:$PATH"
 
@@ -62,7 +63,7 @@ module_dir() {
   sum=$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("Sum",""))' <<<"$json")
   [[ -n "$dir" ]] || die "$module@$version: $(python3 -c 'import json,sys; print(json.load(sys.stdin).get("Error"))' <<<"$json")"
   [[ -z "$expected_sum" || "$sum" == "$expected_sum" ]] ||
-    die "$module@$version has checksum $sum, scripts/manifest-tools.json pins $expected_sum"
+    die "$module@$version has checksum $sum, toolchain/manifest-tools/versions.json pins $expected_sum"
   printf '%s\n' "$dir"
 }
 
@@ -112,9 +113,10 @@ install_schemas() {
   local k8s_version module generator dir out stamp
   k8s_version=$(pin kubernetes.version)
   module=$(pin kubernetes.openapiModule)
-  generator="$REPO_ROOT/scripts/generate-kubeconform-schemas.ts"
+  generator="$HERE/generate-kubeconform-schemas.ts"
   out="$TOOLS_DIR/schemas/v$k8s_version-standalone-strict"
-  stamp="$module@v$k8s_version $(sha256sum "$generator" "$REPO_ROOT"/scripts/lib/kubeconformSchemas.ts | sha256sum | cut -c1-16)"
+  # The generator's content, not its path, so every checkout of the same code shares the schemas.
+  stamp="$module@v$k8s_version $(cat "$generator" "$HERE/kubeconformSchemas.ts" | sha256sum | cut -c1-16)"
   if is_current schemas "$stamp" && [[ -d "$out" ]]; then
     log "kubeconform schemas v$k8s_version: already generated"
     return

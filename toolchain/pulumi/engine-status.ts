@@ -2,10 +2,16 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+/**
+ * Whether `pulumi up -s local` can run here, and why: the `pulumi` on PATH and the resource plugins the
+ * local stack loads, at the versions package-lock.json pins. Imported by the e2e tests; run as
+ * `tsx toolchain/pulumi/engine-status.ts [--json]` by scripts/local.sh and CI to choose their path.
+ */
+
 /** The resource plugins the local stack loads (Vault is off there and its images are not built). */
 export const LOCAL_STACK_PLUGINS = ["kubernetes", "random", "tls"] as const;
 
-/** The file scripts/install-pulumi-toolchain.sh puts into a stand-in plugin's directory. */
+/** The file toolchain/pulumi/install.sh puts into a stand-in plugin's directory. */
 export const STANDIN_MARKER = "STAND-IN";
 
 /**
@@ -21,7 +27,7 @@ export interface PluginStatus {
   /** The version package-lock.json pins for @pulumi/<name>. */
   wanted: string;
   installed: boolean;
-  /** The repository's stand-in plugin (scripts/pulumi-toolchain/standin-providers), not the real one. */
+  /** The repository's stand-in plugin (toolchain/pulumi/standin-providers), not the real one. */
   standIn: boolean;
 }
 
@@ -98,4 +104,15 @@ export function probeEngine(projectRoot: string, env: NodeJS.ProcessEnv = proces
   const cliVersion = pulumi(["version"], env);
   const listing = cliVersion ? pulumi(["plugin", "ls", "--json"], env) : undefined;
   return decideStatus(cliVersion, listing ? (JSON.parse(listing) as InstalledPlugin[] | null) ?? [] : [], wanted, standInProbe(env));
+}
+
+/**
+ * Prints the reason, then one line per stand-in plugin that will run, and exits 0 only if the local stack
+ * can run; `--json` prints the whole status instead.
+ */
+if (require.main === module) {
+  const status = probeEngine(path.resolve(__dirname, "..", ".."));
+  if (process.argv.includes("--json")) console.log(JSON.stringify(status));
+  else for (const line of [status.reason, ...status.standIns]) console.log(line);
+  process.exit(status.ready ? 0 : 1);
 }

@@ -1,4 +1,4 @@
-// The Node.js language host front (see main.go). scripts/install-pulumi-toolchain.sh copies this module
+// The Node.js language host front (see main.go). toolchain/pulumi/install.sh copies this module
 // into its cache and builds it there against the sdk/v3 version of the CLI it built.
 module pulumi-toolchain.invalid/nodejs-host-front
 
