@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { ObservabilityComponentArgs } from "./componentArgs";
+import { type ObservabilityComponentArgs, systemArgs } from "./componentArgs";
 import { Elasticsearch } from "./elasticsearch";
 import { Kafka } from "./kafka";
 import { Kibana } from "./kibana";
@@ -26,17 +26,35 @@ export function declareLogPipeline(args: ObservabilityComponentArgs, parent: pul
     kibanaUiAllowFrom: args.config.kibana.uiAllowFrom,
   });
   const opts = { parent };
-  const kafka = new Kafka("kafka", { ...args, flows: { broker: flows.kafka, topicJob: flows.kafkaTopics } }, opts);
-  const elasticsearch = new Elasticsearch("elasticsearch", { ...args, flows: { nodes: flows.elasticsearch, setupJob: flows.elasticsearchSetup } }, opts);
+  const { kafka: kafkaEndpoint, elasticsearch: elasticsearchEndpoint } = args.endpoints;
+  const kafka = new Kafka("kafka", { ...systemArgs(args, "kafka"), flows: { broker: flows.kafka, topicJob: flows.kafkaTopics } }, opts);
+  const elasticsearch = new Elasticsearch("elasticsearch", { ...systemArgs(args, "elasticsearch"), flows: { nodes: flows.elasticsearch, setupJob: flows.elasticsearchSetup } }, opts);
   const kibana = new Kibana(
     "kibana",
-    { ...args, flows: { kibana: flows.kibana, setupJob: flows.kibanaSetup }, elasticsearchSetup: elasticsearch.setupJob, kibanaSystemPassword: elasticsearch.kibanaSystemPassword, ca: elasticsearch.ca },
+    {
+      ...systemArgs(args, "kibana"),
+      elasticsearchUrl: elasticsearchEndpoint.url,
+      flows: { kibana: flows.kibana, setupJob: flows.kibanaSetup },
+      elasticsearchSetup: elasticsearch.setupJob,
+      kibanaSystemPassword: elasticsearch.kibanaSystemPassword,
+      ca: elasticsearch.ca,
+    },
     opts,
   );
-  const vectorAgent = new VectorAgent("vector-agent", { ...args, flows: flows.vectorAgent, dependsOn: [kafka.topicJob] }, opts);
+  const vectorAgent = new VectorAgent(
+    "vector-agent",
+    { ...systemArgs(args, "vectorAgent", args.namespaces.logAgent), kafka: kafkaEndpoint, flows: flows.vectorAgent, dependsOn: [kafka.topicJob] },
+    opts,
+  );
   const vectorAggregator = new VectorAggregator(
     "vector-aggregator",
-    { ...args, flows: flows.vectorAggregator, dependsOn: [kafka.topicJob, elasticsearch.setupJob] },
+    {
+      ...systemArgs(args, "vectorAggregator"),
+      kafka: kafkaEndpoint,
+      elasticsearchUrl: elasticsearchEndpoint.url,
+      flows: flows.vectorAggregator,
+      dependsOn: [kafka.topicJob, elasticsearch.setupJob],
+    },
     opts,
   );
   return { kafka, elasticsearch, kibana, vectorAgent, vectorAggregator };

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Alertmanager } from "./alertmanager";
-import type { ObservabilityComponentArgs } from "./componentArgs";
+import { Alertmanager, alertmanagerTargets } from "./alertmanager";
+import { type ObservabilityComponentArgs, systemArgs } from "./componentArgs";
 import { Jaeger } from "./jaeger";
 import { declareLogPipeline } from "./logPipeline";
 import { Prometheus } from "./prometheus";
@@ -25,9 +25,20 @@ export class Observability extends pulumi.ComponentResource {
     // Each system below is one child component: `new X("x", args, { parent: this })`.
 
     // Traces, metrics and alerts.
-    new Jaeger("jaeger", args, { parent: this });
-    new Prometheus("prometheus", args, { parent: this });
-    new Alertmanager("alertmanager", args, { parent: this });
+    const { endpoints } = args;
+    new Jaeger("jaeger", systemArgs(args, "jaeger"), { parent: this });
+    new Prometheus(
+      "prometheus",
+      {
+        ...systemArgs(args, "prometheus"),
+        environment: args.environment,
+        appWorkloads: args.appWorkloads,
+        alertmanagers: alertmanagerTargets(endpoints.alertmanager, args.config.alertmanager.replicas),
+        targets: { alertmanager: endpoints.alertmanager, vectorAgent: endpoints.vectorAgent, vectorAggregator: endpoints.vectorAggregator },
+      },
+      { parent: this },
+    );
+    new Alertmanager("alertmanager", { ...systemArgs(args, "alertmanager"), prometheus: endpoints.prometheus }, { parent: this });
 
     // The log pipeline: Kafka, Elasticsearch, Kibana, the Vector agent and aggregator. One call, because the
     // five depend on each other in a fixed order (topic, users, then writers).

@@ -7,7 +7,8 @@ import type { RunAs, SecureContainerArgs } from "../../k8s/podSpec";
 import { PROBE_TIMINGS, httpProbe } from "../../k8s/probes";
 import { declareWorkload } from "../../k8s/workload";
 import { statefulPodAddresses } from "../../platformEndpoints";
-import type { ObservabilityComponentArgs } from "../componentArgs";
+import type { SystemArgs } from "../componentArgs";
+import type { PlatformEndpoints } from "../../platformEndpoints";
 import { ALERTMANAGER_CONFIG_DIR, ALERTMANAGER_CONFIG_FILE, ALERTMANAGER_SECRETS_DIR, alertmanagerConfigYaml } from "./alertmanagerConfig";
 
 const ALERTMANAGER_IMAGE = "prom/alertmanager:v0.28.1";
@@ -15,13 +16,17 @@ const ALERTMANAGER_IMAGE = "prom/alertmanager:v0.28.1";
 const ALERTMANAGER_RUN_AS: RunAs = { uid: 65534, gid: 65534, fsGroup: 65534 };
 const DATA_DIR = "/alertmanager";
 
+export interface AlertmanagerArgs extends SystemArgs<"alertmanager"> {
+  /** The only sender of alerts. */
+  prometheus: PlatformEndpoints["prometheus"];
+}
+
 /**
  * Exactly Alertmanager's flows: Prometheus (and configured UI clients) in on the API port, the replicas'
  * gossip among themselves on TCP and UDP, and notifications out to the receivers.
  */
-function alertmanagerFlows(args: Pick<ObservabilityComponentArgs, "endpoints" | "config">): { ingress: Flow[]; egress: Flow[] } {
-  const { alertmanager, prometheus } = args.endpoints;
-  const config = args.config.alertmanager;
+function alertmanagerFlows(args: AlertmanagerArgs): { ingress: Flow[]; egress: Flow[] } {
+  const { endpoint: alertmanager, prometheus, config } = args;
   const self = { namespace: alertmanager.namespace, podLabels: alertmanager.podLabels };
   const gossip = config.replicas > 1 ? [{ peer: self, ports: [{ port: alertmanager.clusterPort }, { port: alertmanager.clusterPort, protocol: "UDP" as const }] }] : [];
   const egress = config.receiverEgress;
@@ -36,14 +41,12 @@ function alertmanagerFlows(args: Pick<ObservabilityComponentArgs, "endpoints" | 
 }
 
 /** Where Prometheus sends alerts: every replica by name (they deduplicate among themselves). */
-export function alertmanagerTargets(args: Pick<ObservabilityComponentArgs, "endpoints" | "config">): string[] {
-  const { alertmanager } = args.endpoints;
-  return statefulPodAddresses(alertmanager.serviceName, alertmanager.headlessServiceName, alertmanager.namespace, args.config.alertmanager.replicas, alertmanager.port);
+export function alertmanagerTargets(alertmanager: PlatformEndpoints["alertmanager"], replicas: number): string[] {
+  return statefulPodAddresses(alertmanager.serviceName, alertmanager.headlessServiceName, alertmanager.namespace, replicas, alertmanager.port);
 }
 
-function alertmanagerContainer(args: Pick<ObservabilityComponentArgs, "endpoints" | "config">, mounts: Mount[]): SecureContainerArgs {
-  const endpoint = args.endpoints.alertmanager;
-  const config = args.config.alertmanager;
+function alertmanagerContainer(args: SystemArgs<"alertmanager">, mounts: Mount[]): SecureContainerArgs {
+  const { endpoint, config } = args;
   const clustered = config.replicas > 1;
   const peers = statefulPodAddresses(endpoint.serviceName, endpoint.headlessServiceName, endpoint.namespace, config.replicas, endpoint.clusterPort);
   return {
@@ -83,11 +86,10 @@ function alertmanagerContainer(args: Pick<ObservabilityComponentArgs, "endpoints
  * StatefulSet of several replicas that gossip, so losing a node neither loses silences nor drops a page.
  */
 export class Alertmanager extends pulumi.ComponentResource {
-  constructor(name: string, args: ObservabilityComponentArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: AlertmanagerArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("blueprint:observability:Alertmanager", name, {}, opts);
-    const endpoint = args.endpoints.alertmanager;
-    const config = args.config.alertmanager;
-    const identity: WorkloadIdentity = { name: endpoint.serviceName, component: "alerting", namespace: args.namespaces.observability };
+    const { endpoint, config } = args;
+    const identity: WorkloadIdentity = { name: endpoint.serviceName, component: "alerting", namespace: args.namespace };
     const files = { [ALERTMANAGER_CONFIG_FILE]: alertmanagerConfigYaml(config.receivers) };
     const configMap = declareConfigMap(identity, "alertmanager-config", files, { parent: this });
     const clustered = config.replicas > 1;

@@ -6,7 +6,7 @@ import { declareConfigMap, declareSecret, headlessServiceName as headlessService
 import { type WorkloadFlows, declareFlowPolicy } from "../../k8s/network";
 import { type WorkloadIdentity, checksumOf } from "../../k8s/objectMeta";
 import { declareWorkload } from "../../k8s/workload";
-import type { ObservabilityComponentArgs } from "../componentArgs";
+import type { SystemArgs } from "../componentArgs";
 import { SETUP_JOB_NAMES } from "../logPipelineFlows";
 import { declareSetupJob } from "../setupJob";
 import { CERT_SECRETS, type CertificateAuthority, declareElasticsearchCerts, elasticsearchDnsNames } from "./certs";
@@ -34,7 +34,7 @@ function declareCredentials(name: string, identity: WorkloadIdentity, parent: pu
   return passwords;
 }
 
-export interface ElasticsearchArgs extends ObservabilityComponentArgs {
+export interface ElasticsearchArgs extends SystemArgs<"elasticsearch"> {
   flows: { nodes: WorkloadFlows; setupJob: WorkloadFlows };
 }
 
@@ -49,9 +49,8 @@ export class Elasticsearch extends pulumi.ComponentResource {
 
   constructor(name: string, args: ElasticsearchArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("blueprint:observability:Elasticsearch", name, {}, opts);
-    const endpoint = args.endpoints.elasticsearch;
-    const sizing = args.config.elasticsearch;
-    const identity: WorkloadIdentity = { name: endpoint.serviceName, component: "log-store", namespace: args.namespaces.observability };
+    const { endpoint, config: sizing } = args;
+    const identity: WorkloadIdentity = { name: endpoint.serviceName, component: "log-store", namespace: args.namespace };
     const headlessServiceName = headlessServiceNameOf(identity.name);
     const topology: ElasticsearchTopology = { namespace: endpoint.namespace, serviceName: endpoint.serviceName, headlessServiceName, nodes: sizing.replicas };
 

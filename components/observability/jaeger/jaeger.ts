@@ -8,7 +8,7 @@ import { type WorkloadIdentity, checksumOf } from "../../k8s/objectMeta";
 import { DEFAULT_RUN_AS, type RunAs } from "../../k8s/podSpec";
 import { PROBE_TIMINGS, httpProbe, tcpProbe } from "../../k8s/probes";
 import { declareWorkload } from "../../k8s/workload";
-import type { ObservabilityComponentArgs } from "../componentArgs";
+import type { SystemArgs } from "../componentArgs";
 import { BADGER_DATA_DIR, JAEGER_HEALTH, type JaegerStorage, jaegerConfigYaml } from "./jaegerConfig";
 
 // The Jaeger v2 image (an OpenTelemetry Collector distribution); its USER is 10001, numeric already.
@@ -30,11 +30,11 @@ function jaegerStorage(storage: "memory" | "badger"): JaegerStorage {
  * Who may reach Jaeger: every enrolled pod in an enrolled namespace on OTLP (services of other projects
  * included; whether a pod really sends is its own egress policy's call), and the configured UI clients.
  */
-function jaegerIngressFlows(args: Pick<ObservabilityComponentArgs, "endpoints" | "config">): Flow[] {
-  const { otlpGrpcPort, otlpHttpPort, uiPort } = args.endpoints.jaeger;
+function jaegerIngressFlows(args: SystemArgs<"jaeger">): Flow[] {
+  const { otlpGrpcPort, otlpHttpPort, uiPort } = args.endpoint;
   return [
     { peer: ENROLLED_WORKLOADS, ports: [{ port: otlpGrpcPort }, { port: otlpHttpPort }] },
-    ...args.config.jaeger.uiAllowFrom.map((peer) => ({ peer, ports: [{ port: uiPort }] })),
+    ...args.config.uiAllowFrom.map((peer) => ({ peer, ports: [{ port: uiPort }] })),
   ];
 }
 
@@ -45,11 +45,10 @@ function jaegerIngressFlows(args: Pick<ObservabilityComponentArgs, "endpoints" |
 export class Jaeger extends pulumi.ComponentResource {
   readonly collectorServiceName: string;
 
-  constructor(name: string, args: ObservabilityComponentArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: SystemArgs<"jaeger">, opts: pulumi.ComponentResourceOptions = {}) {
     super("blueprint:observability:Jaeger", name, {}, opts);
-    const endpoint = args.endpoints.jaeger;
-    const config = args.config.jaeger;
-    const identity: WorkloadIdentity = { name: "jaeger", component: "tracing", namespace: args.namespaces.observability };
+    const { endpoint, config } = args;
+    const identity: WorkloadIdentity = { name: "jaeger", component: "tracing", namespace: args.namespace };
     const storage = jaegerStorage(config.storage);
     const configData = { [CONFIG_FILE]: jaegerConfigYaml(endpoint, storage) };
     const configMap = declareConfigMap(identity, "jaeger-config", configData, { parent: this, resourceName: "jaeger-config-configmap" });

@@ -6,11 +6,11 @@ import type { WorkloadFlows } from "../../k8s/network";
 import { declareFlowPolicy } from "../../k8s/network";
 import type { WorkloadIdentity } from "../../k8s/objectMeta";
 import { declareWorkload } from "../../k8s/workload";
-import type { ObservabilityComponentArgs } from "../componentArgs";
+import type { SystemArgs } from "../componentArgs";
 import { SETUP_JOB_NAMES } from "../logPipelineFlows";
 import { KAFKA_RUN_AS, KAFKA_UID_EXEMPTIONS, type KafkaTopology, brokerContainer, topicJobContainer } from "./kafkaConfig";
 
-export interface KafkaArgs extends ObservabilityComponentArgs {
+export interface KafkaArgs extends SystemArgs<"kafka"> {
   flows: { broker: WorkloadFlows; topicJob: WorkloadFlows };
 }
 
@@ -24,9 +24,8 @@ export class Kafka extends pulumi.ComponentResource {
 
   constructor(name: string, args: KafkaArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("blueprint:observability:Kafka", name, {}, opts);
-    const endpoint = args.endpoints.kafka;
-    const sizing = args.config.kafka;
-    const identity: WorkloadIdentity = { name: endpoint.serviceName, component: "log-broker", namespace: args.namespaces.observability };
+    const { endpoint, config: sizing } = args;
+    const identity: WorkloadIdentity = { name: endpoint.serviceName, component: "log-broker", namespace: args.namespace };
     const topology: KafkaTopology = { ...endpoint, namespace: endpoint.namespace };
 
     // 16 random bytes in URL-safe base64 without padding: the 22-character form `kafka-storage random-uuid` prints.

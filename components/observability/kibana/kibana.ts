@@ -6,7 +6,7 @@ import { declareConfigMap, declareSecret, servicePort } from "../../k8s/controll
 import { type WorkloadFlows, declareFlowPolicy } from "../../k8s/network";
 import { type WorkloadIdentity, checksumOf } from "../../k8s/objectMeta";
 import { declareWorkload } from "../../k8s/workload";
-import type { ObservabilityComponentArgs } from "../componentArgs";
+import type { SystemArgs } from "../componentArgs";
 import { CERT_SECRETS, type CertificateAuthority, ELASTICSEARCH_CREDENTIALS, ELASTICSEARCH_IMAGE, KIBANA_SETUP, declareKibanaCert } from "../elasticsearch";
 import { SETUP_JOB_NAMES } from "../logPipelineFlows";
 import { declareSetupJob } from "../setupJob";
@@ -22,7 +22,8 @@ import {
   kibanaUrl,
 } from "./kibanaConfig";
 
-export interface KibanaArgs extends ObservabilityComponentArgs {
+export interface KibanaArgs extends SystemArgs<"kibana"> {
+  elasticsearchUrl: string;
   flows: { kibana: WorkloadFlows; setupJob: WorkloadFlows };
   /** Kibana logs in as kibana_system, whose password the Elasticsearch setup Job sets. */
   elasticsearchSetup: pulumi.Resource;
@@ -37,10 +38,9 @@ export class Kibana extends pulumi.ComponentResource {
 
   constructor(name: string, args: KibanaArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("blueprint:observability:Kibana", name, {}, opts);
-    const endpoint = args.endpoints.kibana;
-    const sizing = args.config.kibana;
-    const identity: WorkloadIdentity = { name: endpoint.serviceName, component: "log-ui", namespace: args.namespaces.observability };
-    const settings = kibanaSettings(args.endpoints.elasticsearch.url);
+    const { endpoint, config: sizing } = args;
+    const identity: WorkloadIdentity = { name: endpoint.serviceName, component: "log-ui", namespace: args.namespace };
+    const settings = kibanaSettings(args.elasticsearchUrl);
 
     // Resource names kept from when the keys were env vars, so the generated keys stay the same.
     const keyResourceNames = ["kibana-security-key", "kibana-saved-objects-key", "kibana-reporting-key"];

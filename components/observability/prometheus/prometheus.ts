@@ -12,8 +12,9 @@ import { PROBE_TIMINGS, httpProbe, tcpProbe } from "../../k8s/probes";
 import { parseQuantity } from "../../k8s/quantity";
 import { declareClusterRoleForWorkload } from "../../k8s/rbac";
 import { declareWorkload } from "../../k8s/workload";
-import { alertmanagerTargets } from "../alertmanager";
-import type { ObservabilityComponentArgs } from "../componentArgs";
+import type { SystemArgs } from "../componentArgs";
+import type { AppWorkload, PlatformEndpoints } from "../../platformEndpoints";
+import type { Environment } from "../../configSchema";
 import type { ObservabilityConfig } from "../configSchema";
 import { alertRulesYaml } from "./alertRules";
 import { CONFIG_DIR, CONFIG_FILE, RULES_DIR, RULES_FILE, prometheusConfigYaml } from "./prometheusConfig";
@@ -36,24 +37,34 @@ const RELOADER_RESOURCES = {
   limits: { cpu: "100m", memory: "64Mi", ephemeralStorage: "64Mi" },
 };
 
+export interface PrometheusArgs extends SystemArgs<"prometheus"> {
+  environment: Environment;
+  /** The configured services: their recording rules and alerts. */
+  appWorkloads: AppWorkload[];
+  /** Where alerts go: every Alertmanager replica's address. */
+  alertmanagers: string[];
+  /** The platform's own scrape targets and the Alertmanager replicas, for the egress policy. */
+  targets: Pick<PlatformEndpoints, "alertmanager" | "vectorAgent" | "vectorAggregator">;
+}
+
 /**
  * Where Prometheus may connect: every enrolled pod (in an enrolled namespace) on its named metrics port, the
  * Vector pods on theirs, the Alertmanager replicas, and the API server for discovery. No list of services:
  * another project's service is admitted by its labels.
  */
-function prometheusEgressFlows(args: Pick<ObservabilityComponentArgs, "endpoints" | "config">): Flow[] {
-  const { vectorAgent, vectorAggregator, alertmanager } = args.endpoints;
+function prometheusEgressFlows(args: PrometheusArgs): Flow[] {
+  const { vectorAgent, vectorAggregator, alertmanager } = args.targets;
   const targets: Flow[] = [
     { peer: ENROLLED_WORKLOADS, ports: [{ port: METRICS_PORT_NAME }] },
     ...[vectorAgent, vectorAggregator].map(({ namespace, podLabels, metricsPort }) => ({ peer: { namespace, podLabels }, ports: [{ port: metricsPort }] })),
     { peer: { namespace: alertmanager.namespace, podLabels: alertmanager.podLabels }, ports: [{ port: alertmanager.port }] },
   ];
-  const { cidrs, ports } = args.config.prometheus.apiServer;
+  const { cidrs, ports } = args.config.apiServer;
   return [...targets, ...cidrs.map((cidr) => ({ peer: { cidr }, ports: ports.map((port) => ({ port })) }))];
 }
 
-function prometheusIngressFlows(args: Pick<ObservabilityComponentArgs, "endpoints" | "config">): Flow[] {
-  return args.config.prometheus.uiAllowFrom.map((peer) => ({ peer, ports: [{ port: args.endpoints.prometheus.port }] }));
+function prometheusIngressFlows(args: PrometheusArgs): Flow[] {
+  return args.config.uiAllowFrom.map((peer) => ({ peer, ports: [{ port: args.endpoint.port }] }));
 }
 
 /** Prometheus' size units are powers of 1024, so "MB" here is a MiB. */
@@ -110,12 +121,11 @@ function reloaderContainer(prometheusPort: number, mounts: Mount[]): SecureConta
  * persistent volume with time- and size-based retention.
  */
 export class Prometheus extends pulumi.ComponentResource {
-  constructor(name: string, args: ObservabilityComponentArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: PrometheusArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("blueprint:observability:Prometheus", name, {}, opts);
-    const endpoint = args.endpoints.prometheus;
-    const config = args.config.prometheus;
-    const identity: WorkloadIdentity = { name: "prometheus", component: "metrics", namespace: args.namespaces.observability };
-    const configData = { [CONFIG_FILE]: prometheusConfigYaml({ environment: args.environment, port: endpoint.port, alertmanagers: alertmanagerTargets(args) }) };
+    const { endpoint, config } = args;
+    const identity: WorkloadIdentity = { name: "prometheus", component: "metrics", namespace: args.namespace };
+    const configData = { [CONFIG_FILE]: prometheusConfigYaml({ environment: args.environment, port: endpoint.port, alertmanagers: args.alertmanagers }) };
     const rulesData = { [RULES_FILE]: alertRulesYaml(args.appWorkloads, config.runbookBaseUrl) };
     const configMap = declareConfigMap(identity, "prometheus-config", configData, { parent: this, resourceName: "prometheus-config-configmap" });
     const rulesMap = declareConfigMap(identity, "prometheus-rules", rulesData, {

@@ -9,7 +9,8 @@ import type { RunAs } from "../../k8s/podSpec";
 import { declareClusterRoleForWorkload } from "../../k8s/rbac";
 import { declareWorkload } from "../../k8s/workload";
 import { withResourceErrors } from "../../resourceErrors";
-import type { ObservabilityComponentArgs } from "../componentArgs";
+import type { SystemArgs } from "../componentArgs";
+import type { PlatformEndpoints } from "../../platformEndpoints";
 import { assertScratchFits, dataDirScratch, declareVectorConfigMap, vectorConfigMount, vectorContainer, vectorPodTemplate } from "./container";
 import { vectorAgentConfig } from "./vectorConfig";
 
@@ -25,7 +26,8 @@ const AGENT_EXEMPTIONS = {
   serviceAccountToken: "mounts its token: kubernetes_logs lists and watches pods, namespaces and nodes to label each line.",
 } as const;
 
-export interface VectorAgentArgs extends ObservabilityComponentArgs {
+export interface VectorAgentArgs extends SystemArgs<"vectorAgent"> {
+  kafka: PlatformEndpoints["kafka"];
   flows: WorkloadFlows;
   dependsOn: pulumi.Resource[];
 }
@@ -39,12 +41,12 @@ export class VectorAgent extends pulumi.ComponentResource {
 
   constructor(name: string, args: VectorAgentArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("blueprint:observability:VectorAgent", name, {}, opts);
-    const endpoint = args.endpoints.vectorAgent;
-    const resources = args.config.vectorAgent.resources;
-    const identity: WorkloadIdentity = { name: "vector-agent", component: "log-agent", namespace: args.namespaces.logAgent };
+    const endpoint = args.endpoint;
+    const resources = args.config.resources;
+    const identity: WorkloadIdentity = { name: "vector-agent", component: "log-agent", namespace: args.namespace };
     const config = vectorAgentConfig({
-      kafkaBootstrap: args.endpoints.kafka.bootstrap,
-      topic: args.endpoints.kafka.topic,
+      kafkaBootstrap: args.kafka.bootstrap,
+      topic: args.kafka.topic,
       ownNamespace: endpoint.namespace,
       metricsPort: endpoint.metricsPort,
     });

@@ -6,7 +6,8 @@ import type { WorkloadIdentity } from "../../k8s/objectMeta";
 import { DEFAULT_RUN_AS } from "../../k8s/podSpec";
 import { declareWorkload } from "../../k8s/workload";
 import { withResourceErrors } from "../../resourceErrors";
-import type { ObservabilityComponentArgs } from "../componentArgs";
+import type { SystemArgs } from "../componentArgs";
+import type { PlatformEndpoints } from "../../platformEndpoints";
 import { CERT_FILES, CERT_SECRETS, credentialsMount } from "../elasticsearch";
 import { assertScratchFits, dataDirScratch, declareVectorConfigMap, vectorConfigMount, vectorContainer, vectorPodTemplate } from "./container";
 import { vectorAggregatorConfig } from "./vectorConfig";
@@ -14,7 +15,9 @@ import { vectorAggregatorConfig } from "./vectorConfig";
 const CA_DIR = "/etc/blueprint/elasticsearch-ca";
 const CREDENTIALS_DIR = "/etc/blueprint/elasticsearch-credentials";
 
-export interface VectorAggregatorArgs extends ObservabilityComponentArgs {
+export interface VectorAggregatorArgs extends SystemArgs<"vectorAggregator"> {
+  kafka: PlatformEndpoints["kafka"];
+  elasticsearchUrl: string;
   flows: WorkloadFlows;
   dependsOn: pulumi.Resource[];
 }
@@ -29,13 +32,12 @@ export class VectorAggregator extends pulumi.ComponentResource {
 
   constructor(name: string, args: VectorAggregatorArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("blueprint:observability:VectorAggregator", name, {}, opts);
-    const endpoint = args.endpoints.vectorAggregator;
-    const sizing = args.config.vectorAggregator;
-    const identity: WorkloadIdentity = { name: "vector-aggregator", component: "log-aggregator", namespace: args.namespaces.observability };
+    const { endpoint, config: sizing } = args;
+    const identity: WorkloadIdentity = { name: "vector-aggregator", component: "log-aggregator", namespace: args.namespace };
     const config = vectorAggregatorConfig({
-      kafkaBootstrap: args.endpoints.kafka.bootstrap,
-      topic: args.endpoints.kafka.topic,
-      elasticsearchUrl: args.endpoints.elasticsearch.url,
+      kafkaBootstrap: args.kafka.bootstrap,
+      topic: args.kafka.topic,
+      elasticsearchUrl: args.elasticsearchUrl,
       caFile: `${CA_DIR}/${CERT_FILES.ca}`,
       credentialsDir: CREDENTIALS_DIR,
       metricsPort: endpoint.metricsPort,
