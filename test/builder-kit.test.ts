@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { servicePort } from "../components/k8s/controllers";
 import { ENROLMENT_LABEL, SCRAPE_ANNOTATIONS } from "../components/k8s/enrolment";
+import { exemptionKey, parseExemptionKey } from "../components/k8s/exemptionKeys";
 import { NAME_LABEL } from "../components/k8s/labels";
 import { configMapMount, mountOf, secretMount } from "../components/k8s/mounts";
 import { podTemplateMetadata } from "../components/k8s/objectMeta";
@@ -15,6 +16,17 @@ describe("the builder kit (components/k8s)", () => {
     assert.deepEqual(settings.volumeMount, { name: "settings", mountPath: "/etc/kibana/kibana.yml", subPath: "kibana.yml", readOnly: true });
     assert.deepEqual(key.volume, { name: "key", secret: { secretName: "tls-key", defaultMode: 0o440 } });
     assert.equal(mountOf({ name: "data", emptyDir: {} }, "/data", { readOnly: false }).volumeMount.readOnly, false);
+  });
+
+  it("writes every exemption key in one grammar and reads the earlier grammars live objects may still carry", () => {
+    assert.equal(exemptionKey("kube-score", "pod-probes"), "kube-score.exemption.blueprint.io/pod-probes");
+    assert.deepEqual(parseExemptionKey("checkov.exemption.blueprint.io/CKV_K8S_43"), { checker: "checkov", check: "CKV_K8S_43" });
+    assert.deepEqual(parseExemptionKey("policy.exemption.blueprint.io/containers-have-probes"), { checker: "policy", check: "containers-have-probes" });
+    assert.deepEqual(parseExemptionKey("checkov.lint-exemption.blueprint.io/CKV_K8S_43"), { checker: "checkov", check: "CKV_K8S_43" });
+    assert.deepEqual(parseExemptionKey("blueprint.io/policy-exemption.containers-have-probes"), { checker: "policy", check: "containers-have-probes" });
+    assert.deepEqual(parseExemptionKey("blueprint.io/pod-security-exemption"), { checker: "policy", check: "pod-security-restricted" });
+    assert.equal(parseExemptionKey("blueprint.io/allow-load-balancer"), undefined);
+    assert.equal(parseExemptionKey("prometheus.io/scrape"), undefined);
   });
 
   it("names a Service port after the container port it forwards to", () => {

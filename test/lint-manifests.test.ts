@@ -3,7 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { exemptConcern, imageDigestExemptions, lintExemptionAnnotations, lintExemptionKey, singleReplicaExemptions } from "../components/k8s/lintExemptions";
+import { exemptionKey } from "../components/k8s/exemptionKeys";
+import { exemptConcern, imageDigestExemptions, lintExemptionAnnotations, singleReplicaExemptions } from "../components/k8s/lintExemptions";
 import { EXEMPTIONS_DOC, LINTED_STACKS } from "../scripts/lint-manifests";
 import { type KubernetesObject, describeObject } from "../policy/kubernetes";
 import { type AnnotatedLintExemption, applyExemptions, exemptionsMarkdown, exemptionsOf, type LintFinding } from "../scripts/lib/exemptions";
@@ -72,14 +73,14 @@ describe("manifest check exemptions", () => {
   it("reads the tool, check and reason from the annotation key and value", () => {
     const object = deployment(lintExemptionAnnotations([{ tool: "checkov", check: "CKV_K8S_21", reason: " why " }]));
     assert.deepEqual(exemptionsOf(object), [{ tool: "checkov", check: "CKV_K8S_21", object: "Deployment apps/items-api", reason: "why" }]);
-    assert.deepEqual(exemptionsOf(deployment({ "blueprint.io/policy-exemption.x": "not ours" })), []);
+    assert.deepEqual(exemptionsOf(deployment({ [exemptionKey("policy", "x")]: "not ours", "blueprint.io/policy-exemption.y": "not ours either" })), []);
   });
 
   it("rejects an exemption with an unknown tool, no check, or no one-line reason, naming the object and key", () => {
-    assert.throws(() => exemptionsOf(deployment({ [lintExemptionKey("kubelint", "x")]: "r" })), /Deployment apps\/items-api, annotation kubelint\.lint-exemption\.blueprint\.io\/x: unknown tool 'kubelint'/);
-    assert.throws(() => exemptionsOf(deployment({ [lintExemptionKey("checkov", "")]: "r" })), /must name the check/);
-    assert.throws(() => exemptionsOf(deployment({ [lintExemptionKey("checkov", "CKV_K8S_21")]: "  " })), /one-line reason/);
-    assert.throws(() => exemptionsOf(deployment({ [lintExemptionKey("checkov", "CKV_K8S_21")]: "two\nlines" })), /one-line reason/);
+    assert.throws(() => exemptionsOf(deployment({ [exemptionKey("kubelint", "x")]: "r" })), /Deployment apps\/items-api, annotation kubelint\.exemption\.blueprint\.io\/x: unknown tool 'kubelint'/);
+    assert.throws(() => exemptionsOf(deployment({ [exemptionKey("checkov", "")]: "r" })), /must name the check/);
+    assert.throws(() => exemptionsOf(deployment({ [exemptionKey("checkov", "CKV_K8S_21")]: "  " })), /one-line reason/);
+    assert.throws(() => exemptionsOf(deployment({ [exemptionKey("checkov", "CKV_K8S_21")]: "two\nlines" })), /one-line reason/);
   });
 
   it("keeps every exemption key's name part within the 63 characters Kubernetes allows", async () => {

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { restrictedViolations } from "../policy/checks/podSecurity";
 import { podSpecOf } from "../policy/kubernetes";
 import { objectsOf, objectsOfKind, STACKS, stackRun, type KubernetesObject } from "./support/runs";
+import { POD_SECURITY_EXEMPTION } from "../components/k8s/lintExemptions";
 
 type Model = new (data: unknown) => { validate(): void };
 
@@ -13,7 +14,7 @@ async function modelFor(object: KubernetesObject): Promise<Model> {
   return model;
 }
 
-const EXEMPTION_ANNOTATION = "blueprint.io/pod-security-exemption";
+const EXEMPTION_ANNOTATION = POD_SECURITY_EXEMPTION;
 
 describe("rendered manifests", () => {
   it("are evaluated on Node 24, the project's runtime", () => {

@@ -5,6 +5,7 @@ import { VECTOR_IMAGE } from "../components/observability/vector";
 import { restrictedViolations } from "../policy/checks/podSecurity";
 import { loadStackFile } from "../scripts/lib/stackFile";
 import { findObject, type MockRun, objectsOf, runWith, stackRun } from "./support/runs";
+import { POD_SECURITY_EXEMPTION } from "../components/k8s/lintExemptions";
 
 type Any = Record<string, any>;
 const NS = "observability";
@@ -93,9 +94,9 @@ for (const stack of ["staging", "production"] as const) {
       assert.equal(pod.securityContext.seccompProfile.type, "RuntimeDefault");
       assert.deepEqual(pod.volumes.find((volume: Any) => volume.name === "pod-logs").hostPath, { path: "/var/log/pods", type: "Directory" });
       assert.equal(mountsOf(container)["/var/log/pods"].readOnly, true);
-      const reason = daemonSet.metadata.annotations["blueprint.io/pod-security-exemption"];
+      const reason = daemonSet.metadata.annotations[POD_SECURITY_EXEMPTION];
       for (const word of ["/var/log/pods", "UID 0", "token"]) assert.ok(reason.includes(word), word);
-      assert.equal(daemonSet.spec.template.metadata.annotations["blueprint.io/pod-security-exemption"], reason);
+      assert.equal(daemonSet.spec.template.metadata.annotations[POD_SECURITY_EXEMPTION], reason);
     });
 
     it("mounts a ServiceAccount token on purpose, bound to list/watch on pods, namespaces and nodes only", () => {

@@ -4,6 +4,7 @@ import { claimMount, configMapMount, scratchMount } from "../components/k8s/moun
 import { DEFAULT_RUN_AS, secureContainer, securePodSpec } from "../components/k8s/podSpec";
 import { PROBE_TIMINGS, httpProbe, probesIdentical, tcpProbe } from "../components/k8s/probes";
 import { objectsOf, stackRun } from "./support/runs";
+import { exemptionKey } from "../components/k8s/exemptionKeys";
 
 type Any = any;
 
@@ -84,7 +85,7 @@ describe("the secure workload builder", () => {
 
   it("derives the digest exemption from the pod's images: present for a tag, gone once every image has a digest", () => {
     const digest = `@sha256:${"a".repeat(64)}`;
-    const key = "checkov.lint-exemption.blueprint.io/CKV_K8S_43";
+    const key = exemptionKey("checkov", "CKV_K8S_43");
     assert.ok(workloadExemptionAnnotations({ containers: [{ name: "a", image: "x:1" }], initContainers: [{ name: "b", image: `x:1${digest}` }] })[key]);
     assert.equal(workloadExemptionAnnotations({ containers: [{ name: "a", image: `x:1${digest}` }] })[key], undefined);
   });

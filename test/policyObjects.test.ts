@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
-import { EXEMPTION_ALIASES, EXEMPTION_PREFIX } from "../policy/exemptions";
+import { POD_SECURITY_EXEMPTION } from "../components/k8s/lintExemptions";
+import { exemptionAnnotation } from "../policy/exemptions";
 import { POLICIES, type ObjectPolicy } from "../policy/catalog";
 import { exemptionProblems, judgeObject } from "../policy/evaluate";
 import { productionHpaBelowMinimum } from "../policy/hpaMinimum";
@@ -103,7 +104,7 @@ describe("policy exemptions", () => {
   const probes = POLICIES.find((policy) => policy.name === "containers-have-probes") as ObjectPolicy;
   const noProbes = compliantPodSpec([compliantContainer({ readinessProbe: undefined, livenessProbe: undefined })]);
   it("an annotation with a reason exempts the object from that one policy", () => {
-    const exempt = workload("Deployment", noProbes, { annotations: { [`${EXEMPTION_PREFIX}containers-have-probes`]: "batch consumer with no port" } });
+    const exempt = workload("Deployment", noProbes, { annotations: { [exemptionAnnotation("containers-have-probes")]: "batch consumer with no port" } });
     assert.deepEqual(judgeObject(probes, exempt, production).violations, []);
     assert.deepEqual(
       judgeObject(probes, exempt, production).exempted.map((exemption) => exemption.reason),
@@ -112,19 +113,21 @@ describe("policy exemptions", () => {
     assert.deepEqual(exemptionProblems(exempt), []);
   });
   it("an empty reason exempts nothing and is itself reported", () => {
-    const unjustified = workload("Deployment", noProbes, { annotations: { [`${EXEMPTION_PREFIX}containers-have-probes`]: "" } });
+    const unjustified = workload("Deployment", noProbes, { annotations: { [exemptionAnnotation("containers-have-probes")]: "" } });
     assert.equal(judgeObject(probes, unjustified, production).violations.length, 2);
-    assert.deepEqual(exemptionProblems(unjustified), [`annotation '${EXEMPTION_PREFIX}containers-have-probes' must give the reason for the exemption`]);
+    assert.deepEqual(exemptionProblems(unjustified), [`annotation '${exemptionAnnotation("containers-have-probes")}' must give the reason for the exemption`]);
   });
-  it("the Pod Security annotation the workload builders already write exempts from pod-security-restricted", () => {
+  it("the Pod Security annotation the workload builders write exempts from pod-security-restricted, under its earlier key too", () => {
     const root = compliantPodSpec([compliantContainer({ securityContext: { ...compliantContainer().securityContext, runAsUser: 0 } })]);
     const restricted = POLICIES.find((policy) => policy.name === "pod-security-restricted") as ObjectPolicy;
     assert.equal(judgeObject(restricted, workload("DaemonSet", root), production).violations.length, 1);
-    const exempt = workload("DaemonSet", root, { annotations: { [EXEMPTION_ALIASES["pod-security-restricted"]]: "reads root-owned node logs" } });
-    assert.deepEqual(judgeObject(restricted, exempt, production), { violations: [], exempted: [{ policy: "pod-security-restricted", object: exempt, reason: "reads root-owned node logs" }] });
+    for (const key of [POD_SECURITY_EXEMPTION, "blueprint.io/pod-security-exemption"]) {
+      const exempt = workload("DaemonSet", root, { annotations: { [key]: "reads root-owned node logs" } });
+      assert.deepEqual(judgeObject(restricted, exempt, production), { violations: [], exempted: [{ policy: "pod-security-restricted", object: exempt, reason: "reads root-owned node logs" }] }, key);
+    }
   });
   it("an annotation naming no policy of the pack (a typo) is reported", () => {
-    const [problem] = exemptionProblems(workload("Deployment", compliantPodSpec(), { annotations: { [`${EXEMPTION_PREFIX}container-have-probes`]: "x" } }));
+    const [problem] = exemptionProblems(workload("Deployment", compliantPodSpec(), { annotations: { [exemptionAnnotation("container-have-probes")]: "x" } }));
     assert.match(problem, /names no policy of this pack/);
   });
 });

@@ -4,19 +4,17 @@
  * that list in step with the renders.
  */
 import type * as k8s from "@pulumi/kubernetes";
+import { POLICY_CHECKER, exemptionKey } from "./exemptionKeys";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type Container = k8s.types.input.core.v1.Container;
 
 /**
  * Where a workload or namespace departs from Pod Security "restricted" on purpose, the annotation that says
- * why, in words (the log agent's DaemonSet and its namespace). The policy pack reads it (policy/exemptions.ts).
+ * why, in words (the log agent's DaemonSet and its namespace): the policy pack's exemption from its
+ * `pod-security-restricted` policy.
  */
-export const POD_SECURITY_EXEMPTION = "blueprint.io/pod-security-exemption";
-
-// The tool is in the key's prefix, so the name part is the check id alone and always fits the 63
-// characters Kubernetes allows there (kube-score ids alone reach 60).
-export const LINT_EXEMPTION_DOMAIN = "lint-exemption.blueprint.io";
+export const POD_SECURITY_EXEMPTION = exemptionKey(POLICY_CHECKER, "pod-security-restricted");
 
 export const LINT_TOOLS = ["kube-linter", "kube-score", "checkov", "kubeconform"] as const;
 export type LintTool = (typeof LINT_TOOLS)[number];
@@ -28,13 +26,9 @@ export interface LintExemption {
   reason: string;
 }
 
-export function lintExemptionKey(tool: string, check: string): string {
-  return `${tool}.${LINT_EXEMPTION_DOMAIN}/${check}`;
-}
-
-/** `<tool>.lint-exemption.blueprint.io/<check>: <reason>` annotations. */
+/** `<tool>.exemption.blueprint.io/<check>: <reason>` annotations (the grammar: exemptionKeys.ts). */
 export function lintExemptionAnnotations(exemptions: LintExemption[]): Record<string, string> {
-  return Object.fromEntries(exemptions.map((exemption) => [lintExemptionKey(exemption.tool, exemption.check), exemption.reason]));
+  return Object.fromEntries(exemptions.map((exemption) => [exemptionKey(exemption.tool, exemption.check), exemption.reason]));
 }
 
 /**
