@@ -5,7 +5,7 @@ import { PULUMI_SECRET_MARKER } from "../policy/secretMarker";
 import { UNKNOWN_VALUE, environmentFrom, kubernetesObjectOf, kubernetesObjectsOfStack, toPlainData } from "../policy/sdkAdapter";
 import { unpinnedImages } from "../policy/imageTags";
 import { literalCredentials } from "../policy/literalCredentials";
-import { compliantContainer, compliantPodSpec, workload } from "./policyFixtures";
+import { compliantContainer, compliantPodSpec, workload } from "./support/policyFixtures";
 
 // The SDK's own proxy and unknown sentinels (internal in its typings), so these tests feed the adapter
 // exactly what `pulumi preview` feeds the pack.

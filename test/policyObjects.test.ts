@@ -8,7 +8,7 @@ import { ALLOW_LOAD_BALANCER, unannotatedLoadBalancers } from "../policy/loadBal
 import { missingProbes } from "../policy/probes";
 import { missingRequestsAndLimits } from "../policy/requestsAndLimits";
 import { securityContextViolations } from "../policy/restrictedSecurityContext";
-import { compliantContainer, compliantPodSpec, object, workload } from "./policyFixtures";
+import { compliantContainer, compliantPodSpec, object, workload } from "./support/policyFixtures";
 
 const production = { environment: "production" };
 

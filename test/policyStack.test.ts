@@ -6,7 +6,7 @@ import { exemptionAnnotation } from "../policy/exemptions";
 import { evaluatePolicies } from "../policy/evaluate";
 import { literalCredentials } from "../policy/literalCredentials";
 import { PULUMI_SECRET_MARKER } from "../policy/secretMarker";
-import { APP_LABELS, defaultDeny, namespace, object, workload } from "./policyFixtures";
+import { APP_LABELS, defaultDeny, namespace, object, workload } from "./support/policyFixtures";
 
 const messages = (findings: { message: string }[]) => findings.map((finding) => finding.message);
 

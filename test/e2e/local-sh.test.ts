@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { LOCAL_STACK_PASSPHRASE, lockedVersion } from "../../toolchain/pulumi/engine-status";
 import { PROJECT_ROOT } from "../../scripts/lib/stackFile";
-import { copyProject, type ProjectCopy } from "./support/projectCopy";
+import { copyProject, type ProjectCopy } from "../support/projectCopy";
 
 // Runs in the unit suite (*.test.ts): it needs no engine. A fake `pulumi` stands in for the toolchain.
 const locked = (name: string) => lockedVersion(name, path.join(PROJECT_ROOT, "package-lock.json"));

@@ -1,7 +1,7 @@
-import { defaultDenySpec } from "../components/k8s/network";
-import { DEFAULT_RUN_AS, type SecureContainerArgs, secureContainer, securePodSpec } from "../components/k8s/podSpec";
-import { httpProbe } from "../components/k8s/probes";
-import type { Fields, KubernetesObject } from "../policy/kubernetes";
+import { defaultDenySpec } from "../../components/k8s/network";
+import { DEFAULT_RUN_AS, type SecureContainerArgs, secureContainer, securePodSpec } from "../../components/k8s/podSpec";
+import { httpProbe } from "../../components/k8s/probes";
+import type { Fields, KubernetesObject } from "../../policy/kubernetes";
 
 /** Policy test inputs. The compliant ones come from the project's own builders, so a test also proves them. */
 

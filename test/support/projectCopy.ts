@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PROJECT_ROOT } from "../../../scripts/lib/stackFile";
+import { PROJECT_ROOT } from "../../scripts/lib/stackFile";
 
 // Generated or machine-local: never part of what a run starts from.
 const TOP_LEVEL_LEFT_OUT = new Set([".git", "rendered", ".pulumi-state", ".cache", ".cluster"]);
