@@ -7,7 +7,7 @@ import { z } from "zod";
  * The latency objective is read from the request histogram every service exposes
  * (`http_request_duration_seconds`), so its threshold must be one of the histogram's bucket bounds: the share
  * of requests under a threshold is exact only at a bound. These are the bounds of that contract; the Items
- * API's own list (app/src/metrics/metrics.ts) equals it, and test/slo-config.test.ts keeps the two equal.
+ * API's own list (app/src/metrics/metrics.ts) equals it, and test/unit/observability/slo-config.test.ts keeps the two equal.
  */
 export const LATENCY_BUCKETS_SECONDS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 

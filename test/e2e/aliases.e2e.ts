@@ -7,7 +7,7 @@ import { PROJECT_ROOT } from "../../scripts/lib/stackFile";
 import { requireEngine } from "./support/engineMode";
 import { localStack } from "./support/localStack";
 import { checkOutCommitInPlace } from "./support/projectAtCommit";
-import { copyProject, type ProjectCopy } from "./support/projectCopy";
+import { copyProject, type ProjectCopy } from "../support/projectCopy";
 
 /** The last commit before the components were regrouped (the builder kit, a folder per system, renamed types). */
 const BEFORE_RESTRUCTURING = "d2795904f28fd14037fab5f42792a81a168df57d";

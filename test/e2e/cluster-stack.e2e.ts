@@ -24,7 +24,7 @@ import {
 } from "./support/clusterStack";
 import { requireEngine } from "./support/engineMode";
 import { editStackFile, failureText } from "./support/localStack";
-import { copyProject, type ProjectCopy } from "./support/projectCopy";
+import { copyProject, type ProjectCopy } from "../support/projectCopy";
 import { objectKey, securityFields } from "./support/renderedManifests";
 
 const SERVICE = ["config", "production-blueprint:services", "items-api"];

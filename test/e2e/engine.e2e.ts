@@ -2,7 +2,7 @@ import type { EngineEvent } from "@pulumi/pulumi/automation";
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { requireEngine } from "./support/engineMode";
-import { copyProject, type ProjectCopy } from "./support/projectCopy";
+import { copyProject, type ProjectCopy } from "../support/projectCopy";
 import { dropMemoryLimit, editStackFile, failureText, localStack } from "./support/localStack";
 
 /** Runs a preview that must fail: everything it printed, and the engine's error diagnostics one by one. */

@@ -6,7 +6,7 @@ import { kubernetesObjects } from "../../scripts/lib/manifests";
 import { runBlueprint } from "../../scripts/lib/mockRun";
 import { requireEngine } from "./support/engineMode";
 import { localStack } from "./support/localStack";
-import { copyProject, type ProjectCopy } from "./support/projectCopy";
+import { copyProject, type ProjectCopy } from "../support/projectCopy";
 import { objectKey, readRenderedObjects, securityFields } from "./support/renderedManifests";
 
 /**

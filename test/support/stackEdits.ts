@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { ConfigError, parseConfig, type RawStackConfig } from "../../components/stackConfig";
 import { loadStackFile } from "../../scripts/lib/stackFile";
+import { type MockRun, runWith } from "./runs";
 
 type Values = Record<string, any>;
 
@@ -21,4 +22,12 @@ export function problemsOf(raw: RawStackConfig, stack: string): string {
     return error.message;
   }
   assert.fail("expected the config to be rejected");
+}
+
+/** A run of a committed stack with its `services` edited. */
+export function withServices(stack: string, edit: (services: Record<string, Values>) => void): Promise<MockRun> {
+  const raw = loadStackFile(stack);
+  const services = structuredClone(raw.values.services) as Record<string, Values>;
+  edit(services);
+  return runWith(stack, { values: { ...raw.values, services }, secretKeys: raw.secretKeys });
 }

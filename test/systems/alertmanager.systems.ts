@@ -6,8 +6,8 @@ import { parse, stringify } from "yaml";
 import { ALERTMANAGER_SECRETS_DIR } from "../../components/observability/alertmanager";
 import { kubernetesObjects } from "../../scripts/lib/manifests";
 import { runBlueprint } from "../../scripts/lib/mockRun";
-import { AlertmanagerProcess } from "./alertmanager-support/alertmanagerProcess";
-import { WebhookReceiver } from "./alertmanager-support/webhook";
+import { AlertmanagerProcess } from "./support/alertmanagerProcess";
+import { WebhookReceiver } from "./support/webhook";
 
 type Any = Record<string, any>;
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs Sloth (github.com/slok/sloth), the SLO rule generator the SLO tests compare the platform's own
-# generated rules with (test/slo-sloth.test.ts). Built from the Go module proxy with the module's own go.mod
+# generated rules with (test/unit/observability/slo-sloth.test.ts). Built from the Go module proxy with the module's own go.mod
 # and go.sum, once, into the project's cache; a second run with the binary in place returns at once.
 #
 # Usage: bash toolchain/test-tools/install-sloth.sh        prints the binary's path on stdout

@@ -21,6 +21,6 @@ if ! bash install-alertmanager.sh; then
 fi
 # The SLO tests compare the generated rules with Sloth's and fail without it, on a workstation too.
 if ! bash install-sloth.sh >/dev/null; then
-  echo "test-tools: Sloth could not be built (see the message above); test/slo-sloth.test.ts needs it" >&2
+  echo "test-tools: Sloth could not be built (see the message above); test/unit/observability/slo-sloth.test.ts needs it" >&2
   exit 1
 fi

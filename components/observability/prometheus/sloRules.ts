@@ -14,7 +14,7 @@ import { selector, type Labels } from "./promql";
  * - a page (severity critical) and a ticket (severity warning), each firing when the budget burns faster than
  *   its factor over a long window and, to confirm the burn is still going on, over a short one.
  *
- * How these rules differ from Sloth's for the same objective, and why, is in docs/slos.md; test/slo-sloth.test.ts
+ * How these rules differ from Sloth's for the same objective, and why, is in docs/slos.md; test/unit/observability/slo-sloth.test.ts
  * generates Sloth's rules and compares.
  */
 

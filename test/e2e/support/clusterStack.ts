@@ -7,7 +7,7 @@ import { parseQuantity, QUANTITY_PATTERN } from "../../../components/k8s/quantit
 import type { KubernetesObject } from "../../../policy/kubernetes";
 import { kubeClient } from "../../../scripts/lib/localCluster";
 import { LOCAL_STACK_PASSPHRASE } from "../../../toolchain/pulumi/engine-status";
-import type { ProjectCopy } from "./projectCopy";
+import type { ProjectCopy } from "../../support/projectCopy";
 
 /** The e2e stack: staging's committed config, Vault off, deployed through the local cluster's kubeconfig. */
 export const CLUSTER_STACK = "e2e-staging";

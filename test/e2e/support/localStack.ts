@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseDocument, type Document } from "yaml";
 import { LOCAL_STACK_PASSPHRASE } from "../../../toolchain/pulumi/engine-status";
-import type { ProjectCopy } from "./projectCopy";
+import type { ProjectCopy } from "../../support/projectCopy";
 
 /** What scripts/pulumi-local.sh sets, with the copy's own backend. */
 export function localStackEnv(copy: ProjectCopy): Record<string, string> {

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../../../scripts/lib/stackFile";
-import type { ProjectCopy } from "./projectCopy";
+import type { ProjectCopy } from "../../support/projectCopy";
 
 const lockfile = (dir: string) => fs.readFileSync(path.join(dir, "package-lock.json"), "utf8");
 

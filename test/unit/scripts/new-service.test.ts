@@ -1,0 +1,124 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseConfig } from "../../../components/stackConfig";
+import { serviceSchema } from "../../../components/configSchema";
+import { addService, SERVICES_PATH } from "../../../scripts/lib/newService";
+import { readPath } from "../../../scripts/lib/stackConfigFile";
+import { loadStackFile, PROJECT_ROOT } from "../../../scripts/lib/stackFile";
+import { STACKS } from "../../support/runs";
+
+const COMMENT = "      # keep: a comment inside the first service must survive";
+
+function copyStackFiles(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "new-service-"));
+  for (const stack of STACKS) {
+    const source = fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8");
+    // A comment in the middle of the services map, to prove the edit does not reflow what it does not own.
+    const withComment = source.replace(/^( {6}image:\n)/m, `${COMMENT}\n$1`);
+    assert.notEqual(withComment, source, `Pulumi.${stack}.yaml: could not place the test comment`);
+    fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), withComment);
+  }
+  return dir;
+}
+
+function snapshot(dir: string): Record<string, string> {
+  return Object.fromEntries(fs.readdirSync(dir).map((file) => [file, fs.readFileSync(path.join(dir, file), "utf8")]));
+}
+
+/** The lines `after` has beyond `before`, checked to form one contiguous block with everything else equal. */
+function insertedBlock(before: string, after: string): string[] {
+  const old = before.split("\n");
+  const now = after.split("\n");
+  let start = 0;
+  while (start < old.length && old[start] === now[start]) start++;
+  const added = now.length - old.length;
+  assert.deepEqual([...now.slice(0, start), ...now.slice(start + added)], old, "lines outside the new entry changed");
+  return now.slice(start, start + added);
+}
+
+describe("npm run new-service", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = copyStackFiles();
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("adds one entry to every stack file and leaves every other byte, comments included, as it was", () => {
+    const before = snapshot(dir);
+    const written = addService(dir, { name: "orders", port: 8080 });
+    assert.deepEqual(written.sort(), STACKS.map((stack) => `Pulumi.${stack}.yaml`).sort());
+    for (const [file, source] of Object.entries(before)) {
+      const updated = fs.readFileSync(path.join(dir, file), "utf8");
+      const block = insertedBlock(source, updated);
+      assert.equal(block[0], "    orders:", `${file}: the block is not the new entry`);
+      assert.ok(block.slice(1).every((line) => line.startsWith("      ")), `${file}: the block holds more than the entry`);
+      assert.ok(updated.includes(COMMENT), `${file}: the comment inside the services map was lost`);
+    }
+  });
+
+  it("writes entries the real config parser accepts, sized like each stack's first service", () => {
+    addService(dir, { name: "orders", port: 8080, image: "registry.example.com/team/orders:1.4.2" });
+    for (const stack of STACKS) {
+      const config = parseConfig(loadStackFile(stack, dir), stack);
+      const [first, added] = [Object.values(config.services)[0], config.services.orders];
+      assert.deepEqual(added.image, { build: false, ref: "registry.example.com/team/orders:1.4.2" });
+      assert.equal(added.port, 8080);
+      assert.deepEqual(added.replicas, first.replicas, `${stack}: HPA bounds not copied`);
+      assert.deepEqual(added.resources, first.resources, `${stack}: resources not copied`);
+      assert.equal(added.namespace, undefined, `${stack}: a new service shares the apps namespace unless asked`);
+      assert.equal(added.ingress, undefined, `${stack}: a new service is not exposed unless its ingress is configured`);
+    }
+  });
+
+  it("derives the image from the first service's registry and puts the service in its own namespace when asked", () => {
+    addService(dir, { name: "billing", namespace: "billing" });
+    const entry = serviceSchema.parse(readPath(fs.readFileSync(path.join(dir, "Pulumi.staging.yaml"), "utf8"), [...SERVICES_PATH, "billing"]));
+    assert.deepEqual(entry.image, { build: false, ref: "ghcr.io/production-blueprint/billing:0.1.0" });
+    assert.equal(entry.namespace, "billing");
+    assert.equal(entry.port, 8000);
+  });
+
+  for (const bad of ["Orders", "-orders", "orders_v2", "orders.v2", "o".repeat(64), ""]) {
+    const shown = bad === "" ? "an empty name" : `the name '${bad.length > 20 ? `${bad.slice(0, 8)}…(${bad.length} chars)` : bad}' as not a DNS label`;
+    it(`refuses ${shown} and writes nothing`, () => {
+      const before = snapshot(dir);
+      assert.throws(() => addService(dir, { name: bad }), bad ? /is not a valid service name: expected a DNS label/ : /a service name is required/);
+      assert.deepEqual(snapshot(dir), before);
+    });
+  }
+
+  it("refuses a name that already exists, naming the files that hold it, and writes nothing", () => {
+    const before = snapshot(dir);
+    assert.throws(
+      () => addService(dir, { name: "items-api" }),
+      /service 'items-api' already exists in Pulumi\.local\.yaml, Pulumi\.production\.yaml, Pulumi\.staging\.yaml; pick another name/,
+    );
+    assert.deepEqual(snapshot(dir), before);
+  });
+
+  it("refuses a port or image the schema rejects, naming the key and the file, and writes no file at all", () => {
+    const before = snapshot(dir);
+    assert.throws(() => addService(dir, { name: "orders", port: 80 }), /Pulumi\.local\.yaml is invalid:\n {2}- production-blueprint:services\.orders\.port: /);
+    assert.throws(() => addService(dir, { name: "orders", image: "ghcr.io/x/orders:latest" }), /services\.orders\.image\.ref: the tag 'latest' is not allowed/);
+    assert.deepEqual(snapshot(dir), before);
+  });
+
+  it("creates the services map with reference sizing in a stack file that has none, and needs --image there", () => {
+    const file = path.join(dir, "Pulumi.sandbox.yaml");
+    const source = "# sandbox: no services yet\nconfig:\n  production-blueprint:environment: staging # sandbox is staging-shaped\n";
+    fs.writeFileSync(file, source);
+    assert.throws(() => addService(dir, { name: "orders" }), /no --image given, and no existing service to derive a registry from/);
+    fs.writeFileSync(file, source);
+    fs.rmSync(path.join(dir, "Pulumi.local.yaml"));
+    fs.rmSync(path.join(dir, "Pulumi.staging.yaml"));
+    fs.rmSync(path.join(dir, "Pulumi.production.yaml"));
+    addService(dir, { name: "orders", image: "ghcr.io/x/orders:1.0.0" });
+    const updated = fs.readFileSync(file, "utf8");
+    assert.ok(updated.startsWith(source), "the existing lines changed");
+    const entry = serviceSchema.parse(readPath(updated, [...SERVICES_PATH, "orders"]));
+    assert.deepEqual(entry.replicas, { min: 2, max: 10 });
+    assert.equal(entry.resources.limits.memory, "256Mi");
+  });
+});
