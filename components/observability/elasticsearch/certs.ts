@@ -1,8 +1,8 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { clusterHost } from "../../platformEndpoints";
-import { type WorkloadIdentity, metadataOf } from "../../k8s/objectMeta";
+import { declareSecret } from "../../k8s/controllers";
+import type { WorkloadIdentity } from "../../k8s/objectMeta";
 
 /** Secret with the node's key pair and the CA (mounted by Elasticsearch) and one with the CA only (for clients). */
 export const CERT_SECRETS = { node: "elasticsearch-certs", ca: "elasticsearch-ca", kibana: "kibana-certs" } as const;
@@ -56,16 +56,9 @@ export function declareElasticsearchCerts(identity: WorkloadIdentity, dnsNames: 
   const ca = { keyPem: pulumi.secret(caKey.privateKeyPem), certPem: caCert.certPem };
   // Transport TLS is mutual: every node is both server and client of its peers.
   const node = issueCert(`${identity.name}-node`, identity.name, dnsNames, ca, ["server_auth", "client_auth"], opts);
-  new k8s.core.v1.Secret(
-    `${CERT_SECRETS.node}-secret`,
-    {
-      metadata: metadataOf(identity, CERT_SECRETS.node),
-      type: "Opaque",
-      stringData: { [CERT_FILES.ca]: caCert.certPem, [CERT_FILES.cert]: node.certPem, [CERT_FILES.key]: node.keyPem },
-    },
-    opts,
-  );
-  new k8s.core.v1.Secret(`${CERT_SECRETS.ca}-secret`, { metadata: metadataOf(identity, CERT_SECRETS.ca), type: "Opaque", stringData: { [CERT_FILES.ca]: caCert.certPem } }, opts);
+  const files = { [CERT_FILES.ca]: caCert.certPem, [CERT_FILES.cert]: node.certPem, [CERT_FILES.key]: node.keyPem };
+  declareSecret(identity, CERT_SECRETS.node, files, { ...opts, resourceName: `${CERT_SECRETS.node}-secret` });
+  declareSecret(identity, CERT_SECRETS.ca, { [CERT_FILES.ca]: caCert.certPem }, { ...opts, resourceName: `${CERT_SECRETS.ca}-secret` });
   return ca;
 }
 
@@ -109,9 +102,5 @@ function issueCert(
 export function declareKibanaCert(identity: WorkloadIdentity, dnsNames: string[], ca: CertificateAuthority, parent: pulumi.Resource): void {
   const opts = { parent };
   const server = issueCert(`${identity.name}-server`, identity.name, dnsNames, ca, ["server_auth"], opts);
-  new k8s.core.v1.Secret(
-    `${CERT_SECRETS.kibana}-secret`,
-    { metadata: metadataOf(identity, CERT_SECRETS.kibana), type: "Opaque", stringData: { [CERT_FILES.cert]: server.certPem, [CERT_FILES.key]: server.keyPem } },
-    opts,
-  );
+  declareSecret(identity, CERT_SECRETS.kibana, { [CERT_FILES.cert]: server.certPem, [CERT_FILES.key]: server.keyPem }, { ...opts, resourceName: `${CERT_SECRETS.kibana}-secret` });
 }
