@@ -18,8 +18,9 @@ function ownNamespaces(services: Record<string, Pick<ServiceConfig, "namespace">
 /**
  * Declares each service-owned namespace once, however many services share it: two services naming the same
  * namespace is allowed (a team's services together), and one declaration per namespace is what keeps them
- * from colliding. The namespace used to be a child of its service's component, so each service that could
- * have owned it is an alias: an existing stack adopts the namespace instead of replacing it.
+ * from colliding. Stacks deployed by earlier versions of the program hold such a namespace as a child of a
+ * service's component, so each service that could own it is an alias: those stacks adopt the namespace
+ * instead of replacing it.
  */
 export function declareServiceNamespaces(
   services: Record<string, Pick<ServiceConfig, "namespace">>,

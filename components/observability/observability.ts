@@ -7,10 +7,11 @@ import { Prometheus } from "./prometheus";
 
 const OBSERVABILITY_TYPE = "blueprint:observability:Observability";
 /**
- * The type this component had while it was also called Platform. Stacks deployed then hold its children
- * under the old type; the alias lets them adopt every child in place instead of replacing the whole path.
+ * Stacks deployed by earlier versions of the program hold this component's children under the type
+ * `blueprint:observability:Platform`; the alias lets them adopt every child in place instead of replacing the
+ * whole path.
  */
-const OBSERVABILITY_FORMER_TYPES = ["blueprint:observability:Platform"];
+const OBSERVABILITY_ALIAS_TYPES = ["blueprint:observability:Platform"];
 
 /**
  * The whole observability path (docs/architecture.md): traces, metrics and logs as one component, so the
@@ -20,7 +21,7 @@ export class Observability extends pulumi.ComponentResource {
   readonly collectorEndpoint: string;
 
   constructor(name: string, args: ObservabilityComponentArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    const aliases = [...(opts.aliases ?? []), ...OBSERVABILITY_FORMER_TYPES.map((type) => ({ type }))];
+    const aliases = [...(opts.aliases ?? []), ...OBSERVABILITY_ALIAS_TYPES.map((type) => ({ type }))];
     super(OBSERVABILITY_TYPE, name, {}, { ...opts, aliases });
     // Each system below is one child component: `new X("x", args, { parent: this })`.
 

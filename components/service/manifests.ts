@@ -45,8 +45,8 @@ export function shutdownTimeline(config: Pick<ServiceConfig, "shutdownDelaySecon
 /**
  * The preStop hook: kubelet's own `sleep` action (Kubernetes 1.30+, on by default since then and GA in 1.34;
  * the stacks target 1.31, see docs/manifest-checks.md). Nothing runs in the container: the image needs no shell
- * or `sleep`, and no second node process takes memory from the pod's limit while it terminates, which the
- * former `node -e setTimeout(...)` hook did (about 40 MiB).
+ * or `sleep`, and no second node process takes memory from the pod's limit while it terminates (a
+ * `node -e setTimeout(...)` hook would take about 40 MiB).
  */
 export function preStopHook(seconds: number): k8s.types.input.core.v1.Lifecycle | undefined {
   if (seconds === 0) return undefined;

@@ -23,7 +23,7 @@ export const APPROLE_SECRET_KEYS = { roleId: "role-id", secretId: "secret-id" } 
 
 /**
  * Shows on the Kubernetes Secret which rotation its secret_id belongs to (never the value). Nothing reads it
- * back, so a Secret still carrying the former `blueprint.dev/` key is simply rewritten by the next `pulumi up`.
+ * back, so a Secret carrying an earlier version's `blueprint.dev/` key is simply rewritten by the next `pulumi up`.
  */
 const ROTATION_ANNOTATION = "blueprint.io/secret-id-rotation";
 

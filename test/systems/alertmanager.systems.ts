@@ -21,7 +21,7 @@ async function stagingAlertmanagerConfig(): Promise<{ config: Any; secretKeys: s
 }
 
 /**
- * The rendered staging config with only its outside world moved onto this machine: the receivers' Secret
+ * The rendered staging config with only its outside world moved onto the test host: the receivers' Secret
  * files live in a temporary directory and hold the test receiver's 127.0.0.1 URL. Routes, inhibitions and
  * receivers are the render's own.
  */

@@ -211,9 +211,9 @@ patches_hash() {
   return 0
 }
 
-# build_nodejs_host_front OUT: the fallback v3.68.0 host predates two things today's engine relies on: it reads
-# Pulumi.yaml runtime options (typescript, nodeargs, tsconfig) only as command-line flags, which the engine no
-# longer passes, and it has no RunPlugin, which the engine uses to start Node.js policy packs. The front in
+# build_nodejs_host_front OUT: the fallback v3.68.0 host lacks two things the engine relies on: it reads
+# Pulumi.yaml runtime options (typescript, nodeargs, tsconfig) only as command-line flags, which the engine does
+# not pass, and it has no RunPlugin, which the engine uses to start Node.js policy packs. The front in
 # toolchain/pulumi/nodejs-host-front serves the engine, starts the upstream host with the flags each
 # request's options ask for, forwards every call to it, and implements RunPlugin itself. Hand-written
 # because no published module provides it. It is built from a copy in the cache (so the build never

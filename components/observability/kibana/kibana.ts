@@ -42,7 +42,8 @@ export class Kibana extends pulumi.ComponentResource {
     const identity: WorkloadIdentity = { name: endpoint.serviceName, component: "log-ui", namespace: args.namespace };
     const settings = kibanaSettings(args.elasticsearchUrl);
 
-    // Resource names kept from when the keys were env vars, so the generated keys stay the same.
+    // The resource names are the keys' identity in state: renaming one generates a new key, which ends every
+    // session and makes encrypted saved objects unreadable.
     const keyResourceNames = ["kibana-security-key", "kibana-saved-objects-key", "kibana-reporting-key"];
     const keys = keyResourceNames.map((resource) => new random.RandomPassword(`${name}-${resource}`, { length: 48, special: false }, { parent: this }).result);
     const secretSettingsName = `${identity.name}-secret-settings`;

@@ -44,7 +44,7 @@ export function memoryBytes(quantity: string): number {
 
 /**
  * `java` arguments for one Kafka class. The rendered heap options are percentages of the container's memory;
- * -XX:MaxRAM makes the JVM compute them against the pod's limit instead of this machine's memory.
+ * -XX:MaxRAM makes the JVM compute them against the pod's limit instead of the test host's memory.
  */
 export function kafkaJava(mainClass: string, args: string[], jvm: { heapOpts?: string; memoryLimit?: string; log4jConfig?: string } = {}): string[] {
   return [

@@ -9,7 +9,7 @@
 export interface LoopbackRewrite {
   /** Hostnames to turn into 127.0.0.1; "" stands for the empty host of a listener such as PLAINTEXT://:9092. */
   hosts?: string[];
-  /** In-pod path (a file or directory) → where it lives on this machine. */
+  /** In-pod path (a file or directory) → where it lives on the test host. */
   paths?: Record<string, string>;
 }
 

@@ -13,7 +13,7 @@ const IN_POD_VAULT_DIR = "/var/run/secrets/blueprint/vault";
 const IN_POD_CA_DIR = "/etc/blueprint/vault-ca";
 
 export interface MountedFiles {
-  /** Where the role-id and secret-id files live on this machine. */
+  /** Where the role-id and secret-id files live on the test host. */
   vaultDir: string;
   caDir: string;
 }
