@@ -41,6 +41,14 @@ export interface StatefulSetController {
   memberPorts?: ServicePort[];
 }
 
+/**
+ * Members that form a quorum and find each other by DNS (KRaft, Elasticsearch master election, Alertmanager
+ * gossip): started together, their names published before they are ready.
+ */
+export function quorumMembers(replicas: number, memberPorts: ServicePort[]): StatefulSetController {
+  return { kind: "StatefulSet", replicas, podManagementPolicy: "Parallel", memberPorts };
+}
+
 /** One pod per node; a rollout replaces one node's pod at a time. */
 export interface DaemonSetController {
   kind: "DaemonSet";

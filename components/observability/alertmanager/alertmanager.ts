@@ -5,7 +5,7 @@ import type { Flow } from "../../k8s/network";
 import { type WorkloadIdentity, checksumOf } from "../../k8s/objectMeta";
 import type { RunAs, SecureContainerArgs } from "../../k8s/podSpec";
 import { PROBE_TIMINGS, httpProbe } from "../../k8s/probes";
-import { declareWorkload } from "../../k8s/workload";
+import { declareWorkload, quorumMembers } from "../../k8s/workload";
 import { statefulPodAddresses } from "../../platformEndpoints";
 import type { SystemArgs } from "../componentArgs";
 import type { PlatformEndpoints } from "../../platformEndpoints";
@@ -97,7 +97,7 @@ export class Alertmanager extends pulumi.ComponentResource {
     declareWorkload({
       identity,
       parent: this,
-      controller: { kind: "StatefulSet", replicas: config.replicas, podManagementPolicy: "Parallel", memberPorts: [webPort, ...(clustered ? [servicePort("gossip-tcp", endpoint.clusterPort)] : [])] },
+      controller: quorumMembers(config.replicas, [webPort, ...(clustered ? [servicePort("gossip-tcp", endpoint.clusterPort)] : [])]),
       runAs: ALERTMANAGER_RUN_AS,
       containers: [alertmanagerContainer(args, [
         configMapMount("config", configMap.metadata.name, ALERTMANAGER_CONFIG_DIR),

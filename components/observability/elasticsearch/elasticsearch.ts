@@ -5,7 +5,7 @@ import { stringify } from "yaml";
 import { declareConfigMap, declareSecret, headlessServiceName as headlessServiceNameOf, servicePort } from "../../k8s/controllers";
 import { type WorkloadFlows, declareFlowPolicy } from "../../k8s/network";
 import { type WorkloadIdentity, checksumOf } from "../../k8s/objectMeta";
-import { declareWorkload } from "../../k8s/workload";
+import { declareWorkload, quorumMembers } from "../../k8s/workload";
 import type { SystemArgs } from "../componentArgs";
 import { SETUP_JOB_NAMES } from "../logPipelineFlows";
 import { declareSetupJob } from "../setupJob";
@@ -62,12 +62,7 @@ export class Elasticsearch extends pulumi.ComponentResource {
     const nodes = declareWorkload({
       identity,
       parent: this,
-      controller: {
-        kind: "StatefulSet",
-        replicas: sizing.replicas,
-        podManagementPolicy: "Parallel",
-        memberPorts: [servicePort("http", endpoint.port), servicePort("transport", endpoint.transportPort)],
-      },
+      controller: quorumMembers(sizing.replicas, [servicePort("http", endpoint.port), servicePort("transport", endpoint.transportPort)]),
       runAs: ELASTICSEARCH_RUN_AS,
       initContainers: [containers.init],
       containers: [containers.node],

@@ -5,7 +5,7 @@ import { declareOneShotJob, servicePort } from "../../k8s/controllers";
 import type { WorkloadFlows } from "../../k8s/network";
 import { declareFlowPolicy } from "../../k8s/network";
 import type { WorkloadIdentity } from "../../k8s/objectMeta";
-import { declareWorkload } from "../../k8s/workload";
+import { declareWorkload, quorumMembers } from "../../k8s/workload";
 import type { SystemArgs } from "../componentArgs";
 import { SETUP_JOB_NAMES } from "../logPipelineFlows";
 import { KAFKA_RUN_AS, KAFKA_UID_EXEMPTIONS, type KafkaTopology, brokerContainer, topicJobContainer } from "./kafkaConfig";
@@ -34,12 +34,7 @@ export class Kafka extends pulumi.ComponentResource {
     const broker = declareWorkload({
       identity,
       parent: this,
-      controller: {
-        kind: "StatefulSet",
-        replicas: sizing.replicas,
-        podManagementPolicy: "Parallel",
-        memberPorts: [servicePort("plaintext", endpoint.port), servicePort("controller", endpoint.controllerPort)],
-      },
+      controller: quorumMembers(sizing.replicas, [servicePort("plaintext", endpoint.port), servicePort("controller", endpoint.controllerPort)]),
       runAs: KAFKA_RUN_AS,
       containers: [brokerContainer(topology, sizing, clusterId.b64Url)],
       // Time for a controlled shutdown: leadership moves away before the broker stops.

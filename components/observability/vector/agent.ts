@@ -3,15 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { clusterScopedName } from "../../k8s/labels";
 import { POD_SECURITY_EXEMPTION, exemptConcern } from "../../k8s/lintExemptions";
 import { mountOf } from "../../k8s/mounts";
-import type { WorkloadFlows } from "../../k8s/network";
 import type { WorkloadIdentity } from "../../k8s/objectMeta";
 import type { RunAs } from "../../k8s/podSpec";
 import { declareClusterRoleForWorkload } from "../../k8s/rbac";
 import { declareWorkload } from "../../k8s/workload";
 import { withResourceErrors } from "../../resourceErrors";
-import type { SystemArgs } from "../componentArgs";
-import type { PlatformEndpoints } from "../../platformEndpoints";
-import { assertScratchFits, dataDirScratch, declareVectorConfigMap, vectorConfigMount, vectorContainer, vectorPodTemplate } from "./container";
+import { type VectorRoleArgs, assertScratchFits, dataDirScratch, declareVectorConfigMap, vectorConfigMount, vectorContainer, vectorPodTemplate } from "./container";
 import { vectorAgentConfig } from "./vectorConfig";
 
 const POD_LOGS_DIR = "/var/log/pods";
@@ -26,11 +23,7 @@ const AGENT_EXEMPTIONS = {
   serviceAccountToken: "mounts its token: kubernetes_logs lists and watches pods, namespaces and nodes to label each line.",
 } as const;
 
-export interface VectorAgentArgs extends SystemArgs<"vectorAgent"> {
-  kafka: PlatformEndpoints["kafka"];
-  flows: WorkloadFlows;
-  dependsOn: pulumi.Resource[];
-}
+export type VectorAgentArgs = VectorRoleArgs<"vectorAgent">;
 
 /**
  * The Vector agent: one pod per node (a DaemonSet: no sidecar per pod, no change to the apps), shipping every

@@ -1,25 +1,19 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { secretMount } from "../../k8s/mounts";
-import type { WorkloadFlows } from "../../k8s/network";
 import type { WorkloadIdentity } from "../../k8s/objectMeta";
 import { DEFAULT_RUN_AS } from "../../k8s/podSpec";
 import { declareWorkload } from "../../k8s/workload";
 import { withResourceErrors } from "../../resourceErrors";
-import type { SystemArgs } from "../componentArgs";
-import type { PlatformEndpoints } from "../../platformEndpoints";
 import { CERT_FILES, CERT_SECRETS, credentialsMount } from "../elasticsearch";
-import { assertScratchFits, dataDirScratch, declareVectorConfigMap, vectorConfigMount, vectorContainer, vectorPodTemplate } from "./container";
+import { type VectorRoleArgs, assertScratchFits, dataDirScratch, declareVectorConfigMap, vectorConfigMount, vectorContainer, vectorPodTemplate } from "./container";
 import { vectorAggregatorConfig } from "./vectorConfig";
 
 const CA_DIR = "/etc/blueprint/elasticsearch-ca";
 const CREDENTIALS_DIR = "/etc/blueprint/elasticsearch-credentials";
 
-export interface VectorAggregatorArgs extends SystemArgs<"vectorAggregator"> {
-  kafka: PlatformEndpoints["kafka"];
+export interface VectorAggregatorArgs extends VectorRoleArgs<"vectorAggregator"> {
   elasticsearchUrl: string;
-  flows: WorkloadFlows;
-  dependsOn: pulumi.Resource[];
 }
 
 /**

@@ -6,8 +6,18 @@ import { declareConfigMap } from "../../k8s/controllers";
 import { type Mount, type ScratchDir, TMP_DIR, configMapMount } from "../../k8s/mounts";
 import { type PodTemplateArgs, type WorkloadIdentity, checksumOf } from "../../k8s/objectMeta";
 import type { SecureContainerArgs } from "../../k8s/podSpec";
+import type { WorkloadFlows } from "../../k8s/network";
 import { PROBE_TIMINGS, httpProbe, tcpProbe } from "../../k8s/probes";
+import type { PlatformEndpoints } from "../../platformEndpoints";
+import type { SystemArgs } from "../componentArgs";
 import { API_PORT, CONFIG_DIR, CONFIG_FILE, DATA_DIR, DISK_BUFFER_BYTES, type VectorConfig, toVectorYaml } from "./vectorConfig";
+
+/** What both Vector roles receive: their own part, the Kafka they read or write, their flows and what they wait for. */
+export interface VectorRoleArgs<K extends "vectorAgent" | "vectorAggregator"> extends SystemArgs<K> {
+  kafka: PlatformEndpoints["kafka"];
+  flows: WorkloadFlows;
+  dependsOn: pulumi.Resource[];
+}
 
 export const VECTOR_IMAGE = "timberio/vector:0.50.0-distroless-libc";
 const MiB = 2 ** 20;
