@@ -65,9 +65,19 @@ export function clusterHost(service: string, namespace: string): string {
   return `${service}.${namespace}.svc.cluster.local`;
 }
 
-/** Each replica of a StatefulSet by its stable DNS name (`<name>-<i>.<headless>.<ns>.svc.cluster.local:<port>`). */
+/** The pods of a StatefulSet, in ordinal order: `<name>-0` … `<name>-<replicas - 1>`. */
+export function statefulPodNames(name: string, replicas: number): string[] {
+  return Array.from({ length: replicas }, (_, ordinal) => `${name}-${ordinal}`);
+}
+
+/** A StatefulSet pod's stable DNS name, published by its headless Service: `<pod>.<headless>.<ns>.svc.cluster.local`. */
+export function statefulPodHost(pod: string, headlessService: string, namespace: string): string {
+  return `${pod}.${clusterHost(headlessService, namespace)}`;
+}
+
+/** Each replica of a StatefulSet by its stable DNS name and a port. */
 export function statefulPodAddresses(name: string, headlessService: string, namespace: string, replicas: number, port: number): string[] {
-  return Array.from({ length: replicas }, (_, index) => `${name}-${index}.${clusterHost(headlessService, namespace)}:${port}`);
+  return statefulPodNames(name, replicas).map((pod) => `${statefulPodHost(pod, headlessService, namespace)}:${port}`);
 }
 
 const JAEGER_COLLECTOR = "jaeger-collector";

@@ -3,7 +3,7 @@ import { exemptConcern } from "../../k8s/lintExemptions";
 import { type Mount, type ScratchDir, claimMount, configMapMount, secretMount } from "../../k8s/mounts";
 import { ONE_SHOT_RESOURCES, type RunAs, type SecureContainerArgs } from "../../k8s/podSpec";
 import { PROBE_TIMINGS, execProbe, tcpProbe } from "../../k8s/probes";
-import { clusterHost } from "../../platformEndpoints";
+import { clusterHost, statefulPodNames } from "../../platformEndpoints";
 import type { ObservabilityConfig } from "../configSchema";
 import { CERT_FILES, CERT_SECRETS } from "./certs";
 
@@ -56,10 +56,6 @@ export interface ElasticsearchTopology {
   nodes: number;
 }
 
-function nodeNames(topology: ElasticsearchTopology): string[] {
-  return Array.from({ length: topology.nodes }, (_, ordinal) => `${topology.serviceName}-${ordinal}`);
-}
-
 /** elasticsearch.yml as data. Security and TLS (HTTP and transport) are on in every environment. */
 export function elasticsearchSettings(topology: ElasticsearchTopology): ElasticsearchSettings {
   const ssl = (layer: "http" | "transport") => ({
@@ -73,7 +69,7 @@ export function elasticsearchSettings(topology: ElasticsearchTopology): Elastics
       ? { "discovery.type": "single-node" }
       : {
           "discovery.seed_hosts": [clusterHost(topology.headlessServiceName, topology.namespace)],
-          "cluster.initial_master_nodes": nodeNames(topology),
+          "cluster.initial_master_nodes": statefulPodNames(topology.serviceName, topology.nodes),
         };
   return {
     "cluster.name": "app-logs",

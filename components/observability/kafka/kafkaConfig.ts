@@ -3,7 +3,7 @@ import { exemptConcern } from "../../k8s/lintExemptions";
 import { type ScratchDir, claimMount } from "../../k8s/mounts";
 import { ONE_SHOT_RESOURCES, type RunAs, type SecureContainerArgs } from "../../k8s/podSpec";
 import { PROBE_TIMINGS, tcpProbe } from "../../k8s/probes";
-import { clusterHost } from "../../platformEndpoints";
+import { statefulPodHost, statefulPodNames } from "../../platformEndpoints";
 import type { ObservabilityConfig } from "../configSchema";
 
 type KafkaSizing = ObservabilityConfig["kafka"];
@@ -34,8 +34,8 @@ export interface KafkaTopology {
   controllerPort: number;
 }
 
-function brokerHost(topology: KafkaTopology, ordinal: number | string): string {
-  return `${topology.serviceName}-${ordinal}.${clusterHost(topology.headlessServiceName, topology.namespace)}`;
+function brokerHost(topology: KafkaTopology, pod: string): string {
+  return statefulPodHost(pod, topology.headlessServiceName, topology.namespace);
 }
 
 /**
@@ -43,7 +43,7 @@ function brokerHost(topology: KafkaTopology, ordinal: number | string): string {
  * ignores its bundled single-node defaults, so whatever is unset here falls back to Kafka's built-ins.
  */
 export function kafkaServerProperties(topology: KafkaTopology, sizing: KafkaSizing): Record<string, string> {
-  const voters = Array.from({ length: sizing.replicas }, (_, ordinal) => `${ordinal}@${brokerHost(topology, ordinal)}:${topology.controllerPort}`);
+  const voters = statefulPodNames(topology.serviceName, sizing.replicas).map((pod, ordinal) => `${ordinal}@${brokerHost(topology, pod)}:${topology.controllerPort}`);
   const replication = String(sizing.replicationFactor);
   const minInsync = String(sizing.minInsyncReplicas);
   return {
@@ -51,7 +51,7 @@ export function kafkaServerProperties(topology: KafkaTopology, sizing: KafkaSizi
     // An empty host binds every interface; the advertised name is the pod's stable DNS name.
     listeners: `PLAINTEXT://:${topology.port},CONTROLLER://:${topology.controllerPort}`,
     // $(POD_NAME) is expanded by the kubelet from the POD_NAME variable defined before it.
-    "advertised.listeners": `PLAINTEXT://$(POD_NAME).${clusterHost(topology.headlessServiceName, topology.namespace)}:${topology.port}`,
+    "advertised.listeners": `PLAINTEXT://${brokerHost(topology, "$(POD_NAME)")}:${topology.port}`,
     "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
     "controller.listener.names": "CONTROLLER",
     "inter.broker.listener.name": "PLAINTEXT",
