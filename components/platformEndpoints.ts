@@ -27,7 +27,7 @@ export interface PlatformEndpoints {
   kibana: PlatformPods & { serviceName: string; port: number };
   /** metricsPort: Vector's prometheus_exporter sink, scraped for the log-pipeline alerts (annotate the pods). */
   vectorAgent: PlatformPods & { metricsPort: number };
-  vectorAggregator: PlatformPods & { apiPort: number; metricsPort: number };
+  vectorAggregator: PlatformPods & { metricsPort: number };
 }
 
 /** A configured service's pods as the platform sees them: a trace sender and a scrape target. */
@@ -58,6 +58,8 @@ export function appWorkloads(
   }));
 }
 
+const KAFKA_PORT = 9092;
+const ELASTICSEARCH_PORT = 9200;
 // The default port of Vector's prometheus_exporter sink.
 const VECTOR_METRICS_PORT = 9598;
 
@@ -103,21 +105,21 @@ export function platformEndpoints(namespaces: { observability: string; logAgent:
       ...placement("kafka", obs),
       serviceName: "kafka",
       headlessServiceName: headlessServiceName("kafka"),
-      port: 9092,
+      port: KAFKA_PORT,
       controllerPort: 9093,
-      bootstrap: `${clusterHost("kafka", obs)}:9092`,
+      bootstrap: `${clusterHost("kafka", obs)}:${KAFKA_PORT}`,
       topic: "app-logs",
     },
     elasticsearch: {
       ...placement("elasticsearch", obs),
       serviceName: "elasticsearch",
-      port: 9200,
+      port: ELASTICSEARCH_PORT,
       transportPort: 9300,
-      url: `https://${clusterHost("elasticsearch", obs)}:9200`,
+      url: `https://${clusterHost("elasticsearch", obs)}:${ELASTICSEARCH_PORT}`,
     },
     kibana: { ...placement("kibana", obs), serviceName: "kibana", port: 5601 },
     vectorAgent: { ...placement("vector-agent", namespaces.logAgent), metricsPort: VECTOR_METRICS_PORT },
-    vectorAggregator: { ...placement("vector-aggregator", obs), apiPort: 8686, metricsPort: VECTOR_METRICS_PORT },
+    vectorAggregator: { ...placement("vector-aggregator", obs), metricsPort: VECTOR_METRICS_PORT },
   };
 }
 

@@ -96,11 +96,13 @@ function javaOpts(heap: string): string {
 }
 
 // Ready once the node answers an authenticated health call over TLS (its own state: no quorum needed).
-const READINESS_COMMAND = [
-  "bash",
-  "-c",
-  `curl --silent --fail --output /dev/null --cacert ${ELASTICSEARCH_PATHS.certs}/${CERT_FILES.ca} --user "elastic:$(< ${ELASTIC_PASSWORD_FILE})" "https://127.0.0.1:9200/_cluster/health?local=true"`,
-];
+function readinessCommand(httpPort: number): string[] {
+  return [
+    "bash",
+    "-c",
+    `curl --silent --fail --output /dev/null --cacert ${ELASTICSEARCH_PATHS.certs}/${CERT_FILES.ca} --user "elastic:$(< ${ELASTIC_PASSWORD_FILE})" "https://127.0.0.1:${httpPort}/_cluster/health?local=true"`,
+  ];
+}
 // Copies the image's config/ (jvm.options, log4j2.properties…) into the emptyDir, then our elasticsearch.yml
 // on top, and the elastic password into the in-memory password directory at the mode the entrypoint demands.
 const COPY_CONFIG_COMMAND = [
@@ -161,7 +163,7 @@ export function elasticsearchContainers(
     probes: {
       startup: tcpProbe("http", PROBE_TIMINGS.startup.jvm),
       liveness: tcpProbe("transport", PROBE_TIMINGS.liveness.jvm),
-      readiness: execProbe(READINESS_COMMAND, PROBE_TIMINGS.readiness.jvm),
+      readiness: execProbe(readinessCommand(ports.http), PROBE_TIMINGS.readiness.jvm),
     },
     scratch: [...ELASTICSEARCH_SCRATCH, PASSWORD_DIR],
     mounts: [claimMount("data", sizing.volumeSize, ELASTICSEARCH_PATHS.data), secretMount("certs", CERT_SECRETS.node, ELASTICSEARCH_PATHS.certs)],
