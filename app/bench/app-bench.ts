@@ -5,8 +5,8 @@
  *   2. the same (bare, off, 10%) with each process inside a 500m CPU quota, as a pod gets;
  *   3. the service (tracing off) against FastAPI + uvicorn at 1 worker and at one worker per core.
  *
- * Rounds are interleaved (a, b, c, a, b, c, ...) so that noise from other work on a shared machine spreads over
- * all variants. Besides req/s and latency, each variant's CPU time per request is read from /proc: it is far less
+ * Each round loads every process in turn, in their start order (a b c c b a with two copies), so that noise from
+ * other work on a shared machine spreads over all variants. Besides req/s and latency, each variant's CPU time per request is read from /proc: it is far less
  * sensitive to other load than throughput, which is what the ratio targets are stated in. Any error or non-2xx
  * response aborts the run (so load shedding, at its default thresholds, must not fire at saturation).
  */

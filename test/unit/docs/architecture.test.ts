@@ -1,9 +1,6 @@
 import * as assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as path from "node:path";
+import { anchorsOf, brokenLinks, foldersOf, read, relativeLinks, repositoryFiles } from "../../support/markdownLinks";
 
-const ROOT = path.join(__dirname, "..", "..", "..");
 const PAGE = "docs/architecture.md";
 const SOURCE_TREE = "Source tree";
 /** Folders whose every direct subfolder the source tree must list; "" is the repository's root. */
@@ -59,55 +56,6 @@ function parseSourceTree(lines: NumberedLine[]): TreeEntry[] {
   return entries;
 }
 
-/** The repository's files: tracked or new (not ignored), and present in the working tree. */
-function repositoryFiles(): string[] {
-  const listing = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 2 ** 20 });
-  return [...new Set(listing.split("\0").filter((file) => file !== "" && fs.existsSync(path.join(ROOT, file))))];
-}
-
-/** Every folder that holds a file, at any depth, each ending in "/". */
-function foldersOf(files: string[]): Set<string> {
-  const folders = new Set<string>();
-  for (const file of files) {
-    const parts = file.split("/").slice(0, -1);
-    parts.forEach((_, index) => folders.add(`${parts.slice(0, index + 1).join("/")}/`));
-  }
-  return folders;
-}
-
-/** The anchor GitHub gives a heading: lower case, punctuation dropped (but `-` and `_`), spaces to `-`. */
-function headingAnchor(heading: string): string {
-  return heading
-    .trim()
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}\s_-]/gu, "")
-    .replace(/\s/g, "-");
-}
-
-function anchorsOf(markdown: string): Set<string> {
-  return new Set(withoutCodeBlocks(markdown).flatMap((text) => (/^#{1,6} /.test(text) ? [headingAnchor(text.replace(/^#+ /, ""))] : [])));
-}
-
-function withoutCodeBlocks(markdown: string): string[] {
-  let inBlock = false;
-  return markdown.split("\n").filter((text) => {
-    if (text.startsWith("```")) inBlock = !inBlock;
-    return !inBlock && !text.startsWith("```");
-  });
-}
-
-/** Relative links of a page as `[file, anchor]`, file relative to the repository's root ("" for the page itself). */
-function relativeLinks(page: string, markdown: string): { target: string; file: string; anchor?: string }[] {
-  const links = withoutCodeBlocks(markdown).flatMap((text) => [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((match) => match[1]));
-  return links
-    .filter((target) => !/^[a-z]+:/.test(target))
-    .map((target) => {
-      const [file, anchor] = target.split("#");
-      return { target, file: file === "" ? page : path.posix.join(path.posix.dirname(page), file), ...(anchor === undefined ? {} : { anchor }) };
-    });
-}
-
-const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
 
 describe("docs/architecture.md against the repository", () => {
   let files: string[];
@@ -147,12 +95,8 @@ describe("docs/architecture.md against the repository", () => {
   });
 
   it("links to files and headings that exist, and every link into it names one of its headings", () => {
-    const broken: string[] = [];
+    const broken = brokenLinks(PAGE, files, folders);
     const markdownFiles = files.filter((file) => file.endsWith(".md"));
-    for (const { target, file, anchor } of relativeLinks(PAGE, read(PAGE))) {
-      if (!files.includes(file) && !folders.has(`${file.replace(/\/$/, "")}/`)) broken.push(`${PAGE} -> ${target} (no such file)`);
-      else if (anchor !== undefined && file.endsWith(".md") && !anchorsOf(read(file)).has(anchor)) broken.push(`${PAGE} -> ${target} (no such heading)`);
-    }
     const pageAnchors = anchorsOf(read(PAGE));
     for (const page of markdownFiles.filter((file) => file !== PAGE)) {
       for (const { target, file, anchor } of relativeLinks(page, read(page))) {
