@@ -9,9 +9,12 @@ import { type RunAs, type SecureContainerArgs, securePodSpec } from "./podSpec";
 type PodSpec = k8s.types.input.core.v1.PodSpec;
 type ServicePort = k8s.types.input.core.v1.ServicePort;
 
-/** Its own ServiceAccount per workload; only those that call the Kubernetes API get a token. */
-export function declareServiceAccount(identity: WorkloadIdentity, parent: pulumi.Resource, automountToken = false): k8s.core.v1.ServiceAccount {
-  return new k8s.core.v1.ServiceAccount(`${identity.name}-sa`, { metadata: metadataOf(identity), automountServiceAccountToken: automountToken }, { parent });
+/**
+ * Its own ServiceAccount per workload, never automounting its token: a workload that calls the Kubernetes API
+ * mounts it on its pod spec (declareWorkload's `apiToken`), where the token shows.
+ */
+export function declareServiceAccount(identity: WorkloadIdentity, parent: pulumi.Resource): k8s.core.v1.ServiceAccount {
+  return new k8s.core.v1.ServiceAccount(`${identity.name}-sa`, { metadata: metadataOf(identity), automountServiceAccountToken: false }, { parent });
 }
 
 /** The most a ConfigMap's data may hold: the API server refuses a larger one. */

@@ -67,8 +67,6 @@ function resourceRequirements(resources: ResourcesConfig): k8s.types.input.core.
 export interface SecureContainerArgs {
   name: string;
   image: k8s.types.input.core.v1.Container["image"];
-  /** The pod's unless the container runs as another user. */
-  runAs?: RunAs;
   resources: ResourcesConfig;
   ports?: k8s.types.input.core.v1.ContainerPort[];
   command?: string[];
@@ -89,8 +87,7 @@ function mountsOf(args: SecureContainerArgs): Mount[] {
 }
 
 /** A container locked down to "restricted", with requests, limits and a writable /tmp. */
-export function secureContainer(args: SecureContainerArgs, podRunAs: RunAs = DEFAULT_RUN_AS): Container {
-  const runAs = args.runAs ?? podRunAs;
+export function secureContainer(args: SecureContainerArgs, runAs: RunAs): Container {
   const { liveness, readiness } = args.probes ?? {};
   if (liveness && readiness && probesIdentical(readiness, liveness)) {
     throw new Error(`container ${args.name}: its readiness and liveness probes make the same check; liveness must only catch a dead process`);

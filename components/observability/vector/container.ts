@@ -3,7 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { ResourcesConfig } from "../../configPrimitives";
 import { parseQuantity } from "../../k8s/quantity";
 import { declareConfigMap } from "../../k8s/controllers";
-import { type Mount, type ScratchDir, TMP_DIR, configMapMount } from "../../k8s/mounts";
+import { DEFAULT_SCRATCH_SIZE, type Mount, type ScratchDir, configMapMount, withTmp } from "../../k8s/mounts";
 import { type PodTemplateArgs, type WorkloadIdentity, checksumOf } from "../../k8s/objectMeta";
 import type { SecureContainerArgs } from "../../k8s/podSpec";
 import type { WorkloadFlows } from "../../k8s/network";
@@ -32,7 +32,7 @@ export function dataDirScratch(config: VectorConfig): ScratchDir {
 
 /** One clear error when the ephemeral-storage limit cannot hold the disk buffers: the kubelet would evict the pod. */
 export function assertScratchFits(configKey: string, resources: ResourcesConfig, scratch: ScratchDir[]): void {
-  const needed = [TMP_DIR, ...scratch].reduce((total, dir) => total + parseQuantity(dir.sizeLimit ?? "64Mi"), 0);
+  const needed = withTmp(scratch).reduce((total, dir) => total + parseQuantity(dir.sizeLimit ?? DEFAULT_SCRATCH_SIZE), 0);
   const limit = parseQuantity(resources.limits.ephemeralStorage);
   if (limit < needed) {
     throw new Error(
