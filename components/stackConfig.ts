@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { configSchema, ENVIRONMENTS } from "./configSchema";
+import { reservedNamespaceReason } from "./reservedNamespaces";
 import { OBJECTIVE_KINDS, prometheusDurationDays, type ObjectivesConfig } from "./objectives";
 
 export const PROJECT = "production-blueprint";
@@ -122,6 +123,8 @@ function crossChecks(config: z.infer<typeof configSchema>): string[] {
   const problems: string[] = [];
   const names = Object.keys(config.services);
   for (const [name, service] of Object.entries(config.services)) {
+    const reserved = service.namespace === undefined ? undefined : reservedNamespaceReason(service.namespace, config);
+    if (reserved !== undefined) problems.push(`${PROJECT}:services.${name}.namespace: ${reserved}`);
     for (const caller of service.allowFrom) {
       if (!names.includes(caller)) problems.push(`${PROJECT}:services.${name}.allowFrom: '${caller}' is not a declared service`);
     }

@@ -111,6 +111,26 @@ describe("stack config (components/stackConfig.ts)", () => {
     assert.match(staging, /only the local stack renders to a directory/);
   });
 
+  for (const [namespace, why] of [
+    ["kube-system", "a Kubernetes system namespace"],
+    ["kube-public", "a Kubernetes system namespace"],
+    ["kube-node-lease", "a Kubernetes system namespace"],
+    ["default", "a Kubernetes system namespace"],
+    ["observability", "the platform's observability namespace"],
+    ["log-agent", "the platform's log agent namespace"],
+    ["ingress-nginx", "the ingress controller's namespace"],
+    ["vault", "Vault's namespace"],
+  ]) {
+    it(`refuses a service in ${namespace}, naming the service, the key and why`, () => {
+      const message = problemsOf(edited("staging", (v) => (v.services["items-api"].namespace = namespace)), "staging");
+      assert.match(message, new RegExp(`services\\.items-api\\.namespace: '${namespace}' is ${why.replace(/[()]/g, "\\$&")}`));
+    });
+  }
+
+  it("accepts a service in a namespace of its own or in the shared apps namespace", () => {
+    for (const namespace of ["orders", "apps"]) parseConfig(edited("staging", (v) => (v.services["items-api"].namespace = namespace)), "staging");
+  });
+
   it("names a caller in allowFrom that is not a declared service", () => {
     const message = problemsOf(edited("staging", (v) => (v.services["items-api"].allowFrom = ["billing"])), "staging");
     assert.match(message, /services\.items-api\.allowFrom: 'billing' is not a declared service/);
