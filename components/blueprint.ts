@@ -7,6 +7,7 @@ import { kubernetesTarget } from "./k8s/providerTarget";
 import { servicePlacement } from "./placement";
 import { Platform } from "./platform";
 import { declareServiceNamespaces } from "./serviceNamespaces";
+import { callablePorts } from "./service/manifests";
 import { ProductionService, type ProductionServiceOutputs } from "./service/productionService";
 
 export interface BlueprintOutputs {
@@ -52,7 +53,7 @@ export function blueprint(config: BlueprintConfig): BlueprintOutputs {
         platform: platform.endpoints,
         ingressController: config.ingressController,
         allowedCallers: service.allowFrom.map(peerOf),
-        allowedCallees: callees.map(([callee, calleeConfig]) => ({ peer: peerOf(callee), ports: [{ port: calleeConfig.port }] })),
+        allowedCallees: callees.map(([callee, calleeConfig]) => ({ peer: peerOf(callee), ports: callablePorts(calleeConfig) })),
         vault: config.vault,
         ...(platform.vaultMounts ? { vaultMounts: platform.vaultMounts } : {}),
         projectRoot: PROJECT_ROOT,

@@ -3,6 +3,8 @@ import { dnsLabel, hostname, imageRef, resourcesSchema } from "./configPrimitive
 import { selectorLabels } from "./k8s/labels";
 import { objectivesSchema } from "./objectives";
 import { observabilitySchema } from "./observability/configSchema";
+import { RUNTIME_ENV } from "./service/runtime";
+import { resolvedMetrics, workloadIssues, workloadShape, type WorkloadContract } from "./service/workloadSchema";
 import { vaultSchema } from "./vault/configSchema";
 
 export const ENVIRONMENTS = ["local", "staging", "production"] as const;
@@ -34,6 +36,28 @@ const ingressPath = z
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
 
+type ConventionKeys = WorkloadContract & { docs?: boolean; logLevel?: string; objectives?: unknown };
+
+/** The keys whose meaning depends on the image's conventions and runtime, each named when it does not fit. */
+function conventionIssues(value: ConventionKeys): { path: string[]; message: string }[] {
+  const issues: { path: string[]; message: string }[] = [];
+  for (const key of ["docs", "logLevel"] as const) {
+    if (value.conventions === "blueprint" && value[key] === undefined) {
+      issues.push({ path: [key], message: "is required with conventions: blueprint (the service reads it at start: docs/service.md)" });
+    }
+    if (value.conventions !== "blueprint" && value[key] !== undefined) {
+      issues.push({ path: [key], message: "is read only by an image with conventions: blueprint; pass this image's own setting in env" });
+    }
+  }
+  if (value.runtime !== "none" && RUNTIME_ENV[value.runtime] in value.env) {
+    issues.push({ path: ["env", RUNTIME_ENV[value.runtime]], message: `runtime ${value.runtime} sets ${RUNTIME_ENV[value.runtime]} from the memory limit: drop it here, or set runtime: none` });
+  }
+  if (value.objectives !== undefined && resolvedMetrics(value) === false) {
+    issues.push({ path: ["objectives"], message: "needs the service's request metrics, but metrics is false (or unset without conventions: blueprint): set metrics: { port, path }" });
+  }
+  return issues;
+}
+
 export const serviceSchema = z
   .strictObject({
     image: imageSchema,
@@ -42,8 +66,9 @@ export const serviceSchema = z
     replicas: z.strictObject({ min: z.number().int().min(1), max: z.number().int().min(1) }),
     scaleDownStabilizationSeconds: z.number().int().min(0).max(3600).default(300),
     resources: resourcesSchema,
-    docs: z.boolean(),
-    logLevel: z.enum(LOG_LEVELS),
+    // Read only by an image with `conventions: blueprint` (DOCS_ENABLED, LOG_LEVEL), which must set both.
+    docs: z.boolean().optional(),
+    logLevel: z.enum(LOG_LEVELS).optional(),
     topologySpread: z.boolean(),
     ingress: z
       .strictObject({
@@ -66,8 +91,11 @@ export const serviceSchema = z
     shutdownDelaySeconds: z.number().int().min(0).max(25).default(5),
     // This service's service level objectives, over the platform's `objectives` (components/objectives.ts).
     objectives: objectivesSchema.optional(),
+    // The container the team ships: command, runtime, ports, probes, metrics, env, scratch (docs/new-service.md).
+    ...workloadShape,
   })
   .superRefine((value, ctx) => {
+    for (const issue of [...workloadIssues(value), ...conventionIssues(value)]) ctx.addIssue({ code: "custom", ...issue });
     if (value.replicas.min > value.replicas.max) {
       ctx.addIssue({ code: "custom", path: ["replicas", "min"], message: `min ${value.replicas.min} is larger than max ${value.replicas.max}` });
     }

@@ -5,6 +5,7 @@ import { parseQuantity } from "./k8s/quantity";
 import { resolveObjectives, type Objective, type ObjectivesConfig } from "./objectives";
 import { placement, servicePlacement } from "./placement";
 import { headlessServiceName } from "./k8s/controllers";
+import { scrapeTarget } from "./service/manifests";
 import { selectorLabels } from "./k8s/labels";
 
 /**
@@ -42,16 +43,23 @@ export interface AppWorkload extends PlatformPods {
   objectives: Objective[];
 }
 
-/** Each configured service as the platform sees it, placed by the same rule as its deployment. */
+type ScrapedService = Parameters<typeof scrapeTarget>[0];
+
+/** Each configured service Prometheus scrapes, as the platform sees it, placed by the same rule as its deployment. */
 export function appWorkloads(
-  services: Record<string, { namespace?: string; port: number; otel: boolean; resources: ResourcesConfig; objectives?: ObjectivesConfig }>,
+  services: Record<string, ScrapedService & { namespace?: string; otel: boolean; resources: ResourcesConfig; objectives?: ObjectivesConfig }>,
   appsNamespace: string,
   defaultObjectives: ObjectivesConfig = {},
 ): AppWorkload[] {
-  return Object.entries(services).map(([name, service]) => ({
+  // A service Prometheus does not scrape has no series to alert on: its rules would only say it is down.
+  const scraped = Object.entries(services).flatMap(([name, service]) => {
+    const target = scrapeTarget(service);
+    return target === undefined ? [] : [{ name, service, metricsPort: target.port }];
+  });
+  return scraped.map(({ name, service, metricsPort }) => ({
     name,
     ...servicePlacement(name, service, appsNamespace),
-    metricsPort: service.port,
+    metricsPort,
     sendsTraces: service.otel,
     limits: { cpuCores: parseQuantity(service.resources.limits.cpu), memoryBytes: parseQuantity(service.resources.limits.memory) },
     objectives: resolveObjectives(defaultObjectives, service.objectives),

@@ -22,6 +22,12 @@ export const ENROLMENT_SELECTOR = `${ENROLMENT_LABEL}=true`;
  */
 export const METRICS_PORT_NAME = "http";
 
+/**
+ * Every port name Prometheus's NetworkPolicy admits on enrolled pods: `http` for a service that serves
+ * /metrics beside its API, `metrics` for one that serves it on a port of its own.
+ */
+export const SCRAPE_PORT_NAMES = [METRICS_PORT_NAME, "metrics"] as const;
+
 /** The annotations Prometheus's pod discovery keeps a target by and reads its port and path from. */
 export const SCRAPE_ANNOTATIONS = { scrape: "prometheus.io/scrape", port: "prometheus.io/port", path: "prometheus.io/path" } as const;
 

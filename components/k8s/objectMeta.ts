@@ -34,6 +34,8 @@ export function checksumAnnotationKey(name: string): string {
 export interface PodTemplateArgs {
   /** Where the pod serves metrics: the scrape annotations and the enrolment label that comes with them. */
   metrics?: ScrapeTarget;
+  /** Enrolled without metrics: a pod that only sends traces (Jaeger admits enrolled pods). Default: has metrics. */
+  enrolled?: boolean;
   /** Digests of what the pods read only at start, by name: a change to one rolls the pods. */
   checksums?: Record<string, pulumi.Input<string>>;
   annotations?: Record<string, pulumi.Input<string>>;
@@ -51,5 +53,5 @@ export function podTemplateMetadata(identity: WorkloadIdentity, args: PodTemplat
     ...Object.fromEntries(checksums),
     ...(args.annotations ?? {}),
   };
-  return { labels: { ...labelsOf(identity), ...(args.metrics ? ENROLLED : {}) }, ...(Object.keys(annotations).length ? { annotations } : {}) };
+  return { labels: { ...labelsOf(identity), ...((args.enrolled ?? args.metrics !== undefined) ? ENROLLED : {}) }, ...(Object.keys(annotations).length ? { annotations } : {}) };
 }

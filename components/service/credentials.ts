@@ -7,6 +7,7 @@ import type { Flow } from "../k8s/network";
 import { asResourceError } from "../resourceErrors";
 import { APPROLE_SECRET_KEYS, VaultAppRole } from "../vault/appRole";
 import type { ServiceVaultConfig, ServiceVaultEnabledConfig } from "../vault/serviceVault";
+import type { CredentialRef } from "./workloadSchema";
 import { randomApiKey } from "../vault/serviceSecrets";
 
 const SECRETS_ROOT = "/var/run/secrets/blueprint";
@@ -19,8 +20,10 @@ const VAULT_CA_FILE_NAME = "ca.crt";
 
 /** How a service's credentials reach its pods: env for the ConfigMap, a read-only Secret volume, egress. */
 export interface CredentialsDelivery {
-  /** Inputs: the Vault address and mount paths may be another stack's Outputs. */
+  /** The Items API's variables (conventions: blueprint). Inputs: the Vault address and mounts may be another stack's Outputs. */
   env: Record<string, pulumi.Input<string>>;
+  /** The same values by name, for any image's `env` entries that ask for them (workloadSchema.ts). */
+  refs: Partial<Record<CredentialRef, pulumi.Input<string>>>;
   /** The files the container sees; the pod spec places their volumes. */
   mounts: Mount[];
   egress: Flow[];
@@ -53,8 +56,10 @@ function provisionApiKey(args: CredentialsArgs, parent: pulumi.Resource): Creden
   const secretName = `${service}-api-key`;
   const identity = { name: service, component: "api-key", namespace: args.namespace };
   const secret = declareSecret(identity, secretName, { [API_KEY_FILE_NAME]: randomApiKey(service, parent) }, { parent, resourceName: secretName });
+  const apiKeyFile = `${API_KEY_DIR}/${API_KEY_FILE_NAME}`;
   return {
-    env: { VAULT_ENABLED: "false", API_KEY_FILE: `${API_KEY_DIR}/${API_KEY_FILE_NAME}` },
+    env: { VAULT_ENABLED: "false", API_KEY_FILE: apiKeyFile },
+    refs: { apiKeyFile },
     egress: [],
     secret,
     mounts: [secretFiles("api-key", secretName, API_KEY_DIR, [API_KEY_FILE_NAME])],
@@ -65,11 +70,12 @@ function provisionApiKey(args: CredentialsArgs, parent: pulumi.Resource): Creden
  * Vault's CA from config as a file in the pod. Its hash goes into the env (and so the pod template's config
  * checksum): the service reads the CA once at start, so a new CA must roll the pods.
  */
-function vaultCa(args: CredentialsArgs, caCert: string, parent: pulumi.Resource): Pick<CredentialsDelivery, "env" | "mounts" | "caConfigMap"> {
+function vaultCa(args: CredentialsArgs, caCert: string, parent: pulumi.Resource): Pick<CredentialsDelivery, "env" | "mounts" | "caConfigMap"> & { file: string } {
   const name = `${args.serviceName}-vault-ca`;
   const identity = { name: args.serviceName, component: "vault-ca", namespace: args.namespace };
   const caConfigMap = declareConfigMap(identity, name, { [VAULT_CA_FILE_NAME]: caCert }, { parent });
   return {
+    file: `${VAULT_CA_DIR}/${VAULT_CA_FILE_NAME}`,
     env: { VAULT_CA_CERT_FILE: `${VAULT_CA_DIR}/${VAULT_CA_FILE_NAME}`, VAULT_CA_CERT_SHA256: createHash("sha256").update(caCert).digest("hex") },
     mounts: [mountOf({ name: "vault-ca", configMap: { name, defaultMode: 0o444, items: [{ key: VAULT_CA_FILE_NAME, path: VAULT_CA_FILE_NAME }] } }, VAULT_CA_DIR)],
     caConfigMap,
@@ -104,15 +110,26 @@ function provisionAppRole(args: CredentialsArgs, vaultConfig: ServiceVaultEnable
   );
   const approle = secretFiles("vault-approle", role.credentialsSecretName, VAULT_CREDENTIALS_DIR, [APPROLE_SECRET_KEYS.roleId, APPROLE_SECRET_KEYS.secretId]);
   const ca = vaultConfig.caCert === undefined ? undefined : vaultCa(args, vaultConfig.caCert, parent);
+  const address = checkedAddress(vaultConfig, parent);
+  const files = { roleId: `${VAULT_CREDENTIALS_DIR}/${APPROLE_SECRET_KEYS.roleId}`, secretId: `${VAULT_CREDENTIALS_DIR}/${APPROLE_SECRET_KEYS.secretId}` };
   return {
+    refs: {
+      vaultAddress: address,
+      vaultRoleIdFile: files.roleId,
+      vaultSecretIdFile: files.secretId,
+      vaultKvMount: vaultConfig.kvMount.path,
+      vaultSecretPath: role.secretPath,
+      vaultApproleMount: vaultConfig.approleMount.path,
+      ...(ca === undefined ? {} : { vaultCaFile: ca.file }),
+    },
     env: {
       VAULT_ENABLED: "true",
-      VAULT_URL: checkedAddress(vaultConfig, parent),
+      VAULT_URL: address,
       ...(vaultConfig.namespace === undefined ? {} : { VAULT_NAMESPACE: vaultConfig.namespace }),
       VAULT_AUTH_METHOD: "approle",
       VAULT_APPROLE_MOUNT: vaultConfig.approleMount.path,
-      VAULT_ROLE_ID_FILE: `${VAULT_CREDENTIALS_DIR}/${APPROLE_SECRET_KEYS.roleId}`,
-      VAULT_SECRET_ID_FILE: `${VAULT_CREDENTIALS_DIR}/${APPROLE_SECRET_KEYS.secretId}`,
+      VAULT_ROLE_ID_FILE: files.roleId,
+      VAULT_SECRET_ID_FILE: files.secretId,
       VAULT_MOUNT_POINT: vaultConfig.kvMount.path,
       VAULT_SECRET_PATH: role.secretPath,
       // Part of the ConfigMap checksum, so a rotation rolls the pods: each new pod must log in with the new

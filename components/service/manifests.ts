@@ -1,27 +1,43 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type { ServiceConfig } from "../configSchema";
 import { servicePort } from "../k8s/controllers";
-import { METRICS_PORT_NAME } from "../k8s/enrolment";
-import type { Mount } from "../k8s/mounts";
+import type { Mount, ScratchDir } from "../k8s/mounts";
 import type { Flow, NetworkPeer, PodPeer, WorkloadFlows } from "../k8s/network";
 import { DEFAULT_RUN_AS, type RunAs, type SecureContainerArgs } from "../k8s/podSpec";
-import { PROBE_TIMINGS, type ProbeTiming, httpProbe } from "../k8s/probes";
+import { PROBE_TIMINGS, type ProbeTiming, httpProbe, tcpProbe } from "../k8s/probes";
 import { SHUTDOWN_TIMEOUT_SECONDS } from "./env";
-import { serviceCommand } from "./runtime";
+import { runtimeSettings } from "./runtime";
+import { HTTP_PORT_NAME, PROBE_KINDS, type ProbeConfig, type ProbeKind, resolvedMetrics } from "./workloadSchema";
 
 type Input<T> = import("@pulumi/pulumi").Input<T>;
 
 export const SERVICE_RUN_AS: RunAs = DEFAULT_RUN_AS;
-// The one port: the API and /metrics. Prometheus's NetworkPolicy names it, so it must keep this name.
-const HTTP_PORT_NAME = METRICS_PORT_NAME;
 /** The ClusterIP Service listens on 80 and forwards to the container's named port. */
 export const SERVICE_PORT = 80;
 
+/** The probes of an image with the platform's conventions (docs/service.md): /health, and /ready for traffic. */
 export const PROBES = {
   startup: { path: "/health", timing: PROBE_TIMINGS.startup.service },
   liveness: { path: "/health", timing: PROBE_TIMINGS.liveness.service },
   readiness: { path: "/ready", timing: PROBE_TIMINGS.readiness.service },
-} satisfies Record<string, { path: string; timing: ProbeTiming }>;
+} satisfies Record<ProbeKind, { path: string; timing: ProbeTiming }>;
+
+/**
+ * One probe as the kubelet will run it: the entry's own path, port and timings over the default. Without a
+ * path it is a TCP connect: all an unknown image is sure to answer. The default timing row is the service's
+ * (a server up in seconds); a slower image raises initialDelaySeconds or failureThreshold in its entry.
+ */
+export function serviceProbe(kind: ProbeKind, config: Pick<ServiceConfig, "probes" | "conventions">) {
+  const fallback: ProbeConfig = config.conventions === "blueprint" ? { path: PROBES[kind].path, port: HTTP_PORT_NAME } : { port: HTTP_PORT_NAME };
+  const probe = config.probes[kind] ?? fallback;
+  const timing: ProbeTiming = {
+    initialDelaySeconds: probe.initialDelaySeconds ?? PROBES[kind].timing.initialDelaySeconds,
+    periodSeconds: probe.periodSeconds ?? PROBES[kind].timing.periodSeconds,
+    timeoutSeconds: probe.timeoutSeconds ?? PROBES[kind].timing.timeoutSeconds,
+    failureThreshold: probe.failureThreshold ?? PROBES[kind].timing.failureThreshold,
+  };
+  return probe.path === undefined ? tcpProbe(probe.port, timing) : httpProbe(probe.path, probe.port, timing);
+}
 
 /** Slack between the service's own worst case and kubelet's SIGKILL. */
 const GRACE_MARGIN_SECONDS = 5;
@@ -59,37 +75,67 @@ export interface ServiceContainerArgs {
   name: string;
   config: ServiceConfig;
   image: Input<string>;
-  /** APP_VERSION, derived from the image reference. */
+  /** APP_VERSION, derived from the image reference (conventions: blueprint). */
   version: string;
   configMapName: string;
   /** The credentials' files. */
   mounts: Mount[];
 }
 
-/** The service's one container: the API and /metrics on one named port, probes, the shutdown hook. */
+/** The entry's scratch directories as the kit's: named by position, since a path is no volume name. */
+function scratchDirs(config: Pick<ServiceConfig, "scratch">): ScratchDir[] {
+  return config.scratch.map((dir, index) => ({ name: `scratch-${index + 1}`, mountPath: dir.path, ...(dir.size === undefined ? {} : { sizeLimit: dir.size }) }));
+}
+
+/** The container ports: `http` first (the Service, the Ingress and the probes' default), then the entry's own. */
+export function containerPorts(config: Pick<ServiceConfig, "port" | "ports">): { name: string; containerPort: number; protocol: "TCP" }[] {
+  return Object.entries({ [HTTP_PORT_NAME]: config.port, ...config.ports }).map(([name, containerPort]) => ({ name, containerPort, protocol: "TCP" }));
+}
+
+/**
+ * The service's one container, as its entry describes it (workloadSchema.ts): the image's own entrypoint
+ * unless the entry gives a command or args, the runtime's flags, its ports, probes and scratch directories,
+ * and the shutdown hook.
+ */
 export function serviceContainer(args: ServiceContainerArgs): SecureContainerArgs {
-  const hook = preStopHook(shutdownTimeline(args.config).preStopSeconds);
+  const config = args.config;
+  const hook = preStopHook(shutdownTimeline(config).preStopSeconds);
+  const runtime = runtimeSettings(config, config);
+  const command = runtime.command ?? config.command;
+  const env = [
+    ...(config.conventions === "blueprint" ? [{ name: "APP_VERSION", value: args.version }] : []),
+    ...Object.entries(runtime.env).map(([name, value]) => ({ name, value })),
+  ];
+  const scratch = scratchDirs(config);
   return {
     name: args.name,
     image: args.image,
-    // The heap flags are sized from this pod's memory limit (see runtime.ts).
-    command: serviceCommand(args.config),
-    resources: args.config.resources,
-    ports: [{ name: HTTP_PORT_NAME, containerPort: args.config.port, protocol: "TCP" }],
-    env: [{ name: "APP_VERSION", value: args.version }],
+    ...(command === undefined ? {} : { command }),
+    ...(config.args === undefined ? {} : { args: config.args }),
+    resources: config.resources,
+    ports: containerPorts(config),
+    ...(env.length > 0 ? { env } : {}),
     envFrom: [{ configMapRef: { name: args.configMapName } }],
-    probes: {
-      startup: httpProbe(PROBES.startup.path, HTTP_PORT_NAME, PROBES.startup.timing),
-      liveness: httpProbe(PROBES.liveness.path, HTTP_PORT_NAME, PROBES.liveness.timing),
-      readiness: httpProbe(PROBES.readiness.path, HTTP_PORT_NAME, PROBES.readiness.timing),
-    },
+    probes: Object.fromEntries(PROBE_KINDS.map((kind) => [kind, serviceProbe(kind, config)])) as Record<ProbeKind, ReturnType<typeof serviceProbe>>,
+    ...(scratch.length > 0 ? { scratch } : {}),
     mounts: args.mounts,
     ...(hook === undefined ? {} : { lifecycle: hook }),
   };
 }
 
-/** The ClusterIP Service: port 80 to the container's named port. */
-export const SERVICE_PORTS = [servicePort(HTTP_PORT_NAME, SERVICE_PORT)];
+/** Where Prometheus scrapes the pods: the port's number and the path, or undefined when it does not. */
+export function scrapeTarget(config: Pick<ServiceConfig, "port" | "ports" | "metrics" | "conventions">): { port: number; path: string } | undefined {
+  const metrics = resolvedMetrics(config);
+  if (metrics === false) return undefined;
+  const port = metrics.port === HTTP_PORT_NAME ? config.port : config.ports[metrics.port];
+  if (port === undefined) throw new Error(`metrics.port '${metrics.port}' is not a port of this service`);
+  return { port, path: metrics.path };
+}
+
+/** The ClusterIP Service: port 80 to the container's `http` port, and each other named port at its own number. */
+export function servicePorts(config: Pick<ServiceConfig, "ports">) {
+  return [servicePort(HTTP_PORT_NAME, SERVICE_PORT), ...Object.entries(config.ports).map(([name, port]) => servicePort(name, port))];
+}
 
 export function hpaSpec(name: string, config: ServiceConfig): k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerSpec {
   const utilization = (resource: string, averageUtilization: number) => ({
@@ -124,13 +170,31 @@ export function ingressSpec(name: string, ingress: NonNullable<ServiceConfig["in
 }
 
 export interface ServiceFlows {
-  /** Who may call the service: the ingress controller, Prometheus, and services named in allowFrom. */
+  /** The ingress controller, for a service with an ingress: to `http` only. */
+  ingressController: NetworkPeer | undefined;
+  /** Prometheus, for a service it scrapes: to the metrics port only. */
+  prometheus: NetworkPeer | undefined;
+  /** Services named in allowFrom: to every port the service declares. */
   callers: NetworkPeer[];
-  /** Where the service may connect to besides DNS: the Jaeger collector and Vault. */
+  /** Where the service may connect to besides DNS: the Jaeger collector, Vault, the services it calls. */
   egress: Flow[];
 }
 
-/** The service's flows on its one port. */
-export function serviceFlows(pods: PodPeer, port: number, flows: ServiceFlows): WorkloadFlows {
-  return { pods, ingress: flows.callers.map((peer) => ({ peer, ports: [{ port }] })), egress: flows.egress };
+/** Every port a caller of the service may reach: `http` and the entry's own. */
+export function callablePorts(config: Pick<ServiceConfig, "port" | "ports">): { port: number }[] {
+  return [config.port, ...Object.values(config.ports)].map((port) => ({ port }));
+}
+
+/** The service's flows: each caller to the ports it needs and no others. */
+export function serviceFlows(pods: PodPeer, config: Pick<ServiceConfig, "port" | "ports" | "metrics" | "conventions">, flows: ServiceFlows): WorkloadFlows {
+  const scrape = scrapeTarget(config);
+  return {
+    pods,
+    ingress: [
+      ...(flows.ingressController ? [{ peer: flows.ingressController, ports: [{ port: config.port }] }] : []),
+      ...(flows.prometheus && scrape ? [{ peer: flows.prometheus, ports: [{ port: scrape.port }] }] : []),
+      ...flows.callers.map((peer) => ({ peer, ports: callablePorts(config) })),
+    ],
+    egress: flows.egress,
+  };
 }

@@ -14,7 +14,7 @@ import type { ServiceVaultConfig } from "../vault/serviceVault";
 import { provisionCredentials } from "./credentials";
 import { serviceEnv } from "./env";
 import { imageExemptions, resolveImage } from "./image";
-import { SERVICE_PORT, SERVICE_PORTS, SERVICE_RUN_AS, hpaSpec, ingressSpec, serviceContainer, serviceFlows, shutdownTimeline } from "./manifests";
+import { SERVICE_PORT, SERVICE_RUN_AS, hpaSpec, ingressSpec, scrapeTarget, serviceContainer, serviceFlows, servicePorts, shutdownTimeline } from "./manifests";
 
 export interface ProductionServiceArgs {
   environment: Environment;
@@ -63,11 +63,12 @@ export class ProductionService extends pulumi.ComponentResource implements Produ
     const image = resolveImage(name, config.image, args.projectRoot, this);
     const credentials = provisionCredentials({ serviceName: name, namespace, vault: args.vault, ...(args.vaultMounts ?? {}) }, this);
     const env = withResourceErrors(this, () =>
-      serviceEnv({ name, environment: args.environment, config, otlpEndpoint: args.platform.jaeger.otlpHttpEndpoint, credentialsEnv: credentials.env }),
+      serviceEnv({ name, environment: args.environment, config, otlpEndpoint: args.platform.jaeger.otlpHttpEndpoint, credentialsEnv: credentials.env, credentialRefs: credentials.refs }),
     );
     // Over the values the pods will see: the same digest whether an entry was a string or an Output.
     const configChecksum = pulumi.output(env).apply((resolved) => checksumOf(resolved));
     const configMap = declareConfigMap(identity, `${name}-config`, env, { parent: this });
+    const metrics = withResourceErrors(this, () => scrapeTarget(config));
 
     const workload = declareWorkload({
       identity,
@@ -81,13 +82,16 @@ export class ProductionService extends pulumi.ComponentResource implements Produ
       placement: config.topologySpread ? "spread" : "preferDifferentNodes",
       // Enrolled: the platform's Jaeger admits its traces and Prometheus discovers and scrapes it, by label. A
       // ConfigMap change alone would not restart pods; the checksum makes it roll them.
-      template: { metrics: { port: config.port, path: "/metrics" }, checksums: { config: configChecksum } },
+      // A service Prometheus does not scrape is still enrolled while it sends traces: Jaeger admits it by the label.
+      template: { ...(metrics ? { metrics } : {}), enrolled: metrics !== undefined || config.otel, checksums: { config: configChecksum } },
       // The image is an Output (built, or read from config), so its digest exemption comes from config.
       lintExemptions: imageExemptions(config.image),
-      services: [{ ports: SERVICE_PORTS }],
-      flows: serviceFlows({ namespace, podLabels: selectorLabels(name) }, config.port, {
+      services: [{ ports: servicePorts(config) }],
+      flows: serviceFlows({ namespace, podLabels: selectorLabels(name) }, config, {
         // The ingress controller is a caller only of services that have an ingress.
-        callers: [...(config.ingress ? [args.ingressController] : []), args.platform.prometheus, ...(args.allowedCallers ?? [])],
+        ingressController: config.ingress ? args.ingressController : undefined,
+        prometheus: metrics === undefined ? undefined : args.platform.prometheus,
+        callers: args.allowedCallers ?? [],
         egress: [
           ...(config.otel ? [{ peer: args.platform.jaeger, ports: [{ port: args.platform.jaeger.otlpGrpcPort }, { port: args.platform.jaeger.otlpHttpPort }] }] : []),
           ...credentials.egress,

@@ -1,8 +1,6 @@
 import type { ServiceConfig } from "../configSchema";
+import type { Runtime, WorkloadContract } from "./workloadSchema";
 import { parseQuantity } from "../k8s/quantity";
-
-/** The image's entry point (app/Dockerfile: WORKDIR /app, CMD ["node", "dist/src/main.js"]). */
-export const SERVICE_ENTRY = "dist/src/main.js";
 
 /**
  * Share of the container's memory limit given to V8's old generation. The rest is for what V8 does not count
@@ -36,7 +34,45 @@ export function nodeHeapFlags(config: Pick<ServiceConfig, "resources">): string[
   return [`--max-old-space-size=${maxOldSpaceMiB(config)}`, `--max-semi-space-size=${SEMI_SPACE_MIB}`, `--min-semi-space-size=${SEMI_SPACE_MIB}`];
 }
 
-/** The container's command: the image's own, with the heap flags for this pod's memory limit. */
-export function serviceCommand(config: Pick<ServiceConfig, "resources">): string[] {
-  return ["node", ...nodeHeapFlags(config), SERVICE_ENTRY];
+/**
+ * The JVM's heap as a share of the container's memory limit (it reads the cgroup limit itself). Its default
+ * is 25%, which leaves most of the limit unused; 75% leaves the rest for metaspace, thread stacks, the code
+ * cache and direct buffers, the share the JVM's own container guidance starts from.
+ */
+const JVM_MAX_RAM_PERCENTAGE = 75;
+
+/** The flags a runtime profile adds: on the command line, or in an environment variable its runtime reads. */
+export interface RuntimeSettings {
+  /** The command with the flags in it; unset, the configured command (or the image's) runs as it is. */
+  command?: string[];
+  /** Variables set on the container (not the ConfigMap: they follow its memory limit, which only the pod spec has). */
+  env: Record<string, string>;
+}
+
+/** The variable each runtime reads its flags from, so the config may not set it as well. */
+export const RUNTIME_ENV: Record<Exclude<Runtime, "none">, string> = { node: "NODE_OPTIONS", jvm: "JAVA_TOOL_OPTIONS" };
+
+const isNode = (executable: string | undefined) => executable !== undefined && (executable === "node" || executable.endsWith("/node"));
+
+/**
+ * What the runtime profile derives from the memory limit.
+ * - node: when the command runs `node` itself, the heap flags go right after it, all three. Otherwise (the
+ *   image's own entrypoint, or a launcher) they go in NODE_OPTIONS, which Node reads however it is started,
+ *   without `--min-semi-space-size`, which Node refuses there: the young generation is then bounded, not fixed.
+ * - jvm: JAVA_TOOL_OPTIONS, which every JVM reads at start whatever launches it.
+ * - none: nothing; the runtime sizes itself or needs no flags (Go, Python, Rust).
+ */
+export function runtimeSettings(contract: Pick<WorkloadContract, "runtime" | "command">, resources: Pick<ServiceConfig, "resources">): RuntimeSettings {
+  switch (contract.runtime) {
+    case "node": {
+      const flags = nodeHeapFlags(resources);
+      const [executable, ...rest] = contract.command ?? [];
+      if (isNode(executable)) return { command: [executable!, ...flags, ...rest], env: {} };
+      return { env: { [RUNTIME_ENV.node]: flags.filter((flag) => !flag.startsWith("--min-semi-space-size=")).join(" ") } };
+    }
+    case "jvm":
+      return { env: { [RUNTIME_ENV.jvm]: `-XX:MaxRAMPercentage=${JVM_MAX_RAM_PERCENTAGE}.0` } };
+    case "none":
+      return { env: {} };
+  }
 }

@@ -25,8 +25,17 @@ const reportsConfig = serviceSchema.parse({
     requests: { cpu: "200m", memory: "256Mi", ephemeralStorage: "128Mi" },
     limits: { cpu: "1", memory: "512Mi", ephemeralStorage: "512Mi" },
   },
-  docs: false,
-  logLevel: "info",
+  // Another team's image: its own entrypoint, its own health paths, /metrics on its port.
+  probes: { liveness: { path: "/healthz" }, readiness: { path: "/readyz" } },
+  metrics: { port: "http", path: "/metrics" },
+  // What the image reads to log in to Vault: the AppRole's files (paths, never values) and where its secret is.
+  env: {
+    VAULT_ADDR: { credential: "vaultAddress" },
+    VAULT_ROLE_ID_FILE: { credential: "vaultRoleIdFile" },
+    VAULT_SECRET_ID_FILE: { credential: "vaultSecretIdFile" },
+    VAULT_KV_MOUNT: { credential: "vaultKvMount" },
+    VAULT_SECRET_PATH: { credential: "vaultSecretPath" },
+  },
   topologySpread: true,
   ingress: { host: "reports.example.com", tlsSecretName: "reports-tls" },
 });

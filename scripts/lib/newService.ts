@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { PROJECT } from "../../components/stackConfig";
 import { dnsLabel } from "../../components/configPrimitives";
 import { serviceSchema } from "../../components/configSchema";
+import type { Conventions, Runtime } from "../../components/service/workloadSchema";
 import { insertMapEntry, nodeAt, readPath } from "./stackConfigFile";
 import { knownStacks } from "./stackFile";
 
@@ -14,6 +15,15 @@ export interface NewServiceOptions {
   image?: string;
   /** Deploy into a restricted namespace of its own instead of the shared apps namespace. */
   namespace?: string;
+  /** The path that answers 2xx only when the service can take traffic; required unless conventions is blueprint. */
+  readinessPath?: string;
+  /** The path that answers 2xx while the process is alive; unset, liveness is a TCP connect to the port. */
+  livenessPath?: string;
+  /** Where the image serves Prometheus metrics on its port; unset, it is not scraped (and has no objectives). */
+  metricsPath?: string;
+  runtime?: Runtime;
+  /** The image follows the platform's service conventions (docs/service.md), as app/ does. */
+  conventions?: Conventions;
 }
 
 export class NewServiceError extends Error {
@@ -27,12 +37,10 @@ const DEFAULT_SIZING = {
     requests: { cpu: "100m", memory: "128Mi", ephemeralStorage: "64Mi" },
     limits: { cpu: "500m", memory: "256Mi", ephemeralStorage: "256Mi" },
   },
-  docs: false,
-  logLevel: "info",
   topologySpread: true,
 };
 const FIRST_TAG = "0.1.0";
-const SIZING_KEYS = ["replicas", "scaleDownStabilizationSeconds", "resources", "docs", "logLevel", "topologySpread"] as const;
+const SIZING_KEYS = ["replicas", "scaleDownStabilizationSeconds", "resources", "topologySpread"] as const;
 
 type ServiceEntry = Record<string, unknown>;
 
@@ -61,7 +69,30 @@ export function serviceEntry(options: NewServiceOptions, stackSource: string): S
     image: { build: false, ref: image },
     port: options.port ?? 8000,
     ...(options.namespace ? { namespace: options.namespace } : {}),
+    ...workloadKeys(options),
     ...sizing,
+  };
+}
+
+/**
+ * The workload contract's keys for the image (docs/new-service.md): nothing is assumed about it but its port.
+ * Its own entrypoint runs; a readiness path must be given, since a TCP connect cannot say "ready" and the
+ * same connect as liveness is refused; the platform's conventions bring their own probes, /metrics and env.
+ */
+function workloadKeys(options: NewServiceOptions): ServiceEntry {
+  if (options.conventions === "blueprint") {
+    return { ...(options.runtime ? { runtime: options.runtime } : {}), conventions: "blueprint", docs: false, logLevel: "info" };
+  }
+  if (options.readinessPath === undefined) {
+    throw new NewServiceError("no --readiness-path given: name the path that answers 2xx when the service can take traffic (e.g. --readiness-path /ready), or pass --conventions blueprint for an image built like app/");
+  }
+  return {
+    ...(options.runtime && options.runtime !== "none" ? { runtime: options.runtime } : {}),
+    probes: {
+      ...(options.livenessPath ? { liveness: { path: options.livenessPath } } : {}),
+      readiness: { path: options.readinessPath },
+    },
+    ...(options.metricsPath ? { metrics: { port: "http", path: options.metricsPath } } : {}),
   };
 }
 

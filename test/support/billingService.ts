@@ -7,8 +7,9 @@ export function billingServiceConfig(): ServiceConfig {
     port: 8080,
     replicas: { min: 2, max: 4 },
     resources: { requests: { cpu: "100m", memory: "128Mi", ephemeralStorage: "64Mi" }, limits: { cpu: "500m", memory: "256Mi", ephemeralStorage: "256Mi" } },
-    docs: false,
-    logLevel: "info",
+    // Another team's image: its own entrypoint, its own health paths, /metrics on its port.
+    probes: { liveness: { path: "/healthz" }, readiness: { path: "/readyz" } },
+    metrics: { port: "http", path: "/metrics" },
     topologySpread: true,
   });
 }

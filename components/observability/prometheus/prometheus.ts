@@ -1,7 +1,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { declareConfigMap, servicePort } from "../../k8s/controllers";
-import { ENROLLED_WORKLOADS, METRICS_PORT_NAME } from "../../k8s/enrolment";
+import { ENROLLED_WORKLOADS, SCRAPE_PORT_NAMES } from "../../k8s/enrolment";
 import { clusterScopedName } from "../../k8s/labels";
 import { exemptConcern } from "../../k8s/lintExemptions";
 import { type Mount, claimMount, configMapMount } from "../../k8s/mounts";
@@ -55,7 +55,7 @@ export interface PrometheusArgs extends SystemArgs<"prometheus"> {
 function prometheusEgressFlows(args: PrometheusArgs): Flow[] {
   const { vectorAgent, vectorAggregator, alertmanager } = args.targets;
   const targets: Flow[] = [
-    { peer: ENROLLED_WORKLOADS, ports: [{ port: METRICS_PORT_NAME }] },
+    { peer: ENROLLED_WORKLOADS, ports: SCRAPE_PORT_NAMES.map((port) => ({ port })) },
     ...[vectorAgent, vectorAggregator].map(({ namespace, podLabels, metricsPort }) => ({ peer: { namespace, podLabels }, ports: [{ port: metricsPort }] })),
     { peer: { namespace: alertmanager.namespace, podLabels: alertmanager.podLabels }, ports: [{ port: alertmanager.port }] },
   ];

@@ -47,8 +47,8 @@ describe("the builder kit (components/k8s)", () => {
 
 describe("placement: decided once for services and the platform's systems", () => {
   const services: Parameters<typeof appWorkloads>[0] = {
-    "items-api": { port: 8000, otel: true, resources: { requests: { cpu: "100m", memory: "128Mi", ephemeralStorage: "64Mi" }, limits: { cpu: "500m", memory: "256Mi", ephemeralStorage: "256Mi" } } },
-    reports: { namespace: "reports", port: 8080, otel: false, resources: { requests: { cpu: "100m", memory: "128Mi", ephemeralStorage: "64Mi" }, limits: { cpu: "1", memory: "512Mi", ephemeralStorage: "256Mi" } } },
+    "items-api": { port: 8000, ports: {}, conventions: "blueprint", otel: true, resources: { requests: { cpu: "100m", memory: "128Mi", ephemeralStorage: "64Mi" }, limits: { cpu: "500m", memory: "256Mi", ephemeralStorage: "256Mi" } } },
+    reports: { namespace: "reports", port: 8080, ports: { metrics: 9090 }, conventions: "none", metrics: { port: "metrics", path: "/prometheus" }, otel: false, resources: { requests: { cpu: "100m", memory: "128Mi", ephemeralStorage: "64Mi" }, limits: { cpu: "1", memory: "512Mi", ephemeralStorage: "256Mi" } } },
   };
 
   it("puts a service in the namespace it names, else the shared apps namespace, selected by its name label", () => {

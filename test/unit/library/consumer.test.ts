@@ -74,7 +74,8 @@ describe("components as a library (examples/consumer)", () => {
     assert.ok(configMap, "the consumer's service has no ConfigMap");
     const env = configMap.inputs.data as Record<string, string>;
     assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, platformOutputs.collectorEndpoint);
-    assert.equal(env.VAULT_MOUNT_POINT, "secret");
+    assert.equal(env.VAULT_KV_MOUNT, "secret");
+    assert.equal(env.VAULT_ROLE_ID_FILE, "/var/run/secrets/blueprint/vault/role-id");
     const role = resources.find((resource) => resource.type === "vault:appRole/authBackendRole:AuthBackendRole");
     assert.deepEqual({ backend: role?.inputs.backend, roleName: role?.inputs.roleName }, { backend: "approle", roleName: "reports" });
     assert.equal(outputs.collectorEndpoint, platformOutputs.collectorEndpoint);

@@ -89,7 +89,8 @@ describe("input errors as ResourceErrors of the component", () => {
   describe("ProductionService", () => {
     it("reports a memory limit that is not a quantity (past the schema) as its own error", async () => {
       await underMocks(() => {
-        const args = serviceArgs((a) => (a.config.resources.limits.memory = "lots"));
+        // The node runtime sizes its heap flags from the limit: the first place the value is read as a quantity.
+        const args = serviceArgs((a) => Object.assign(a.config, { runtime: "node", resources: { ...a.config.resources, limits: { ...a.config.resources.limits, memory: "lots" } } }));
         assert.throws(() => new ProductionService("billing", args), componentError(ProductionService, /"lots" is not a Kubernetes quantity/));
       });
     });

@@ -55,6 +55,7 @@ for (const stack of ["staging", "production"] as const) {
         [
           ...DNS,
           `to ${ENROLLED} TCP/http`,
+          `to ${ENROLLED} TCP/metrics`,
           `to cidr:${API_SERVER[stack]} TCP/6443`,
           "to observability/app.kubernetes.io/name=alertmanager TCP/9093",
           "to log-agent/app.kubernetes.io/name=vector-agent TCP/9598",

@@ -47,7 +47,7 @@ describe("npm run new-service", () => {
 
   it("adds one entry to every stack file and leaves every other byte, comments included, as it was", () => {
     const before = snapshot(dir);
-    const written = addService(dir, { name: "orders", port: 8080 });
+    const written = addService(dir, { name: "orders", readinessPath: "/ready", port: 8080 });
     assert.deepEqual(written.sort(), STACKS.map((stack) => `Pulumi.${stack}.yaml`).sort());
     for (const [file, source] of Object.entries(before)) {
       const updated = fs.readFileSync(path.join(dir, file), "utf8");
@@ -59,7 +59,7 @@ describe("npm run new-service", () => {
   });
 
   it("writes entries the real config parser accepts, sized like each stack's first service", () => {
-    addService(dir, { name: "orders", port: 8080, image: "registry.example.com/team/orders:1.4.2" });
+    addService(dir, { name: "orders", readinessPath: "/ready", port: 8080, image: "registry.example.com/team/orders:1.4.2" });
     for (const stack of STACKS) {
       const config = parseConfig(loadStackFile(stack, dir), stack);
       const [first, added] = [Object.values(config.services)[0], config.services.orders];
@@ -69,11 +69,23 @@ describe("npm run new-service", () => {
       assert.deepEqual(added.resources, first.resources, `${stack}: resources not copied`);
       assert.equal(added.namespace, undefined, `${stack}: a new service shares the apps namespace unless asked`);
       assert.equal(added.ingress, undefined, `${stack}: a new service is not exposed unless its ingress is configured`);
+      // Nothing of the Items API's: the image's own entrypoint, its own readiness path, no runtime flags or conventions.
+      assert.equal(added.command, undefined, `${stack}: a command was set`);
+      assert.equal(added.runtime, "none");
+      assert.equal(added.conventions, "none");
+      assert.deepEqual(added.probes, { readiness: { path: "/ready", port: "http" } });
+      assert.equal(added.docs, undefined);
     }
   });
 
+  it("needs a readiness path for an image that does not follow the platform's conventions, and writes nothing without one", () => {
+    const before = snapshot(dir);
+    assert.throws(() => addService(dir, { name: "orders", port: 8080 }), /no --readiness-path given: name the path that answers 2xx when the service can take traffic/);
+    assert.deepEqual(snapshot(dir), before);
+  });
+
   it("derives the image from the first service's registry and puts the service in its own namespace when asked", () => {
-    addService(dir, { name: "billing", namespace: "billing" });
+    addService(dir, { name: "billing", readinessPath: "/ready", namespace: "billing" });
     const entry = serviceSchema.parse(readPath(fs.readFileSync(path.join(dir, "Pulumi.staging.yaml"), "utf8"), [...SERVICES_PATH, "billing"]));
     assert.deepEqual(entry.image, { build: false, ref: "ghcr.io/production-blueprint/billing:0.1.0" });
     assert.equal(entry.namespace, "billing");
@@ -100,8 +112,8 @@ describe("npm run new-service", () => {
 
   it("refuses a port or image the schema rejects, naming the key and the file, and writes no file at all", () => {
     const before = snapshot(dir);
-    assert.throws(() => addService(dir, { name: "orders", port: 80 }), /Pulumi\.local\.yaml is invalid:\n {2}- production-blueprint:services\.orders\.port: /);
-    assert.throws(() => addService(dir, { name: "orders", image: "ghcr.io/x/orders:latest" }), /services\.orders\.image\.ref: the tag 'latest' is not allowed/);
+    assert.throws(() => addService(dir, { name: "orders", readinessPath: "/ready", port: 80 }), /Pulumi\.local\.yaml is invalid:\n {2}- production-blueprint:services\.orders\.port: /);
+    assert.throws(() => addService(dir, { name: "orders", readinessPath: "/ready", image: "ghcr.io/x/orders:latest" }), /services\.orders\.image\.ref: the tag 'latest' is not allowed/);
     assert.deepEqual(snapshot(dir), before);
   });
 
@@ -109,12 +121,12 @@ describe("npm run new-service", () => {
     const file = path.join(dir, "Pulumi.sandbox.yaml");
     const source = "# sandbox: no services yet\nconfig:\n  production-blueprint:environment: staging # sandbox is staging-shaped\n";
     fs.writeFileSync(file, source);
-    assert.throws(() => addService(dir, { name: "orders" }), /no --image given, and no existing service to derive a registry from/);
+    assert.throws(() => addService(dir, { name: "orders", readinessPath: "/ready" }), /no --image given, and no existing service to derive a registry from/);
     fs.writeFileSync(file, source);
     fs.rmSync(path.join(dir, "Pulumi.local.yaml"));
     fs.rmSync(path.join(dir, "Pulumi.staging.yaml"));
     fs.rmSync(path.join(dir, "Pulumi.production.yaml"));
-    addService(dir, { name: "orders", image: "ghcr.io/x/orders:1.0.0" });
+    addService(dir, { name: "orders", readinessPath: "/ready", image: "ghcr.io/x/orders:1.0.0" });
     const updated = fs.readFileSync(file, "utf8");
     assert.ok(updated.startsWith(source), "the existing lines changed");
     const entry = serviceSchema.parse(readPath(updated, [...SERVICES_PATH, "orders"]));

@@ -18,8 +18,9 @@ function threeServices(allowFrom: Record<string, string[]> = {}): RawStackConfig
     port,
     replicas: first.replicas,
     resources: first.resources,
-    docs: false,
-    logLevel: "info",
+    // Another team's image: its own entrypoint, its own health paths, /metrics on its port.
+    probes: { liveness: { path: "/healthz" }, readiness: { path: "/readyz" } },
+    metrics: { port: "http", path: "/metrics" },
     topologySpread: false,
     ...extra,
   });

@@ -324,8 +324,9 @@ describe("ProductionService: the shutdownDelaySeconds setting", () => {
     image: { build: false, ref: "registry.example.com/items-api:1.0.0" },
     replicas: { min: 2, max: 4 },
     resources: { requests: { cpu: "100m", memory: "128Mi", ephemeralStorage: "64Mi" }, limits: { cpu: "500m", memory: "256Mi", ephemeralStorage: "128Mi" } },
-    docs: false,
-    logLevel: "info",
+    // Another team's image: its own entrypoint, its own health paths, /metrics on its port.
+    probes: { liveness: { path: "/healthz" }, readiness: { path: "/readyz" } },
+    metrics: { port: "http", path: "/metrics" },
     topologySpread: false,
   };
 
