@@ -52,7 +52,7 @@ export interface RuntimeSettings {
 /** The variable each runtime reads its flags from, so the config may not set it as well. */
 export const RUNTIME_ENV: Record<Exclude<Runtime, "none">, string> = { node: "NODE_OPTIONS", jvm: "JAVA_TOOL_OPTIONS" };
 
-const isNode = (executable: string | undefined) => executable !== undefined && (executable === "node" || executable.endsWith("/node"));
+const isNode = (executable: string | undefined): executable is string => executable !== undefined && (executable === "node" || executable.endsWith("/node"));
 
 /**
  * What the runtime profile derives from the memory limit.
@@ -67,7 +67,7 @@ export function runtimeSettings(contract: Pick<WorkloadContract, "runtime" | "co
     case "node": {
       const flags = nodeHeapFlags(resources);
       const [executable, ...rest] = contract.command ?? [];
-      if (isNode(executable)) return { command: [executable!, ...flags, ...rest], env: {} };
+      if (isNode(executable)) return { command: [executable, ...flags, ...rest], env: {} };
       return { env: { [RUNTIME_ENV.node]: flags.filter((flag) => !flag.startsWith("--min-semi-space-size=")).join(" ") } };
     }
     case "jvm":
