@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { configSchema, ENVIRONMENTS } from "./configSchema";
 import { reservedNamespaceReason } from "./reservedNamespaces";
+import { VAULT_CREDENTIALS } from "./service/workloadSchema";
 import { OBJECTIVE_KINDS, prometheusDurationDays, type ObjectivesConfig } from "./objectives";
 
 export const PROJECT = "production-blueprint";
@@ -125,6 +126,7 @@ function crossChecks(config: z.infer<typeof configSchema>): string[] {
   for (const [name, service] of Object.entries(config.services)) {
     const reserved = service.namespace === undefined ? undefined : reservedNamespaceReason(service.namespace, config);
     if (reserved !== undefined) problems.push(`${PROJECT}:services.${name}.namespace: ${reserved}`);
+    problems.push(...credentialChecks(name, service.env, config.vault));
     for (const caller of service.allowFrom) {
       if (!names.includes(caller)) problems.push(`${PROJECT}:services.${name}.allowFrom: '${caller}' is not a declared service`);
     }
@@ -149,6 +151,18 @@ function crossChecks(config: z.infer<typeof configSchema>): string[] {
     problems.push(`${PROJECT}:kubernetes.renderYamlToDirectory: only the local stack renders to a directory; '${config.environment}' deploys to a cluster`);
   }
   return problems;
+}
+
+/** An env entry may name only a credential this stack delivers: the AppRole's with Vault on, the API key's without. */
+function credentialChecks(name: string, env: z.infer<typeof configSchema>["services"][string]["env"], vault: z.infer<typeof configSchema>["vault"]): string[] {
+  return Object.entries(env).flatMap(([key, value]) => {
+    if (typeof value === "string") return [];
+    const onlyWithVault = (VAULT_CREDENTIALS as readonly string[]).includes(value.credential);
+    if (onlyWithVault && !vault.enabled) return [`${PROJECT}:services.${name}.env.${key}: the credential '${value.credential}' exists only with vault.enabled: true`];
+    if (!onlyWithVault && vault.enabled) return [`${PROJECT}:services.${name}.env.${key}: the credential '${value.credential}' exists only with vault.enabled: false (with Vault on, read the secret with the AppRole's files)`];
+    if (value.credential === "vaultCaFile" && vault.enabled && vault.caCert === undefined) return [`${PROJECT}:services.${name}.env.${key}: the credential 'vaultCaFile' exists only when vault.caCert is set`];
+    return [];
+  });
 }
 
 /**
