@@ -4,7 +4,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { BlueprintOutputs } from "./blueprint";
 
 export { blueprint, type BlueprintOutputs } from "./blueprint";
-export { ConfigError, parseConfig, readStackConfig, type BlueprintConfig } from "./stackConfig";
+export { ConfigError, parseConfig, parseServiceConfig, readStackConfig, type BlueprintConfig } from "./stackConfig";
+export { SYSTEM_NAMESPACES } from "./reservedNamespaces";
 export { configSchema, serviceSchema, type Environment, type ImageConfig, type ServiceConfig } from "./configSchema";
 export { Platform, type PlatformArgs } from "./platform";
 export { clusterHost, platformEndpoints, type PlatformEndpoints, servicePlatformEndpoints, type ServicePlatformEndpoints } from "./platformEndpoints";

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { configSchema, ENVIRONMENTS } from "./configSchema";
+import { configSchema, ENVIRONMENTS, serviceSchema } from "./configSchema";
 import { reservedNamespaceReason } from "./reservedNamespaces";
 import { VAULT_CREDENTIALS } from "./service/workloadSchema";
 import { OBJECTIVE_KINDS, prometheusDurationDays, type ObjectivesConfig } from "./objectives";
@@ -34,8 +34,9 @@ export type BlueprintConfig = z.infer<typeof configSchema> & {
 };
 
 export class ConfigError extends Error {
-  constructor(stack: string, problems: string[]) {
-    super(`Invalid config for stack '${stack}':\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+  /** `subject` is the stack's name, or for one service entry (`parseServiceConfig`) a description of it. */
+  constructor(subject: string, problems: string[], kind: "stack" | "service" = "stack") {
+    super(`Invalid config for ${kind === "stack" ? `stack '${subject}'` : subject}:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
     this.name = "ConfigError";
   }
 }
@@ -117,6 +118,18 @@ export function parseConfig(raw: RawStackConfig, stack: string): BlueprintConfig
   if (parsed.success) problems.push(...crossChecks(parsed.data));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(stack, problems);
   return { ...parsed.data, stack, secrets };
+}
+
+/**
+ * One service entry checked as the stack's `services.<name>` would be, for a project that declares its
+ * services in code (docs/library.md): every problem at once, each naming the service and the key.
+ */
+export function parseServiceConfig(name: string, value: unknown): z.infer<typeof serviceSchema> {
+  const parsed = serviceSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const values = { services: { [name]: value } };
+  const problems = parsed.error.issues.flatMap(unwrapUnions).map((issue) => describeIssue({ ...issue, path: ["services", name, ...issue.path] } as z.core.$ZodIssue, values));
+  throw new ConfigError(`service '${name}'`, problems, "service");
 }
 
 /** Rules that span several keys. */

@@ -9,7 +9,8 @@ import type { Flow, NetworkPeer, PodPeer } from "../k8s/network";
 import { type WorkloadIdentity, checksumOf, metadataOf } from "../k8s/objectMeta";
 import { declareWorkload } from "../k8s/workload";
 import { clusterHost, type ServicePlatformEndpoints } from "../platformEndpoints";
-import { withResourceErrors } from "../resourceErrors";
+import { asResourceError, withResourceErrors } from "../resourceErrors";
+import { SYSTEM_NAMESPACES } from "../reservedNamespaces";
 import type { ServiceVaultConfig } from "../vault/serviceVault";
 import { provisionCredentials } from "./credentials";
 import { serviceEnv } from "./env";
@@ -56,6 +57,10 @@ export class ProductionService extends pulumi.ComponentResource implements Produ
     super("blueprint:service:ProductionService", name, {}, opts);
     const config = args.config;
     // A namespace of its own is enrolled in the platform's observability; an existing one must carry the label.
+    const own = args.namespace;
+    if (own.create && (SYSTEM_NAMESPACES as readonly string[]).includes(own.name)) {
+      throw asResourceError(new Error(`namespace '${own.name}' is a Kubernetes system namespace: a service may not create or restrict it; name a namespace of its own`), this);
+    }
     const namespace = args.namespace.create
       ? declareSecureNamespace(args.namespace.name, { level: "restricted" }, { parent: this }, ENROLLED).name
       : pulumi.output(args.namespace.name);

@@ -95,6 +95,13 @@ describe("input errors as ResourceErrors of the component", () => {
       });
     });
 
+    it("refuses to create, and so restrict, a Kubernetes system namespace for the service", async () => {
+      await underMocks(() => {
+        const args = serviceArgs((a) => (a.namespace = { create: true, name: "kube-system" }));
+        assert.throws(() => new ProductionService("billing", args), componentError(ProductionService, /namespace 'kube-system' is a Kubernetes system namespace/));
+      });
+    });
+
     it("refuses a CA for a Vault address that turns out to be http://, once the Output resolves", async () => {
       const { unhandled } = await underMocks(() => {
         const args = serviceArgs((a) => {

@@ -4,6 +4,7 @@ import { SCRAPE_ANNOTATIONS } from "../../../components/k8s/enrolment";
 import { appWorkloads } from "../../../components/platformEndpoints";
 import { serviceEnv } from "../../../components/service/env";
 import { PROBES, serviceContainer } from "../../../components/service/manifests";
+import { ConfigError, parseServiceConfig } from "../../../components/stackConfig";
 import { edited, problemsOf, withServices } from "../../support/stackEdits";
 import { findObject, objectsOf, stackRun, type MockRun } from "../../support/runs";
 import { openedFlows } from "../../support/policyFlows";
@@ -169,6 +170,20 @@ describe("the workload contract: any image as its team built it (components/serv
     for (const [what, entry, expected] of cases) {
       it(`refuses ${what}`, () => assert.match(problems(entry), expected));
     }
+
+    it("names the service and the key for an entry checked in code, as a library consumer does", () => {
+      const message = (entry: Record<string, unknown>) => {
+        try {
+          parseServiceConfig("reports", entry);
+        } catch (error) {
+          assert.ok(error instanceof ConfigError);
+          return error.message;
+        }
+        return assert.fail("the entry was accepted");
+      };
+      assert.match(message({ ...MINIMAL, replicas: { min: 2 } }), /^Invalid config for service 'reports':\n {2}- production-blueprint:services\.reports\.replicas\.max: is required/);
+      assert.match(message({ ...MINIMAL, probes: { readiness: { path: "/ready", port: "admin" } } }), /production-blueprint:services\.reports\.probes\.readiness\.port: 'admin' is not a port of this service/);
+    });
 
     it("accepts the minimal entry: an image, a port, sizing and a readiness path", () => {
       assert.doesNotThrow(() => serviceSchema.parse(MINIMAL));
