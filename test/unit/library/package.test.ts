@@ -1,0 +1,276 @@
+import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import { builtinModules } from "node:module";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as ts from "typescript";
+import type { PlatformStackOutputs } from "../../../components/index";
+import type { RunnerInput, RunnerResult, RunnerScenario } from "./fixtures/consumer-runner";
+
+// The library as another repository gets it: `npm pack` of components/ (its prepack builds dist/), that
+// tarball installed into a copy of examples/consumer outside this repository, the copy typechecked with its
+// own tsconfig and its program run under mocks with its own @pulumi/pulumi. Slow (a pack, an install and a
+// tsc run), so it is not part of `npx mocha`: `npm run test:library` runs it.
+
+const ROOT = path.resolve(__dirname, "../../..");
+const COMPONENTS = path.join(ROOT, "components");
+const CONSUMER = path.join(ROOT, "examples/consumer");
+const PACKAGE_NAME = "@production-blueprint/components";
+const PROJECT = "blueprint-consumer";
+const PLATFORM_STACK = "organization/production-blueprint/production";
+const DEPLOYER_VAULT = "https://vault.deployer.example:8200";
+
+// The platform stack's outputs as the mocked StackReference hands them over; typed by the library's own
+// PlatformStackOutputs, so a change to the contract fails the typecheck here.
+const PLATFORM: PlatformStackOutputs = {
+  environment: "production",
+  namespaces: { apps: "apps", observability: "observability", logAgent: "log-agent" },
+  collectorEndpoint: "http://jaeger-collector.observability.svc.cluster.local:4318",
+  vault: { enabled: true, address: "https://vault.vault.svc.cluster.local:8200", kvMount: "secret", approleMount: "approle" },
+  services: {},
+};
+
+type Manifest = { version: string; dependencies?: Record<string, string>; peerDependencies?: Record<string, string>; devDependencies?: Record<string, string> } & Record<string, any>;
+const readJson = (file: string) => JSON.parse(fs.readFileSync(file, "utf8")) as Manifest;
+
+/**
+ * The environment for npm, tsc and the program: none of the npm_* settings an `npm run` exports (they would
+ * carry this repository's prefix into the copy's install), no NODE_PATH or NODE_OPTIONS, and no directory of
+ * this repository on PATH but the one of the node running the tests, so nothing resolves to the repo's tools.
+ */
+function isolatedEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^npm_/i.test(key) || ["NODE_PATH", "NODE_OPTIONS", "INIT_CWD"].includes(key)) continue;
+    env[key] = value;
+  }
+  const outside = (process.env.PATH ?? "").split(path.delimiter).filter((dir) => dir && !path.resolve(dir).startsWith(ROOT + path.sep));
+  env.PATH = [path.dirname(process.execPath), ...outside].join(path.delimiter);
+  return env;
+}
+
+/** Runs a command to completion; a failure names the command and ends with what it printed. */
+function run(command: string, args: string[], cwd: string, hint = ""): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { cwd, env: isolatedEnv(), maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (!error) return resolve(stdout);
+      const output = `${stdout}\n${stderr}`.trim().split("\n").slice(-40).join("\n");
+      reject(new Error(`${[command, ...args].join(" ")} (in ${cwd}) failed: ${error.message.split("\n")[0]}${hint ? `\n${hint}` : ""}\n${output}`));
+    });
+  });
+}
+
+/** Every file under `dir`, relative to it. */
+function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)));
+}
+
+/** The packages a built package loads or names in its declarations, each with the first file that does. */
+function importedPackages(packageDir: string): Map<string, string> {
+  const builtins = new Set(builtinModules);
+  const imported = new Map<string, string>();
+  for (const file of filesUnder(packageDir).filter((name) => /\.(js|d\.ts)$/.test(name) && !name.startsWith("node_modules"))) {
+    // TypeScript's own scanner: imports, require() calls and import() types, not words in comments.
+    const { importedFiles } = ts.preProcessFile(fs.readFileSync(path.join(packageDir, file), "utf8"), true, true);
+    for (const { fileName: specifier } of importedFiles) {
+      if (specifier.startsWith(".") || specifier.startsWith("node:") || builtins.has(specifier)) continue;
+      const name = specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+      if (!imported.has(name)) imported.set(name, file);
+    }
+  }
+  return imported;
+}
+
+describe("the components as a package: its manifest and the consumer's", () => {
+  const root = readJson(path.join(ROOT, "package.json"));
+  const library = readJson(path.join(COMPONENTS, "package.json"));
+  const consumer = readJson(path.join(CONSUMER, "package.json"));
+
+  it("takes its version and its dependencies' pinned versions from the root package.json; the @pulumi peers are at least the root's", () => {
+    assert.equal(library.name, PACKAGE_NAME);
+    assert.equal(library.version, root.version);
+    for (const [name, version] of Object.entries(library.dependencies ?? {})) assert.equal(version, root.dependencies?.[name], `dependency ${name}`);
+    for (const [name, range] of Object.entries(library.peerDependencies ?? {})) {
+      assert.match(name, /^@pulumi\//, `peer ${name}: only the Pulumi SDKs are peers, one copy shared with the program`);
+      assert.equal(range, `^${root.dependencies?.[name]}`, `peer ${name}`);
+    }
+  });
+
+  it("points main, types and exports at the build, and ships the build alone", () => {
+    assert.deepEqual({ main: library.main, types: library.types, files: library.files }, { main: "./dist/index.js", types: "./dist/index.d.ts", files: ["dist"] });
+    assert.deepEqual(library.exports["."], { types: "./dist/index.d.ts", default: "./dist/index.js" });
+  });
+
+  it("is what examples/consumer depends on, by name, next to the same pinned @pulumi SDKs and TypeScript as this repository", () => {
+    assert.equal(consumer.dependencies?.[PACKAGE_NAME], library.version);
+    for (const name of Object.keys(library.peerDependencies ?? {})) assert.equal(consumer.dependencies?.[name], root.dependencies?.[name], `consumer dependency ${name}`);
+    for (const name of ["typescript", "@types/node"]) assert.equal(consumer.devDependencies?.[name], root.devDependencies?.[name], `consumer devDependency ${name}`);
+  });
+
+  it("has a consumer lockfile that pins only what the root lockfile pins, and the package's current dependencies", () => {
+    // So the install below is served by the npm cache that the root's `npm ci` filled, and stays in step.
+    const rootLocked = new Set(Object.entries(readJson(path.join(ROOT, "package-lock.json")).packages).map(([key, node]: [string, any]) => `${key.split("node_modules/").pop()}@${node.version} ${node.integrity}`));
+    const locked = readJson(path.join(CONSUMER, "package-lock.json")).packages as Record<string, any>;
+    const strays = Object.entries(locked)
+      .filter(([key]) => key.startsWith("node_modules/") && key !== `node_modules/${PACKAGE_NAME}`)
+      .map(([key, node]) => `${key.split("node_modules/").pop()}@${node.version} ${node.integrity}`)
+      .filter((entry) => !rootLocked.has(entry));
+    assert.deepEqual(strays, [], "examples/consumer/package-lock.json pins packages the root package-lock.json does not (docs/library.md: regenerating it)");
+    const node = locked[`node_modules/${PACKAGE_NAME}`];
+    assert.deepEqual(
+      { version: node.version, dependencies: node.dependencies, peerDependencies: node.peerDependencies },
+      { version: library.version, dependencies: library.dependencies, peerDependencies: library.peerDependencies },
+      "examples/consumer/package-lock.json's entry for the package is out of step with components/package.json (docs/library.md: regenerating it)",
+    );
+  });
+
+  it("is imported inside this repository by file, never as the directory (which resolves to the build)", () => {
+    const offenders = ["index.ts", ...filesUnder(path.join(ROOT, "scripts")).map((file) => path.join("scripts", file))]
+      .filter((file) => file.endsWith(".ts"))
+      .filter((file) => /from "(\.\.?\/)+components"/.test(fs.readFileSync(path.join(ROOT, file), "utf8")));
+    assert.deepEqual(offenders, []);
+  });
+});
+
+describe("the components as a package: packed, installed into a copy of examples/consumer, run", function () {
+  // A pack (tsc), an npm install and a tsc run: minutes on a busy two-core machine, not seconds.
+  this.timeout(600_000);
+  let work: string;
+  let project: string;
+  let installed: string;
+
+  before(async () => {
+    // Outside the repository, so nothing in the copy can resolve to the repository's node_modules.
+    work = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), "blueprint-library-"));
+    for (let dir = path.dirname(work); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+      assert.ok(!fs.existsSync(path.join(dir, "node_modules")), `${dir}/node_modules would be visible to the consumer's install; use a TMPDIR without one above it`);
+    }
+    // `npm pack` runs the package's prepack, which builds components/dist afresh.
+    await run("npm", ["pack", "--pack-destination", work, "--no-fund", "--no-audit"], COMPONENTS);
+    const tarballs = fs.readdirSync(work).filter((name) => name.endsWith(".tgz"));
+    assert.equal(tarballs.length, 1, `npm pack wrote ${tarballs.join(", ") || "nothing"}`);
+
+    project = path.join(work, "consumer");
+    fs.cpSync(CONSUMER, project, { recursive: true, filter: (source) => !/[/\\](node_modules|\.build)$/.test(source) });
+    await run(
+      "npm",
+      ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", path.join(work, tarballs[0])],
+      project,
+      "Is examples/consumer/package-lock.json in step with components/package.json? (docs/library.md: regenerating it)",
+    );
+    installed = path.join(project, "node_modules", PACKAGE_NAME);
+  });
+
+  after(() => {
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it("declares every package it imports: the @pulumi SDKs as peers, the rest as dependencies, and nothing else", () => {
+    const manifest = readJson(path.join(installed, "package.json"));
+    const imported = importedPackages(installed);
+    const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]);
+    const missing = [...imported].filter(([name]) => !declared.has(name)).map(([name, file]) => `${name} (by ${file})`);
+    assert.deepEqual(missing, [], `the package imports ${missing.join(", ")}, but components/package.json declares them in neither dependencies nor peerDependencies`);
+    const pulumi = [...imported.keys()].filter((name) => name.startsWith("@pulumi/")).sort();
+    assert.deepEqual(Object.keys(manifest.peerDependencies ?? {}).sort(), pulumi, "peerDependencies: exactly the @pulumi packages it imports");
+    assert.deepEqual(Object.keys(manifest.dependencies ?? {}).sort(), [...imported.keys()].filter((name) => !name.startsWith("@pulumi/")).sort(), "dependencies: exactly the other packages it imports");
+  });
+
+  it("ships the compiled modules, their declarations and every file they read at run time", () => {
+    const shipped = new Set(filesUnder(installed));
+    for (const file of ["dist/index.js", "dist/index.d.ts", "dist/observability/scripts/apply-requests.sh"]) assert.ok(shipped.has(file), file);
+    assert.deepEqual([...shipped].filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts")), [], "no TypeScript sources");
+  });
+
+  describe("the consumer program, typechecked with its tsconfig and run under mocks", () => {
+    let result: RunnerResult;
+    const scenario = (name: string): RunnerScenario => {
+      const found = result.scenarios.find((each) => each.name === name);
+      assert.ok(found, name);
+      return found;
+    };
+    const deployed = () => {
+      const run = scenario("configured");
+      assert.equal(run.error, undefined, run.error);
+      return run;
+    };
+
+    before(async () => {
+      // Its own TypeScript and tsconfig, emitting only to run it: a type error fails here with tsc's message.
+      const build = path.join(project, ".build");
+      await run(process.execPath, [path.join(project, "node_modules/typescript/bin/tsc"), "-p", project, "--noEmit", "false", "--outDir", build], project);
+      const runnerSource = fs.readFileSync(path.join(__dirname, "fixtures/consumer-runner.ts"), "utf8");
+      fs.writeFileSync(path.join(project, "runner.js"), ts.transpileModule(runnerSource, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText);
+      const stack = { [`${PROJECT}:platformStack`]: PLATFORM_STACK };
+      const input: RunnerInput = {
+        project: PROJECT,
+        stack: "production",
+        platformOutputs: PLATFORM as unknown as Record<string, unknown>,
+        scenarios: [
+          { name: "unconfigured", config: {} },
+          { name: "short stack name", config: { [`${PROJECT}:platformStack`]: "production-blueprint/production" } },
+          { name: "no Vault address", config: stack },
+          { name: "configured", config: { ...stack, [`${PROJECT}:vaultAddress`]: DEPLOYER_VAULT } },
+        ],
+      };
+      fs.writeFileSync(path.join(work, "input.json"), JSON.stringify(input));
+      await run(process.execPath, [path.join(project, "runner.js"), path.join(build, "index.js"), path.join(work, "input.json"), path.join(work, "result.json")], project);
+      result = JSON.parse(fs.readFileSync(path.join(work, "result.json"), "utf8")) as RunnerResult;
+    });
+
+    it("loads the installed package and @pulumi/pulumi, not this repository's", () => {
+      assert.equal(result.components, path.join(installed, "dist/index.js"));
+      assert.equal(result.pulumi, path.join(project, "node_modules/@pulumi/pulumi/index.js"));
+    });
+
+    it("requires platformStack, with no default, naming the fully qualified forms of both backends", () => {
+      const run = scenario("unconfigured");
+      assert.match(run.error ?? "", /^RunError: missing required configuration blueprint-consumer:platformStack/);
+      assert.ok(run.error?.includes("<your-organization>/production-blueprint/production"), run.error);
+      assert.ok(run.error?.includes("organization/production-blueprint/production"), run.error);
+      assert.deepEqual(run.resources, []);
+    });
+
+    it("refuses a stack name that is not <organization>/<project>/<stack>", () => {
+      const run = scenario("short stack name");
+      assert.match(run.error ?? "", /^RunError: blueprint-consumer:platformStack 'production-blueprint\/production' is not <organization>\/<project>\/<stack>/);
+      assert.deepEqual(run.resources, []);
+    });
+
+    it("requires the deployer's Vault address from its own config", () => {
+      const run = scenario("no Vault address");
+      assert.match(run.error ?? "", /^RunError: missing required configuration blueprint-consumer:vaultAddress/);
+      assert.deepEqual(run.resources, []);
+    });
+
+    it("reads the configured platform stack and exports its collector endpoint", () => {
+      const run = deployed();
+      assert.deepEqual(run.resources.filter((each) => each.type === "pulumi:pulumi:StackReference").map((each) => each.inputs.name), [PLATFORM_STACK]);
+      assert.equal(run.outputs?.collectorEndpoint, PLATFORM.collectorEndpoint);
+    });
+
+    it("deploys the consumer's service as a Deployment in its own namespace", () => {
+      const run = deployed();
+      const namespace = run.resources.find((each) => each.type === "kubernetes:core/v1:Namespace" && each.inputs.metadata?.name === "reports");
+      assert.equal(namespace?.inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+      const deployment = run.resources.find((each) => each.type === "kubernetes:apps/v1:Deployment" && each.inputs.metadata?.name === "reports");
+      assert.ok(deployment, `no Deployment 'reports' among ${run.resources.map((each) => `${each.type} ${each.name}`).join(", ")}`);
+      assert.equal(deployment.inputs.metadata.namespace, "reports");
+      assert.equal(deployment.inputs.spec.template.spec.containers[0].image, "registry.example.com/analytics/reports:1.0.0");
+    });
+
+    it("gives its Vault provider the configured deployer address, and its pods the platform's in-cluster one", () => {
+      const run = deployed();
+      const providers = run.resources.filter((each) => each.type === "pulumi:providers:vault");
+      assert.deepEqual(providers.map((each) => each.inputs.address), [DEPLOYER_VAULT]);
+      const role = run.resources.find((each) => each.type === "vault:appRole/authBackendRole:AuthBackendRole");
+      assert.match(role?.provider ?? "", /::pulumi:providers:vault::vault::/, "the AppRole is created through that provider");
+      assert.deepEqual({ backend: role?.inputs.backend, roleName: role?.inputs.roleName }, { backend: "approle", roleName: "reports" });
+      const configMap = run.resources.find((each) => each.type === "kubernetes:core/v1:ConfigMap" && each.inputs.metadata?.name === "reports-config");
+      const podEnv = Object.values(configMap?.inputs.data ?? {});
+      assert.ok(podEnv.includes(PLATFORM.vault.address), `the pods' env has no ${PLATFORM.vault.address}: ${JSON.stringify(configMap?.inputs.data)}`);
+      assert.ok(!podEnv.includes(DEPLOYER_VAULT), "the deployer's address is not the pods'");
+    });
+  });
+});
