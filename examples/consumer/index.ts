@@ -99,8 +99,12 @@ const platform = pulumi
   })
   .apply((values) => checkPlatform(values as PlatformValues));
 
+// Nothing is declared before the check passes: the wrong platform gets nothing of this project's, not even
+// a provider or an empty namespace (which need nothing from the platform, so they wait for it explicitly).
+const checked = { dependsOn: platform.apply(() => [platformRef]) };
+
 // The deployer's address from this stack's config; the token from VAULT_TOKEN, as the platform's provider.
-const vaultProvider = new vault.Provider("vault", { address: vaultAddress });
+const vaultProvider = new vault.Provider("vault", { address: vaultAddress }, checked);
 const reports = new ProductionService(
   "reports",
   {
@@ -114,9 +118,7 @@ const reports = new ProductionService(
     vault: { ...vaultSettings, address: platform.vault.address, kvMount: { path: platform.vault.kvMount }, approleMount: { path: platform.vault.approleMount } },
     projectRoot: __dirname,
   },
-  // Its namespace and the rest need nothing from the platform, so they wait for the check explicitly: the
-  // wrong platform must not get even an empty namespace of this project's.
-  { providers: { vault: vaultProvider }, dependsOn: platform.apply(() => [platformRef]) },
+  { providers: { vault: vaultProvider }, ...checked },
 );
 
 export = {

@@ -7,16 +7,13 @@ import * as path from "node:path";
 import * as ts from "typescript";
 import type { PlatformStackOutputs } from "../../../components/index";
 import type { RunnerInput, RunnerResult, RunnerScenario } from "./fixtures/consumer-runner";
+import { COMPONENTS, CONSUMER, filesUnder, PACKAGE_NAME, readJson, ROOT } from "./fixtures/libraryPackage";
 
 // The library as another repository gets it: `npm pack` of components/ (its prepack builds dist/), that
 // tarball installed into a copy of examples/consumer outside this repository, the copy typechecked with its
 // own tsconfig and its program run under mocks with its own @pulumi/pulumi. Slow (a pack, an install and a
-// tsc run), so it is not part of `npx mocha`: `npm run test:library` runs it.
+// tsc run: about 40 s idle), so .mocharc.json leaves it out of `npx mocha`; `npm run test:library` runs it.
 
-const ROOT = path.resolve(__dirname, "../../..");
-const COMPONENTS = path.join(ROOT, "components");
-const CONSUMER = path.join(ROOT, "examples/consumer");
-const PACKAGE_NAME = "@production-blueprint/components";
 const PROJECT = "blueprint-consumer";
 const PLATFORM_STACK = "organization/production-blueprint/production";
 const DEPLOYER_VAULT = "https://vault.deployer.example:8200";
@@ -30,9 +27,6 @@ const PLATFORM: PlatformStackOutputs = {
   vault: { enabled: true, address: "https://vault.vault.svc.cluster.local:8200", kvMount: "secret", approleMount: "approle" },
   services: {},
 };
-
-type Manifest = { version: string; dependencies?: Record<string, string>; peerDependencies?: Record<string, string>; devDependencies?: Record<string, string> } & Record<string, any>;
-const readJson = (file: string) => JSON.parse(fs.readFileSync(file, "utf8")) as Manifest;
 
 /**
  * The environment for npm, tsc and the program: none of the npm_* settings an `npm run` exports (they would
@@ -61,11 +55,6 @@ function run(command: string, args: string[], cwd: string, hint = ""): Promise<s
   });
 }
 
-/** Every file under `dir`, relative to it. */
-function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)));
-}
-
 /** The packages a built package loads or names in its declarations, each with the first file that does. */
 function importedPackages(packageDir: string): Map<string, string> {
   const builtins = new Set(builtinModules);
@@ -81,57 +70,6 @@ function importedPackages(packageDir: string): Map<string, string> {
   }
   return imported;
 }
-
-describe("the components as a package: its manifest and the consumer's", () => {
-  const root = readJson(path.join(ROOT, "package.json"));
-  const library = readJson(path.join(COMPONENTS, "package.json"));
-  const consumer = readJson(path.join(CONSUMER, "package.json"));
-
-  it("takes its version and its dependencies' pinned versions from the root package.json; the @pulumi peers are at least the root's", () => {
-    assert.equal(library.name, PACKAGE_NAME);
-    assert.equal(library.version, root.version);
-    for (const [name, version] of Object.entries(library.dependencies ?? {})) assert.equal(version, root.dependencies?.[name], `dependency ${name}`);
-    for (const [name, range] of Object.entries(library.peerDependencies ?? {})) {
-      assert.match(name, /^@pulumi\//, `peer ${name}: only the Pulumi SDKs are peers, one copy shared with the program`);
-      assert.equal(range, `^${root.dependencies?.[name]}`, `peer ${name}`);
-    }
-  });
-
-  it("points main, types and exports at the build, and ships the build alone", () => {
-    assert.deepEqual({ main: library.main, types: library.types, files: library.files }, { main: "./dist/index.js", types: "./dist/index.d.ts", files: ["dist"] });
-    assert.deepEqual(library.exports["."], { types: "./dist/index.d.ts", default: "./dist/index.js" });
-  });
-
-  it("is what examples/consumer depends on, by name, next to the same pinned @pulumi SDKs and TypeScript as this repository", () => {
-    assert.equal(consumer.dependencies?.[PACKAGE_NAME], library.version);
-    for (const name of Object.keys(library.peerDependencies ?? {})) assert.equal(consumer.dependencies?.[name], root.dependencies?.[name], `consumer dependency ${name}`);
-    for (const name of ["typescript", "@types/node"]) assert.equal(consumer.devDependencies?.[name], root.devDependencies?.[name], `consumer devDependency ${name}`);
-  });
-
-  it("has a consumer lockfile that pins only what the root lockfile pins, and the package's current dependencies", () => {
-    // So the install below is served by the npm cache that the root's `npm ci` filled, and stays in step.
-    const rootLocked = new Set(Object.entries(readJson(path.join(ROOT, "package-lock.json")).packages).map(([key, node]: [string, any]) => `${key.split("node_modules/").pop()}@${node.version} ${node.integrity}`));
-    const locked = readJson(path.join(CONSUMER, "package-lock.json")).packages as Record<string, any>;
-    const strays = Object.entries(locked)
-      .filter(([key]) => key.startsWith("node_modules/") && key !== `node_modules/${PACKAGE_NAME}`)
-      .map(([key, node]) => `${key.split("node_modules/").pop()}@${node.version} ${node.integrity}`)
-      .filter((entry) => !rootLocked.has(entry));
-    assert.deepEqual(strays, [], "examples/consumer/package-lock.json pins packages the root package-lock.json does not (docs/library.md: regenerating it)");
-    const node = locked[`node_modules/${PACKAGE_NAME}`];
-    assert.deepEqual(
-      { version: node.version, dependencies: node.dependencies, peerDependencies: node.peerDependencies },
-      { version: library.version, dependencies: library.dependencies, peerDependencies: library.peerDependencies },
-      "examples/consumer/package-lock.json's entry for the package is out of step with components/package.json (docs/library.md: regenerating it)",
-    );
-  });
-
-  it("is imported inside this repository by file, never as the directory (which resolves to the build)", () => {
-    const offenders = ["index.ts", ...filesUnder(path.join(ROOT, "scripts")).map((file) => path.join("scripts", file))]
-      .filter((file) => file.endsWith(".ts"))
-      .filter((file) => /from "(\.\.?\/)+components"/.test(fs.readFileSync(path.join(ROOT, file), "utf8")));
-    assert.deepEqual(offenders, []);
-  });
-});
 
 describe("the components as a package: packed, installed into a copy of examples/consumer, run", function () {
   // A pack (tsc), an npm install and a tsc run: minutes on a busy two-core machine, not seconds.
