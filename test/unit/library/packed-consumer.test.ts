@@ -109,7 +109,7 @@ describe("the components as a package: packed, installed into a copy of examples
     const imported = importedPackages(installed);
     const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]);
     const missing = [...imported].filter(([name]) => !declared.has(name)).map(([name, file]) => `${name} (by ${file})`);
-    assert.deepEqual(missing, [], `the package imports ${missing.join(", ")}, but components/package.json declares them in neither dependencies nor peerDependencies`);
+    assert.deepEqual(missing, [], `components/package.json lists in neither dependencies nor peerDependencies what the package imports: ${missing.join(", ")}`);
     const pulumi = [...imported.keys()].filter((name) => name.startsWith("@pulumi/")).sort();
     assert.deepEqual(Object.keys(manifest.peerDependencies ?? {}).sort(), pulumi, "peerDependencies: exactly the @pulumi packages it imports");
     assert.deepEqual(Object.keys(manifest.dependencies ?? {}).sort(), [...imported.keys()].filter((name) => !name.startsWith("@pulumi/")).sort(), "dependencies: exactly the other packages it imports");
