@@ -12,7 +12,7 @@ import { COMPONENTS, CONSUMER, filesUnder, PACKAGE_NAME, readJson, ROOT } from "
 // The library as another repository gets it: `npm pack` of components/ (its prepack builds dist/), that
 // tarball installed into a copy of examples/consumer outside this repository, the copy typechecked with its
 // own tsconfig and its program run under mocks with its own @pulumi/pulumi. Slow (a pack, an install and a
-// tsc run: about 40 s idle), so .mocharc.json leaves it out of `npx mocha`; `npm run test:library` runs it.
+// tsc run: about 40 s on a busy two-core machine), so .mocharc.json leaves it out of `npx mocha`; `npm run test:library` runs it.
 
 const PROJECT = "blueprint-consumer";
 const PLATFORM_STACK = "organization/production-blueprint/production";
