@@ -4,7 +4,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "app/", "rendered/", "dist/", ".cache/", ".pulumi-state/", "**/*.d.ts"] },
+  { ignores: ["node_modules/", "app/", "rendered/", "dist/", "components/dist/", ".cache/", ".pulumi-state/", "**/*.d.ts"] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

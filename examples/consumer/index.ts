@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
-// Inside this repository the components are imported by path; docs/library.md shows the other ways.
+// The components as another repository gets them: the package, by name (docs/library.md, "Installing").
 import {
   type Environment,
   type PlatformStackOutputs,
@@ -9,13 +9,43 @@ import {
   serviceSchema,
   servicePlatformEndpoints,
   vaultServiceSettingsSchema,
-} from "../../components";
+} from "@production-blueprint/components";
 
 const config = new pulumi.Config();
-const platformStack = config.get("platformStack") ?? "org/production-blueprint/production";
+
+/**
+ * A setting this project cannot guess, or the update fails saying what to set. A RunError, because the
+ * fault is in configuration: the engine prints its message alone, without a stack trace.
+ */
+function requiredSetting(key: string, what: string): string {
+  const value = config.get(key);
+  if (!value) throw new pulumi.RunError(`missing required configuration ${config.name}:${key}: ${what}`);
+  return value;
+}
+
+const STACK_FORMS =
+  "Pulumi Cloud: `pulumi config set platformStack <your-organization>/production-blueprint/production`; " +
+  "a DIY backend (file://, s3://, …: the platform's backend URL): `pulumi config set platformStack organization/production-blueprint/production`, " +
+  "with the word \"organization\" as is";
+
+// Fully qualified, because a shorter name is resolved in this project, not the platform's: `production` and
+// `<org>/production` both name a stack of blueprint-consumer.
+const platformStack = requiredSetting("platformStack", `the platform stack to read, fully qualified. ${STACK_FORMS}`);
+if (platformStack.split("/").length !== 3) {
+  throw new pulumi.RunError(`${config.name}:platformStack '${platformStack}' is not <organization>/<project>/<stack>: a shorter name names a stack of this project, not the platform's. ${STACK_FORMS}`);
+}
+
+// Where this deployer reaches Vault. The platform exports only the pods' address (vault.address, an
+// in-cluster name), which a CI runner cannot resolve; the pods still get that one, below.
+const vaultAddress = requiredSetting("vaultAddress", "the Vault address this deployer reaches, e.g. `pulumi config set vaultAddress https://vault.example.com:8200` (not the platform's in-cluster vault.address)");
+if (!/^https?:\/\/[^/\s]+/.test(vaultAddress)) {
+  throw new pulumi.RunError(`${config.name}:vaultAddress '${vaultAddress}' is not an http(s) URL, e.g. https://vault.example.com:8200`);
+}
+
 const environment = (config.get("environment") ?? "production") as Environment;
 
-// The same validation as an entry in the platform's `services` map: a bad value fails before anything runs.
+// The one place this project's service is described, with the same keys and validation as an entry of the
+// platform's `services` map: a bad value fails before anything runs.
 const reportsConfig = serviceSchema.parse({
   image: { build: false, ref: "registry.example.com/analytics/reports:1.0.0" },
   port: 8080,
@@ -41,7 +71,7 @@ const reportsConfig = serviceSchema.parse({
 });
 
 // This project's own Vault settings (its secret_id policy), checked and defaulted like the platform's
-// `vault` config. The address and the mounts are the platform's: they come from its stack below.
+// `vault` config. The pods' address and the mounts are the platform's: they come from its stack below.
 const vaultSettings = vaultServiceSettingsSchema.parse({
   enabled: true,
   network: { namespace: "vault", podLabels: { "app.kubernetes.io/name": "vault" } },
@@ -52,9 +82,8 @@ type PlatformValues = Omit<PlatformStackOutputs, "services">;
 type CheckedPlatform = Omit<PlatformValues, "vault"> & { vault: { address: string; kvMount: string; approleMount: string } };
 
 /**
- * The platform's values as this project needs them, or the update fails saying why. A RunError, because
- * the fault is in configuration, not in a resource: the engine prints its message alone, without a stack
- * trace. Pinned, because every resource built from these values fails with this one error.
+ * The platform's values as this project needs them, or the update fails saying why. Pinned, because every
+ * resource built from these values fails with this one error.
  */
 function checkPlatform(platform: PlatformValues): CheckedPlatform {
   if (platform.environment !== environment) {
@@ -79,8 +108,12 @@ const platform = pulumi
   })
   .apply((values) => checkPlatform(values as PlatformValues));
 
-// The Vault provider reads VAULT_TOKEN from the environment, as the platform's does.
-const vaultProvider = new vault.Provider("vault", { address: platform.vault.address });
+// Nothing is declared before the check passes: the wrong platform gets nothing of this project's, not even
+// a provider or an empty namespace (which need nothing from the platform, so they wait for it explicitly).
+const checked = { dependsOn: platform.apply(() => [platformRef]) };
+
+// The deployer's address from this stack's config; the token from VAULT_TOKEN, as the platform's provider.
+const vaultProvider = new vault.Provider("vault", { address: vaultAddress }, checked);
 const reports = new ProductionService(
   "reports",
   {
@@ -90,12 +123,11 @@ const reports = new ProductionService(
     namespace: { create: true, name: "reports" },
     platform: servicePlatformEndpoints(platform.namespaces),
     ingressController: { namespace: "ingress-nginx", podLabels: { "app.kubernetes.io/name": "ingress-nginx" } },
+    // The pods' address: the platform's in-cluster one, which they resolve.
     vault: { ...vaultSettings, address: platform.vault.address, kvMount: { path: platform.vault.kvMount }, approleMount: { path: platform.vault.approleMount } },
     projectRoot: __dirname,
   },
-  // Its namespace and the rest need nothing from the platform, so they wait for the check explicitly: the
-  // wrong platform must not get even an empty namespace of this project's.
-  { providers: { vault: vaultProvider }, dependsOn: platform.apply(() => [platformRef]) },
+  { providers: { vault: vaultProvider }, ...checked },
 );
 
 export = {

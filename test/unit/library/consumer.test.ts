@@ -5,10 +5,24 @@ import { resolveOutputs } from "../../../scripts/lib/secrets";
 import { kubernetesObjects } from "../../../scripts/lib/manifests";
 import { NetworkModel, type Pod } from "../../support/networkReach";
 import { objectsOf, stackRun } from "../../support/runs";
+import Module from "node:module";
+import * as path from "node:path";
 
-const PLATFORM_STACK = "org/production-blueprint/production";
+const PLATFORM_STACK = "organization/production-blueprint/production";
+const DEPLOYER_VAULT = "https://vault.deployer.example:8200";
+/** The consumer's required config; a run adds to it or overrides it. */
+const CONSUMER_CONFIG = { "blueprint-consumer:platformStack": PLATFORM_STACK, "blueprint-consumer:vaultAddress": DEPLOYER_VAULT };
 
-const CONSUMER = require.resolve("../../../examples/consumer/index");
+const CONSUMER = path.resolve(__dirname, "../../../examples/consumer/index.ts");
+const PACKAGE_NAME = "@production-blueprint/components";
+
+// The consumer imports the components by package name, which is installed only where the package is
+// (packed-consumer.test.ts). Here it runs against the sources, in this process, next to the platform's own
+// run: the name is resolved to components/index.ts while this file's tests load the program.
+type Resolve = (request: string, ...rest: unknown[]) => string;
+const moduleInternals = Module as unknown as { _resolveFilename: Resolve };
+const resolveFilename = moduleInternals._resolveFilename;
+const SOURCES = path.resolve(__dirname, "../../../components/index.ts");
 
 /**
  * Runs examples/consumer under mocks, its StackReference answered with the platform's outputs. Call it
@@ -31,7 +45,7 @@ function runConsumer(platformOutputs: Record<string, unknown>, config: Record<st
     config["blueprint-consumer:environment"] ?? "production",
     false,
   );
-  pulumi.runtime.setAllConfig(config, []);
+  pulumi.runtime.setAllConfig({ ...CONSUMER_CONFIG, ...config }, []);
   // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- require's cache is keyed by path; this is how a module is loaded afresh.
   delete require.cache[CONSUMER];
   return { resources, program: require(CONSUMER) as Record<string, unknown> };
@@ -44,12 +58,17 @@ describe("components as a library (examples/consumer)", () => {
   let outputs: Record<string, unknown>;
 
   before(async () => {
+    moduleInternals._resolveFilename = (request, ...rest) => (request === PACKAGE_NAME ? SOURCES : resolveFilename(request, ...rest));
     // The platform's real outputs, from the blueprint program run for production.
     platformOutputs = (await stackRun("production")).outputs as Record<string, unknown>;
     const run = runConsumer(platformOutputs);
     resources = run.resources;
     program = run.program;
     outputs = (await resolveOutputs(program)) as Record<string, unknown>;
+  });
+
+  after(() => {
+    moduleInternals._resolveFilename = resolveFilename;
   });
 
   it("is a synchronous program: its exports are Outputs of the platform's values, not a promise of them", () => {
@@ -79,6 +98,12 @@ describe("components as a library (examples/consumer)", () => {
     const role = resources.find((resource) => resource.type === "vault:appRole/authBackendRole:AuthBackendRole");
     assert.deepEqual({ backend: role?.inputs.backend, roleName: role?.inputs.roleName }, { backend: "approle", roleName: "reports" });
     assert.equal(outputs.collectorEndpoint, platformOutputs.collectorEndpoint);
+  });
+
+  it("gives its Vault provider the deployer's address from its own config, not the pods' address the platform exports", () => {
+    const providers = resources.filter((resource) => resource.type === "pulumi:providers:vault");
+    assert.deepEqual(providers.map((provider) => provider.inputs.address), [DEPLOYER_VAULT]);
+    assert.notEqual(DEPLOYER_VAULT, (platformOutputs.vault as Record<string, unknown>).address);
   });
 
   it("puts the service in a restricted namespace of its own", () => {
