@@ -6,7 +6,7 @@ import {
   type PlatformStackOutputs,
   pinMessage,
   ProductionService,
-  serviceSchema,
+  parseServiceConfig,
   servicePlatformEndpoints,
   vaultServiceSettingsSchema,
 } from "@production-blueprint/components";
@@ -45,8 +45,8 @@ if (!/^https?:\/\/[^/\s]+/.test(vaultAddress)) {
 const environment = (config.get("environment") ?? "production") as Environment;
 
 // The one place this project's service is described, with the same keys and validation as an entry of the
-// platform's `services` map: a bad value fails before anything runs.
-const reportsConfig = serviceSchema.parse({
+// platform's `services` map: a bad value fails before anything runs, naming the service and the key.
+const reportsConfig = parseServiceConfig("reports", {
   image: { build: false, ref: "registry.example.com/analytics/reports:1.0.0" },
   port: 8080,
   replicas: { min: 2, max: 6 },
