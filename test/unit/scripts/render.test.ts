@@ -6,6 +6,7 @@ import { RENDER_MARKER, RenderRefused, writeRender } from "../../../scripts/lib/
 import type { DeclaredResource } from "../../../scripts/lib/mocks";
 import { PROJECT_ROOT } from "../../../scripts/lib/stackFile";
 import { runScript } from "../../support/commands";
+import { copyProject } from "../../support/projectCopy";
 import { stackRun } from "../../support/runs";
 
 /** Every file under `dir` with its content, so a test can prove nothing changed. */
@@ -82,17 +83,24 @@ describe("npm run render -- --out DIR (scripts/lib/manifests.ts writeRender)", (
     assert.deepEqual(fs.readdirSync(scratch), ["out"], "the half-written render was not removed");
   });
 
+  // In a copy of the project: were the refusal ever lost, `--out .` would replace the copy, not the checkout.
   it("the command refuses --out . (the checkout) and --out ~ (home) with a clear message, deleting nothing", () => {
-    const home = path.join(scratch, "home");
-    fs.mkdirSync(home);
-    fs.writeFileSync(path.join(home, ".profile"), "keep");
-    const inCheckout = runScript("render", ["--stack", "staging", "--out", "."], { env: { HOME: home } });
-    assert.equal(inCheckout.status, 1);
-    assert.equal(inCheckout.stderr.trim(), `render failed: refusing to render into ${PROJECT_ROOT}: it is the project's checkout, and a render replaces its whole directory; pick a new directory such as rendered/offline/<stack>`);
-    assert.ok(fs.existsSync(path.join(PROJECT_ROOT, "package.json")));
-    const inHome = runScript("render", ["--stack", "staging", "--out", home], { env: { HOME: home } });
-    assert.equal(inHome.status, 1);
-    assert.match(inHome.stderr, /^render failed: refusing to render into .*\/home: it is your home directory, and a render replaces its whole directory/);
-    assert.deepEqual(tree(home), { ".profile": "keep" });
+    const copy = copyProject();
+    try {
+      const home = path.join(scratch, "home");
+      fs.mkdirSync(home);
+      fs.writeFileSync(path.join(home, ".profile"), "keep");
+      const before = fs.readdirSync(copy.dir).sort();
+      const inCheckout = runScript("render", ["--stack", "staging", "--out", "."], { cwd: copy.dir, env: { HOME: home } });
+      assert.equal(inCheckout.status, 1);
+      assert.equal(inCheckout.stderr.trim(), `render failed: refusing to render into ${copy.dir}: it is the project's checkout, and a render replaces its whole directory; pick a new directory such as rendered/offline/<stack>`);
+      assert.deepEqual(fs.readdirSync(copy.dir).sort(), before);
+      const inHome = runScript("render", ["--stack", "staging", "--out", home], { cwd: copy.dir, env: { HOME: home } });
+      assert.equal(inHome.status, 1);
+      assert.equal(inHome.stderr.trim(), `render failed: refusing to render into ${home}: it is your home directory, and a render replaces its whole directory; pick a new directory such as rendered/offline/<stack>`);
+      assert.deepEqual(tree(home), { ".profile": "keep" });
+    } finally {
+      copy.remove();
+    }
   });
 });
