@@ -51,6 +51,19 @@ function listed(names: string[], limit = 5): string {
   return names.slice(0, limit).join(", ") + (names.length > limit ? `, … (${names.length} entries)` : "");
 }
 
+/**
+ * The layout the Kubernetes provider's renderYamlToDirectory writes (the local stack's engine path writes
+ * rendered/local so): only 0-crd/ and 1-manifest/, each holding only YAML files. The offline render of the
+ * same stack may replace it.
+ */
+const PROVIDER_RENDER_DIRS = ["0-crd", "1-manifest"];
+function isProviderRender(dir: string, entries: string[]): boolean {
+  return entries.every((entry) => {
+    const sub = path.join(dir, entry);
+    return PROVIDER_RENDER_DIRS.includes(entry) && fs.lstatSync(sub).isDirectory() && fs.readdirSync(sub).every((file) => file.endsWith(".yaml") && fs.lstatSync(path.join(sub, file)).isFile());
+  });
+}
+
 /** Directories a render must never replace: the filesystem root, the home directory, and any that holds the checkout or the current directory. */
 function protectedReason(outDir: string, projectRoot: string): string | undefined {
   const holds = (inner: string) => {
@@ -65,8 +78,8 @@ function protectedReason(outDir: string, projectRoot: string): string | undefine
 }
 
 /**
- * Why `outDir` may not receive a render, or undefined when it may: it must be new, empty, or an earlier
- * render (RENDER_MARKER) holding nothing but the files that render wrote.
+ * Why `outDir` may not receive a render, or undefined when it may: it must be new, empty, an earlier
+ * render (RENDER_MARKER) holding nothing but the files that render wrote, or the provider's own render.
  */
 export function renderTargetProblem(outDir: string, projectRoot: string): string | undefined {
   const dir = path.resolve(outDir);
@@ -79,6 +92,7 @@ export function renderTargetProblem(outDir: string, projectRoot: string): string
   const entries = fs.readdirSync(dir).sort();
   if (entries.length === 0) return undefined;
   const marker = readMarker(dir);
+  if (!marker && isProviderRender(dir, entries)) return undefined;
   if (!marker) {
     // Renders from before the marker existed look like this; they are still not deleted unasked.
     const unmarkedRender = entries.includes("resources.json") ? `; if it is a render from before renders were marked, delete it first (rm -r ${dir})` : "";

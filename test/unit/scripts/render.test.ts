@@ -73,6 +73,20 @@ describe("npm run render -- --out DIR (scripts/lib/manifests.ts writeRender)", (
     assert.deepEqual(tree(out), before);
   });
 
+  it("replaces what the engine's renderYamlToDirectory wrote (0-crd/, 1-manifest/ of YAML files), but not once anything else is there", () => {
+    const out = path.join(scratch, "local");
+    fs.mkdirSync(path.join(out, "1-manifest"), { recursive: true });
+    fs.mkdirSync(path.join(out, "0-crd"));
+    fs.writeFileSync(path.join(out, "1-manifest", "v1-configmap-apps-items-api-config.yaml"), "kind: ConfigMap\n");
+    const mixed = path.join(scratch, "mixed");
+    fs.cpSync(out, mixed, { recursive: true });
+    fs.writeFileSync(path.join(mixed, "1-manifest", "notes.txt"), "mine");
+    render(out);
+    assert.ok(fs.existsSync(path.join(out, RENDER_MARKER)) && !fs.existsSync(path.join(out, "1-manifest")));
+    assert.throws(() => render(mixed), /is not empty and is not an earlier render \(no \.blueprint-render\); in the way: 0-crd, 1-manifest$/);
+    assert.ok(fs.existsSync(path.join(mixed, "1-manifest", "notes.txt")));
+  });
+
   it("keeps the earlier render as it was when the new one fails halfway", () => {
     const out = path.join(scratch, "out");
     render(out);
