@@ -125,8 +125,9 @@ export async function clusterUp(paths: ClusterPaths, log: (line: string) => void
 
 export function clusterDown(paths: ClusterPaths, log: (line: string) => void): void {
   const built = fs.existsSync(path.join(paths.bin, "kwokctl"));
-  if (!built && !fs.existsSync(paths.dir)) {
-    log(`cluster: nothing to take down: no local cluster was created here (no ${path.relative(paths.repoRoot, paths.dir)}/), and kwokctl is not built (${paths.bin}; \`npm run cluster -- up\` builds it)`);
+  if (!fs.existsSync(paths.dir)) {
+    const toolchain = built ? "" : `, and kwokctl is not built (${paths.bin}; \`npm run cluster -- up\` builds it)`;
+    log(`cluster: nothing to take down: no local cluster was created here (no ${path.relative(paths.repoRoot, paths.dir)}/)${toolchain}`);
     return;
   }
   if (!built) {

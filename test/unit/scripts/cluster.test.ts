@@ -23,12 +23,21 @@ describe("npm run cluster -- down says why when it cannot take a cluster down", 
     ]);
   });
 
+  it("with kwokctl built but no cluster: says there is nothing to take down, without running kwokctl", () => {
+    fs.mkdirSync(paths.bin, { recursive: true });
+    fs.writeFileSync(path.join(paths.bin, "kwokctl"), `#!/bin/sh\ntouch "${path.join(root, "ran")}"\n`, { mode: 0o755 });
+    down();
+    assert.deepEqual(lines, ["cluster: nothing to take down: no local cluster was created here (no .cluster/)"]);
+    assert.ok(!fs.existsSync(path.join(root, "ran")));
+  });
+
   it("with a cluster directory but no kwokctl: fails naming the missing binary and the command that builds it", () => {
     fs.mkdirSync(paths.dir);
     assert.throws(down, /^Error: \.cluster\/ holds a local cluster, but kwokctl, which stops it, is not built in .*cache\/bin: run `bash toolchain\/local-cluster\/install.sh`/);
   });
 
   it("with a kwokctl that fails silently: the error still says how it failed", () => {
+    fs.mkdirSync(paths.dir);
     fs.mkdirSync(paths.bin, { recursive: true });
     fs.writeFileSync(path.join(paths.bin, "kwokctl"), "#!/bin/sh\nexit 3\n", { mode: 0o755 });
     assert.throws(down, /^Error: kwokctl delete cluster failed: exit 3, no output$/);
