@@ -6,28 +6,38 @@
  * alternately so a change in the machine's load touches both alike. A benchmark, not a test: docs/benchmarks.md
  * records its runs.
  *
- * Usage: npm run bench:rules [-- --extra 50 --runs 9]
+ * Usage: npm run bench:rules -- --help
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { parse } from "yaml";
 import { kubernetesObjects } from "./lib/manifests";
 import { runBlueprint } from "./lib/mockRun";
 import { loadStackFile } from "./lib/stackFile";
+import { commandLine, defineCommand, USAGE_ERROR, usageText } from "./lib/usage";
 
 /** The parts of the stack file and the rule file this bench reads. */
 type StackValues = { services: Record<string, Record<string, unknown>> };
 type RuleFileShape = { groups: { rules: unknown[] }[] };
 
-const { values: options } = parseArgs({ options: { extra: { type: "string", default: "50" }, runs: { type: "string", default: "9" } } });
+export const BENCH_RULES_COMMAND = defineCommand({
+  command: "npm run bench:rules --",
+  summary: "Measures how the rendered Prometheus rule file and `promtool check rules` grow with the number of services (a benchmark, not a test).",
+  doc: "docs/benchmarks.md",
+  options: {
+    extra: { type: "string", value: "N", default: "50", help: "services added to staging for the second render" },
+    runs: { type: "string", value: "N", default: "9", help: "`promtool check rules` runs per file" },
+  },
+});
+
+const { values: options } = commandLine(BENCH_RULES_COMMAND);
 const extra = Number(options.extra);
 const runs = Number(options.runs);
 if (!Number.isInteger(extra) || extra < 1 || !Number.isInteger(runs) || runs < 1) {
-  console.error("bench:rules: --extra and --runs take whole numbers of at least 1");
-  process.exit(2);
+  console.error(`bench:rules: --extra and --runs take whole numbers of at least 1\n\n${usageText(BENCH_RULES_COMMAND)}`);
+  process.exit(USAGE_ERROR);
 }
 
 async function renderedRules(extraServices: number): Promise<string> {

@@ -1,7 +1,6 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { LINT_TOOLS } from "../components/k8s/lintExemptions";
 import { type ExemptionOutcome, applyExemptions, exemptionsMarkdown, exemptionsOf } from "./lib/exemptions";
 import { checkRender } from "./lib/manifestCheckers";
@@ -9,11 +8,21 @@ import { INSTALL_HINT, loadPins, missingTools, toolVersion } from "../toolchain/
 import { kubernetesObjects, writeRender } from "./lib/manifests";
 import { runBlueprint } from "./lib/mockRun";
 import { PROJECT_ROOT } from "./lib/stackFile";
+import { commandLine, defineCommand } from "./lib/usage";
 
 export const LINTED_STACKS = ["staging", "production"];
 export const EXEMPTIONS_DOC = path.join(PROJECT_ROOT, "docs", "exemptions.md");
 
-const USAGE = "usage: npm run lint-manifests -- [--stack <name>]... [--keep <dir>] [--write-exemptions-doc]";
+export const LINT_MANIFESTS_COMMAND = defineCommand({
+  command: "npm run lint-manifests --",
+  summary: "Renders each stack offline and runs every manifest checker on the render; fails on a finding no exemption covers, or on a stale exemption.",
+  doc: "docs/manifest-checks.md",
+  options: {
+    stack: { type: "string", value: "NAME", multiple: true, help: `check this stack only (default: ${LINTED_STACKS.join(", ")})` },
+    keep: { type: "string", value: "DIR", help: "keep the renders in DIR/<stack> (new, empty or earlier renders) instead of a temporary directory" },
+    "write-exemptions-doc": { type: "boolean", help: "rewrite docs/exemptions.md from the renders and exit (needs no tool)" },
+  },
+});
 
 interface StackReport {
   lines: string[];
@@ -42,7 +51,7 @@ function reportStack(stack: string, results: { tool: string; version: string; ob
 
 async function lintStack(stack: string, renderDir: string, versions: Record<string, string>): Promise<StackReport> {
   const run = await runBlueprint(stack);
-  writeRender(run.resources, renderDir);
+  writeRender(run.resources, renderDir, { stack, projectRoot: PROJECT_ROOT });
   const objects = kubernetesObjects(run.resources);
   const exemptions = objects.flatMap(exemptionsOf);
   const pins = loadPins();
@@ -65,9 +74,7 @@ async function writeExemptionsDoc(): Promise<void> {
 
 /** Renders each stack offline, runs every manifest checker on the render, and fails on any unexempted finding. */
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: { stack: { type: "string", multiple: true }, keep: { type: "string" }, "write-exemptions-doc": { type: "boolean" } },
-  });
+  const { values } = commandLine(LINT_MANIFESTS_COMMAND);
   if (values["write-exemptions-doc"]) {
     await writeExemptionsDoc();
     return 0;
@@ -97,7 +104,7 @@ if (require.main === module) {
   main().then(
     (code) => process.exit(code),
     (error: Error) => {
-      console.error(`lint-manifests failed: ${error.message}\n${USAGE}`);
+      console.error(`lint-manifests failed: ${error.message}`);
       process.exit(2);
     },
   );

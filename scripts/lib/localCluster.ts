@@ -35,12 +35,17 @@ export function clusterPaths(repoRoot: string): ClusterPaths {
 }
 
 function kwokctl(paths: ClusterPaths, args: string[], stdio: "inherit" | "pipe" = "pipe"): { status: number; output: string } {
-  const result = spawnSync(path.join(paths.bin, "kwokctl"), ["--name", CLUSTER_NAME, ...args], {
+  const binary = path.join(paths.bin, "kwokctl");
+  const result = spawnSync(binary, ["--name", CLUSTER_NAME, ...args], {
     env: { ...process.env, KWOK_WORKDIR: path.join(paths.dir, "kwok") },
     encoding: "utf8",
     stdio: stdio === "inherit" ? ["ignore", "inherit", "inherit"] : ["ignore", "pipe", "pipe"],
   });
-  return { status: result.status ?? 1, output: `${result.stdout ?? ""}${result.stderr ?? ""}`.trim() };
+  // A kwokctl that could not start at all (not built, not executable) prints nothing: say why instead.
+  if (result.error) return { status: 1, output: `could not run ${binary}: ${result.error.message}` };
+  const output = `${result.stdout ?? ""}${result.stderr ?? ""}`.trim();
+  const status = result.status ?? 1;
+  return { status, output: output || (status === 0 ? "" : `exit ${result.status ?? `signal ${result.signal}`}, no output`) };
 }
 
 /** The kubeconfig of the local cluster, or undefined when it was never created. */
@@ -119,6 +124,15 @@ export async function clusterUp(paths: ClusterPaths, log: (line: string) => void
 }
 
 export function clusterDown(paths: ClusterPaths, log: (line: string) => void): void {
+  const built = fs.existsSync(path.join(paths.bin, "kwokctl"));
+  if (!fs.existsSync(paths.dir)) {
+    const toolchain = built ? "" : `, and kwokctl is not built (${paths.bin}; \`npm run cluster -- up\` builds it)`;
+    log(`cluster: nothing to take down: no local cluster was created here (no ${path.relative(paths.repoRoot, paths.dir)}/)${toolchain}`);
+    return;
+  }
+  if (!built) {
+    throw new Error(`${path.relative(paths.repoRoot, paths.dir)}/ holds a local cluster, but kwokctl, which stops it, is not built in ${paths.bin}: run \`bash toolchain/local-cluster/install.sh\`, then \`npm run cluster -- down\` again`);
+  }
   const result = kwokctl(paths, ["delete", "cluster", `--kubeconfig=${paths.kubeconfig}`]);
   if (result.status !== 0) throw new Error(`kwokctl delete cluster failed: ${result.output}`);
   fs.rmSync(paths.kubeconfig, { force: true });

@@ -1,11 +1,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PROJECT } from "../../components/stackConfig";
+import { parseConfig, PROJECT } from "../../components/stackConfig";
 import { dnsLabel } from "../../components/configPrimitives";
 import { serviceSchema } from "../../components/configSchema";
 import type { Conventions, Runtime } from "../../components/service/workloadSchema";
+import { reservedNamespaceReason } from "../../components/reservedNamespaces";
 import { insertMapEntry, nodeAt, readPath } from "./stackConfigFile";
-import { knownStacks } from "./stackFile";
+import { knownStacks, loadStackFile } from "./stackFile";
 
 export const SERVICES_PATH = ["config", `${PROJECT}:services`];
 
@@ -24,6 +25,14 @@ export interface NewServiceOptions {
   runtime?: Runtime;
   /** The image follows the platform's service conventions (docs/service.md), as app/ does. */
   conventions?: Conventions;
+  /** The stacks to add it to; absent or empty: every Pulumi.<stack>.yaml in the directory. */
+  stacks?: string[];
+}
+
+/** What addService did: the files it wrote, and those it left alone because they already had the service. */
+export interface AddServiceResult {
+  written: string[];
+  unchanged: string[];
 }
 
 export class NewServiceError extends Error {
@@ -103,28 +112,58 @@ function describeProblems(stackFile: string, name: string, issues: { path: Prope
 
 /** Refuses a bad name before any file is read, so nothing is half-written. */
 export function checkName(name: string | undefined): string {
-  if (!name) throw new NewServiceError("a service name is required: npm run new-service -- <name> [--port N] [--image REF] [--namespace NS]");
+  if (!name) throw new NewServiceError("a service name is required: npm run new-service -- NAME (see --help)");
   const parsed = dnsLabel.safeParse(name);
   if (!parsed.success) throw new NewServiceError(`'${name}' is not a valid service name: ${parsed.error.issues[0].message}`);
   return name;
 }
 
-/**
- * Adds the service to every Pulumi.<stack>.yaml in `root`. Every file is checked before any is written:
- * a name that exists anywhere, or an entry the real schema rejects, leaves all files untouched.
- */
-export function addService(root: string, options: NewServiceOptions): string[] {
-  const name = checkName(options.name);
-  const stacks = knownStacks(root);
-  if (stacks.length === 0) throw new NewServiceError(`no Pulumi.<stack>.yaml files in ${root}`);
-  const files = stacks.map((stack) => {
-    const file = path.join(root, `Pulumi.${stack}.yaml`);
-    return { file, base: path.basename(file), source: fs.readFileSync(file, "utf8") };
-  });
-  const holders = files.filter(({ source }) => readPath(source, [...SERVICES_PATH, name]) !== undefined).map(({ base }) => base);
-  if (holders.length > 0) throw new NewServiceError(`service '${name}' already exists in ${holders.join(", ")}; pick another name`);
+/** The stacks to fill in: the ones asked for (each must have its file), or every stack file in `root`. */
+function targetStacks(root: string, asked: string[] | undefined): string[] {
+  const known = knownStacks(root);
+  if (known.length === 0) throw new NewServiceError(`no Pulumi.<stack>.yaml files in ${root}`);
+  if (!asked?.length) return known;
+  const unknown = asked.filter((stack) => !known.includes(stack));
+  if (unknown.length) throw new NewServiceError(`--stack ${unknown.join(", ")}: no such stack file (known stacks: ${known.join(", ")})`);
+  return [...new Set(asked)];
+}
 
-  const updates = files.map(({ file, base, source }) => {
+/**
+ * Refuses a --namespace the target stack reserves (Kubernetes' own, or one the platform itself uses in that
+ * stack's config), naming the service, the option and the stack file.
+ */
+function checkNamespace(root: string, stack: string, name: string, namespace: string | undefined): void {
+  if (namespace === undefined) return;
+  const base = `Pulumi.${stack}.yaml`;
+  let config: ReturnType<typeof parseConfig>;
+  try {
+    config = parseConfig(loadStackFile(stack, root), stack);
+  } catch (error) {
+    throw new NewServiceError(`cannot check --namespace '${namespace}' for service '${name}' against ${base}, whose config does not parse: ${(error as Error).message}`);
+  }
+  const reason = reservedNamespaceReason(namespace, config);
+  if (reason) throw new NewServiceError(`service '${name}': --namespace ${reason} (${base})`);
+}
+
+/**
+ * Adds the service to the chosen stack files in `root` (every Pulumi.<stack>.yaml unless `options.stacks`
+ * names some). A file that already has the service is left as it is and reported. Every file is checked
+ * before any is written: an entry the real schema rejects, or a reserved namespace, leaves all files
+ * untouched; so does a name that every chosen file already has.
+ */
+export function addService(root: string, options: NewServiceOptions): AddServiceResult {
+  const name = checkName(options.name);
+  const files = targetStacks(root, options.stacks).map((stack) => {
+    const file = path.join(root, `Pulumi.${stack}.yaml`);
+    return { stack, file, base: path.basename(file), source: fs.readFileSync(file, "utf8") };
+  });
+  const holds = ({ source }: { source: string }) => readPath(source, [...SERVICES_PATH, name]) !== undefined;
+  const unchanged = files.filter(holds).map(({ base }) => base);
+  const missing = files.filter((file) => !holds(file));
+  if (missing.length === 0) throw new NewServiceError(`service '${name}' already exists in ${unchanged.join(", ")}; pick another name`);
+
+  const updates = missing.map(({ stack, file, base, source }) => {
+    checkNamespace(root, stack, name, options.namespace);
     const entry = serviceEntry(options, source);
     const parsed = serviceSchema.safeParse(entry);
     if (!parsed.success) throw new NewServiceError(describeProblems(base, name, parsed.error.issues));
@@ -137,5 +176,5 @@ export function addService(root: string, options: NewServiceOptions): string[] {
     }
   });
   for (const { file, updated } of updates) fs.writeFileSync(file, updated);
-  return updates.map(({ file }) => path.basename(file));
+  return { written: updates.map(({ file }) => path.basename(file)), unchanged };
 }

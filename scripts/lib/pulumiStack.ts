@@ -4,6 +4,7 @@ import * as path from "node:path";
 import type { ConfigMap, UpdateRecord } from "./history";
 import type { RollbackStack } from "./rollback";
 import { LOCAL_STACK_PASSPHRASE } from "../../toolchain/pulumi/engine-status";
+import { configuredBackend, explainPulumiError, PulumiSetupError, requireBackend } from "./pulumiErrors";
 import { PROJECT_ROOT } from "./stackFile";
 
 /**
@@ -18,8 +19,22 @@ function backendEnvironment(stackName: string): Record<string, string> {
   return { PULUMI_BACKEND_URL: `file://${stateDir}`, PULUMI_CONFIG_PASSPHRASE: LOCAL_STACK_PASSPHRASE };
 }
 
+/** The backend a stack's commands run against; refuses when none is configured. */
+export function stackBackend(stackName: string): string {
+  return backendEnvironment(stackName).PULUMI_BACKEND_URL ?? requireBackend(configuredBackend(process.env, PROJECT_ROOT));
+}
+
+/**
+ * Selects the stack in its backend. A missing backend, login, CLI or stack becomes a PulumiSetupError of one
+ * line that says what is missing (scripts/lib/pulumiErrors.ts).
+ */
 export async function selectStack(stackName: string): Promise<Stack> {
-  return LocalWorkspace.selectStack({ stackName, workDir: PROJECT_ROOT }, { envVars: backendEnvironment(stackName) });
+  const backend = stackBackend(stackName);
+  try {
+    return await LocalWorkspace.selectStack({ stackName, workDir: PROJECT_ROOT }, { envVars: backendEnvironment(stackName) });
+  } catch (error) {
+    throw new PulumiSetupError(explainPulumiError(error, stackName, backend));
+  }
 }
 
 /** The history as the engine records it, without secret values (for listing). */

@@ -7,8 +7,19 @@ type Any = Record<string, any>;
 /** Nodes assumed per environment, for DaemonSets (one pod per node). Change here when the clusters change. */
 export const ASSUMED_NODES: Record<string, number> = { local: 1, staging: 3, production: 6 };
 
-/** The budget the issue sets for staging's total requests. */
-export const STAGING_BUDGET = { cpuCores: 3, memoryBytes: 8 * 2 ** 30 };
+/** A ceiling on a stack's total requests, setup Jobs included (they run while everything else does). */
+export interface Budget {
+  cpuCores: number;
+  memoryBytes: number;
+}
+
+/**
+ * Each stack's budget, by stack name; a stack without one is not checked. `npm run sizing` warns when a stack
+ * goes over (it does not fail: a budget is a plan, and the fix may be a bigger cluster rather than smaller
+ * services). `--budget STACK=CPU,MEMORY` overrides one for a run. The stack config cannot hold it until the
+ * config schema has a key for it (components/configSchema.ts).
+ */
+export const SIZING_BUDGETS: Record<string, Budget> = { staging: { cpuCores: 3, memoryBytes: 8 * 2 ** 30 } };
 
 export interface Resources {
   cpuRequest: number;
@@ -30,6 +41,8 @@ export interface FootprintRow {
 }
 
 export interface Footprint {
+  /** The stack rendered; its budget and its section in docs/sizing.md go by this name. */
+  stack: string;
   environment: string;
   nodes: number;
   rows: FootprintRow[];
@@ -92,7 +105,7 @@ function replicasOf(object: Any, objects: KubernetesObject[], nodes: number): { 
   return { min: 1, max: 1, note: "default (1)" };
 }
 
-export function footprint(environment: string, objects: KubernetesObject[], nodes: number = ASSUMED_NODES[environment] ?? 1): Footprint {
+export function footprint(environment: string, objects: KubernetesObject[], nodes: number = ASSUMED_NODES[environment] ?? 1, stack: string = environment): Footprint {
   const rows: (FootprintRow & { maxReplicas: number })[] = objects
     .filter((object) => KINDS.has(object.kind))
     .map((object: Any) => {
@@ -113,6 +126,7 @@ export function footprint(environment: string, objects: KubernetesObject[], node
   const steady = rows.filter((row) => row.kind !== "Job");
   const strip = ({ maxReplicas: _max, ...row }: FootprintRow & { maxReplicas: number }): FootprintRow => row;
   return {
+    stack,
     environment,
     nodes,
     rows: steady.map(strip),
@@ -139,18 +153,45 @@ function table(rows: FootprintRow[]): string[] {
   ];
 }
 
-export function footprintMarkdown(footprints: Footprint[]): string {
+/** Requests with the setup Jobs running: the peak the budget is checked against. */
+export function peakRequests(entry: Footprint): { cpuCores: number; memoryBytes: number } {
+  return [...entry.rows, ...entry.jobs].reduce((sum, row) => ({ cpuCores: sum.cpuCores + row.total.cpuRequest, memoryBytes: sum.memoryBytes + row.total.memoryRequest }), { cpuCores: 0, memoryBytes: 0 });
+}
+
+/** One warning line per resource over budget, naming the stack, the figures and where the budget is set. */
+export function budgetWarnings(stack: string, entry: Footprint, budget: Budget | undefined): string[] {
+  if (!budget) return [];
+  const peak = peakRequests(entry);
+  const where = "the budget is SIZING_BUDGETS in scripts/lib/sizing.ts, or --budget for one run; docs/sizing.md";
+  return [
+    ...(peak.cpuCores > budget.cpuCores + 1e-9 ? [`warning: stack '${stack}' requests ${peak.cpuCores.toFixed(2)} vCPU with its setup Jobs running, over its budget of ${budget.cpuCores} vCPU (${where})`] : []),
+    ...(peak.memoryBytes > budget.memoryBytes ? [`warning: stack '${stack}' requests ${gib(peak.memoryBytes)} GiB with its setup Jobs running, over its budget of ${gib(budget.memoryBytes)} GiB (${where})`] : []),
+  ];
+}
+
+/** `STACK=CPU,MEMORY` as Kubernetes quantities, e.g. `staging=4,12Gi`. */
+export function parseBudget(text: string): { stack: string; budget: Budget } {
+  const match = /^([^=]+)=([^,]+),(.+)$/.exec(text);
+  if (!match) throw new Error(`--budget takes STACK=CPU,MEMORY (for example staging=3,8Gi), got '${text}'`);
+  try {
+    return { stack: match[1], budget: { cpuCores: parseQuantity(match[2]), memoryBytes: parseQuantity(match[3]) } };
+  } catch (error) {
+    throw new Error(`--budget ${text}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+export function footprintMarkdown(footprints: Footprint[], budgets: Record<string, Budget> = SIZING_BUDGETS): string {
   const sections = footprints.flatMap((entry) => [
-    `## ${entry.environment}`,
+    `## ${entry.stack}`,
     "",
-    `Totals are per component (per-pod values × pods). DaemonSets assume **${entry.nodes} nodes**.`,
+    `${entry.stack === entry.environment ? "" : `Environment ${entry.environment}. `}Totals are per component (per-pod values × pods). DaemonSets assume **${entry.nodes} node${entry.nodes === 1 ? "" : "s"}**.`,
     "",
     ...table(entry.rows),
     `| **Total** | | | | | **${cells(entry.total).join("** | **")}** |`,
     `| Total with every HPA at its maximum | | | | | ${cells(entry.totalAtHpaMax).join(" | ")} |`,
     "",
     `Total requests: **${entry.total.cpuRequest.toFixed(2)} vCPU** and **${gib(entry.total.memoryRequest)} GiB**` +
-      (entry.environment === "staging" ? ` (budget: ${STAGING_BUDGET.cpuCores} vCPU and ${gib(STAGING_BUDGET.memoryBytes)} GiB).` : "."),
+      (budgets[entry.stack] ? ` (budget: ${budgets[entry.stack].cpuCores} vCPU and ${gib(budgets[entry.stack].memoryBytes)} GiB, setup Jobs included).` : "."),
     "",
     ...(entry.jobs.length
       ? ["One-shot setup Jobs (run during `pulumi up`, then finish; not in the total):", "", ...table(entry.jobs), ""]
@@ -159,10 +200,24 @@ export function footprintMarkdown(footprints: Footprint[]): string {
   return [
     "# Resource footprint",
     "",
-    "Generated by `npm run sizing` from the offline render (the program run under mocks with each stack's",
-    "config, `scripts/lib/sizing.ts`); do not edit by hand. A pod's request is what the scheduler reserves:",
-    "its containers added up, or its largest init container if bigger. Ephemeral storage and volumes are not",
-    "counted here; volume sizes are in the stack files.",
+    "Generated by `npm run sizing -- --write` from the offline render (the program run under mocks with each",
+    "committed stack's config, `scripts/lib/sizing.ts`); do not edit by hand. A pod's request is what the",
+    "scheduler reserves: its containers added up, or its largest init container if bigger. Ephemeral storage",
+    "and volumes are not counted here; volume sizes are in the stack files.",
+    "",
+    "`npm run sizing` prints this page to stdout and writes nothing; `-- --stack NAME` (repeatable) limits it to",
+    "some stacks, `-- --write` rewrites this page (always for every committed stack), `-- --out FILE` writes the",
+    "page for the chosen stacks elsewhere. `npm run sizing -- --help` lists every option.",
+    "",
+    "## Budgets",
+    "",
+    "A stack may have a budget: a ceiling on its total requests with the setup Jobs running. The budgets are",
+    "`SIZING_BUDGETS` in `scripts/lib/sizing.ts`, by stack name; a stack without one is not checked.",
+    `Budgets on this page: ${Object.entries(budgets).map(([stack, budget]) => `${stack} ${budget.cpuCores} vCPU and ${gib(budget.memoryBytes)} GiB`).join("; ") || "none"}.`,
+    "`--budget STACK=CPU,MEMORY` (Kubernetes quantities, e.g. `--budget staging=4,12Gi`) sets one for a single run.",
+    "A stack over its budget is a warning on stderr naming the stack and the figures, not a failure: the",
+    "answer may be a bigger cluster as well as smaller services. Raise the budget in `SIZING_BUDGETS` when the",
+    "cluster grows, and regenerate this page.",
     "",
     ...sections,
   ].join("\n");

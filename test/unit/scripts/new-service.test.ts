@@ -3,9 +3,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseConfig } from "../../../components/stackConfig";
+import { SYSTEM_NAMESPACES } from "../../../components/reservedNamespaces";
 import { serviceSchema } from "../../../components/configSchema";
 import { addService, SERVICES_PATH } from "../../../scripts/lib/newService";
-import { readPath } from "../../../scripts/lib/stackConfigFile";
+import { insertMapEntry, readPath } from "../../../scripts/lib/stackConfigFile";
 import { loadStackFile, PROJECT_ROOT } from "../../../scripts/lib/stackFile";
 import { STACKS } from "../../support/runs";
 
@@ -47,7 +48,8 @@ describe("npm run new-service", () => {
 
   it("adds one entry to every stack file and leaves every other byte, comments included, as it was", () => {
     const before = snapshot(dir);
-    const written = addService(dir, { name: "orders", readinessPath: "/ready", port: 8080 });
+    const { written, unchanged } = addService(dir, { name: "orders", readinessPath: "/ready", port: 8080 });
+    assert.deepEqual(unchanged, []);
     assert.deepEqual(written.sort(), STACKS.map((stack) => `Pulumi.${stack}.yaml`).sort());
     for (const [file, source] of Object.entries(before)) {
       const updated = fs.readFileSync(path.join(dir, file), "utf8");
@@ -132,5 +134,55 @@ describe("npm run new-service", () => {
     const entry = serviceSchema.parse(readPath(updated, [...SERVICES_PATH, "orders"]));
     assert.deepEqual(entry.replicas, { min: 2, max: 10 });
     assert.equal(entry.resources.limits.memory, "256Mi");
+  });
+
+  it("--stack fills in only the stacks named, and leaves every other stack file byte for byte", () => {
+    const before = snapshot(dir);
+    const { written, unchanged } = addService(dir, { name: "orders", readinessPath: "/ready", stacks: ["staging"] });
+    assert.deepEqual({ written, unchanged }, { written: ["Pulumi.staging.yaml"], unchanged: [] });
+    const after = snapshot(dir);
+    for (const file of Object.keys(before).filter((file) => file !== "Pulumi.staging.yaml")) assert.equal(after[file], before[file], `${file} changed`);
+    assert.notEqual(readPath(after["Pulumi.staging.yaml"], [...SERVICES_PATH, "orders"]), undefined);
+  });
+
+  it("adds the service only where it is missing, reports the stacks that already have it, and leaves them untouched", () => {
+    addService(dir, { name: "orders", readinessPath: "/ready", stacks: ["staging"] });
+    const staging = fs.readFileSync(path.join(dir, "Pulumi.staging.yaml"), "utf8");
+    const { written, unchanged } = addService(dir, { name: "orders", readinessPath: "/ready" });
+    assert.deepEqual({ written: written.sort(), unchanged }, { written: ["Pulumi.local.yaml", "Pulumi.production.yaml"], unchanged: ["Pulumi.staging.yaml"] });
+    assert.equal(fs.readFileSync(path.join(dir, "Pulumi.staging.yaml"), "utf8"), staging);
+    assert.throws(() => addService(dir, { name: "orders", readinessPath: "/ready", stacks: ["staging", "production"] }), /service 'orders' already exists in Pulumi\.staging\.yaml, Pulumi\.production\.yaml; pick another name/);
+  });
+
+  it("refuses a --stack without a stack file, naming the known stacks, and writes nothing", () => {
+    const before = snapshot(dir);
+    assert.throws(() => addService(dir, { name: "orders", readinessPath: "/ready", stacks: ["staging", "qa"] }), /--stack qa: no such stack file \(known stacks: local, production, staging\)/);
+    assert.deepEqual(snapshot(dir), before);
+  });
+
+  const platformNamespaces = (stack: string) => {
+    const config = parseConfig(loadStackFile(stack, dir), stack);
+    return [config.namespaces.observability, config.namespaces.logAgent, config.ingressController.namespace];
+  };
+
+  it("refuses a reserved --namespace (Kubernetes' own, or one the target stack's platform uses), naming the service and the option, and writes nothing", () => {
+    const before = snapshot(dir);
+    for (const namespace of [...SYSTEM_NAMESPACES, ...platformNamespaces("staging")]) {
+      assert.throws(
+        () => addService(dir, { name: "orders", readinessPath: "/ready", namespace, stacks: ["staging"] }),
+        (error: Error) => error.message.startsWith(`service 'orders': --namespace '${namespace}' is `) && error.message.endsWith("(Pulumi.staging.yaml)"),
+        namespace,
+      );
+    }
+    assert.deepEqual(snapshot(dir), before);
+  });
+
+  it("checks --namespace against each target stack's own config", () => {
+    const file = path.join(dir, "Pulumi.staging.yaml");
+    const [observability] = platformNamespaces("staging");
+    fs.writeFileSync(file, insertMapEntry(fs.readFileSync(file, "utf8"), ["config"], "production-blueprint:namespaces", { observability: "monitoring" }));
+    assert.deepEqual(platformNamespaces("staging")[0], "monitoring", "the test could not move staging's observability namespace");
+    assert.throws(() => addService(dir, { name: "orders", readinessPath: "/ready", namespace: "monitoring", stacks: ["staging"] }), /--namespace 'monitoring' is the platform's observability namespace/);
+    assert.deepEqual(addService(dir, { name: "orders", readinessPath: "/ready", namespace: observability, stacks: ["staging"] }).written, ["Pulumi.staging.yaml"]);
   });
 });

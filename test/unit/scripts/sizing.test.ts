@@ -1,21 +1,35 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { ASSUMED_NODES, STAGING_BUDGET, footprint, footprintMarkdown, podResources } from "../../../scripts/lib/sizing";
-import { SIZING_DOC, SIZING_STACKS } from "../../../scripts/sizing";
+import * as path from "node:path";
+import { ASSUMED_NODES, budgetWarnings, footprint, parseBudget, peakRequests, podResources, SIZING_BUDGETS } from "../../../scripts/lib/sizing";
+import { knownStacks } from "../../../scripts/lib/stackFile";
+import { SIZING_DOC, sizingPage } from "../../../scripts/sizing";
+import { linesOf, runScript } from "../../support/commands";
+import { copyProject, type ProjectCopy } from "../../support/projectCopy";
 import { objectsOf, stackRun } from "../../support/runs";
 
-const footprintOf = async (stack: string) => footprint(stack, objectsOf(await stackRun(stack)));
+const footprintOf = async (stack: string) => {
+  const run = await stackRun(stack);
+  return footprint(run.config.environment, objectsOf(run), undefined, stack);
+};
 
 describe("Footprint (scripts/sizing.ts, docs/sizing.md)", () => {
-  it("keeps staging's total requests within 3 vCPU and 8 GiB, even while the setup Jobs run", async () => {
+  it("warns, naming the stack and the figures, when a stack's requests with its setup Jobs exceed its budget", async () => {
     const staging = await footprintOf("staging");
-    const withJobs = staging.jobs.reduce((sum, job) => ({ cpu: sum.cpu + job.total.cpuRequest, memory: sum.memory + job.total.memoryRequest }), {
-      cpu: staging.total.cpuRequest,
-      memory: staging.total.memoryRequest,
-    });
-    assert.ok(staging.total.cpuRequest > 0 && staging.total.memoryRequest > 0);
-    assert.ok(withJobs.cpu <= STAGING_BUDGET.cpuCores, `staging requests ${withJobs.cpu} vCPU > ${STAGING_BUDGET.cpuCores}`);
-    assert.ok(withJobs.memory <= STAGING_BUDGET.memoryBytes, `staging requests ${withJobs.memory / 2 ** 30} GiB > 8`);
+    const peak = peakRequests(staging);
+    assert.ok(peak.cpuCores > staging.total.cpuRequest, "the setup Jobs count towards the peak");
+    assert.deepEqual(budgetWarnings("staging", staging, { cpuCores: peak.cpuCores, memoryBytes: peak.memoryBytes }), [], "a budget met exactly is no warning");
+    assert.deepEqual(budgetWarnings("staging", staging, undefined), [], "a stack without a budget is not checked");
+    const warnings = budgetWarnings("staging", staging, { cpuCores: 0.5, memoryBytes: 2 ** 30 });
+    assert.equal(warnings.length, 2, warnings.join("\n"));
+    assert.match(warnings[0], new RegExp(`^warning: stack 'staging' requests ${peak.cpuCores.toFixed(2)} vCPU with its setup Jobs running, over its budget of 0.5 vCPU \\(the budget is SIZING_BUDGETS in scripts/lib/sizing.ts`));
+    assert.match(warnings[1], /^warning: stack 'staging' requests [0-9.]+ GiB with its setup Jobs running, over its budget of 1\.00 GiB/);
+  });
+
+  it("reads --budget as STACK=CPU,MEMORY in Kubernetes quantities, and says what it takes otherwise", () => {
+    assert.deepEqual(parseBudget("staging=1500m,12Gi"), { stack: "staging", budget: { cpuCores: 1.5, memoryBytes: 12 * 2 ** 30 } });
+    assert.throws(() => parseBudget("staging=3"), /--budget takes STACK=CPU,MEMORY \(for example staging=3,8Gi\), got 'staging=3'/);
+    assert.throws(() => parseBudget("staging=3,lots"), /--budget staging=3,lots: "lots" is not a Kubernetes quantity/);
   });
 
   it("counts every platform workload and the service, multiplied by its pods", async () => {
@@ -46,9 +60,43 @@ describe("Footprint (scripts/sizing.ts, docs/sizing.md)", () => {
     assert.equal(withSidecar.memoryRequest, 96 * 2 ** 20);
   });
 
-  it("docs/sizing.md is what `npm run sizing` generates from the current stacks", async () => {
+  it("docs/sizing.md is what `npm run sizing -- --write` generates from the committed stacks and budgets", async () => {
     const footprints = [];
-    for (const stack of SIZING_STACKS) footprints.push(await footprintOf(stack));
-    assert.equal(fs.readFileSync(SIZING_DOC, "utf8"), `${footprintMarkdown(footprints)}\n`, "docs/sizing.md is stale: run `npm run sizing`");
+    for (const stack of knownStacks()) footprints.push(await footprintOf(stack));
+    const { markdown } = sizingPage(footprints, SIZING_BUDGETS);
+    assert.ok(markdown.includes("## Budgets") && markdown.includes("`--budget STACK=CPU,MEMORY`"), "the page documents the budgets");
+    assert.equal(fs.readFileSync(SIZING_DOC, "utf8"), markdown, "docs/sizing.md is stale: run `npm run sizing -- --write` and commit docs/sizing.md");
+  });
+});
+
+describe("npm run sizing (the command)", () => {
+  let copy: ProjectCopy;
+  before(() => (copy = copyProject()));
+  after(() => copy.remove());
+  const page = () => fs.readFileSync(path.join(copy.dir, "docs", "sizing.md"), "utf8");
+
+  it("prints the chosen stacks' page to stdout, warns about a budget on stderr, exits 0 and writes nothing", () => {
+    const before = page();
+    const run = runScript("sizing", ["--stack", "staging", "--budget", "staging=100m,1Gi"], { cwd: copy.dir });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^# Resource footprint\n/);
+    assert.match(run.stdout, /\n## staging\n[^]*\| items-api \| apps \| Deployment \|/);
+    assert.doesNotMatch(run.stdout, /\n## production\n/, "only the stack asked for");
+    assert.match(run.stdout, /\(budget: 0\.1 vCPU and 1\.00 GiB, setup Jobs included\)/);
+    const warnings = linesOf(run.stderr);
+    assert.equal(warnings.length, 2, run.stderr);
+    assert.ok(warnings.every((line) => line.startsWith("warning: stack 'staging' requests ")), run.stderr);
+    assert.equal(page(), before, "docs/sizing.md was written without --write");
+  });
+
+  it("refuses --write for some stacks only (the page covers every committed stack) and an unknown --stack, writing nothing", () => {
+    const before = page();
+    const partial = runScript("sizing", ["--write", "--stack", "staging"], { cwd: copy.dir });
+    assert.equal(partial.status, 2);
+    assert.match(partial.stderr, /^sizing: --write rewrites docs\/sizing\.md for every committed stack with the committed budgets: use --out FILE/);
+    const unknown = runScript("sizing", ["--stack", "qa"], { cwd: copy.dir });
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /^sizing: --stack qa: no such stack file \(known stacks: local, production, staging\)/);
+    assert.equal(page(), before);
   });
 });
