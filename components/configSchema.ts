@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { dnsLabel, hostname, imageRef, resourcesSchema } from "./configPrimitives";
+import { dnsLabel, hostname, imageRef, quantity, resourcesSchema } from "./configPrimitives";
 import { selectorLabels } from "./k8s/labels";
 import { objectivesSchema } from "./objectives";
 import { observabilitySchema } from "./observability/configSchema";
@@ -129,6 +129,10 @@ const ingressControllerSchema = z
   })
   .default({ namespace: "ingress-nginx", podLabels: selectorLabels("ingress-nginx") });
 
+// A ceiling on the stack's total requests with the setup Jobs running, which `npm run sizing` warns about
+// (docs/sizing.md). Read by that command only: the program deploys whatever the stack declares.
+const sizingSchema = z.strictObject({ budget: z.strictObject({ cpu: quantity, memory: quantity }).optional() }).default({});
+
 export const configSchema = z.strictObject({
   environment: z.enum(ENVIRONMENTS),
   kubernetes: kubernetesSchema,
@@ -138,6 +142,7 @@ export const configSchema = z.strictObject({
   observability: observabilitySchema,
   // Every service's objectives unless its own entry says otherwise (docs/slos.md).
   objectives: objectivesSchema.default({}),
+  sizing: sizingSchema,
   services: z
     .record(dnsLabel, serviceSchema)
     .refine((services) => Object.keys(services).length > 0, "declare at least one service"),

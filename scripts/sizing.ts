@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { kubernetesObjects } from "./lib/manifests";
 import { runBlueprint } from "./lib/mockRun";
-import { type Budget, budgetWarnings, type Footprint, footprint, footprintMarkdown, parseBudget, SIZING_BUDGETS } from "./lib/sizing";
+import { type Budget, budgetWarnings, type Footprint, footprint, footprintMarkdown, parseBudget, committedBudgets } from "./lib/sizing";
 import { knownStacks, PROJECT_ROOT } from "./lib/stackFile";
 import { commandLine, defineCommand, USAGE_ERROR, usageText } from "./lib/usage";
 
@@ -14,14 +14,14 @@ export const SIZING_COMMAND = defineCommand({
   doc: "docs/sizing.md",
   options: {
     stack: { type: "string", value: "NAME", multiple: true, help: "only this stack (default: every committed Pulumi.<stack>.yaml)" },
-    budget: { type: "string", value: "STACK=CPU,MEMORY", multiple: true, help: "this budget for STACK in this run, e.g. staging=4,12Gi (default: SIZING_BUDGETS)" },
+    budget: { type: "string", value: "STACK=CPU,MEMORY", multiple: true, help: "this budget for STACK in this run, e.g. staging=4,12Gi (default: the stack's sizing.budget)" },
     write: { type: "boolean", help: "rewrite docs/sizing.md (every committed stack, the committed budgets)" },
     out: { type: "string", value: "FILE", help: "write the page for the chosen stacks to FILE instead of printing it" },
   },
 });
 
 /** The page for `stacks`: what `--write` puts in docs/sizing.md when given every committed stack. */
-export function sizingPage(footprints: Footprint[], budgets: Record<string, Budget> = SIZING_BUDGETS): { markdown: string; warnings: string[] } {
+export function sizingPage(footprints: Footprint[], budgets: Record<string, Budget> = committedBudgets()): { markdown: string; warnings: string[] } {
   return {
     markdown: `${footprintMarkdown(footprints, budgets)}\n`,
     warnings: footprints.flatMap((entry) => budgetWarnings(entry.stack, entry, budgets[entry.stack])),
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   if (unknown.length) usageError(`--stack ${unknown.join(", ")}: no such stack file (known stacks: ${committed.join(", ")})`);
   // docs/sizing.md documents every committed stack against the committed budgets; a narrower page goes to --out.
   if (values.write && (values.stack?.length || values.budget?.length || values.out)) usageError("--write rewrites docs/sizing.md for every committed stack with the committed budgets: use --out FILE with --stack or --budget");
-  const budgets = { ...SIZING_BUDGETS };
+  const budgets = committedBudgets();
   for (const text of values.budget ?? []) {
     let parsed: ReturnType<typeof parseBudget>;
     try {

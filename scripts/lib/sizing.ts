@@ -1,4 +1,6 @@
 import { parseQuantity } from "../../components/k8s/quantity";
+import { parseConfig, PROJECT } from "../../components/stackConfig";
+import { knownStacks, loadStackFile } from "./stackFile";
 import type { KubernetesObject } from "../../policy/kubernetes";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests are untyped JSON; each estimate reads the fields it needs.
@@ -13,13 +15,27 @@ export interface Budget {
   memoryBytes: number;
 }
 
+/** Where a stack's budget is set, for the messages that name it. */
+export const BUDGET_KEY = `${PROJECT}:sizing.budget`;
+
 /**
- * Each stack's budget, by stack name; a stack without one is not checked. `npm run sizing` warns when a stack
- * goes over (it does not fail: a budget is a plan, and the fix may be a bigger cluster rather than smaller
- * services). `--budget STACK=CPU,MEMORY` overrides one for a run. The stack config cannot hold it until the
- * config schema has a key for it (components/configSchema.ts).
+ * A stack's budget from its config (`sizing.budget`); a stack without one is not checked. `npm run sizing`
+ * warns when a stack goes over (it does not fail: a budget is a plan, and the fix may be a bigger cluster
+ * rather than smaller services). `--budget STACK=CPU,MEMORY` overrides one for a run.
  */
-export const SIZING_BUDGETS: Record<string, Budget> = { staging: { cpuCores: 3, memoryBytes: 8 * 2 ** 30 } };
+export function configuredBudget(sizing: { budget?: { cpu: string; memory: string } }): Budget | undefined {
+  return sizing.budget === undefined ? undefined : { cpuCores: parseQuantity(sizing.budget.cpu), memoryBytes: parseQuantity(sizing.budget.memory) };
+}
+
+/** Every committed stack's budget, by stack name, from its stack file. */
+export function committedBudgets(root?: string): Record<string, Budget> {
+  return Object.fromEntries(
+    knownStacks(root).flatMap((stack) => {
+      const budget = configuredBudget(parseConfig(loadStackFile(stack, root), stack).sizing);
+      return budget === undefined ? [] : [[stack, budget] as const];
+    }),
+  );
+}
 
 export interface Resources {
   cpuRequest: number;
@@ -162,7 +178,7 @@ export function peakRequests(entry: Footprint): { cpuCores: number; memoryBytes:
 export function budgetWarnings(stack: string, entry: Footprint, budget: Budget | undefined): string[] {
   if (!budget) return [];
   const peak = peakRequests(entry);
-  const where = "the budget is SIZING_BUDGETS in scripts/lib/sizing.ts, or --budget for one run; docs/sizing.md";
+  const where = `the budget is ${BUDGET_KEY} in Pulumi.${stack}.yaml, or --budget for one run; docs/sizing.md`;
   return [
     ...(peak.cpuCores > budget.cpuCores + 1e-9 ? [`warning: stack '${stack}' requests ${peak.cpuCores.toFixed(2)} vCPU with its setup Jobs running, over its budget of ${budget.cpuCores} vCPU (${where})`] : []),
     ...(peak.memoryBytes > budget.memoryBytes ? [`warning: stack '${stack}' requests ${gib(peak.memoryBytes)} GiB with its setup Jobs running, over its budget of ${gib(budget.memoryBytes)} GiB (${where})`] : []),
@@ -180,7 +196,7 @@ export function parseBudget(text: string): { stack: string; budget: Budget } {
   }
 }
 
-export function footprintMarkdown(footprints: Footprint[], budgets: Record<string, Budget> = SIZING_BUDGETS): string {
+export function footprintMarkdown(footprints: Footprint[], budgets: Record<string, Budget>): string {
   const sections = footprints.flatMap((entry) => [
     `## ${entry.stack}`,
     "",
@@ -211,12 +227,12 @@ export function footprintMarkdown(footprints: Footprint[], budgets: Record<strin
     "",
     "## Budgets",
     "",
-    "A stack may have a budget: a ceiling on its total requests with the setup Jobs running. The budgets are",
-    "`SIZING_BUDGETS` in `scripts/lib/sizing.ts`, by stack name; a stack without one is not checked.",
+    "A stack may have a budget: a ceiling on its total requests with the setup Jobs running, set in its stack",
+    "file as `sizing: { budget: { cpu, memory } }` (Kubernetes quantities); a stack without one is not checked.",
     `Budgets on this page: ${Object.entries(budgets).map(([stack, budget]) => `${stack} ${budget.cpuCores} vCPU and ${gib(budget.memoryBytes)} GiB`).join("; ") || "none"}.`,
     "`--budget STACK=CPU,MEMORY` (Kubernetes quantities, e.g. `--budget staging=4,12Gi`) sets one for a single run.",
     "A stack over its budget is a warning on stderr naming the stack and the figures, not a failure: the",
-    "answer may be a bigger cluster as well as smaller services. Raise the budget in `SIZING_BUDGETS` when the",
+    "answer may be a bigger cluster as well as smaller services. Raise the stack's `sizing.budget` when the",
     "cluster grows, and regenerate this page.",
     "",
     ...sections,

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ASSUMED_NODES, budgetWarnings, footprint, parseBudget, peakRequests, podResources, SIZING_BUDGETS } from "../../../scripts/lib/sizing";
+import { ASSUMED_NODES, budgetWarnings, footprint, parseBudget, peakRequests, podResources, committedBudgets } from "../../../scripts/lib/sizing";
 import { knownStacks } from "../../../scripts/lib/stackFile";
 import { SIZING_DOC, sizingPage } from "../../../scripts/sizing";
 import { linesOf, runScript } from "../../support/commands";
@@ -22,8 +22,12 @@ describe("Footprint (scripts/sizing.ts, docs/sizing.md)", () => {
     assert.deepEqual(budgetWarnings("staging", staging, undefined), [], "a stack without a budget is not checked");
     const warnings = budgetWarnings("staging", staging, { cpuCores: 0.5, memoryBytes: 2 ** 30 });
     assert.equal(warnings.length, 2, warnings.join("\n"));
-    assert.match(warnings[0], new RegExp(`^warning: stack 'staging' requests ${peak.cpuCores.toFixed(2)} vCPU with its setup Jobs running, over its budget of 0.5 vCPU \\(the budget is SIZING_BUDGETS in scripts/lib/sizing.ts`));
+    assert.match(warnings[0], new RegExp(`^warning: stack 'staging' requests ${peak.cpuCores.toFixed(2)} vCPU with its setup Jobs running, over its budget of 0.5 vCPU \\(the budget is production-blueprint:sizing\.budget in Pulumi\.staging\.yaml`));
     assert.match(warnings[1], /^warning: stack 'staging' requests [0-9.]+ GiB with its setup Jobs running, over its budget of 1\.00 GiB/);
+  });
+
+  it("takes each stack's budget from its stack file's sizing.budget, and checks none for a stack without one", () => {
+    assert.deepEqual(committedBudgets(), { staging: { cpuCores: 3, memoryBytes: 8 * 2 ** 30 } });
   });
 
   it("reads --budget as STACK=CPU,MEMORY in Kubernetes quantities, and says what it takes otherwise", () => {
@@ -63,7 +67,7 @@ describe("Footprint (scripts/sizing.ts, docs/sizing.md)", () => {
   it("docs/sizing.md is what `npm run sizing -- --write` generates from the committed stacks and budgets", async () => {
     const footprints = [];
     for (const stack of knownStacks()) footprints.push(await footprintOf(stack));
-    const { markdown } = sizingPage(footprints, SIZING_BUDGETS);
+    const { markdown } = sizingPage(footprints, committedBudgets());
     assert.ok(markdown.includes("## Budgets") && markdown.includes("`--budget STACK=CPU,MEMORY`"), "the page documents the budgets");
     assert.equal(fs.readFileSync(SIZING_DOC, "utf8"), markdown, "docs/sizing.md is stale: run `npm run sizing -- --write` and commit docs/sizing.md");
   });
