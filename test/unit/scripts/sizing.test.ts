@@ -22,7 +22,7 @@ describe("Footprint (scripts/sizing.ts, docs/sizing.md)", () => {
     assert.deepEqual(budgetWarnings("staging", staging, undefined), [], "a stack without a budget is not checked");
     const warnings = budgetWarnings("staging", staging, { cpuCores: 0.5, memoryBytes: 2 ** 30 });
     assert.equal(warnings.length, 2, warnings.join("\n"));
-    assert.match(warnings[0], new RegExp(`^warning: stack 'staging' requests ${peak.cpuCores.toFixed(2)} vCPU with its setup Jobs running, over its budget of 0.5 vCPU \\(the budget is production-blueprint:sizing\.budget in Pulumi\.staging\.yaml`));
+    assert.match(warnings[0], new RegExp(`^warning: stack 'staging' requests ${peak.cpuCores.toFixed(2)} vCPU with its setup Jobs running, over its budget of 0.5 vCPU \\(the budget is production-blueprint:sizing\\.budget in Pulumi\\.staging\\.yaml`));
     assert.match(warnings[1], /^warning: stack 'staging' requests [0-9.]+ GiB with its setup Jobs running, over its budget of 1\.00 GiB/);
   });
 
