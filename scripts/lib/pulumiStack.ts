@@ -6,6 +6,7 @@ import type { RollbackStack } from "./rollback";
 import { LOCAL_STACK_PASSPHRASE } from "../../toolchain/pulumi/engine-status";
 import { configuredBackend, explainPulumiError, PulumiSetupError, requireBackend } from "./pulumiErrors";
 import { PROJECT_ROOT } from "./stackFile";
+import { PROJECT } from "../../components/stackConfig";
 
 /**
  * The local stack always keeps its state in .pulumi-state/ under its fixed, non-secret passphrase, exactly
@@ -49,6 +50,21 @@ export async function stackHistory(stack: Stack): Promise<UpdateRecord[]> {
 export const ROLLBACK_ENGINE_OPTIONS = { policyPacks: [path.join(PROJECT_ROOT, "policy")], refresh: true } as const;
 
 /**
+ * A stack that renders YAML into a directory (the local stack's default) has no cluster to refresh against:
+ * the provider cannot read a rendered object back, so a refresh fails the rollback. Its render is rewritten
+ * whole by the update, so there is no drift to find either.
+ */
+export function rendersToDirectory(config: ConfigMap): boolean {
+  const kubernetes = config[`${PROJECT}:kubernetes`]?.value;
+  if (kubernetes === undefined) return false;
+  try {
+    return typeof (JSON.parse(kubernetes) as { renderYamlToDirectory?: unknown }).renderYamlToDirectory === "string";
+  } catch {
+    return false;
+  }
+}
+
+/**
  * A real stack behind the rollback interface. Config is written with `config set-all --json`, which keeps
  * map values as YAML maps in Pulumi.<stack>.yaml; plain setAllConfig would flatten them into JSON strings.
  */
@@ -66,7 +82,14 @@ export function rollbackStack(stack: Pick<Stack, "name" | "history" | "getAllCon
     getAllConfig: () => stack.getAllConfig() as Promise<ConfigMap>,
     setAllConfig: (config) => stack.setAllConfigJson(JSON.stringify(config)),
     removeAllConfig: (keys) => stack.removeAllConfig(keys),
-    preview: () => stack.preview({ ...ROLLBACK_ENGINE_OPTIONS, policyPacks: [...ROLLBACK_ENGINE_OPTIONS.policyPacks], diff: true, color: "never" }),
-    up: (message) => stack.up({ ...ROLLBACK_ENGINE_OPTIONS, policyPacks: [...ROLLBACK_ENGINE_OPTIONS.policyPacks], message, color: "never", onOutput: (out) => process.stdout.write(out) }),
+    // The restored config decides: a version that rendered to a directory has no cluster to refresh against.
+    preview: async () => {
+      const refresh = !rendersToDirectory((await stack.getAllConfig()) as ConfigMap);
+      return stack.preview({ ...ROLLBACK_ENGINE_OPTIONS, refresh, policyPacks: [...ROLLBACK_ENGINE_OPTIONS.policyPacks], diff: true, color: "never" });
+    },
+    up: async (message) => {
+      const refresh = !rendersToDirectory((await stack.getAllConfig()) as ConfigMap);
+      return stack.up({ ...ROLLBACK_ENGINE_OPTIONS, refresh, policyPacks: [...ROLLBACK_ENGINE_OPTIONS.policyPacks], message, color: "never", onOutput: (out) => process.stdout.write(out) });
+    },
   };
 }

@@ -7,12 +7,12 @@ import { PROJECT_ROOT } from "../../../scripts/lib/stackFile";
 type Options = Record<string, unknown>;
 
 /** Records the options the rollback hands the Automation API's preview and up. */
-function recordingStack() {
+function recordingStack(config: Record<string, { value: string; secret: boolean }> = {}) {
   const calls: { op: string; options: Options }[] = [];
   const stack = {
     name: "staging",
     history: async () => [],
-    getAllConfig: async () => ({}),
+    getAllConfig: async () => config,
     setAllConfigJson: async () => undefined,
     removeAllConfig: async () => undefined,
     preview: async (options: Options) => (calls.push({ op: "preview", options }), { stdout: "" }),
@@ -32,5 +32,13 @@ describe("npm run rollback runs the engine as deploy.yml does", () => {
       assert.equal(options.refresh, true, `${op}: refresh`);
     }
     assert.ok(fs.existsSync(path.join(PROJECT_ROOT, "policy", "PulumiPolicy.yaml")));
+  });
+
+  it("does not refresh a stack whose restored config renders to a directory: there is no cluster to read back", async () => {
+    const { stack, calls } = recordingStack({ "production-blueprint:kubernetes": { value: JSON.stringify({ renderYamlToDirectory: "rendered/local" }), secret: false } });
+    const rollback = rollbackStack(stack, () => undefined);
+    await rollback.preview();
+    await rollback.up("rollback to 1");
+    assert.deepEqual(calls.map(({ op, options }) => `${op}: refresh ${String(options.refresh)}`), ["preview: refresh false", "up: refresh false"]);
   });
 });
