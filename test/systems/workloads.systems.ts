@@ -28,6 +28,9 @@ describe("every service of the local stack, run from its rendered container, pro
   const processes = new Processes();
   const probers: ContainerProber[] = [];
   const workloads = new Map<string, WorkloadUnderTest>();
+  /** Per service: the prober on its rendered probes, and one on a copy whose startup probe asks a wrong path. */
+  const rendered = new Map<string, ContainerProber>();
+  const wrongPath = new Map<string, { container: Any; probes: ContainerProber }>();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "systems-workloads-"));
   const file = (name: string) => path.join(dir, name);
   let render: StackRender;
@@ -53,7 +56,15 @@ describe("every service of the local stack, run from its rendered container, pro
   });
 
   it("runs the Items API's rendered command, and items-py's Dockerfile ENTRYPOINT and CMD since its container has neither", async () => {
-    for (const name of SERVICES) workloads.set(name, await startWorkload(processes, render, NAMESPACE, name));
+    for (const name of SERVICES) {
+      const started = await startWorkload(processes, render, NAMESPACE, name);
+      workloads.set(name, started);
+      // The kubelet's probe workers start with the container, and so do these.
+      rendered.set(name, prober(started.container));
+      const container = structuredClone(started.container);
+      container.startupProbe.httpGet.path = WRONG_PATH;
+      wrongPath.set(name, { container, probes: prober(container) });
+    }
     const api = workload("items-api");
     assert.deepEqual(api.argv, api.container.command);
     assert.equal(api.argv[0], "node");
@@ -71,15 +82,13 @@ describe("every service of the local stack, run from its rendered container, pro
   for (const name of SERVICES) {
     it(`${name} becomes ready through its rendered probes (startup first, then liveness and readiness), and serves with the key from its mounted file`, async () => {
       const service = workload(name);
-      const probes = prober(service.container);
-      await waitFor(
-        `${name} ready by its rendered probes`,
-        () => {
-          if (probes.restart !== undefined) throw new Error(probes.restart);
-          return probes.ready ? true : undefined;
-        },
-        { running: service.running, attempts: 180, intervalMs: 1000 },
-      );
+      const probes = rendered.get(name)!;
+      const verdict = await waitFor(`${name} ready by its rendered probes`, () => probes.restart ?? (probes.ready ? "ready" : undefined), {
+        running: service.running,
+        attempts: 180,
+        intervalMs: 1000,
+      });
+      assert.equal(verdict, "ready", JSON.stringify(probes.records));
       assert.equal(probes.started, true);
       const firstOther = probes.records.findIndex((record) => record.kind !== "startup");
       const lastStartup = probes.records.map((record) => record.kind).lastIndexOf("startup");
@@ -98,13 +107,9 @@ describe("every service of the local stack, run from its rendered container, pro
   }
 
   it("a startup probe on a wrong path fails as the kubelet judges it: 404 each time, the others never run, and the container would be restarted", async () => {
-    // Both services at once, each with its rendered startup probe pointed at a path it does not serve.
-    const wrong = SERVICES.map((name) => {
-      const container = structuredClone(workload(name).container);
-      container.startupProbe.httpGet.path = WRONG_PATH;
-      return { name, container, probes: prober(container) };
-    });
-    for (const { name, container, probes } of wrong) {
+    // Each service's rendered startup probe pointed at a path it does not serve, probing since the service started.
+    for (const name of SERVICES) {
+      const { container, probes } = wrongPath.get(name)!;
       await waitFor(`${name}'s startup probe on ${WRONG_PATH} to give up`, () => probes.restart, { attempts: 240, intervalMs: 1000 });
       const failures = probes.failures("startup");
       assert.deepEqual(failures, Array(container.startupProbe.failureThreshold).fill("HTTP probe failed with statuscode: 404"));
