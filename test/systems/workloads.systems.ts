@@ -35,8 +35,8 @@ describe("every service of the local stack, run from its rendered container, pro
   const file = (name: string) => path.join(dir, name);
   let render: StackRender;
 
-  const prober = (container: Any) => {
-    const created = new ContainerProber(container);
+  const prober = (container: Any, startedAt?: number) => {
+    const created = new ContainerProber(container, startedAt);
     probers.push(created);
     return created;
   };
@@ -60,10 +60,10 @@ describe("every service of the local stack, run from its rendered container, pro
       const started = await startWorkload(processes, render, NAMESPACE, name);
       workloads.set(name, started);
       // The kubelet's probe workers start with the container, and so do these.
-      rendered.set(name, prober(started.container));
+      rendered.set(name, prober(started.container, started.startedAt));
       const container = structuredClone(started.container);
       container.startupProbe.httpGet.path = WRONG_PATH;
-      wrongPath.set(name, { container, probes: prober(container) });
+      wrongPath.set(name, { container, probes: prober(container, started.startedAt) });
     }
     const api = workload("items-api");
     assert.deepEqual(api.argv, api.container.command);

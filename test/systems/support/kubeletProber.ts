@@ -116,12 +116,18 @@ export class ContainerProber {
   ready = false;
   restart: string | undefined;
   readonly records: ProbeRecord[] = [];
-  private readonly startedAt = performance.now();
+  /** The workers' ticker starts here, after the container started, as the kubelet's do. */
+  private readonly tickerStart = performance.now();
   private stopped = false;
   private readonly timers = new Set<NodeJS.Timeout>();
 
+  /**
+   * `startedAt` (performance.now()) is when the container started, which initialDelaySeconds counts from; it
+   * precedes the workers' start by the time it took to create them, as in the kubelet.
+   */
   constructor(
     private readonly container: Any,
+    private readonly startedAt = performance.now(),
     private readonly host = "127.0.0.1",
   ) {
     // No startup probe: the container counts as started at once, as in the kubelet.
@@ -162,7 +168,7 @@ export class ContainerProber {
         if (run >= threshold) this.apply(kind, outcome);
       }
       // The ticker: every period from the worker's start, however long a probe took (a late tick is not doubled).
-      const next = (index + 1) * probe.periodSeconds * 1000 - (performance.now() - this.startedAt);
+      const next = (index + 1) * probe.periodSeconds * 1000 - (performance.now() - this.tickerStart);
       const timer = setTimeout(() => {
         this.timers.delete(timer);
         void tick(index + 1);

@@ -193,6 +193,8 @@ export interface WorkloadUnderTest {
   /** The process's argv and env after the mapping, for the test's messages. */
   argv: string[];
   env: Record<string, string>;
+  /** When the process was started (performance.now()), for the prober's initialDelaySeconds. */
+  startedAt: number;
   /** The `http` port as rendered, on 127.0.0.1. */
   baseUrl: string;
 }
@@ -236,6 +238,8 @@ export async function startWorkload(processes: Processes, render: StackRender, n
   const [executable, ...args] = containerArgv(container, image);
   const http = container.ports.find((port: Any) => port.name === "http");
   await assertPortsFree([http.containerPort]);
-  const running = processes.start(name, localExecutable(executable!, buildDir), args, { cwd: buildDir, env: { PATH: process.env.PATH ?? "", ...env } });
-  return { name, running, container, deployment, argv: [executable!, ...args], env, baseUrl: `http://127.0.0.1:${http.containerPort}` };
+  const local = localExecutable(executable!, buildDir);
+  const startedAt = performance.now();
+  const running = processes.start(name, local, args, { cwd: buildDir, env: { PATH: process.env.PATH ?? "", ...env } });
+  return { name, running, container, deployment, argv: [executable!, ...args], env, startedAt, baseUrl: `http://127.0.0.1:${http.containerPort}` };
 }
