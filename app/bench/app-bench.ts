@@ -10,9 +10,9 @@
  * sensitive to other load than throughput, which is what the ratio targets are stated in. Any error or non-2xx
  * response aborts the run (so load shedding, at its default thresholds, must not fire at saturation).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { APP_ROOT, pythonVenv } from '../scripts/python-venv.js';
 import { createCpuQuota, type CpuQuota } from './cpu-quota.js';
@@ -244,6 +244,7 @@ async function main(): Promise<void> {
   } finally {
     sink.close();
     for (const quota of quotas) quota.dispose();
+    rmSync(dirname(apiKeyFile), { recursive: true, force: true });
   }
 }
 
