@@ -3,15 +3,16 @@
  *
  *   1. unconstrained: bare route, service with tracing off, with tracing at 10% and at 100%;
  *   2. the same (bare, off, 10%) with each process inside a 500m CPU quota, as a pod gets;
- *   3. the service (tracing off) against FastAPI + uvicorn at 1 worker and at one worker per core.
+ *   3. the service (tracing off) against FastAPI + uvicorn (examples/items-py) at 1 worker and at one worker per core.
  *
  * Each round loads every process in turn, in their start order (a b c c b a with two copies), so that noise from
  * other work on a shared machine spreads over all variants. Besides req/s and latency, each variant's CPU time per request is read from /proc: it is far less
  * sensitive to other load than throughput, which is what the ratio targets are stated in. Any error or non-2xx
  * response aborts the run (so load shedding, at its default thresholds, must not fire at saturation).
  */
-import { cpus } from 'node:os';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { APP_ROOT, pythonVenv } from '../scripts/python-venv.js';
 import { createCpuQuota, type CpuQuota } from './cpu-quota.js';
@@ -38,6 +39,13 @@ const API_KEY = 'benchmark-api-key-0123456789';
 const POD_MEMORY_LIMIT_BYTES = 256 * MIB;
 /** The heap flags the stack gives node for that limit (components/service/runtime.ts), so the service runs as in the pod. */
 const POD_NODE_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=8', '--min-semi-space-size=8'];
+
+/** The peer reads its API key from a file, as in its pod (a mounted Secret): one written for this run. */
+function writeApiKeyFile(key: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'bench-peer-')), 'api-key');
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return file;
+}
 
 async function seed(port: number): Promise<void> {
   for (let index = 0; index < ITEMS; index += 1) {
@@ -173,13 +181,16 @@ async function main(): Promise<void> {
     OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
     OTEL_TRACES_SAMPLER_ARG: ratio,
   });
-  const venv = pythonVenv('bench/peer/requirements.txt');
+  // The peer is the example service examples/items-py, which reads its API key from a file.
+  const peerDir = resolve(appRoot, '../examples/items-py');
+  const venv = pythonVenv('../examples/items-py/requirements.txt');
+  const apiKeyFile = writeApiKeyFile(API_KEY);
   const peer = (workers: number): Variant => ({
     name: `FastAPI + uvicorn, ${workers} worker${workers > 1 ? 's' : ''}`,
     command: resolve(venv, 'bin/uvicorn'),
     args: ['app:app', '--host', '127.0.0.1', '--workers', String(workers), '--no-access-log', '--log-level', 'warning'],
-    cwd: resolve(appRoot, 'bench/peer'),
-    env: { API_KEY, PEER_SEED_ITEMS: String(ITEMS), PYTHONDONTWRITEBYTECODE: '1' },
+    cwd: peerDir,
+    env: { API_KEY_FILE: apiKeyFile, SEED_ITEMS: String(ITEMS), SHUTDOWN_DELAY_SECONDS: '0', PYTHONDONTWRITEBYTECODE: '1' },
     seedThroughApi: false,
   });
 
@@ -233,6 +244,7 @@ async function main(): Promise<void> {
   } finally {
     sink.close();
     for (const quota of quotas) quota.dispose();
+    rmSync(dirname(apiKeyFile), { recursive: true, force: true });
   }
 }
 

@@ -11,6 +11,7 @@ import { kubernetesObjects } from "../../scripts/lib/manifests";
 import { runBlueprint } from "../../scripts/lib/mockRun";
 import { loadStackFile, PROJECT_ROOT } from "../../scripts/lib/stackFile";
 import {
+  CLUSTER_SERVICES,
   CLUSTER_STACK,
   clusterStack,
   clusterStackEnv,
@@ -96,6 +97,14 @@ describe(`pulumi up, preview, rollback and destroy of a staging-shaped stack in 
       problems.push(...differences(securityFields(offline.get(objectKey(declared))!), securityFields(live)).map((d) => `${objectKey(declared)}${d}`));
     }
     assert.deepEqual(problems, []);
+    // Both services, the Items API (its own command) and items-py (its image's entrypoint), admitted and ready.
+    for (const name of CLUSTER_SERVICES) {
+      const live = (await readLive(kube, { apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace: "apps" } })) as any;
+      assert.ok(live, `Deployment apps/${name} is in the cluster`);
+      assert.equal(notReady(live), undefined, `Deployment apps/${name} is ready`);
+      assert.equal(live.status.readyReplicas, live.spec.replicas, `Deployment apps/${name}: every replica ready`);
+      console.log(`      ${name}: ${live.status.readyReplicas}/${live.spec.replicas} ready, command ${JSON.stringify(live.spec.template.spec.containers[0].command ?? "(the image's entrypoint)")}`);
+    }
     const workloads = firstObjects.filter((object) => ["Deployment", "StatefulSet", "DaemonSet", "Job"].includes(object.kind));
     console.log(`      ${firstObjects.length} objects in the cluster; ${workloads.length} workloads ready`);
   });

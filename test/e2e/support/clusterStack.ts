@@ -17,9 +17,20 @@ export function clusterStackEnv(copy: ProjectCopy): Record<string, string> {
   return { PULUMI_BACKEND_URL: copy.backendUrl, PULUMI_CONFIG_PASSPHRASE: LOCAL_STACK_PASSPHRASE };
 }
 
-/** Writes Pulumi.e2e-staging.yaml from Pulumi.staging.yaml: same shape, Vault off, this cluster. */
+/** The services the e2e stack deploys: staging's Items API, and items-py (examples/items-py), any image's path. */
+export const CLUSTER_SERVICES = ["items-api", "items-py"] as const;
+
+/**
+ * Writes Pulumi.e2e-staging.yaml from Pulumi.staging.yaml: same shape, Vault off, this cluster, and items-py
+ * beside the Items API with the local stack's entry for it (one entry to keep, not a copy that drifts). The
+ * committed staging and production stacks deploy only the Items API.
+ */
 export function writeClusterStackFile(copy: ProjectCopy, kubeconfig: string): void {
   const document = parseDocument(fs.readFileSync(path.join(copy.dir, "Pulumi.staging.yaml"), "utf8"));
+  const local = parseDocument(fs.readFileSync(path.join(copy.dir, "Pulumi.local.yaml"), "utf8"));
+  const itemsPy = local.getIn(["config", "production-blueprint:services", "items-py"]);
+  if (itemsPy === undefined) throw new Error("Pulumi.local.yaml has no items-py service to deploy beside the Items API");
+  document.setIn(["config", "production-blueprint:services", "items-py"], itemsPy);
   document.setIn(["config", "production-blueprint:environment"], "staging");
   document.setIn(["config", "production-blueprint:kubernetes"], document.createNode({ kubeconfig }));
   // Vault off is the whole section: its other keys belong to a Vault the e2e cluster does not run.

@@ -1,6 +1,7 @@
 /**
- * The staging render every systems test starts from: the offline renderer (scripts/lib/mockRun.ts and
- * writeRender, as `npm run render -- --stack staging` runs them) into a temporary directory, once per run.
+ * The render a systems test starts from: the offline renderer (scripts/lib/mockRun.ts and writeRender, as
+ * `npm run render -- --stack <stack>` runs them) into a temporary directory, once per run. Staging for most
+ * tests; the local stack for the one that runs every service it deploys (workloads.systems.ts).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -14,7 +15,7 @@ import { loadStackFile } from "../../../scripts/lib/stackFile";
 
 type Any = Record<string, any>;
 
-export interface StagingRender {
+export interface StackRender {
   dir: string;
   /** Every declared resource, secrets still wrapped (for the Vault applier only; resources.json masks them). */
   resources: DeclaredResource[];
@@ -26,7 +27,10 @@ export interface StagingRender {
   containerEnv(kind: string, namespace: string, name: string): Record<string, string>;
 }
 
-const renders = new Map<string, Promise<StagingRender>>();
+/** The staging render's type, by the name the staging tests use. */
+export type StagingRender = StackRender;
+
+const renders = new Map<string, Promise<StackRender>>();
 
 /**
  * A second service beside the Items API, in a namespace of its own and with objectives of its own, for the
@@ -47,7 +51,7 @@ interface RenderOptions {
 
 /** The committed staging stack file, with only what `options` changes. */
 export function stagingRender(options: RenderOptions = {}): Promise<StagingRender> {
-  const key = JSON.stringify([options.vaultCaCert ?? "", options.secondService ?? false]);
+  const key = JSON.stringify(["staging", options.vaultCaCert ?? "", options.secondService ?? false]);
   let render = renders.get(key);
   if (render === undefined) {
     render = renderStaging(options);
@@ -56,7 +60,7 @@ export function stagingRender(options: RenderOptions = {}): Promise<StagingRende
   return render;
 }
 
-async function renderStaging({ vaultCaCert, secondService }: RenderOptions): Promise<StagingRender> {
+async function renderStaging({ vaultCaCert, secondService }: RenderOptions): Promise<StackRender> {
   const raw: RawStackConfig = loadStackFile("staging");
   const values = structuredClone(raw.values) as Any;
   if (vaultCaCert !== undefined) values.vault.caCert = vaultCaCert;
@@ -64,12 +68,27 @@ async function renderStaging({ vaultCaCert, secondService }: RenderOptions): Pro
     const { ingress: _ingress, ...items } = values.services["items-api"];
     values.services[SECOND_SERVICE.name] = { ...items, namespace: SECOND_SERVICE.namespace, objectives: structuredClone(SECOND_SERVICE.objectives) };
   }
-  const run = await runBlueprint("staging", { values, secretKeys: raw.secretKeys });
+  return renderStack("staging", { values, secretKeys: raw.secretKeys });
+}
+
+/** The committed local stack as it is: the Items API and items-py side by side, Vault off. */
+export function localRender(): Promise<StackRender> {
+  const key = JSON.stringify(["local"]);
+  let render = renders.get(key);
+  if (render === undefined) {
+    render = renderStack("local", loadStackFile("local"));
+    renders.set(key, render);
+  }
+  return render;
+}
+
+async function renderStack(stack: string, raw: RawStackConfig): Promise<StackRender> {
+  const run = await runBlueprint(stack, raw);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "systems-render-"));
   writeRender(run.resources, dir);
   const object = (kind: string, namespace: string, name: string): Any => {
     const file = path.join(dir, manifestFileName({ apiVersion: "", kind, metadata: { namespace, name } }));
-    if (!fs.existsSync(file)) throw new Error(`the staging render has no ${kind} ${namespace}/${name} (${file})`);
+    if (!fs.existsSync(file)) throw new Error(`the ${stack} render has no ${kind} ${namespace}/${name} (${file})`);
     return parse(fs.readFileSync(file, "utf8")) as Any;
   };
   return {
