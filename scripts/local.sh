@@ -16,7 +16,27 @@ offline() {
   echo "local: manifests are in rendered/local (offline render: the program under mocks, no state)"
   exit 0
 }
-[[ "${1:-}" == --offline ]] && offline "--offline was asked for"
+usage() {
+  cat <<'USAGE'
+usage: npm run local -- [--offline]
+
+Runs `pulumi up` of the local stack through the real Pulumi engine: into the local cluster when it is up, else
+rendered into rendered/local. Builds the toolchain first when it is missing.
+
+options:
+  --offline   render with the program under mocks instead (no engine, no state)
+  -h, --help  print this help and exit
+
+docs: docs/toolchain.md
+USAGE
+}
+case "${1:-}" in
+  "") ;;
+  --offline) offline "--offline was asked for" ;;
+  -h | --help) usage; exit 0 ;;
+  *) printf 'local: unknown option %s\n\n' "$1" >&2; usage >&2; exit 2 ;;
+esac
+[[ $# -le 1 ]] || { printf 'local: takes at most one option, got %s\n\n' "$*" >&2; usage >&2; exit 2; }
 
 # Your own Pulumi CLI if you have one, else the project's toolchain (scripts/lib/pulumi-cli-choice.sh).
 # shellcheck source=scripts/lib/pulumi-cli-choice.sh

@@ -89,3 +89,17 @@ describe("npm run local (scripts/local.sh) installs the toolchain when it can, a
     ]);
   });
 });
+
+describe("npm run local -- --help", () => {
+  it("prints its usage with a pointer to its doc and exits 0; an unknown option prints the usage and exits 2, touching nothing", () => {
+    const help = spawnSync("bash", ["scripts/local.sh", "--help"], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    assert.equal(help.status, 0, help.stderr);
+    assert.match(help.stdout, /^usage: npm run local -- \[--offline\]\n/);
+    assert.match(help.stdout, /^ {2}--offline {3}render with the program under mocks instead/m);
+    assert.match(help.stdout, /\ndocs: docs\/toolchain\.md\n$/);
+    const unknown = spawnSync("bash", ["scripts/local.sh", "--ofline"], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /^local: unknown option --ofline\n\nusage: npm run local/);
+    assert.equal(unknown.stdout, "");
+  });
+});
