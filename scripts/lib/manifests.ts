@@ -94,8 +94,9 @@ export function renderTargetProblem(outDir: string, projectRoot: string): string
   const marker = readMarker(dir);
   if (!marker && isProviderRender(dir, entries)) return undefined;
   if (!marker) {
-    // Renders from before the marker existed look like this; they are still not deleted unasked.
-    const unmarkedRender = entries.includes("resources.json") ? `; if it is a render from before renders were marked, delete it first (rm -r ${dir})` : "";
+    // A directory with resources.json but no marker looks like a render, but nothing says what else it holds:
+    // it is not deleted unasked.
+    const unmarkedRender = entries.includes("resources.json") ? `; if it is an unmarked render you no longer need, delete it first (rm -r ${dir})` : "";
     return `refusing to render into ${dir}: it is not empty and is not an earlier render (no ${RENDER_MARKER}); in the way: ${listed(entries)}${unmarkedRender}`;
   }
   const foreign = entries.filter((entry) => entry !== RENDER_MARKER && !marker.files.includes(entry));
