@@ -16,7 +16,7 @@ import { parse } from "yaml";
 import { kubernetesObjects } from "./lib/manifests";
 import { runBlueprint } from "./lib/mockRun";
 import { loadStackFile } from "./lib/stackFile";
-import { commandLine, defineCommand, USAGE_ERROR, usageText } from "./lib/usage";
+import { commandLine, defineCommand, usageError } from "./lib/usage";
 
 /** The parts of the stack file and the rule file this bench reads. */
 type StackValues = { services: Record<string, Record<string, unknown>> };
@@ -36,8 +36,7 @@ const { values: options } = commandLine(BENCH_RULES_COMMAND);
 const extra = Number(options.extra);
 const runs = Number(options.runs);
 if (!Number.isInteger(extra) || extra < 1 || !Number.isInteger(runs) || runs < 1) {
-  console.error(`bench:rules: --extra and --runs take whole numbers of at least 1\n\n${usageText(BENCH_RULES_COMMAND)}`);
-  process.exit(USAGE_ERROR);
+  usageError(BENCH_RULES_COMMAND, "--extra and --runs take whole numbers of at least 1");
 }
 
 async function renderedRules(extraServices: number): Promise<string> {

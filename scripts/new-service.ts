@@ -1,7 +1,7 @@
 import { CONVENTIONS, RUNTIMES } from "../components/service/workloadSchema";
 import { addService, NewServiceError } from "./lib/newService";
 import { PROJECT_ROOT } from "./lib/stackFile";
-import { commandLine, defineCommand, USAGE_ERROR, usageText } from "./lib/usage";
+import { commandLine, defineCommand, usageError } from "./lib/usage";
 
 export const NEW_SERVICE_COMMAND = defineCommand({
   command: "npm run new-service --",
@@ -23,17 +23,13 @@ export const NEW_SERVICE_COMMAND = defineCommand({
 
 function parsePort(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^[0-9]+$/.test(text)) {
-    console.error(`new-service: --port must be a whole number, got '${text}'\n\n${usageText(NEW_SERVICE_COMMAND)}`);
-    process.exit(USAGE_ERROR);
-  }
+  if (!/^[0-9]+$/.test(text)) usageError(NEW_SERVICE_COMMAND, `--port must be a whole number, got '${text}'`);
   return Number(text);
 }
 
 function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
-  console.error(`new-service: ${option} must be one of ${allowed.join(", ")}, got '${value}'\n\n${usageText(NEW_SERVICE_COMMAND)}`);
-  process.exit(USAGE_ERROR);
+  return usageError(NEW_SERVICE_COMMAND, `${option} must be one of ${allowed.join(", ")}, got '${value}'`);
 }
 
 /** Scaffolds a service: one validated entry in each chosen stack file (docs/new-service.md). */

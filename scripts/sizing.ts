@@ -4,7 +4,7 @@ import { kubernetesObjects } from "./lib/manifests";
 import { runBlueprint } from "./lib/mockRun";
 import { type Budget, budgetWarnings, type Footprint, footprint, footprintMarkdown, parseBudget, committedBudgets } from "./lib/sizing";
 import { knownStacks, PROJECT_ROOT } from "./lib/stackFile";
-import { commandLine, defineCommand, USAGE_ERROR, usageText } from "./lib/usage";
+import { commandLine, defineCommand, usageError } from "./lib/usage";
 
 export const SIZING_DOC = path.join(PROJECT_ROOT, "docs", "sizing.md");
 
@@ -28,10 +28,6 @@ export function sizingPage(footprints: Footprint[], budgets: Record<string, Budg
   };
 }
 
-function usageError(message: string): never {
-  console.error(`sizing: ${message}\n\n${usageText(SIZING_COMMAND)}`);
-  process.exit(USAGE_ERROR);
-}
 
 /** Per-stack requests and limits of every workload, from the offline render (docs/sizing.md). */
 async function main(): Promise<void> {
@@ -39,18 +35,18 @@ async function main(): Promise<void> {
   const committed = knownStacks();
   const stacks = values.stack?.length ? [...new Set(values.stack)] : committed;
   const unknown = stacks.filter((stack) => !committed.includes(stack));
-  if (unknown.length) usageError(`--stack ${unknown.join(", ")}: no such stack file (known stacks: ${committed.join(", ")})`);
+  if (unknown.length) usageError(SIZING_COMMAND, `--stack ${unknown.join(", ")}: no such stack file (known stacks: ${committed.join(", ")})`);
   // docs/sizing.md documents every committed stack against the committed budgets; a narrower page goes to --out.
-  if (values.write && (values.stack?.length || values.budget?.length || values.out)) usageError("--write rewrites docs/sizing.md for every committed stack with the committed budgets: use --out FILE with --stack or --budget");
+  if (values.write && (values.stack?.length || values.budget?.length || values.out)) usageError(SIZING_COMMAND, "--write rewrites docs/sizing.md for every committed stack with the committed budgets: use --out FILE with --stack or --budget");
   const budgets = committedBudgets();
   for (const text of values.budget ?? []) {
     let parsed: ReturnType<typeof parseBudget>;
     try {
       parsed = parseBudget(text);
     } catch (error) {
-      usageError((error as Error).message);
+      usageError(SIZING_COMMAND, (error as Error).message);
     }
-    if (!stacks.includes(parsed.stack)) usageError(`--budget ${text}: stack '${parsed.stack}' is not among the stacks sized (${stacks.join(", ")})`);
+    if (!stacks.includes(parsed.stack)) usageError(SIZING_COMMAND, `--budget ${text}: stack '${parsed.stack}' is not among the stacks sized (${stacks.join(", ")})`);
     budgets[parsed.stack] = parsed.budget;
   }
 

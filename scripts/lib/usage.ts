@@ -78,12 +78,16 @@ function asksForHelp(args: string[]): boolean {
   return (end === -1 ? args : args.slice(0, end)).some((arg) => arg === "--help" || arg === "-h");
 }
 
+/** A usage error as every command prints it: the command's name, the problem, then its usage. */
+function errorText<O extends Record<string, OptionSpec>>(spec: CommandSpec<O>, message: string): string {
+  const name = spec.command.replace(/^npm run /, "").replace(/ --$/, "");
+  return `${name}: ${message}\n\n${usageText(spec)}`;
+}
+
 /** Parses `args` against the spec; never prints and never exits, so it can be tested as it is. */
 export function parseCommandLine<O extends Record<string, OptionSpec>>(spec: CommandSpec<O>, args: string[]): CommandLine<O> {
-  const name = spec.command.replace(/^npm run /, "").replace(/ --$/, "");
-  const usage = usageText(spec);
-  if (asksForHelp(args)) return { kind: "help", text: usage };
-  const fail = (message: string): CommandLine<O> => ({ kind: "error", text: `${name}: ${message}\n\n${usage}` });
+  if (asksForHelp(args)) return { kind: "help", text: usageText(spec) };
+  const fail = (message: string): CommandLine<O> => ({ kind: "error", text: errorText(spec, message) });
   let parsed: Parsed<O>;
   try {
     parsed = parseArgs({ options: spec.options, allowPositionals: true, strict: true, args }) as Parsed<O>;
@@ -106,6 +110,12 @@ export function parseCommandLine<O extends Record<string, OptionSpec>>(spec: Com
 
 /** Exit status of a command line the command cannot run: the conventional "usage error". */
 export const USAGE_ERROR = 2;
+
+/** For a value the parser accepts but the command does not (a port that is not a number, say): as a parse error. */
+export function usageError<O extends Record<string, OptionSpec>>(spec: CommandSpec<O>, message: string): never {
+  console.error(errorText(spec, message));
+  process.exit(USAGE_ERROR);
+}
 
 /**
  * For a script's entry point: parses process.argv, prints the help (stdout, exit 0) or the error with the
