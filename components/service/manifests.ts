@@ -7,7 +7,7 @@ import { DEFAULT_RUN_AS, type RunAs, type SecureContainerArgs } from "../k8s/pod
 import { PROBE_TIMINGS, type ProbeTiming, httpProbe, tcpProbe } from "../k8s/probes";
 import { SHUTDOWN_TIMEOUT_SECONDS } from "./env";
 import { runtimeSettings } from "./runtime";
-import { HTTP_PORT_NAME, PROBE_KINDS, type ProbeConfig, type ProbeKind, resolvedMetrics } from "./workloadSchema";
+import { BLUEPRINT_PROBE_PATHS, HTTP_PORT_NAME, PROBE_KINDS, type ProbeKind, resolvedMetrics, resolvedProbe } from "./workloadSchema";
 
 type Input<T> = import("@pulumi/pulumi").Input<T>;
 
@@ -15,11 +15,11 @@ export const SERVICE_RUN_AS: RunAs = DEFAULT_RUN_AS;
 /** The ClusterIP Service listens on 80 and forwards to the container's named port. */
 export const SERVICE_PORT = 80;
 
-/** The probes of an image with the platform's conventions (docs/service.md): /health, and /ready for traffic. */
+/** The probes of an image with the platform's conventions, and the default timing row of every service's. */
 export const PROBES = {
-  startup: { path: "/health", timing: PROBE_TIMINGS.startup.service },
-  liveness: { path: "/health", timing: PROBE_TIMINGS.liveness.service },
-  readiness: { path: "/ready", timing: PROBE_TIMINGS.readiness.service },
+  startup: { path: BLUEPRINT_PROBE_PATHS.startup, timing: PROBE_TIMINGS.startup.service },
+  liveness: { path: BLUEPRINT_PROBE_PATHS.liveness, timing: PROBE_TIMINGS.liveness.service },
+  readiness: { path: BLUEPRINT_PROBE_PATHS.readiness, timing: PROBE_TIMINGS.readiness.service },
 } satisfies Record<ProbeKind, { path: string; timing: ProbeTiming }>;
 
 /**
@@ -28,8 +28,7 @@ export const PROBES = {
  * (a server up in seconds); a slower image raises initialDelaySeconds or failureThreshold in its entry.
  */
 export function serviceProbe(kind: ProbeKind, config: Pick<ServiceConfig, "probes" | "conventions">) {
-  const fallback: ProbeConfig = config.conventions === "blueprint" ? { path: PROBES[kind].path, port: HTTP_PORT_NAME } : { port: HTTP_PORT_NAME };
-  const probe = config.probes[kind] ?? fallback;
+  const probe = resolvedProbe(kind, config);
   const timing: ProbeTiming = {
     initialDelaySeconds: probe.initialDelaySeconds ?? PROBES[kind].timing.initialDelaySeconds,
     periodSeconds: probe.periodSeconds ?? PROBES[kind].timing.periodSeconds,
@@ -172,8 +171,8 @@ export function ingressSpec(name: string, ingress: NonNullable<ServiceConfig["in
 export interface ServiceFlows {
   /** The ingress controller, for a service with an ingress: to `http` only. */
   ingressController: NetworkPeer | undefined;
-  /** Prometheus, for a service it scrapes: to the metrics port only. */
-  prometheus: NetworkPeer | undefined;
+  /** Prometheus: to the metrics port only, and only when the service is scraped. */
+  prometheus: NetworkPeer;
   /** Services named in allowFrom: to every port the service declares. */
   callers: NetworkPeer[];
   /** Where the service may connect to besides DNS: the Jaeger collector, Vault, the services it calls. */
@@ -192,7 +191,7 @@ export function serviceFlows(pods: PodPeer, config: Pick<ServiceConfig, "port" |
     pods,
     ingress: [
       ...(flows.ingressController ? [{ peer: flows.ingressController, ports: [{ port: config.port }] }] : []),
-      ...(flows.prometheus && scrape ? [{ peer: flows.prometheus, ports: [{ port: scrape.port }] }] : []),
+      ...(scrape ? [{ peer: flows.prometheus, ports: [{ port: scrape.port }] }] : []),
       ...flows.callers.map((peer) => ({ peer, ports: callablePorts(config) })),
     ],
     egress: flows.egress,

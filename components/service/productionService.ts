@@ -95,7 +95,7 @@ export class ProductionService extends pulumi.ComponentResource implements Produ
       flows: serviceFlows({ namespace, podLabels: selectorLabels(name) }, config, {
         // The ingress controller is a caller only of services that have an ingress.
         ingressController: config.ingress ? args.ingressController : undefined,
-        prometheus: metrics === undefined ? undefined : args.platform.prometheus,
+        prometheus: args.platform.prometheus,
         callers: args.allowedCallers ?? [],
         egress: [
           ...(config.otel ? [{ peer: args.platform.jaeger, ports: [{ port: args.platform.jaeger.otlpGrpcPort }, { port: args.platform.jaeger.otlpHttpPort }] }] : []),

@@ -117,8 +117,7 @@ export function workloadIssues(contract: WorkloadContract): Issue[] {
   }
   // Without paths both would only connect to the same port: the same check, which restarts a pod that is only
   // busy or keeps a wedged one in the Service (the kit refuses it, as kube-score does).
-  const probe = (kind: ProbeKind) => contract.probes[kind] ?? (contract.conventions === "blueprint" ? { path: "/", port: HTTP_PORT_NAME } : { port: HTTP_PORT_NAME });
-  const [liveness, readiness] = [probe("liveness"), probe("readiness")];
+  const [liveness, readiness] = [resolvedProbe("liveness", contract), resolvedProbe("readiness", contract)];
   if (liveness.path === undefined && readiness.path === undefined && liveness.port === readiness.port) {
     issues.push({
       path: ["probes"],
@@ -138,6 +137,14 @@ export function workloadIssues(contract: WorkloadContract): Issue[] {
     scratchPaths.add(dir.path);
   });
   return issues;
+}
+
+/** The paths of an image with the platform's conventions (docs/service.md): /health, and /ready for traffic. */
+export const BLUEPRINT_PROBE_PATHS: Record<ProbeKind, string> = { startup: "/health", liveness: "/health", readiness: "/ready" };
+
+/** One probe as the entry says, or its default: the conventions' path, else a TCP connect to `http`. */
+export function resolvedProbe(kind: ProbeKind, contract: Pick<WorkloadContract, "probes" | "conventions">): ProbeConfig {
+  return contract.probes[kind] ?? (contract.conventions === "blueprint" ? { path: BLUEPRINT_PROBE_PATHS[kind], port: HTTP_PORT_NAME } : { port: HTTP_PORT_NAME });
 }
 
 /** Where Prometheus scrapes this service, with the conventions' default applied; false for none. */
