@@ -57,3 +57,9 @@ export const CI_WORKFLOWS: Record<CiJob, readonly string[]> = {
   deploy: [".github/workflows/deploy.yml", ".github/workflows/rollback.yml"],
   preview: [".github/workflows/preview.yml"],
 };
+
+/** The ref a deploy or rollback runs from: only what is on `main` may hold a deploy identity. */
+export const MAIN_BRANCH_REF = "refs/heads/main";
+
+/** The ref of a pull request's preview run (GitHub's merge of the head into the base), any PR number. */
+export const PULL_REQUEST_MERGE_REF = "refs/pull/*/merge";

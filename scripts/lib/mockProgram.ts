@@ -1,0 +1,63 @@
+import * as pulumi from "@pulumi/pulumi";
+import { blueprintMocks, type DeclaredResource, GeneratedSecrets } from "./mocks";
+
+export interface ProgramRun<T> {
+  /** Every resource the program declared, with its inputs and (for a child) its parent's type and name. */
+  resources: DeclaredResource[];
+  /** What the program returned, awaited. */
+  result: T;
+  /** Every secret value the mocked providers generated during the run. */
+  generatedSecrets: string[];
+}
+
+export interface MockedProgram<T> {
+  /** The Pulumi project the program's config belongs to (the `<project>:` of its keys). */
+  project: string;
+  stack: string;
+  /** Config values by key without the project prefix, as the stack file holds them. */
+  values: Record<string, unknown>;
+  secretKeys?: Iterable<string>;
+  program: () => T | Promise<T>;
+}
+
+// Internal SDK hooks: the monitor (to learn each resource's parent, which the Mocks interface omits) and
+// the RPC queue (to know every registration has finished before the resources are read).
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- internal SDK module without typings (see above).
+const settings = require("@pulumi/pulumi/runtime/settings") as {
+  getMonitor(): { registerResource(request: { getParent(): string; getType(): string; getName(): string }, callback: unknown): unknown };
+  waitForRPCs(): Promise<void>;
+};
+
+function recordParents(parents: Map<string, string>): void {
+  const monitor = settings.getMonitor();
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (request, callback) => {
+    const parentUrn = request.getParent();
+    if (parentUrn) parents.set(`${request.getType()}::${request.getName()}`, parentUrn.split("::").slice(-2).join("::").replace(/^.*\$/, ""));
+    return register(request, callback);
+  };
+}
+
+/**
+ * Runs a Pulumi program for one stack under mocks (no engine, no provider, no cluster or Vault) with the
+ * given config, and returns every resource it declared. Each call starts afresh; runs must not overlap.
+ */
+export async function runUnderMocks<T>({ project, stack, values, secretKeys = [], program }: MockedProgram<T>): Promise<ProgramRun<T>> {
+  const resources: DeclaredResource[] = [];
+  const secrets = new GeneratedSecrets();
+  pulumi.runtime.setMocks(blueprintMocks(resources, secrets), project, stack, false);
+  const parents = new Map<string, string>();
+  recordParents(parents);
+  const prefixed = (key: string) => `${project}:${key}`;
+  pulumi.runtime.setAllConfig(
+    Object.fromEntries(Object.entries(values).map(([key, value]) => [prefixed(key), typeof value === "string" ? value : JSON.stringify(value)])),
+    [...secretKeys].map(prefixed),
+  );
+  const result = await program();
+  await settings.waitForRPCs();
+  for (const resource of resources) {
+    const parent = parents.get(`${resource.type}::${resource.name}`);
+    if (parent) resource.parent = parent;
+  }
+  return { resources, result, generatedSecrets: secrets.values };
+}
