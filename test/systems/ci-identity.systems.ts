@@ -1,0 +1,300 @@
+/**
+ * The CI identity program (ci-identity/) on a real Vault with real JWT auth: a local issuer shaped like
+ * GitHub Actions' mints the tokens, Vault discovers it over TLS from the test CA, and both stacks' declared
+ * objects (staging and production, on one Vault) decide who logs in and what each token may do. Then the
+ * main program's own renders are applied with the deploy tokens, not root, to prove each deploy policy is
+ * enough for what the program declares.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { makeTestCertificates, type TestCertificates } from "../../app/test/support/test-ca";
+import {
+  CI_WORKFLOWS,
+  type CiEnvironment,
+  type CiJob,
+  JWT_AUTH_MOUNT,
+  MAIN_BRANCH_REF,
+  STATE_TRANSIT_MOUNT,
+  ciAudience,
+  ciPolicyName,
+  ciRoleName,
+  githubEnvironment,
+  stateTransitKey,
+} from "../../ci-identity/names";
+import { CI_TOKEN_TTL_SECONDS } from "../../ci-identity/jwtRoles";
+import { type CiIdentityRun, loadCiIdentityStackFile, runCiIdentity } from "../../scripts/lib/ciIdentityRun";
+import { runBlueprint } from "../../scripts/lib/mockRun";
+import type { DeclaredResource } from "../../scripts/lib/mocks";
+import { loadStackFile } from "../../scripts/lib/stackFile";
+import { type GithubRun, type MintOptions, OidcIssuer } from "./support/oidcIssuer";
+import { Processes } from "./support/processes";
+import { VERSIONS } from "./support/programs";
+import { expectOk, type VaultAnswer, VaultServer } from "./support/vault";
+import { applyDeclaredVault, applyVaultResources } from "./support/vaultApplier";
+
+type Any = Record<string, any>;
+
+/** Staging's main program creates its mounts; on the Vault it shares with production they get their own paths. */
+const STAGING_MOUNTS = { kvMount: { path: "secret-staging", create: true }, approleMount: { path: "approle-staging", create: true } };
+const PRODUCTION_MOUNTS = { kv: "secret", approle: "approle" };
+const PULL_REQUEST_REF = "refs/pull/1/merge";
+
+/** Vault's error strings, one a line. */
+const errorsOf = (answer: VaultAnswer) => ((answer.body.errors ?? []) as string[]).join("\n");
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe(`CI identity (ci-identity/) on Vault ${VERSIONS.VAULT_VERSION} with JWT auth from a local GitHub-shaped issuer`, function () {
+  this.timeout(600_000);
+  const processes = new Processes();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "systems-ci-identity-"));
+  let certs: TestCertificates;
+  let issuer: OidcIssuer;
+  let vault: VaultServer;
+  const stacks = {} as Record<CiEnvironment, CiIdentityRun>;
+
+  /** What deploy.yml on main in `environment` looks like to GitHub's issuer. */
+  const run = (environment: CiEnvironment, job: CiJob, changes: Partial<GithubRun> = {}): GithubRun => ({
+    repository: stacks[environment].config.github.repository,
+    repositoryId: stacks[environment].config.github.repositoryId,
+    environment: githubEnvironment(environment, job),
+    ref: job === "deploy" ? MAIN_BRANCH_REF : PULL_REQUEST_REF,
+    workflow: job === "deploy" ? CI_WORKFLOWS.deploy[0] : CI_WORKFLOWS.preview[0],
+    eventName: job === "deploy" ? "workflow_run" : "pull_request",
+    audience: ciAudience(environment, job),
+    ...changes,
+  });
+  const login = (role: string, githubRun: GithubRun, options: MintOptions = {}) =>
+    vault.api("POST", `auth/${JWT_AUTH_MOUNT}/login`, { role, jwt: issuer.mint(githubRun, options) });
+  const tokenFor = async (environment: CiEnvironment, job: CiJob) => expectOk(await login(ciRoleName(environment, job), run(environment, job)), `${job} login`).body.auth.client_token as string;
+  /** A refusal: 400 or 403, with Vault's own message. */
+  const assertRefused = (answer: VaultAnswer, message: RegExp) => {
+    assert.ok(answer.status === 400 || answer.status === 403, `expected a refusal, got HTTP ${answer.status}: ${JSON.stringify(answer.body)}`);
+    assert.match(errorsOf(answer), message);
+  };
+  const assertDenied = (answer: VaultAnswer) => {
+    assert.equal(answer.status, 403, JSON.stringify(answer.body));
+    assert.match(errorsOf(answer), /\* permission denied\n|^permission denied$/);
+  };
+  const withMounts = (values: Any, mounts: Any) => ({ ...values, ...mounts, oidc: { discoveryUrl: issuer.url, discoveryCaPem: certs.caCertPem } });
+
+  before(async () => {
+    certs = makeTestCertificates("vault.test");
+    issuer = new OidcIssuer(certs);
+    await issuer.start();
+    vault = new VaultServer(processes, dir, certs, await freePort());
+  });
+  after(async () => {
+    await processes.stopAll();
+    await issuer.stop();
+  });
+
+  it("applies both stacks' declared objects to one Vault, whose names do not collide", async () => {
+    stacks.staging = await runCiIdentity("staging", withMounts(loadCiIdentityStackFile("staging"), STAGING_MOUNTS));
+    // One Vault for both: the JWT and transit mounts are staging's, production declares only its own objects.
+    stacks.production = await runCiIdentity("production", { ...withMounts(loadCiIdentityStackFile("production"), {}), declareSharedMounts: false });
+    const names = (resources: DeclaredResource[]) =>
+      resources.filter((resource) => resource.type.startsWith("vault:")).map((resource) => `${resource.type} ${String(resource.inputs.path ?? resource.inputs.roleName ?? resource.inputs.name)}`);
+    const staging = names(stacks.staging.resources);
+    const production = names(stacks.production.resources);
+    assert.equal(production.length, 5);
+    assert.deepEqual(staging.filter((name) => production.includes(name)), []);
+    assert.equal(new Set([...staging, ...production]).size, staging.length + production.length);
+
+    await vault.start();
+    // What production's operators own: the main program's mounts, and another team's secret beside the blueprint's.
+    expectOk(await vault.admin("POST", `sys/mounts/${PRODUCTION_MOUNTS.kv}`, { type: "kv", options: { version: "2" } }), "production KV mount");
+    expectOk(await vault.admin("POST", `sys/auth/${PRODUCTION_MOUNTS.approle}`, { type: "approle" }), "production AppRole mount");
+    expectOk(await vault.admin("POST", `${PRODUCTION_MOUNTS.kv}/data/payments/db`, { data: { password: "p".repeat(32) } }), "another team's secret");
+    await applyVaultResources(vault, stacks.staging.resources);
+    await applyVaultResources(vault, stacks.production.resources);
+    const role = expectOk(await vault.admin("GET", `auth/${JWT_AUTH_MOUNT}/role/${ciRoleName("production", "deploy")}`), "read role").body.data;
+    assert.equal(role.token_type, "batch");
+    assert.deepEqual(role.bound_claims.ref, [MAIN_BRANCH_REF]);
+    assert.deepEqual(role.token_policies, [ciPolicyName("production", "deploy")]);
+  });
+
+  it("deploy.yml on main in environment production logs in to the production deploy role: a batch token with exactly its policy", async () => {
+    const answer = expectOk(await login(ciRoleName("production", "deploy"), run("production", "deploy")), "login").body.auth;
+    assert.equal(answer.token_type, "batch");
+    assert.deepEqual(answer.policies, [ciPolicyName("production", "deploy")]);
+    assert.deepEqual(answer.token_policies, [ciPolicyName("production", "deploy")]);
+    assert.equal(answer.renewable, false);
+    assert.equal(answer.lease_duration, CI_TOKEN_TTL_SECONDS.deploy);
+  });
+
+  it("rollback.yml on main logs in to the deploy role", async () => {
+    const answer = await login(ciRoleName("production", "deploy"), run("production", "deploy", { workflow: CI_WORKFLOWS.deploy[1], eventName: "workflow_dispatch" }));
+    assert.equal(expectOk(answer, "rollback login").body.auth.token_type, "batch");
+  });
+
+  describe("the production deploy role refuses", () => {
+    const role = () => ciRoleName("production", "deploy");
+    const cases: [string, () => Promise<VaultAnswer>, RegExp][] = [
+      ["deploy.yml from a feature branch", () => login(role(), run("production", "deploy", { ref: "refs/heads/feature" })), /claim "(ref|job_workflow_ref)" does not match/],
+      ["a feature branch's ref alone (job_workflow_ref as on main)", () => login(role(), run("production", "deploy"), { overrides: { ref: "refs/heads/feature" } }), /claim "ref" does not match/],
+      ["another workflow file (ci.yml) on main", () => login(role(), run("production", "deploy", { workflow: ".github/workflows/ci.yml", eventName: "push" })), /claim "job_workflow_ref" does not match/],
+      ["a pull request (refs/pull/1/merge, pull_request)", () => login(role(), run("production", "deploy", { ref: PULL_REQUEST_REF, eventName: "pull_request" })), /claim "(ref|job_workflow_ref)" does not match/],
+      ["another environment (staging's job with production's audience)", () => login(role(), run("production", "deploy", { environment: "staging" })), /claim "environment" does not match/],
+      ["another role's audience (production's preview)", () => login(role(), run("production", "deploy", { audience: ciAudience("production", "preview") })), /audience/],
+      ["another repository_id", () => login(role(), run("production", "deploy", { repositoryId: 42 })), /claim "repository_id" does not match/],
+      ["an expired token", () => login(role(), run("production", "deploy"), { expiresIn: -900 }), /expired/],
+      ["a token signed by a key not in the JWKS", () => login(role(), run("production", "deploy"), { foreignKey: true }), /signature/],
+    ];
+    for (const [what, attempt, message] of cases) it(what, async () => assertRefused(await attempt(), message));
+
+    it("staging's deploy role refuses production's claims, even with staging's audience", async () => {
+      assertRefused(await login(ciRoleName("staging", "deploy"), run("production", "deploy")), /audience/);
+      assertRefused(await login(ciRoleName("staging", "deploy"), run("production", "deploy", { audience: ciAudience("staging", "deploy") })), /claim "environment" does not match/);
+    });
+  });
+
+  it("preview.yml on a pull request's merge ref in production-preview logs in to the production preview role, not to the deploy role", async () => {
+    const preview = run("production", "preview");
+    const answer = expectOk(await login(ciRoleName("production", "preview"), preview), "preview login").body.auth;
+    assert.equal(answer.token_type, "batch");
+    assert.deepEqual(answer.policies, [ciPolicyName("production", "preview")]);
+    assert.equal(answer.lease_duration, CI_TOKEN_TTL_SECONDS.preview);
+    assertRefused(await login(ciRoleName("production", "deploy"), preview), /audience/);
+    assertRefused(await login(ciRoleName("production", "deploy"), { ...preview, audience: ciAudience("production", "deploy") }), /claim "(environment|ref|job_workflow_ref)" does not match/);
+  });
+
+  describe("the production deploy token", () => {
+    let token: string;
+    const as = (method: string, apiPath: string, body?: unknown) => vault.api(method, apiPath, body, token);
+    before(async () => {
+      token = await tokenFor("production", "deploy");
+    });
+
+    it("looks itself up (the provider's first call) and carries no default policy", async () => {
+      const self = expectOk(await as("GET", "auth/token/lookup-self"), "lookup-self").body.data;
+      assert.deepEqual(self.policies, [ciPolicyName("production", "deploy")]);
+      assert.equal(self.type, "batch");
+    });
+
+    it("cannot write a policy outside the prefix, nor rewrite its own", async () => {
+      assertDenied(await as("PUT", "sys/policies/acl/evil", { policy: 'path "*" { capabilities = ["sudo"] }' }));
+      assertDenied(await as("PUT", `sys/policies/acl/${ciPolicyName("production", "deploy")}`, { policy: 'path "*" { capabilities = ["sudo"] }' }));
+    });
+
+    it("cannot mount a secrets engine or enable an auth method", async () => {
+      assertDenied(await as("POST", "sys/mounts/x", { type: "kv" }));
+      assertDenied(await as("POST", "sys/auth/x", { type: "approle" }));
+    });
+
+    it("cannot create a child token (it is a batch token)", async () => {
+      assertRefused(await as("POST", "auth/token/create", {}), /permission denied|batch token/);
+    });
+
+    it("cannot read another team's KV secret nor the blueprint's", async () => {
+      assertDenied(await as("GET", `${PRODUCTION_MOUNTS.kv}/data/payments/db`));
+      expectOk(await as("POST", `${PRODUCTION_MOUNTS.kv}/data/blueprint/x`, { data: { api_key: "k".repeat(32) } }), "write own secret");
+      assertDenied(await as("GET", `${PRODUCTION_MOUNTS.kv}/data/blueprint/x`));
+      assertDenied(await as("POST", `${PRODUCTION_MOUNTS.kv}/data/payments/db`, { data: { password: "overwritten" } }));
+    });
+
+    it("can write a blueprint- policy, a blueprint- AppRole role with it, and delete every version of its secret", async () => {
+      expectOk(await as("PUT", "sys/policies/acl/blueprint-x-read", { policy: 'path "secret/data/blueprint/x" { capabilities = ["read"] }' }), "policy");
+      expectOk(await as("POST", `auth/${PRODUCTION_MOUNTS.approle}/role/blueprint-x`, { token_policies: ["blueprint-x-read"], token_no_default_policy: true }), "role");
+      expectOk(await as("GET", `auth/${PRODUCTION_MOUNTS.approle}/role/blueprint-x/role-id`), "role-id");
+      expectOk(await as("DELETE", `${PRODUCTION_MOUNTS.kv}/metadata/blueprint/x`), "delete all versions");
+    });
+
+    it("cannot create a role that grants a policy outside the prefix, in any spelling", async () => {
+      const attempts: Any[] = [
+        { token_policies: [ciPolicyName("production", "deploy")] },
+        { token_policies: ["root"] },
+        { token_policies: ["blueprint-x-read", "root"] },
+        { token_policies: "blueprint-x-read,root" },
+        { policies: ["root"] },
+        { policies: ["blueprint-x-read"] },
+      ];
+      for (const body of attempts) {
+        const answer = await as("POST", `auth/${PRODUCTION_MOUNTS.approle}/role/blueprint-y`, body);
+        assert.equal(answer.status, 403, `${JSON.stringify(body)}: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
+      }
+      assertDenied(await as("POST", `auth/${PRODUCTION_MOUNTS.approle}/role/team-role`, { token_policies: ["blueprint-x-read"] }));
+      assert.equal((await vault.admin("GET", `auth/${PRODUCTION_MOUNTS.approle}/role/blueprint-y`)).status, 404);
+    });
+
+    it("encrypts and decrypts with production's state key, and gets 403 on staging's", async () => {
+      const key = stateTransitKey("production");
+      const plaintext = Buffer.from("a state secret").toString("base64");
+      const { ciphertext } = expectOk(await as("POST", `${STATE_TRANSIT_MOUNT}/encrypt/${key}`, { plaintext }), "encrypt").body.data;
+      assert.equal(expectOk(await as("POST", `${STATE_TRANSIT_MOUNT}/decrypt/${key}`, { ciphertext }), "decrypt").body.data.plaintext, plaintext);
+      assertDenied(await as("POST", `${STATE_TRANSIT_MOUNT}/encrypt/${stateTransitKey("staging")}`, { plaintext }));
+      assertDenied(await as("POST", `${STATE_TRANSIT_MOUNT}/decrypt/${stateTransitKey("staging")}`, { ciphertext }));
+      assertDenied(await as("GET", `${STATE_TRANSIT_MOUNT}/export/encryption-key/${key}`));
+    });
+  });
+
+  describe("the production preview token", () => {
+    let token: string;
+    const as = (method: string, apiPath: string, body?: unknown) => vault.api(method, apiPath, body, token);
+    const encryptWith = async (environment: CiEnvironment, plaintext: string) => {
+      const deploy = await tokenFor(environment, "deploy");
+      return expectOk(await vault.api("POST", `${STATE_TRANSIT_MOUNT}/encrypt/${stateTransitKey(environment)}`, { plaintext }, deploy), "encrypt").body.data.ciphertext as string;
+    };
+    before(async () => {
+      token = await tokenFor("production", "preview");
+    });
+
+    it("reads no KV secret", async () => {
+      expectOk(await vault.admin("POST", `${PRODUCTION_MOUNTS.kv}/data/blueprint/items-api`, { data: { api_key: "a".repeat(32) } }), "seed");
+      assertDenied(await as("GET", `${PRODUCTION_MOUNTS.kv}/data/blueprint/items-api`));
+      assertDenied(await as("GET", `${PRODUCTION_MOUNTS.kv}/metadata/blueprint/items-api`));
+    });
+
+    it("decrypts its own stack's state secrets and gets 403 on the other stack's", async () => {
+      const plaintext = Buffer.from("state").toString("base64");
+      const own = await encryptWith("production", plaintext);
+      assert.equal(expectOk(await as("POST", `${STATE_TRANSIT_MOUNT}/decrypt/${stateTransitKey("production")}`, { ciphertext: own }), "decrypt").body.data.plaintext, plaintext);
+      const other = await encryptWith("staging", plaintext);
+      assertDenied(await as("POST", `${STATE_TRANSIT_MOUNT}/decrypt/${stateTransitKey("staging")}`, { ciphertext: other }));
+    });
+
+    it("changes nothing: no policy, no role", async () => {
+      assertDenied(await as("PUT", "sys/policies/acl/blueprint-z-read", { policy: 'path "x" { capabilities = ["read"] }' }));
+      assertDenied(await as("POST", `auth/${PRODUCTION_MOUNTS.approle}/role/blueprint-z`, { token_policies: ["blueprint-z-read"] }));
+    });
+  });
+
+  describe("the main program's renders applied with the deploy tokens, not root", () => {
+    const prefixed = (resources: DeclaredResource[]) => resources.filter((resource) => resource.type === "vault:index/policy:Policy").every((resource) => String(resource.inputs.name).startsWith("blueprint-"));
+
+    it("staging: the deploy token creates the mounts, the lockout, the policy, the role, the secret and a secret_id", async function () {
+      const raw = loadStackFile("staging");
+      const values = structuredClone(raw.values) as Any;
+      values.vault.kvMount.path = STAGING_MOUNTS.kvMount.path;
+      values.vault.approleMount.path = STAGING_MOUNTS.approleMount.path;
+      const render = await runBlueprint("staging", { values, secretKeys: raw.secretKeys });
+      if (!prefixed(render.resources)) this.skip(); // The main program names its Vault objects blueprint-* only once components/vault/names.ts is wired in.
+      const identity = await applyDeclaredVault(vault, render.resources, { token: await tokenFor("staging", "deploy") });
+      const login = expectOk(await vault.api("POST", `auth/${identity.approleMount}/login`, { role_id: identity.roleId, secret_id: identity.secretId }), "service login");
+      const serviceToken = login.body.auth.client_token as string;
+      assert.equal(expectOk(await vault.api("GET", `${identity.kvPath.mount}/data/${identity.kvPath.name}`, undefined, serviceToken), "service read").body.data.data.api_key, identity.kv.api_key);
+    });
+
+    it("production: on the operators' mounts, the deploy token declares the policy, the role, the secret and a secret_id", async function () {
+      const render = await runBlueprint("production");
+      if (!prefixed(render.resources)) this.skip();
+      assert.equal(render.resources.filter((resource) => resource.type === "vault:index/mount:Mount" || resource.type === "vault:index/authBackend:AuthBackend").length, 0);
+      const applied = await applyVaultResources(vault, render.resources, { token: await tokenFor("production", "deploy") });
+      assert.ok(applied.roleId && applied.secretId && applied.kvPath);
+      const login = expectOk(await vault.api("POST", `auth/${PRODUCTION_MOUNTS.approle}/login`, { role_id: applied.roleId, secret_id: applied.secretId }), "service login");
+      assert.deepEqual(login.body.auth.policies, render.resources.filter((resource) => resource.type === "vault:index/policy:Policy").map((resource) => resource.inputs.name));
+    });
+  });
+});
