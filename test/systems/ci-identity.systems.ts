@@ -148,15 +148,15 @@ describe(`CI identity (ci-identity/) on Vault ${VERSIONS.VAULT_VERSION} with JWT
       ["another workflow file (ci.yml) on main", () => login(role(), run("production", "deploy", { workflow: ".github/workflows/ci.yml", eventName: "push" })), /claim "job_workflow_ref" does not match/],
       ["a pull request (refs/pull/1/merge, pull_request)", () => login(role(), run("production", "deploy", { ref: PULL_REQUEST_REF, eventName: "pull_request" })), /claim "(ref|job_workflow_ref)" does not match/],
       ["another environment (staging's job with production's audience)", () => login(role(), run("production", "deploy", { environment: "staging" })), /claim "environment" does not match/],
-      ["another role's audience (production's preview)", () => login(role(), run("production", "deploy", { audience: ciAudience("production", "preview") })), /audience/],
+      ["another role's audience (production's preview)", () => login(role(), run("production", "deploy", { audience: ciAudience("production", "preview") })), /invalid audience \(aud\) claim: audience claim does not match any expected audience/],
       ["another repository_id", () => login(role(), run("production", "deploy", { repositoryId: 42 })), /claim "repository_id" does not match/],
-      ["an expired token", () => login(role(), run("production", "deploy"), { expiresIn: -900 }), /expired/],
-      ["a token signed by a key not in the JWKS", () => login(role(), run("production", "deploy"), { foreignKey: true }), /signature/],
+      ["an expired token", () => login(role(), run("production", "deploy"), { expiresIn: -900 }), /invalid expiration time \(exp\) claim: token is expired/],
+      ["a token signed by a key not in the JWKS", () => login(role(), run("production", "deploy"), { foreignKey: true }), /failed to verify id token signature/],
     ];
     for (const [what, attempt, message] of cases) it(what, async () => assertRefused(await attempt(), message));
 
     it("staging's deploy role refuses production's claims, even with staging's audience", async () => {
-      assertRefused(await login(ciRoleName("staging", "deploy"), run("production", "deploy")), /audience/);
+      assertRefused(await login(ciRoleName("staging", "deploy"), run("production", "deploy")), /invalid audience \(aud\) claim/);
       assertRefused(await login(ciRoleName("staging", "deploy"), run("production", "deploy", { audience: ciAudience("staging", "deploy") })), /claim "environment" does not match/);
     });
   });
@@ -167,7 +167,7 @@ describe(`CI identity (ci-identity/) on Vault ${VERSIONS.VAULT_VERSION} with JWT
     assert.equal(answer.token_type, "batch");
     assert.deepEqual(answer.policies, [ciPolicyName("production", "preview")]);
     assert.equal(answer.lease_duration, CI_TOKEN_TTL_SECONDS.preview);
-    assertRefused(await login(ciRoleName("production", "deploy"), preview), /audience/);
+    assertRefused(await login(ciRoleName("production", "deploy"), preview), /invalid audience \(aud\) claim/);
     assertRefused(await login(ciRoleName("production", "deploy"), { ...preview, audience: ciAudience("production", "deploy") }), /claim "(environment|ref|job_workflow_ref)" does not match/);
   });
 
@@ -195,7 +195,7 @@ describe(`CI identity (ci-identity/) on Vault ${VERSIONS.VAULT_VERSION} with JWT
     });
 
     it("cannot create a child token (it is a batch token)", async () => {
-      assertRefused(await as("POST", "auth/token/create", {}), /permission denied|batch token/);
+      assertDenied(await as("POST", "auth/token/create", {}));
     });
 
     it("cannot read another team's KV secret nor the blueprint's", async () => {
@@ -227,6 +227,24 @@ describe(`CI identity (ci-identity/) on Vault ${VERSIONS.VAULT_VERSION} with JWT
       }
       assertDenied(await as("POST", `auth/${PRODUCTION_MOUNTS.approle}/role/team-role`, { token_policies: ["blueprint-x-read"] }));
       assert.equal((await vault.admin("GET", `auth/${PRODUCTION_MOUNTS.approle}/role/blueprint-y`)).status, 404);
+    });
+
+    // A known limit, not a wish (docs/ci-identity.md, "What the prefix does not stop"): Vault's ACLs cannot
+    // constrain what a policy it may write says, and the program must read role_ids and mint secret_ids.
+    // This test fails once that path is closed; then the docs must change with it.
+    it("can still widen itself through a blueprint- policy it writes and an AppRole role it binds it to", async () => {
+      expectOk(await as("PUT", "sys/policies/acl/blueprint-wide", { policy: 'path "*" { capabilities = ["read"] }' }), "wide policy");
+      expectOk(await as("POST", `auth/${PRODUCTION_MOUNTS.approle}/role/blueprint-wide`, { token_policies: ["blueprint-wide"] }), "role");
+      const roleId = expectOk(await as("GET", `auth/${PRODUCTION_MOUNTS.approle}/role/blueprint-wide/role-id`), "role-id").body.data.role_id as string;
+      const secretId = expectOk(await as("POST", `auth/${PRODUCTION_MOUNTS.approle}/role/blueprint-wide/secret-id`, {}), "secret-id").body.data.secret_id as string;
+      const wide = expectOk(await vault.api("POST", `auth/${PRODUCTION_MOUNTS.approle}/login`, { role_id: roleId, secret_id: secretId }), "login").body.auth.client_token as string;
+      try {
+        assert.equal((await vault.api("GET", `${PRODUCTION_MOUNTS.kv}/data/payments/db`, undefined, wide)).status, 200);
+      } finally {
+        await vault.api("POST", "auth/token/revoke-self", {}, wide);
+        expectOk(await vault.admin("DELETE", `auth/${PRODUCTION_MOUNTS.approle}/role/blueprint-wide`), "clean up role");
+        expectOk(await vault.admin("DELETE", "sys/policies/acl/blueprint-wide"), "clean up policy");
+      }
     });
 
     it("encrypts and decrypts with production's state key, and gets 403 on staging's", async () => {
