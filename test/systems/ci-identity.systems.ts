@@ -299,7 +299,21 @@ describe(`CI identity (ci-identity/) on Vault ${VERSIONS.VAULT_VERSION} with JWT
       values.vault.approleMount.path = STAGING_MOUNTS.approleMount.path;
       const render = await runBlueprint("staging", { values, secretKeys: raw.secretKeys });
       if (!prefixed(render.resources)) this.skip(); // The main program names its Vault objects blueprint-* only once components/vault/names.ts is wired in.
-      const identity = await applyDeclaredVault(vault, render.resources, { token: await tokenFor("staging", "deploy") });
+      const token = await tokenFor("staging", "deploy");
+      const identity = await applyDeclaredVault(vault, render.resources, { token });
+      // What a refresh reads back, each with the same token (the KV secret is not read: disableRead).
+      const role = render.resources.find((resource) => resource.type === "vault:appRole/authBackendRole:AuthBackendRole")!.inputs;
+      const policy = render.resources.find((resource) => resource.type === "vault:index/policy:Policy")!.inputs;
+      for (const readBack of [
+        `sys/mounts/${identity.kvPath.mount}`,
+        `sys/auth/${identity.approleMount}`,
+        `sys/auth/${identity.approleMount}/tune`,
+        `sys/policies/acl/${policy.name}`,
+        `auth/${identity.approleMount}/role/${role.roleName}`,
+        `auth/${identity.approleMount}/role/${role.roleName}/role-id`,
+      ]) {
+        expectOk(await vault.api("GET", readBack, undefined, token), `read ${readBack}`);
+      }
       const login = expectOk(await vault.api("POST", `auth/${identity.approleMount}/login`, { role_id: identity.roleId, secret_id: identity.secretId }), "service login");
       const serviceToken = login.body.auth.client_token as string;
       assert.equal(expectOk(await vault.api("GET", `${identity.kvPath.mount}/data/${identity.kvPath.name}`, undefined, serviceToken), "service read").body.data.data.api_key, identity.kv.api_key);
@@ -311,8 +325,13 @@ describe(`CI identity (ci-identity/) on Vault ${VERSIONS.VAULT_VERSION} with JWT
       assert.equal(render.resources.filter((resource) => resource.type === "vault:index/mount:Mount" || resource.type === "vault:index/authBackend:AuthBackend").length, 0);
       const applied = await applyVaultResources(vault, render.resources, { token: await tokenFor("production", "deploy") });
       assert.ok(applied.roleId && applied.secretId && applied.kvPath);
-      const login = expectOk(await vault.api("POST", `auth/${PRODUCTION_MOUNTS.approle}/login`, { role_id: applied.roleId, secret_id: applied.secretId }), "service login");
-      assert.deepEqual(login.body.auth.policies, render.resources.filter((resource) => resource.type === "vault:index/policy:Policy").map((resource) => resource.inputs.name));
+      // Production's secret_ids are bound to the cluster's CIDRs, so no login from here: root reads what was made.
+      const role = render.resources.find((resource) => resource.type === "vault:appRole/authBackendRole:AuthBackendRole")!.inputs;
+      const policies = render.resources.filter((resource) => resource.type === "vault:index/policy:Policy").map((resource) => resource.inputs.name);
+      assert.deepEqual(expectOk(await vault.admin("GET", `auth/${PRODUCTION_MOUNTS.approle}/role/${role.roleName}`), "role").body.data.token_policies, policies);
+      const accessors = expectOk(await vault.admin("LIST", `auth/${PRODUCTION_MOUNTS.approle}/role/${role.roleName}/secret-id`), "secret_ids").body.data.keys as string[];
+      assert.equal(accessors.length, 1);
+      expectOk(await vault.admin("GET", `${applied.kvPath!.mount}/data/${applied.kvPath!.name}`), "the secret");
     });
   });
 });
