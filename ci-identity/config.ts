@@ -67,7 +67,7 @@ function lookup(values: unknown, path: ReadonlyArray<PropertyKey>): unknown {
 
 function describeIssue(issue: z.core.$ZodIssue, values: Record<string, unknown>): string {
   if (issue.code === "unrecognized_keys") return `${keyOf(issue.path)}: unknown key(s) ${issue.keys.map((key) => `'${key}'`).join(", ")} (check the spelling)`;
-  if (issue.code === "invalid_type" && lookup(values, issue.path) === undefined) return `${keyOf(issue.path)}: is required (${issue.message.replace(/, received undefined$/, "")})`;
+  if ((issue.code === "invalid_type" || issue.code === "invalid_value") && lookup(values, issue.path) === undefined) return `${keyOf(issue.path)}: is required (${issue.message.replace(/, received undefined$/, "")})`;
   return `${keyOf(issue.path)}: ${issue.message}`;
 }
 

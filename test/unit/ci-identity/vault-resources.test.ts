@@ -1,0 +1,154 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { CI_TOKEN_TTL_SECONDS } from "../../../ci-identity/jwtRoles";
+import { CI_WORKFLOWS, type CiJob, GITHUB_OIDC_ISSUER, JWT_AUTH_MOUNT, STATE_TRANSIT_MOUNT } from "../../../ci-identity/names";
+import { deployPolicyDocument, previewPolicyDocument } from "../../../ci-identity/vaultPolicies";
+import { type CiIdentityRun, loadCiIdentityStackFile, runCiIdentity } from "../../../scripts/lib/ciIdentityRun";
+import type { DeclaredResource } from "../../../scripts/lib/mocks";
+import { PROJECT_ROOT } from "../../../scripts/lib/stackFile";
+import { underMocks } from "../../support/runs";
+
+type Any = Record<string, any>;
+
+const TYPES = {
+  jwtBackend: "vault:jwt/authBackend:AuthBackend",
+  jwtRole: "vault:jwt/authBackendRole:AuthBackendRole",
+  mount: "vault:index/mount:Mount",
+  transitKey: "vault:transit/secretBackendKey:SecretBackendKey",
+  policy: "vault:index/policy:Policy",
+};
+
+/** The CI identity program for a stack, under mocks, in the unit tests' queue (no two runs share the mock monitor). */
+async function ciIdentityRun(stack: string, values?: Record<string, unknown>): Promise<CiIdentityRun> {
+  const { result, unhandled } = await underMocks(() => runCiIdentity(stack, values ?? loadCiIdentityStackFile(stack)));
+  assert.deepEqual(unhandled, []);
+  return result;
+}
+
+const ofType = (run: CiIdentityRun, type: string): DeclaredResource[] => run.resources.filter((resource) => resource.type === type);
+const role = (run: CiIdentityRun, name: string): Any => {
+  const found = ofType(run, TYPES.jwtRole).filter((resource) => resource.inputs.roleName === name);
+  assert.equal(found.length, 1, `one JWT role ${name}`);
+  return found[0].inputs;
+};
+
+describe("ci-identity: the program's declared Vault objects", () => {
+  let staging: CiIdentityRun;
+  let production: CiIdentityRun;
+  before(async () => {
+    staging = await ciIdentityRun("staging");
+    production = await ciIdentityRun("production");
+  });
+
+  it("declares the JWT auth mount trusting GitHub's issuer, and the transit mount, inside the component", () => {
+    for (const run of [staging, production]) {
+      assert.deepEqual(ofType(run, TYPES.jwtBackend).map((resource) => resource.inputs), [
+        { path: JWT_AUTH_MOUNT, type: "jwt", description: "GitHub Actions OIDC (production-blueprint CI identities)", oidcDiscoveryUrl: GITHUB_OIDC_ISSUER, boundIssuer: GITHUB_OIDC_ISSUER },
+      ]);
+      assert.deepEqual(ofType(run, TYPES.mount).map((resource) => [resource.inputs.path, resource.inputs.type]), [[STATE_TRANSIT_MOUNT, "transit"]]);
+      for (const resource of run.resources.filter((entry) => entry.type.startsWith("vault:"))) assert.equal(resource.parent, "production-blueprint:ci-identity:CiIdentity::ci-identity");
+    }
+  });
+
+  it("production's deploy role: exactly the bound claims of deploy.yml and rollback.yml on main in environment production", () => {
+    assert.deepEqual(role(production, "pulumi-deploy-production"), {
+      backend: JWT_AUTH_MOUNT,
+      roleName: "pulumi-deploy-production",
+      roleType: "jwt",
+      userClaim: "sub",
+      boundAudiences: ["vault:production-blueprint:production:deploy"],
+      boundClaimsType: "glob",
+      boundClaims: {
+        repository_id: "900000001",
+        environment: "production",
+        ref: "refs/heads/main",
+        job_workflow_ref:
+          "production-blueprint/production-blueprint/.github/workflows/deploy.yml@refs/heads/main,production-blueprint/production-blueprint/.github/workflows/rollback.yml@refs/heads/main",
+      },
+      tokenType: "batch",
+      tokenNoDefaultPolicy: true,
+      tokenPolicies: ["ci-pulumi-deploy-production"],
+      tokenTtl: 3900,
+      tokenMaxTtl: 3900,
+    });
+  });
+
+  it("staging's preview role: preview.yml on any pull request's merge ref in staging-preview, a shorter TTL", () => {
+    assert.deepEqual(role(staging, "pulumi-preview-staging"), {
+      backend: JWT_AUTH_MOUNT,
+      roleName: "pulumi-preview-staging",
+      roleType: "jwt",
+      userClaim: "sub",
+      boundAudiences: ["vault:production-blueprint:staging:preview"],
+      boundClaimsType: "glob",
+      boundClaims: {
+        repository_id: "900000001",
+        environment: "staging-preview",
+        ref: "refs/pull/*/merge",
+        job_workflow_ref: "production-blueprint/production-blueprint/.github/workflows/preview.yml@refs/pull/*/merge",
+      },
+      tokenType: "batch",
+      tokenNoDefaultPolicy: true,
+      tokenPolicies: ["ci-pulumi-preview-staging"],
+      tokenTtl: 2100,
+      tokenMaxTtl: 2100,
+    });
+    assert.ok(CI_TOKEN_TTL_SECONDS.preview < CI_TOKEN_TTL_SECONDS.deploy);
+  });
+
+  it("each stack's policies are the builders' documents for its own mounts", () => {
+    const documents = (run: CiIdentityRun) => Object.fromEntries(ofType(run, TYPES.policy).map((resource) => [resource.inputs.name, resource.inputs.policy]));
+    assert.deepEqual(documents(staging), {
+      "ci-pulumi-deploy-staging": deployPolicyDocument("staging", { kvMount: { path: "secret", create: true }, approleMount: { path: "approle", create: true } }),
+      "ci-pulumi-preview-staging": previewPolicyDocument("staging"),
+    });
+    assert.deepEqual(documents(production), {
+      "ci-pulumi-deploy-production": deployPolicyDocument("production", { kvMount: { path: "secret", create: false }, approleMount: { path: "approle", create: false } }),
+      "ci-pulumi-preview-production": previewPolicyDocument("production"),
+    });
+    assert.ok(!/path "sys\/(mounts|auth)/.test(documents(production)["ci-pulumi-deploy-production"]));
+    assert.ok(documents(staging)["ci-pulumi-deploy-staging"].includes('path "sys/auth/approle"'));
+  });
+
+  it("one state key per stack, never exportable, never deletable", () => {
+    for (const [run, key] of [[staging, "production-blueprint-staging"], [production, "production-blueprint-production"]] as const) {
+      assert.deepEqual(ofType(run, TYPES.transitKey).map((resource) => resource.inputs), [
+        { backend: STATE_TRANSIT_MOUNT, name: key, type: "aes256-gcm96", exportable: false, allowPlaintextBackup: false, deletionAllowed: false },
+      ]);
+    }
+  });
+
+  it("no role issues a periodic or renewable token: every one is a batch token without the default policy", () => {
+    for (const resource of [...ofType(staging, TYPES.jwtRole), ...ofType(production, TYPES.jwtRole)]) {
+      assert.equal(resource.inputs.tokenType, "batch");
+      assert.equal(resource.inputs.tokenNoDefaultPolicy, true);
+      assert.equal(resource.inputs.tokenPeriod, undefined);
+    }
+  });
+
+  it("a second stack on the same Vault (declareSharedMounts: false) declares only its own objects", async () => {
+    const second = await ciIdentityRun("production", { ...loadCiIdentityStackFile("production"), declareSharedMounts: false });
+    assert.deepEqual(second.resources.filter((resource) => resource.type.startsWith("vault:")).map((resource) => resource.type).sort(), [TYPES.policy, TYPES.policy, TYPES.jwtRole, TYPES.jwtRole, TYPES.transitKey].sort());
+  });
+
+  it("points Vault at another issuer with its CA when config says so", async () => {
+    const ca = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    const run = await ciIdentityRun("staging", { ...loadCiIdentityStackFile("staging"), oidc: { discoveryUrl: "https://127.0.0.1:8443", discoveryCaPem: ca } });
+    const backend = ofType(run, TYPES.jwtBackend)[0].inputs;
+    assert.deepEqual([backend.oidcDiscoveryUrl, backend.boundIssuer, backend.oidcDiscoveryCaPem], ["https://127.0.0.1:8443", "https://127.0.0.1:8443", ca]);
+  });
+
+  it("every token outlives the longest job that holds it (the workflows' timeout-minutes)", () => {
+    const jobMinutes = (file: string) =>
+      Object.values((parse(fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8")) as Any).jobs as Any).map((job: Any) => Number(job["timeout-minutes"]));
+    for (const job of ["deploy", "preview"] as CiJob[]) {
+      for (const file of CI_WORKFLOWS[job]) {
+        const minutes = jobMinutes(file);
+        assert.ok(minutes.length > 0 && minutes.every((value) => Number.isFinite(value)), `${file}: every job sets timeout-minutes`);
+        assert.ok(CI_TOKEN_TTL_SECONDS[job] >= Math.max(...minutes) * 60, `${file}: ${CI_TOKEN_TTL_SECONDS[job]} s < ${Math.max(...minutes)} min`);
+      }
+    }
+  });
+});
