@@ -45,6 +45,16 @@ const PULL_REQUEST_REF = "refs/pull/1/merge";
 /** Vault's error strings, one a line. */
 const errorsOf = (answer: VaultAnswer) => ((answer.body.errors ?? []) as string[]).join("\n");
 
+/**
+ * An answer for a failure message: its status, Vault's errors and, for a success, what kind of answer it
+ * was. Never the body itself, which may hold a token or a secret's value.
+ */
+function described(answer: VaultAnswer): string {
+  const auth = answer.body.auth as Any | undefined;
+  const what = auth ? `a ${String(auth.token_type)} token with policies ${JSON.stringify(auth.policies)}` : `fields ${JSON.stringify(Object.keys((answer.body.data as Any | null) ?? {}))}`;
+  return `HTTP ${answer.status}: ${errorsOf(answer) || what}`;
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -81,11 +91,11 @@ describe(`CI identity (ci-identity/) on Vault ${VERSIONS.VAULT_VERSION} with JWT
   const tokenFor = async (environment: CiEnvironment, job: CiJob) => expectOk(await login(ciRoleName(environment, job), run(environment, job)), `${job} login`).body.auth.client_token as string;
   /** A refusal: 400 or 403, with Vault's own message. */
   const assertRefused = (answer: VaultAnswer, message: RegExp) => {
-    assert.ok(answer.status === 400 || answer.status === 403, `expected a refusal, got HTTP ${answer.status}: ${JSON.stringify(answer.body)}`);
+    assert.ok(answer.status === 400 || answer.status === 403, `expected a refusal, got ${described(answer)}`);
     assert.match(errorsOf(answer), message);
   };
   const assertDenied = (answer: VaultAnswer) => {
-    assert.equal(answer.status, 403, JSON.stringify(answer.body));
+    assert.equal(answer.status, 403, `expected 403, got ${described(answer)}`);
     assert.match(errorsOf(answer), /\* permission denied\n|^permission denied$/);
   };
   const withMounts = (values: Any, mounts: Any) => ({ ...values, ...mounts, oidc: { discoveryUrl: issuer.url, discoveryCaPem: certs.caCertPem } });
@@ -223,7 +233,7 @@ describe(`CI identity (ci-identity/) on Vault ${VERSIONS.VAULT_VERSION} with JWT
       ];
       for (const body of attempts) {
         const answer = await as("POST", `auth/${PRODUCTION_MOUNTS.approle}/role/blueprint-y`, body);
-        assert.equal(answer.status, 403, `${JSON.stringify(body)}: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
+        assert.equal(answer.status, 403, `${JSON.stringify(body)}: ${described(answer)}`);
       }
       assertDenied(await as("POST", `auth/${PRODUCTION_MOUNTS.approle}/role/team-role`, { token_policies: ["blueprint-x-read"] }));
       assert.equal((await vault.admin("GET", `auth/${PRODUCTION_MOUNTS.approle}/role/blueprint-y`)).status, 404);
