@@ -287,7 +287,7 @@ describe("GitHub workflows", () => {
       assertSharedSetup(job);
     });
     it("runs only when dispatched from main (the deploy roles bind this file on main)", () => {
-      assert.equal(rollbackWorkflow.jobs.rollback.if, "github.ref == 'refs/heads/main'");
+      assert.equal(rollbackWorkflow.jobs.rollback.if, "github.ref == 'refs/heads/main'", ".github/workflows/rollback.yml job rollback: if: must be github.ref == 'refs/heads/main'");
     });
     it("takes the state role, kubeconfig and Vault address from the stack's environment", () => {
       assertEnvironmentScopedSetup(".github/workflows/rollback.yml", "rollback", rollbackWorkflow.jobs.rollback);
@@ -399,11 +399,13 @@ describe("GitHub workflows", () => {
           assert.ok(stacks.length > 0, `${where}: environment ${JSON.stringify(job.environment)} is no ${kind} environment of ci-identity/names.ts`);
           for (const stack of stacks) {
             assert.ok((CI_ENVIRONMENTS as readonly string[]).includes(stack), `${where}: ${stack} is no CI environment`);
-            assert.equal(forStack(job.environment, stack), githubEnvironment(stack, kind), `${where} (${stack}): environment`);
-            assert.equal(forStack(inputs["vault-role"], stack), ciRoleName(stack, kind), `${where} (${stack}): Vault role`);
-            assert.equal(forStack(inputs["vault-audience"], stack), ciAudience(stack, kind), `${where} (${stack}): Vault audience`);
+            const expectSame = (what: string, actual: unknown, expected: string): void =>
+              assert.equal(forStack(actual, stack), expected, `${where} (stack ${stack}): ${what} is ${JSON.stringify(forStack(actual, stack))}, ci-identity/names.ts says ${JSON.stringify(expected)}`);
+            expectSame("environment", job.environment, githubEnvironment(stack, kind));
+            expectSame("Vault role (shared setup's vault-role)", inputs["vault-role"], ciRoleName(stack, kind));
+            expectSame("Vault audience (shared setup's vault-audience)", inputs["vault-audience"], ciAudience(stack, kind));
             const pulumi = stepsOf(job).find((step) => step.uses?.startsWith("pulumi/actions@"));
-            if (pulumi?.with?.["stack-name"] !== undefined) assert.equal(forStack(pulumi.with["stack-name"], stack), stack, `${where} (${stack}): stack-name`);
+            if (pulumi?.with?.["stack-name"] !== undefined) expectSame("pulumi/actions stack-name", pulumi.with["stack-name"], stack);
             covered.add(stack);
           }
         }
