@@ -21,8 +21,18 @@ LOG="$PRODUCTION_BLUEPRINT_CACHE/zizmor/install-$ZIZMOR_VERSION.log"
 log() { printf '[zizmor] %s\n' "$*" >&2; }
 
 # The version directory is the stamp: the binary must also report exactly the pinned version.
-if [[ -x "$BIN" ]] && [[ "$("$BIN" --version 2>/dev/null)" == "zizmor $ZIZMOR_VERSION" ]]; then
+installed() { [[ -x "$BIN" ]] && [[ "$("$BIN" --version 2>/dev/null)" == "zizmor $ZIZMOR_VERSION" ]]; }
+if installed; then
   log "already installed: $BIN"
+  printf '%s\n' "$BIN"
+  exit 0
+fi
+# Checkouts of the project share the cache: one install at a time, and whoever waited finds it done.
+mkdir -p "$(dirname "$VENV")"
+exec 9>"$(dirname "$VENV")/install.lock"
+flock 9
+if installed; then
+  log "installed meanwhile: $BIN"
   printf '%s\n' "$BIN"
   exit 0
 fi
@@ -31,7 +41,6 @@ python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' ||
   { log "ERROR: $(python3 --version) is too old; zizmor $ZIZMOR_VERSION needs Python 3.11 or newer"; exit 1; }
 log "installing zizmor==$ZIZMOR_VERSION from PyPI into $VENV (log: $LOG)"
 rm -rf "$VENV"
-mkdir -p "$(dirname "$VENV")"
 python3 -m venv "$VENV"
 nice -n 10 "$VENV/bin/pip" install --disable-pip-version-check --no-input --only-binary=:all: --no-deps \
   "zizmor==$ZIZMOR_VERSION" >"$LOG" 2>&1 ||
