@@ -385,6 +385,11 @@ describe("GitHub workflows", () => {
       for (const located of checkouts) assert.equal(located.step.with?.["persist-credentials"], false, `${describeStep(located)}: checkout without persist-credentials: false`);
     });
     it("logs every identity-holding job in to the Vault role, audience and environment of ci-identity/names.ts", () => {
+      // A workflow logs in only through the shared setup, so every login is one this test can check.
+      for (const located of allSteps().filter(({ file }) => file !== SETUP_FILE)) {
+        const uses = located.step.uses ?? "";
+        assert.ok(!/^(hashicorp\/vault-action|aws-actions\/configure-aws-credentials)@/.test(uses), `${describeStep(located)}: logs in directly; use ${SETUP_ACTION}`);
+      }
       const holders = new Map<string, CiJob>(CI_JOBS.flatMap((kind) => CI_WORKFLOWS[kind].map((file) => [file, kind] as const)));
       for (const file of WORKFLOW_FILES) {
         const workflow = workflows.get(file) as Yaml;
