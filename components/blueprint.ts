@@ -33,6 +33,9 @@ export function blueprint(config: BlueprintConfig): BlueprintOutputs {
     // The deployer's address, not the pods': a CI runner cannot resolve the in-cluster name.
     providers.vault = new vault.Provider("vault", {
       address: config.vault.deployerAddress ?? config.vault.address,
+      // CI's Vault tokens are batch tokens (ci-identity/), which cannot create the child token the provider
+      // would otherwise make; the job's token is already short-lived and bound to its workflow.
+      skipChildToken: true,
       ...(config.vault.namespace ? { namespace: config.vault.namespace } : {}),
       ...(config.secrets.vaultToken ? { token: config.secrets.vaultToken } : {}),
     });

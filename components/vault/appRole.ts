@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { declareSecret } from "../k8s/controllers";
 import { withResourceErrors } from "../resourceErrors";
-import { durationSeconds, servicePolicyDocument, servicePolicyName } from "./policy";
+import { serviceRoleName, servicePolicyName, serviceSecretPath } from "./names";
+import { durationSeconds, servicePolicyDocument } from "./policy";
 import { generateServiceSecrets } from "./serviceSecrets";
 import type { ServiceVaultEnabledConfig, VaultServiceSettings } from "./serviceVault";
 
@@ -49,7 +50,7 @@ function secretIdMetadata(service: string, rotation: string): string {
 function roleArgs(service: string, config: VaultServiceSettings, backend: pulumi.Input<string>, policy: pulumi.Input<string>): vault.approle.AuthBackendRoleArgs {
   return {
     backend,
-    roleName: service,
+    roleName: serviceRoleName(service),
     tokenPolicies: [policy],
     // Without this every token also carries Vault's "default" policy (cubbyhole, lookup-self, …).
     tokenNoDefaultPolicy: true,
@@ -78,11 +79,14 @@ export class VaultAppRole extends pulumi.ComponentResource {
     const parent = { parent: this };
     const service = args.serviceName;
     const { secretId: secretIdConfig } = args.vault;
-    this.secretPath = service;
+    this.secretPath = serviceSecretPath(service);
 
+    // disableRead: neither a refresh nor a preview reads the secret's values back, so the deploy identity
+    // needs no read on KV at all and the preview identity none on Vault but its state key (docs/ci-identity.md).
+    // The values are generated here; drift in Vault is overwritten by the next change, never read.
     new vault.kv.SecretV2(
       `${name}-secret`,
-      { mount: args.kvMountPath, name: service, dataJson: generateServiceSecrets(name, this), deleteAllVersions: true },
+      { mount: args.kvMountPath, name: this.secretPath, dataJson: generateServiceSecrets(name, this), deleteAllVersions: true, disableRead: true },
       parent,
     );
     const policy = new vault.Policy(
@@ -90,7 +94,7 @@ export class VaultAppRole extends pulumi.ComponentResource {
       {
         name: servicePolicyName(service),
         // The mount may be an Output, so a bad one is found only here: still this component's error.
-        policy: pulumi.output(args.kvMountPath).apply((mount) => withResourceErrors(this, () => servicePolicyDocument(mount, service))),
+        policy: pulumi.output(args.kvMountPath).apply((mount) => withResourceErrors(this, () => servicePolicyDocument(mount, this.secretPath))),
       },
       parent,
     );

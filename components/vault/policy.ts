@@ -3,11 +3,6 @@ function kvDataPath(mount: string, secretPath: string): string {
   return `${mount}/data/${secretPath}`;
 }
 
-/** The name of a service's policy in Vault. */
-export function servicePolicyName(service: string): string {
-  return `${service}-read`;
-}
-
 // Vault policy paths treat `*` (prefix) and `+` (segment) as globs; a name carrying one would widen the grant.
 const GLOB_OR_QUOTE = /[*+"\s]/;
 

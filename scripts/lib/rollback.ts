@@ -83,7 +83,7 @@ function checkSecrets(target: UpdateRecord, stack: string): void {
     [
       `version ${target.version}'s config holds secrets that cannot be restored: ${lost.sort().join(", ")}.`,
       `Stack history keeps secret config only encrypted, and these values could not be decrypted with stack '${stack}''s current secrets provider`,
-      "(the passphrase or key changed since that update, or PULUMI_CONFIG_PASSPHRASE / the cloud credentials are not set here).",
+      "(the passphrase or key changed since that update, or the credentials it needs are not set here: VAULT_ADDR and VAULT_TOKEN for Vault transit, PULUMI_CONFIG_PASSPHRASE for a passphrase).",
       "Replaying the config without them would deploy without those credentials, so nothing was changed. Either provide the secrets",
       `provider that encrypted them and rerun, or roll back by hand: set each key with \`pulumi config set --secret <key> -s ${stack}\`.`,
     ].join("\n"),

@@ -15,6 +15,7 @@ import { mountDirs, type MountedFiles, SERVICE, serviceEnv } from "./support/ser
 import { startService, type ServiceUnderTest } from "./support/service";
 import { expectOk, VaultServer } from "./support/vault";
 import { applyDeclaredVault, type AppliedIdentity } from "./support/vaultApplier";
+import { serviceSecretPath } from "../../components/vault/names";
 
 type Any = Record<string, any>;
 
@@ -101,12 +102,14 @@ describe(`Vault ${VERSIONS.VAULT_VERSION} (Go module, sdk ${VERSIONS.VAULT_SDK_V
   });
 
   it("the service's identity reads its own path and is denied another service's", async () => {
-    expectOk(await vault.admin("POST", `${identity.kvPath.mount}/data/billing-api`, { data: { api_key: "b".repeat(32) } }), "write billing-api");
+    // A neighbour under the same prefix: the policy names the service's own path, not the prefix.
+    const neighbour = `${identity.kvPath.mount}/data/${serviceSecretPath("billing-api")}`;
+    expectOk(await vault.admin("POST", neighbour, { data: { api_key: "b".repeat(32) } }), "write billing-api");
     const login = await vault.api("POST", `auth/${identity.approleMount}/login`, { role_id: identity.roleId, secret_id: identity.secretId });
     const token = expectOk(login, "login").body.auth.client_token as string;
     try {
-      assert.equal((await vault.api("GET", `${identity.kvPath.mount}/data/${SERVICE}`, undefined, token)).status, 200);
-      const denied = await vault.api("GET", `${identity.kvPath.mount}/data/billing-api`, undefined, token);
+      assert.equal((await vault.api("GET", `${identity.kvPath.mount}/data/${identity.kvPath.name}`, undefined, token)).status, 200);
+      const denied = await vault.api("GET", neighbour, undefined, token);
       assert.equal(denied.status, 403);
       assert.match(JSON.stringify(denied.body.errors), /permission denied/);
     } finally {

@@ -96,7 +96,7 @@ describe("components as a library (examples/consumer)", () => {
     assert.equal(env.VAULT_KV_MOUNT, "secret");
     assert.equal(env.VAULT_ROLE_ID_FILE, "/var/run/secrets/blueprint/vault/role-id");
     const role = resources.find((resource) => resource.type === "vault:appRole/authBackendRole:AuthBackendRole");
-    assert.deepEqual({ backend: role?.inputs.backend, roleName: role?.inputs.roleName }, { backend: "approle", roleName: "reports" });
+    assert.deepEqual({ backend: role?.inputs.backend, roleName: role?.inputs.roleName }, { backend: "approle", roleName: "blueprint-reports" });
     assert.equal(outputs.collectorEndpoint, platformOutputs.collectorEndpoint);
   });
 

@@ -204,7 +204,7 @@ describe("the components as a package: packed, installed into a copy of examples
       assert.deepEqual(providers.map((each) => each.inputs.address), [DEPLOYER_VAULT]);
       const role = run.resources.find((each) => each.type === "vault:appRole/authBackendRole:AuthBackendRole");
       assert.match(role?.provider ?? "", /::pulumi:providers:vault::vault::/, "the AppRole is created through that provider");
-      assert.deepEqual({ backend: role?.inputs.backend, roleName: role?.inputs.roleName }, { backend: "approle", roleName: "reports" });
+      assert.deepEqual({ backend: role?.inputs.backend, roleName: role?.inputs.roleName }, { backend: "approle", roleName: "blueprint-reports" });
       const configMap = run.resources.find((each) => each.type === "kubernetes:core/v1:ConfigMap" && each.inputs.metadata?.name === "reports-config");
       const podEnv = Object.values(configMap?.inputs.data ?? {});
       assert.ok(podEnv.includes(PLATFORM.vault.address), `the pods' env has no ${PLATFORM.vault.address}: ${JSON.stringify(configMap?.inputs.data)}`);

@@ -5,6 +5,7 @@ import { loadStackFile } from "../../../scripts/lib/stackFile";
 import { NetworkModel, type Pod } from "../../support/networkReach";
 import { type MockRun, findObject, objectsOf, runWith } from "../../support/runs";
 import { canRead, kvSecretPaths, vaultIdentities } from "../../support/vaultAccess";
+import { serviceRoleName, serviceSecretPath } from "../../../components/vault/names";
 
 type Any = any;
 
@@ -100,11 +101,11 @@ describe("isolation between services (three services on staging)", () => {
     const identities = vaultIdentities(run);
     const secrets = kvSecretPaths(run);
     const names = Object.keys(run.config.services);
-    assert.deepEqual([...identities.keys()].sort(), [...names].sort(), "one AppRole per service");
+    assert.deepEqual([...identities.keys()].sort(), names.map(serviceRoleName).sort(), "one AppRole per service");
     for (const reader of names) {
-      const identity = identities.get(reader) as NonNullable<ReturnType<typeof identities.get>>;
+      const identity = identities.get(serviceRoleName(reader)) as NonNullable<ReturnType<typeof identities.get>>;
       for (const owner of names) {
-        const path = secrets.get(owner) as string;
+        const path = secrets.get(serviceSecretPath(owner)) as string;
         assert.equal(canRead(identity, path), reader === owner, `${reader} reading ${path} (policies: ${identity.policies.join(", ")})`);
       }
     }

@@ -44,7 +44,7 @@ function editedStack(stack: string, edit: (values: Any) => void) {
   return { values, secretKeys: raw.secretKeys };
 }
 
-const EXACT_POLICY = `path "secret/data/items-api" {
+const EXACT_POLICY = `path "secret/data/blueprint/items-api" {
   capabilities = ["read"]
 }
 
@@ -59,7 +59,7 @@ path "auth/token/revoke-self" {
 
 describe("Vault policy document", () => {
   it("is exactly: read on <mount>/data/<service> and update on auth/token/renew-self and revoke-self", () => {
-    assert.equal(servicePolicyDocument("secret", SERVICE), EXACT_POLICY);
+    assert.equal(servicePolicyDocument("secret", `blueprint/${SERVICE}`), EXACT_POLICY);
   });
 
   it("grants nothing on any other path and uses no glob", () => {
@@ -93,16 +93,16 @@ for (const stack of ["staging", "production"] as const) {
     before(async () => (run = await stackRun(stack)));
 
     it("declares the policy with the exact document, named after the service", () => {
-      assert.deepEqual(onlyOfType(run, TYPES.policy), { name: `${SERVICE}-read`, policy: EXACT_POLICY });
+      assert.deepEqual(onlyOfType(run, TYPES.policy), { name: `blueprint-${SERVICE}-read`, policy: EXACT_POLICY });
     });
 
     it("gives the role 1h/4h service tokens that carry only the service's policy (no 'default' policy)", () => {
       const role = onlyOfType(run, TYPES.role);
-      assert.equal(role.roleName, SERVICE);
+      assert.equal(role.roleName, `blueprint-${SERVICE}`);
       assert.equal(role.tokenTtl, 3600);
       assert.equal(role.tokenMaxTtl, 4 * 3600);
       assert.equal(role.tokenType, "service");
-      assert.deepEqual(role.tokenPolicies, [`${SERVICE}-read`]);
+      assert.deepEqual(role.tokenPolicies, [`blueprint-${SERVICE}-read`]);
       assert.equal(role.tokenNoDefaultPolicy, true);
       assert.equal(role.bindSecretId, true);
     });
@@ -116,14 +116,15 @@ for (const stack of ["staging", "production"] as const) {
       assert.deepEqual(role.tokenBoundCidrs, expected.tokenBoundCidrs);
       const secretId = onlyOfType(run, TYPES.secretId);
       assert.deepEqual(secretId.cidrLists, expected.secretIdBoundCidrs, "the secret_id's CIDRs must be within the role's");
-      assert.equal(secretId.roleName, SERVICE);
+      assert.equal(secretId.roleName, `blueprint-${SERVICE}`);
       assert.equal(secretId.backend, "approle");
     });
 
-    it("stores only api_key (no unused jwt_secret), generated from at least 32 random bytes, as a secret at secret/items-api", () => {
+    it("stores only api_key (no unused jwt_secret), generated from at least 32 random bytes, as a secret at secret/blueprint/items-api, never read back (disableRead)", () => {
       const kv = onlyOfType(run, TYPES.kvSecret);
       assert.equal(kv.mount, "secret");
-      assert.equal(kv.name, SERVICE);
+      assert.equal(kv.name, `blueprint/${SERVICE}`);
+      assert.equal(kv.disableRead, true);
       const data = JSON.parse(secretValue(kv.dataJson) as string);
       assert.deepEqual(Object.keys(data).sort(), ["api_key"]);
       const generators = resourcesOfType(run, TYPES.randomBytes).filter((resource) => resource.parent === `blueprint:vault:AppRole::${SERVICE}`);
@@ -148,7 +149,7 @@ for (const stack of ["staging", "production"] as const) {
       assert.deepEqual(files, ["/var/run/secrets/blueprint/vault/role-id", "/var/run/secrets/blueprint/vault/secret-id"]);
       assert.deepEqual([env.VAULT_ROLE_ID_FILE, env.VAULT_SECRET_ID_FILE], files);
       assert.equal(env.VAULT_MOUNT_POINT, "secret");
-      assert.equal(env.VAULT_SECRET_PATH, SERVICE);
+      assert.equal(env.VAULT_SECRET_PATH, `blueprint/${SERVICE}`);
       assert.equal(env.VAULT_URL, run.config.vault.enabled && run.config.vault.address);
     });
 
@@ -184,7 +185,7 @@ describe("Vault mounts: created or existing", () => {
       }),
     );
     assert.equal(onlyOfType(run, TYPES.kvSecret).mount, "apps-kv");
-    assert.match(onlyOfType(run, TYPES.policy).policy, /^path "apps-kv\/data\/items-api" \{/);
+    assert.match(onlyOfType(run, TYPES.policy).policy, /^path "apps-kv\/data\/blueprint\/items-api" \{/);
     assert.equal(onlyOfType(run, TYPES.authBackend).path, "k8s-approle");
     assert.equal(onlyOfType(run, TYPES.role).backend, "k8s-approle");
     assert.equal((findObject(run, "ConfigMap", `${SERVICE}-config`, "apps") as Any).data.VAULT_MOUNT_POINT, "apps-kv");

@@ -132,7 +132,7 @@ describe("end to end: the service logs in to Vault with the credentials the stac
     assert.deepEqual(pod.loaded, [{ apiKey: kv.api_key, jwtSecret: kv.jwt_secret, databaseUrl: undefined }]);
     assert.deepEqual(
       vault.requests.map((request) => `${request.method} ${request.path} ${request.status}`),
-      ["POST /v1/auth/approle/login 200", "GET /v1/secret/data/items-api 200"],
+      ["POST /v1/auth/approle/login 200", "GET /v1/secret/data/blueprint/items-api 200"],
     );
     // Renewal at 2/3 of the role's 1h token_ttl.
     assert.deepEqual(pod.scheduler.pendingDelays(), [2400_000]);
@@ -170,12 +170,12 @@ describe("end to end: the service logs in to Vault with the credentials the stac
   });
 
   it("the policy's path is the only one the token can read: a secret next to it is denied", async () => {
-    vault.putSecret("secret", "billing-api", { api_key: "someone-elses-key-0123456789" });
+    vault.putSecret("secret", "blueprint/billing-api", { api_key: "someone-elses-key-0123456789" });
     const config = loadConfig(podEnv(run, vault.url, volume.mountPath, volume.dir), nodeFileAccess);
     const client = new VaultClient({ url: vault.url, sleep: async () => undefined });
     const token = await client.loginWithAppRole(credentials["role-id"], credentials["secret-id"], config.vault!.approleMount);
-    assert.equal((await client.readKv2(token.clientToken, config.vault!.mountPoint, SERVICE)).data.api_key, kv.api_key);
-    await assert.rejects(client.readKv2(token.clientToken, "secret", "billing-api"), /HTTP 403: permission denied/);
+    assert.equal((await client.readKv2(token.clientToken, config.vault!.mountPoint, config.vault!.secretPath)).data.api_key, kv.api_key);
+    await assert.rejects(client.readKv2(token.clientToken, "secret", "blueprint/billing-api"), /HTTP 403: permission denied/);
   });
 });
 
