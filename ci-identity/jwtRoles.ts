@@ -8,10 +8,11 @@ import { type CiEnvironment, type CiJob, CI_WORKFLOWS, MAIN_BRANCH_REF, PULL_REQ
 
 /**
  * Token lifetimes in seconds. The tokens are batch tokens, which cannot be renewed, so each must outlive the
- * longest job that holds it: deploy.yml and rollback.yml stop a job at 60 minutes (`timeout-minutes`),
- * preview.yml at 30; five minutes on top cover the steps before the login.
+ * job that holds it: deploy.yml and rollback.yml stop a job at 60 minutes (`timeout-minutes`), preview.yml
+ * at 30. A job logs in after it has started, so a token as long as the job's timeout outlives the job, and
+ * no longer: a token that leaked from a job's log is worthless once the job could no longer be running.
  */
-export const CI_TOKEN_TTL_SECONDS: Record<CiJob, number> = { deploy: 65 * 60, preview: 35 * 60 };
+export const CI_TOKEN_TTL_SECONDS: Record<CiJob, number> = { deploy: 60 * 60, preview: 30 * 60 };
 
 /** The ref each job's runs come from. */
 const JOB_REF: Record<CiJob, string> = { deploy: MAIN_BRANCH_REF, preview: PULL_REQUEST_MERGE_REF };

@@ -70,8 +70,8 @@ describe("ci-identity: the program's declared Vault objects", () => {
       tokenType: "batch",
       tokenNoDefaultPolicy: true,
       tokenPolicies: ["ci-pulumi-deploy-production"],
-      tokenTtl: 3900,
-      tokenMaxTtl: 3900,
+      tokenTtl: 3600,
+      tokenMaxTtl: 3600,
     });
   });
 
@@ -92,8 +92,8 @@ describe("ci-identity: the program's declared Vault objects", () => {
       tokenType: "batch",
       tokenNoDefaultPolicy: true,
       tokenPolicies: ["ci-pulumi-preview-staging"],
-      tokenTtl: 2100,
-      tokenMaxTtl: 2100,
+      tokenTtl: 1800,
+      tokenMaxTtl: 1800,
     });
     assert.ok(CI_TOKEN_TTL_SECONDS.preview < CI_TOKEN_TTL_SECONDS.deploy);
   });
