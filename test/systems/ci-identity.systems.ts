@@ -219,6 +219,7 @@ describe(`CI identity (ci-identity/) on Vault ${VERSIONS.VAULT_VERSION} with JWT
       expectOk(await as("PUT", "sys/policies/acl/blueprint-x-read", { policy: 'path "secret/data/blueprint/x" { capabilities = ["read"] }' }), "policy");
       expectOk(await as("POST", `auth/${PRODUCTION_MOUNTS.approle}/role/blueprint-x`, { token_policies: ["blueprint-x-read"], token_no_default_policy: true }), "role");
       expectOk(await as("GET", `auth/${PRODUCTION_MOUNTS.approle}/role/blueprint-x/role-id`), "role-id");
+      expectOk(await as("POST", `auth/${PRODUCTION_MOUNTS.approle}/role/blueprint-items-api`, { token_policies: ["blueprint-items-api-read"] }), "the program's role shape");
       expectOk(await as("DELETE", `${PRODUCTION_MOUNTS.kv}/metadata/blueprint/x`), "delete all versions");
     });
 

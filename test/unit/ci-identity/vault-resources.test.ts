@@ -2,11 +2,13 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { CI_IDENTITY_PROJECT } from "../../../ci-identity/config";
 import { CI_TOKEN_TTL_SECONDS } from "../../../ci-identity/jwtRoles";
 import { CI_WORKFLOWS, type CiJob, GITHUB_OIDC_ISSUER, JWT_AUTH_MOUNT, STATE_TRANSIT_MOUNT } from "../../../ci-identity/names";
 import { deployPolicyDocument, previewPolicyDocument } from "../../../ci-identity/vaultPolicies";
 import { type CiIdentityRun, loadCiIdentityStackFile, runCiIdentity } from "../../../scripts/lib/ciIdentityRun";
 import type { DeclaredResource } from "../../../scripts/lib/mocks";
+import { runUnderMocks } from "../../../scripts/lib/mockProgram";
 import { PROJECT_ROOT } from "../../../scripts/lib/stackFile";
 import { underMocks } from "../../support/runs";
 
@@ -126,6 +128,19 @@ describe("ci-identity: the program's declared Vault objects", () => {
       assert.equal(resource.inputs.tokenNoDefaultPolicy, true);
       assert.equal(resource.inputs.tokenPeriod, undefined);
     }
+  });
+
+  it("ci-identity/index.ts, as the engine loads it, declares the same objects and exports the names", async () => {
+    const entry = require.resolve("../../../ci-identity/index");
+    const { result } = await underMocks(async () => {
+      // The entry declares on import: load it afresh under these mocks.
+      Reflect.deleteProperty(require.cache, entry);
+      return runUnderMocks({ project: CI_IDENTITY_PROJECT, stack: "staging", values: loadCiIdentityStackFile("staging"), program: () => require(entry) as Any });
+    });
+    const summary = (resources: DeclaredResource[]) => resources.map((resource) => `${resource.type} ${resource.name}`).sort();
+    assert.deepEqual(summary(result.resources), summary(staging.resources));
+    assert.deepEqual(result.result.roles, { deploy: "pulumi-deploy-staging", preview: "pulumi-preview-staging" });
+    assert.equal(result.result.stateTransitKey, "production-blueprint-staging");
   });
 
   it("a second stack on the same Vault (declareSharedMounts: false) declares only its own objects", async () => {
