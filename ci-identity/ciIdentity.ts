@@ -40,16 +40,22 @@ export class CiIdentity extends pulumi.ComponentResource {
         },
         parent,
       );
-      const transit = new vault.Mount("state-transit", { path: STATE_TRANSIT_MOUNT, type: "transit", description: "Pulumi state secrets of production-blueprint" }, parent);
+      // Protected: disabling the transit mount destroys every key on it, whatever the key's deletion_allowed says.
+      const transit = new vault.Mount(
+        "state-transit",
+        { path: STATE_TRANSIT_MOUNT, type: "transit", description: "Pulumi state secrets of production-blueprint" },
+        { ...parent, protect: true },
+      );
       jwtMount = [backend];
       transitMount = [transit];
     }
 
     const key = new vault.transit.SecretBackendKey(
       `${environment}-state-key`,
-      // The key never leaves Vault and cannot be deleted: losing it would make every secret in the state unreadable.
+      // The key never leaves Vault and cannot be deleted (by Vault or by Pulumi): losing it would make every
+      // secret in the stack's state unreadable.
       { backend: STATE_TRANSIT_MOUNT, name: stateTransitKey(environment), type: "aes256-gcm96", exportable: false, allowPlaintextBackup: false, deletionAllowed: false },
-      { ...parent, dependsOn: transitMount },
+      { ...parent, dependsOn: transitMount, protect: true },
     );
 
     const documents: Record<CiJob, string> = { deploy: deployPolicyDocument(environment, config), preview: previewPolicyDocument(environment) };
