@@ -15,7 +15,7 @@ import { mountDirs, type MountedFiles, SERVICE, serviceEnv } from "./support/ser
 import { startService, type ServiceUnderTest } from "./support/service";
 import { expectOk, VaultServer } from "./support/vault";
 import { applyDeclaredVault, type AppliedIdentity } from "./support/vaultApplier";
-import { serviceSecretPath } from "../../components/vault/names";
+import { serviceRoleName, serviceSecretPath } from "../../components/vault/names";
 
 type Any = Record<string, any>;
 
@@ -42,7 +42,7 @@ describe(`Vault ${VERSIONS.VAULT_VERSION} (Go module, sdk ${VERSIONS.VAULT_SDK_V
     const found: string[] = [];
     for (const accessor of accessors) {
       const lookup = await vault.admin("POST", "auth/token/lookup-accessor", { accessor });
-      if (lookup.status === 200 && lookup.body.data.meta?.role_name === SERVICE) found.push(accessor);
+      if (lookup.status === 200 && lookup.body.data.meta?.role_name === serviceRoleName(SERVICE)) found.push(accessor);
     }
     return found;
   };
@@ -119,7 +119,7 @@ describe(`Vault ${VERSIONS.VAULT_VERSION} (Go module, sdk ${VERSIONS.VAULT_SDK_V
 
   it("renews at 2/3 of a short TTL and logs in again once the max TTL caps it", async () => {
     // The one change to the rendered role: 1h/4h would take hours to show.
-    expectOk(await vault.admin("POST", `auth/${identity.approleMount}/role/${SERVICE}`, { token_ttl: 6, token_max_ttl: 15 }), "short TTLs");
+    expectOk(await vault.admin("POST", `auth/${identity.approleMount}/role/${serviceRoleName(SERVICE)}`, { token_ttl: 6, token_max_ttl: 15 }), "short TTLs");
     await restartService();
     await service!.waitForEvent("vault_token_renewed", { attempts: 60 });
     const capped = await waitFor("a renewal capped by the max TTL", () => service!.lines().find((line) => line.event === "vault_token_renewed" && line.capped === true), { attempts: 60 });
@@ -143,7 +143,7 @@ describe(`Vault ${VERSIONS.VAULT_VERSION} (Go module, sdk ${VERSIONS.VAULT_SDK_V
 
   it("after 20 refused logins Vault locks the role_id: the service says so, and recovers once unlocked", async () => {
     const { tokenTtl, tokenMaxTtl } = renderedRole();
-    expectOk(await vault.admin("POST", `auth/${identity.approleMount}/role/${SERVICE}`, { token_ttl: tokenTtl, token_max_ttl: tokenMaxTtl }), "rendered TTLs again");
+    expectOk(await vault.admin("POST", `auth/${identity.approleMount}/role/${serviceRoleName(SERVICE)}`, { token_ttl: tokenTtl, token_max_ttl: tokenMaxTtl }), "rendered TTLs again");
     // A successful login resets Vault's counter: the running service must not log in between the refusals.
     await processes.stop(service!.running);
     const login = (secretId: string) => vault.api("POST", `auth/${identity.approleMount}/login`, { role_id: identity.roleId, secret_id: secretId });
