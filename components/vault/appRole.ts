@@ -3,8 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { declareSecret } from "../k8s/controllers";
 import { withResourceErrors } from "../resourceErrors";
-import { serviceRoleName, servicePolicyName, serviceSecretPath } from "./names";
-import { durationSeconds, servicePolicyDocument } from "./policy";
+import { SERVICE_POLICY_NAME, serviceRoleName, serviceSecretPath } from "./names";
+import { durationSeconds } from "./policy";
 import { generateServiceSecrets } from "./serviceSecrets";
 import type { ServiceVaultEnabledConfig, VaultServiceSettings } from "./serviceVault";
 
@@ -46,12 +46,13 @@ function secretIdMetadata(service: string, rotation: string): string {
   return JSON.stringify({ rotation, service });
 }
 
-/** The role as Vault should hold it: TTLs and CIDR bindings from config, nothing but the service's policy. */
-function roleArgs(service: string, config: VaultServiceSettings, backend: pulumi.Input<string>, policy: pulumi.Input<string>): vault.approle.AuthBackendRoleArgs {
+/** The role as Vault should hold it: TTLs and CIDR bindings from config, nothing but the services' policy. */
+function roleArgs(service: string, config: VaultServiceSettings, backend: pulumi.Input<string>): vault.approle.AuthBackendRoleArgs {
   return {
     backend,
     roleName: serviceRoleName(service),
-    tokenPolicies: [policy],
+    // The operators' templated policy: read the secret named after this role, nothing else (names.ts).
+    tokenPolicies: [SERVICE_POLICY_NAME],
     // Without this every token also carries Vault's "default" policy (cubbyhole, lookup-self, …).
     tokenNoDefaultPolicy: true,
     tokenType: "service",
@@ -65,13 +66,16 @@ function roleArgs(service: string, config: VaultServiceSettings, backend: pulumi
   };
 }
 
-/** One service's Vault identity: its secret, a policy that reads only that, a role, and a secret_id. */
+/**
+ * One service's Vault identity: its secret, a role whose tokens read only that secret (through the operators'
+ * templated policy, SERVICE_POLICY_NAME), and a secret_id.
+ */
 export class VaultAppRole extends pulumi.ComponentResource {
   readonly secretPath: string;
   readonly credentialsSecretName: string;
   /** The Kubernetes Secret with role-id and secret-id; the Deployment waits for it (docs/vault.md). */
   readonly credentialsSecret: k8s.core.v1.Secret;
-  readonly policyName: pulumi.Output<string>;
+  readonly policyName: string;
   readonly roleName: pulumi.Output<string>;
 
   constructor(name: string, args: VaultAppRoleArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -89,16 +93,7 @@ export class VaultAppRole extends pulumi.ComponentResource {
       { mount: args.kvMountPath, name: this.secretPath, dataJson: generateServiceSecrets(name, this), deleteAllVersions: true, disableRead: true },
       parent,
     );
-    const policy = new vault.Policy(
-      `${name}-policy`,
-      {
-        name: servicePolicyName(service),
-        // The mount may be an Output, so a bad one is found only here: still this component's error.
-        policy: pulumi.output(args.kvMountPath).apply((mount) => withResourceErrors(this, () => servicePolicyDocument(mount, this.secretPath))),
-      },
-      parent,
-    );
-    const role = new vault.approle.AuthBackendRole(`${name}-role`, withResourceErrors(this, () => roleArgs(service, args.vault, args.approlePath, policy.name)), {
+    const role = new vault.approle.AuthBackendRole(`${name}-role`, withResourceErrors(this, () => roleArgs(service, args.vault, args.approlePath)), {
       ...parent,
       // The role_id is half of the login: kept out of plaintext state like the secret_id.
       additionalSecretOutputs: ["roleId"],
@@ -131,7 +126,7 @@ export class VaultAppRole extends pulumi.ComponentResource {
       { [APPROLE_SECRET_KEYS.roleId]: pulumi.secret(role.roleId), [APPROLE_SECRET_KEYS.secretId]: pulumi.secret(secretId.secretId) },
       { ...parent, resourceName: `${name}-approle-credentials`, annotations: { [ROTATION_ANNOTATION]: secretIdConfig.rotation } },
     );
-    this.policyName = policy.name;
+    this.policyName = SERVICE_POLICY_NAME;
     this.roleName = role.roleName;
     this.registerOutputs({ credentialsSecretName: this.credentialsSecretName, policyName: this.policyName, roleName: this.roleName });
   }

@@ -1,22 +1,22 @@
-/** KV v2 keeps data under `<mount>/data/<path>`; the policy must name that, not the logical path. */
-function kvDataPath(mount: string, secretPath: string): string {
-  return `${mount}/data/${secretPath}`;
-}
-
-// Vault policy paths treat `*` (prefix) and `+` (segment) as globs; a name carrying one would widen the grant.
-const GLOB_OR_QUOTE = /[*+"\s]/;
+// An AppRole mount's accessor as Vault makes it (`auth_approle_1a2b3c4d`): anything else in a template
+// would be a path the operators did not mean.
+const ACCESSOR = /^auth_approle_[0-9a-f]+$/;
+// Vault policy paths treat `*` (prefix) and `+` (segment) as globs; a mount carrying one would widen the grant.
+const PLAIN_PATH = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
 /**
- * Least privilege: read this service's secret, renew its own token and revoke it at shutdown. Nothing else
- * and no globs: the role also sets token_no_default_policy, so these three rules are all a service's token
- * can do.
+ * The one policy of every service's token (SERVICE_POLICY_NAME, declared by the Vault operators in
+ * ci-identity/): read the KV v2 secret whose name is the AppRole role the token logged in with
+ * (`{{identity.entity.aliases.<accessor>.metadata.role_name}}`: AppRole puts the role's name in the alias's
+ * metadata at every login), renew its own token and revoke it at shutdown. Nothing else: the roles set
+ * token_no_default_policy. KV v2 keeps data under `<mount>/data/<path>`, so that is the path named. A token
+ * from any other auth method resolves no alias on this accessor, and Vault then drops the templated path.
  */
-export function servicePolicyDocument(mount: string, secretPath: string): string {
-  for (const [what, value] of [["KV mount", mount], ["secret path", secretPath]] as const) {
-    if (value === "" || GLOB_OR_QUOTE.test(value)) throw new Error(`Vault policy: ${what} '${value}' must be a plain path (no glob, quote or space)`);
-  }
+export function servicePolicyTemplate(kvMount: string, approleAccessor: string): string {
+  if (!PLAIN_PATH.test(kvMount)) throw new Error(`Vault policy: KV mount '${kvMount}' must be a plain path (no glob, quote or space)`);
+  if (!ACCESSOR.test(approleAccessor)) throw new Error(`Vault policy: '${approleAccessor}' is not an AppRole mount accessor (auth_approle_<hex>)`);
   return [
-    `path "${kvDataPath(mount, secretPath)}" {`,
+    `path "${kvMount}/data/{{identity.entity.aliases.${approleAccessor}.metadata.role_name}}" {`,
     `  capabilities = ["read"]`,
     `}`,
     ``,
