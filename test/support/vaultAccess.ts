@@ -1,3 +1,5 @@
+import { SERVICE_POLICY_NAME } from "../../components/vault/names";
+import { servicePolicyTemplate } from "../../components/vault/policy";
 import type { MockRun } from "./runs";
 
 export interface PolicyRule {
@@ -42,11 +44,26 @@ function inputsOf(run: MockRun, type: string): Record<string, any>[] {
   return run.resources.filter((resource) => resource.type === type).map((resource) => resource.inputs as Record<string, any>);
 }
 
-/** Each AppRole and what its tokens may do, from the declared Policy and AuthBackendRole resources. */
+// Any accessor will do: the template is resolved here as Vault resolves it for a login on that mount.
+const MODEL_ACCESSOR = "auth_approle_0";
+
+/**
+ * The operators' services policy (ci-identity/ declares it, not the program) as Vault resolves it for the
+ * tokens of one AppRole role: AppRole logins carry the role's name in their alias metadata, which the
+ * template names. test/systems/ci-identity.systems.ts shows the real Vault resolving it the same way.
+ */
+function servicePolicyFor(kvMount: string, roleName: string): string {
+  return servicePolicyTemplate(kvMount, MODEL_ACCESSOR).replaceAll(`{{identity.entity.aliases.${MODEL_ACCESSOR}.metadata.role_name}}`, roleName);
+}
+
+/** Each AppRole and what its tokens may do, from the declared Policy and AuthBackendRole resources and the operators' services policy. */
 export function vaultIdentities(run: MockRun): Map<string, VaultIdentity> {
-  const documents = new Map(inputsOf(run, "vault:index/policy:Policy").map((policy) => [String(policy.name), String(policy.policy)]));
+  const declared = new Map(inputsOf(run, "vault:index/policy:Policy").map((policy) => [String(policy.name), String(policy.policy)]));
+  const kvMount = run.config.vault.enabled ? run.config.vault.kvMount.path : undefined;
   return new Map(
     inputsOf(run, "vault:appRole/authBackendRole:AuthBackendRole").map((role) => {
+      const documents = new Map(declared);
+      if (kvMount !== undefined && !documents.has(SERVICE_POLICY_NAME)) documents.set(SERVICE_POLICY_NAME, servicePolicyFor(kvMount, String(role.roleName)));
       const policies: string[] = [...(role.tokenPolicies ?? []), ...(role.tokenNoDefaultPolicy ? [] : ["default"])];
       const unknown = policies.filter((name) => name !== "default" && name !== "root" && !documents.has(name));
       if (unknown.length > 0) throw new Error(`role ${role.roleName} carries policies that are not declared: ${unknown.join(", ")}`);

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigError, parseConfig } from "../../../components/stackConfig";
-import { servicePolicyDocument } from "../../../components/vault/policy";
+import { servicePolicyTemplate } from "../../../components/vault/policy";
 import type { DeclaredResource } from "../../../scripts/lib/mocks";
 import { maskSecrets } from "../../../scripts/lib/secrets";
 import { knownStacks, loadStackFile, PROJECT_ROOT, SECRET_PLACEHOLDER } from "../../../scripts/lib/stackFile";
@@ -44,7 +44,9 @@ function editedStack(stack: string, edit: (values: Any) => void) {
   return { values, secretKeys: raw.secretKeys };
 }
 
-const EXACT_POLICY = `path "secret/data/blueprint/items-api" {
+const ACCESSOR = "auth_approle_0123abcd";
+
+const EXACT_TEMPLATE = `path "secret/data/{{identity.entity.aliases.auth_approle_0123abcd.metadata.role_name}}" {
   capabilities = ["read"]
 }
 
@@ -57,27 +59,33 @@ path "auth/token/revoke-self" {
 }
 `;
 
-describe("Vault policy document", () => {
-  it("is exactly: read on <mount>/data/<service> and update on auth/token/renew-self and revoke-self", () => {
-    assert.equal(servicePolicyDocument("secret", `blueprint/${SERVICE}`), EXACT_POLICY);
+describe("the services' Vault policy (one template, the operators')", () => {
+  it("is exactly: read on <mount>/data/<the login's AppRole role name>, update on auth/token/renew-self and revoke-self", () => {
+    assert.equal(servicePolicyTemplate("secret", ACCESSOR), EXACT_TEMPLATE);
   });
 
   it("grants nothing on any other path and uses no glob", () => {
-    const rules = [...servicePolicyDocument("kv", "billing").matchAll(/path "([^"]+)" \{\s*capabilities = \[([^\]]*)\]\s*\}/g)];
+    const rules = [...servicePolicyTemplate("kv", ACCESSOR).matchAll(/path "([^"]+)" \{\s*capabilities = \[([^\]]*)\]\s*\}/g)];
     assert.deepEqual(
       rules.map(([, rulePath, capabilities]) => [rulePath, capabilities]),
       [
-        ["kv/data/billing", '"read"'],
+        [`kv/data/{{identity.entity.aliases.${ACCESSOR}.metadata.role_name}}`, '"read"'],
         ["auth/token/renew-self", '"update"'],
         ["auth/token/revoke-self", '"update"'],
       ],
     );
-    assert.doesNotMatch(servicePolicyDocument("kv", "billing"), /[*+]/);
+    assert.doesNotMatch(servicePolicyTemplate("kv", ACCESSOR), /[*+]/);
   });
 
-  for (const [mount, secretPath] of [["secret*", SERVICE], ["secret", "items+"], ["secret", 'a" {'], ["", SERVICE]]) {
-    it(`refuses to write a policy for mount '${mount}' and path '${secretPath}', which would widen or break the grant`, () => {
-      assert.throws(() => servicePolicyDocument(mount, secretPath), /must be a plain path/);
+  for (const mount of ["secret*", "secret+", 'a" {', ""]) {
+    it(`refuses the KV mount '${mount}', which would widen or break the grant`, () => {
+      assert.throws(() => servicePolicyTemplate(mount, ACCESSOR), /must be a plain path/);
+    });
+  }
+
+  for (const accessor of ["auth_kubernetes_0123", "auth_approle_x}}", "", "auth_approle_0123.metadata"]) {
+    it(`refuses '${accessor}' as the AppRole accessor`, () => {
+      assert.throws(() => servicePolicyTemplate("secret", accessor), /is not an AppRole mount accessor/);
     });
   }
 });
@@ -92,17 +100,17 @@ for (const stack of ["staging", "production"] as const) {
     let run: MockRun;
     before(async () => (run = await stackRun(stack)));
 
-    it("declares the policy with the exact document, named after the service", () => {
-      assert.deepEqual(onlyOfType(run, TYPES.policy), { name: `blueprint-${SERVICE}-read`, policy: EXACT_POLICY });
+    it("declares no ACL policy: the deploy identity writes none (the operators own blueprint-services)", () => {
+      assert.equal(resourcesOfType(run, TYPES.policy).length, 0);
     });
 
-    it("gives the role 1h/4h service tokens that carry only the service's policy (no 'default' policy)", () => {
+    it("gives the role 1h/4h service tokens that carry only the operators' blueprint-services policy (no 'default' policy)", () => {
       const role = onlyOfType(run, TYPES.role);
       assert.equal(role.roleName, `blueprint-${SERVICE}`);
       assert.equal(role.tokenTtl, 3600);
       assert.equal(role.tokenMaxTtl, 4 * 3600);
       assert.equal(role.tokenType, "service");
-      assert.deepEqual(role.tokenPolicies, [`blueprint-${SERVICE}-read`]);
+      assert.deepEqual(role.tokenPolicies, ["blueprint-services"]);
       assert.equal(role.tokenNoDefaultPolicy, true);
       assert.equal(role.bindSecretId, true);
     });
@@ -120,10 +128,10 @@ for (const stack of ["staging", "production"] as const) {
       assert.equal(secretId.backend, "approle");
     });
 
-    it("stores only api_key (no unused jwt_secret), generated from at least 32 random bytes, as a secret at secret/blueprint/items-api, never read back (disableRead)", () => {
+    it("stores only api_key (no unused jwt_secret), generated from at least 32 random bytes, as a secret named after the role, secret/blueprint-items-api, never read back (disableRead)", () => {
       const kv = onlyOfType(run, TYPES.kvSecret);
       assert.equal(kv.mount, "secret");
-      assert.equal(kv.name, `blueprint/${SERVICE}`);
+      assert.equal(kv.name, `blueprint-${SERVICE}`);
       assert.equal(kv.disableRead, true);
       const data = JSON.parse(secretValue(kv.dataJson) as string);
       assert.deepEqual(Object.keys(data).sort(), ["api_key"]);
@@ -149,7 +157,7 @@ for (const stack of ["staging", "production"] as const) {
       assert.deepEqual(files, ["/var/run/secrets/blueprint/vault/role-id", "/var/run/secrets/blueprint/vault/secret-id"]);
       assert.deepEqual([env.VAULT_ROLE_ID_FILE, env.VAULT_SECRET_ID_FILE], files);
       assert.equal(env.VAULT_MOUNT_POINT, "secret");
-      assert.equal(env.VAULT_SECRET_PATH, `blueprint/${SERVICE}`);
+      assert.equal(env.VAULT_SECRET_PATH, `blueprint-${SERVICE}`);
       assert.equal(env.VAULT_URL, run.config.vault.enabled && run.config.vault.address);
     });
 
@@ -162,21 +170,29 @@ for (const stack of ["staging", "production"] as const) {
 }
 
 describe("Vault mounts: created or existing", () => {
-  it("creates the KV v2 mount and the AppRole backend where config says create (staging)", async () => {
-    const run = await stackRun("staging");
+  for (const stack of ["staging", "production"]) {
+    it(`declares neither on ${stack}, whose mounts the operators' CI identity stack owns, and points the role and secret at them`, async () => {
+      const run = await stackRun(stack);
+      assert.equal(resourcesOfType(run, TYPES.mount).length, 0);
+      assert.equal(resourcesOfType(run, TYPES.authBackend).length, 0);
+      assert.equal(onlyOfType(run, TYPES.role).backend, "approle");
+      assert.equal(onlyOfType(run, TYPES.kvSecret).mount, "secret");
+    });
+  }
+
+  it("creates the KV v2 mount and the AppRole backend where config says create (a Vault without the CI identity stack)", async () => {
+    const run = await runWith(
+      "staging",
+      editedStack("staging", (values) => {
+        values.vault.kvMount = { path: "secret", create: true };
+        values.vault.approleMount = { path: "approle", create: true };
+      }),
+    );
     assert.deepEqual(onlyOfType(run, TYPES.mount), { description: "production-blueprint service secrets", options: { version: "2" }, path: "secret", type: "kv" });
     assert.equal(onlyOfType(run, TYPES.authBackend).type, "approle");
   });
 
-  it("declares neither where they already exist (production), and still points the role and secret at them", async () => {
-    const run = await stackRun("production");
-    assert.equal(resourcesOfType(run, TYPES.mount).length, 0);
-    assert.equal(resourcesOfType(run, TYPES.authBackend).length, 0);
-    assert.equal(onlyOfType(run, TYPES.role).backend, "approle");
-    assert.equal(onlyOfType(run, TYPES.kvSecret).mount, "secret");
-  });
-
-  it("uses the configured mount names everywhere: KV secret, policy path, role backend and the service's env", async () => {
+  it("uses the configured mount names everywhere: KV secret, role backend and the service's env", async () => {
     const run = await runWith(
       "production",
       editedStack("production", (values) => {
@@ -185,7 +201,6 @@ describe("Vault mounts: created or existing", () => {
       }),
     );
     assert.equal(onlyOfType(run, TYPES.kvSecret).mount, "apps-kv");
-    assert.match(onlyOfType(run, TYPES.policy).policy, /^path "apps-kv\/data\/blueprint\/items-api" \{/);
     assert.equal(onlyOfType(run, TYPES.authBackend).path, "k8s-approle");
     assert.equal(onlyOfType(run, TYPES.role).backend, "k8s-approle");
     assert.equal((findObject(run, "ConfigMap", `${SERVICE}-config`, "apps") as Any).data.VAULT_MOUNT_POINT, "apps-kv");

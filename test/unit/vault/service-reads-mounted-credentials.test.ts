@@ -16,6 +16,7 @@ import { LogCapture } from "../../../app/test/support/log-capture.js";
 import { ManualScheduler } from "../../../app/test/support/manual-scheduler.js";
 import { startVaultTestServer, type VaultTestServer } from "../../../app/test/support/vault-test-server.js";
 import { findObject, stackRun, type MockRun } from "../../support/runs";
+import { vaultIdentities } from "../../support/vaultAccess";
 
 type Any = Record<string, any>;
 
@@ -53,9 +54,14 @@ function projectSecretVolume(run: MockRun, secretResourceName: string, volumeSec
   return { mountPath: mount.mountPath, dir };
 }
 
-/** "<mount>/data/<path>" read rules of the policy, as the test server's "<mount>/<path>" grants. */
-function readablePaths(policy: string): string[] {
-  return [...policy.matchAll(/path "([^"]+)\/data\/([^"]+)" \{\s*capabilities = \["read"\]/g)].map(([, mount, secretPath]) => `${mount}/${secretPath}`);
+/**
+ * The "<mount>/data/<path>" read rules of what the role's tokens carry (the operators' services policy,
+ * resolved for this role as Vault resolves its template), as the test server's "<mount>/<path>" grants.
+ */
+function readablePaths(run: MockRun, roleName: string): string[] {
+  const identity = vaultIdentities(run).get(roleName);
+  assert.ok(identity, `no AppRole ${roleName}`);
+  return identity.rules.filter((rule) => rule.capabilities.includes("read") && rule.path.includes("/data/")).map((rule) => rule.path.replace("/data/", "/"));
 }
 
 interface Pod {
@@ -110,7 +116,7 @@ describe("end to end: the service logs in to Vault with the credentials the stac
       secretId: credentials["secret-id"],
       tokenTtl: role.tokenTtl,
       tokenMaxTtl: role.tokenMaxTtl,
-      allowedPaths: readablePaths(declaredInputs(run, "vault:index/policy:Policy", `${SERVICE}-policy`).policy),
+      allowedPaths: readablePaths(run, role.roleName),
     });
     vault.putSecret(kvSecret.mount, kvSecret.name, kv);
     volume = projectSecretVolume(run, `${SERVICE}-approle-credentials`, `${SERVICE}-vault-approle`);
@@ -132,7 +138,7 @@ describe("end to end: the service logs in to Vault with the credentials the stac
     assert.deepEqual(pod.loaded, [{ apiKey: kv.api_key, jwtSecret: kv.jwt_secret, databaseUrl: undefined }]);
     assert.deepEqual(
       vault.requests.map((request) => `${request.method} ${request.path} ${request.status}`),
-      ["POST /v1/auth/approle/login 200", "GET /v1/secret/data/blueprint/items-api 200"],
+      ["POST /v1/auth/approle/login 200", "GET /v1/secret/data/blueprint-items-api 200"],
     );
     // Renewal at 2/3 of the role's 1h token_ttl.
     assert.deepEqual(pod.scheduler.pendingDelays(), [2400_000]);
@@ -170,12 +176,12 @@ describe("end to end: the service logs in to Vault with the credentials the stac
   });
 
   it("the policy's path is the only one the token can read: a secret next to it is denied", async () => {
-    vault.putSecret("secret", "blueprint/billing-api", { api_key: "someone-elses-key-0123456789" });
+    vault.putSecret("secret", "blueprint-billing-api", { api_key: "someone-elses-key-0123456789" });
     const config = loadConfig(podEnv(run, vault.url, volume.mountPath, volume.dir), nodeFileAccess);
     const client = new VaultClient({ url: vault.url, sleep: async () => undefined });
     const token = await client.loginWithAppRole(credentials["role-id"], credentials["secret-id"], config.vault!.approleMount);
     assert.equal((await client.readKv2(token.clientToken, config.vault!.mountPoint, config.vault!.secretPath)).data.api_key, kv.api_key);
-    await assert.rejects(client.readKv2(token.clientToken, "secret", "blueprint/billing-api"), /HTTP 403: permission denied/);
+    await assert.rejects(client.readKv2(token.clientToken, "secret", "blueprint-billing-api"), /HTTP 403: permission denied/);
   });
 });
 

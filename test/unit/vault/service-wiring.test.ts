@@ -30,8 +30,14 @@ describe("Vault wiring: the AppRole mount reaches the service", () => {
 });
 
 describe("Vault wiring: the AppRole mount's lockout", () => {
-  it("staging tunes the mount it creates through sys/auth/<mount>/tune, with the configured lockout", async () => {
-    const run = await stackRun("staging");
+  // Staging's and production's mounts are the operators' (ci-identity/), so a created mount is a stack's edit.
+  const creating = (lockout?: Any) =>
+    edited("staging", (v) => {
+      v.vault.approleMount = { path: "approle", create: true, ...(lockout ? { lockout } : {}) };
+    });
+
+  it("a stack that creates its AppRole mount tunes it through sys/auth/<mount>/tune, with the configured lockout", async () => {
+    const run = await runWith("staging", creating({ threshold: 20, duration: "5m", counterReset: "5m" }));
     const [tune, ...others] = endpoints(run);
     assert.equal(others.length, 0);
     assert.equal(tune?.inputs.path, "sys/auth/approle/tune");
@@ -44,7 +50,8 @@ describe("Vault wiring: the AppRole mount's lockout", () => {
     assert.equal(tune?.inputs.disableDelete, true);
   });
 
-  it("production leaves the operators' existing mount untuned, and refuses a lockout it could not apply", async () => {
+  it("staging and production leave the operators' existing mount untuned, and refuse a lockout they could not apply", async () => {
+    assert.equal(endpoints(await stackRun("staging")).length, 0);
     assert.equal(endpoints(await stackRun("production")).length, 0);
     assert.throws(
       () => parseConfig(edited("production", (v) => (v.vault.approleMount.lockout = { disable: true })), "production"),
@@ -53,7 +60,7 @@ describe("Vault wiring: the AppRole mount's lockout", () => {
   });
 
   it("states Vault's defaults when a created mount names no lockout, and can disable it", () => {
-    const config = parseConfig(edited("staging", (v) => delete v.vault.approleMount.lockout), "staging");
+    const config = parseConfig(creating(), "staging");
     assert.deepEqual(config.vault.enabled && config.vault.approleMount.lockout, { threshold: 5, duration: "15m", counterReset: "15m" });
     assert.deepEqual(lockoutTuneBody({ disable: true }), { user_lockout_config: { lockout_disable: true } });
   });
