@@ -18,7 +18,8 @@ export interface CiIdentityOutputs {
 
 interface PlatformMounts {
   kvPath: string;
-  approleAccessor: pulumi.Output<string>;
+  /** The AppRole mount's accessor: the backend's output, or read from Vault (only when asked: a lookup needs the mount). */
+  approleAccessor: () => pulumi.Output<string>;
   /** What exists in Vault only once this stack has created it: the policy that names the mounts waits for it. */
   created: pulumi.Resource[];
 }
@@ -40,7 +41,8 @@ function platformMounts(config: CiIdentityConfig, parent: pulumi.Resource): Plat
     );
   }
   if (!config.approleMount.create) {
-    return { kvPath: config.kvMount.path, approleAccessor: vault.getAuthBackendOutput({ path: config.approleMount.path }, { parent }).accessor, created };
+    const path = config.approleMount.path;
+    return { kvPath: config.kvMount.path, approleAccessor: () => vault.getAuthBackendOutput({ path }, { parent }).accessor, created };
   }
   // Protected: disabling an auth mount deletes every role on it, and every service's login with them.
   const backend = new vault.AuthBackend(
@@ -60,7 +62,7 @@ function platformMounts(config: CiIdentityConfig, parent: pulumi.Resource): Plat
       { parent, dependsOn: [backend] },
     );
   }
-  return { kvPath: config.kvMount.path, approleAccessor: backend.accessor, created };
+  return { kvPath: config.kvMount.path, approleAccessor: () => backend.accessor, created };
 }
 
 /**
@@ -108,7 +110,7 @@ export class CiIdentity extends pulumi.ComponentResource {
     if (config.declareSharedMounts) {
       // One policy for every environment on this Vault: its name is a constant the main program's roles carry.
       const accessors = [
-        mounts.approleAccessor.apply((accessor) => ({ kvPath: mounts.kvPath, accessor })),
+        mounts.approleAccessor().apply((accessor) => ({ kvPath: mounts.kvPath, accessor })),
         ...config.otherEnvironmentMounts.map(({ kvPath, approlePath }) => vault.getAuthBackendOutput({ path: approlePath }, parent).accessor.apply((accessor) => ({ kvPath, accessor }))),
       ];
       new vault.Policy(
