@@ -1,7 +1,7 @@
 /**
  * The CI identity stack's config: what differs per Vault (the repository GitHub vouches for, the environment,
- * the platform's KV and AppRole mounts and whether this stack creates them, the issuer Vault trusts). Validated whole before
- * any resource is declared; each problem names its key as `pulumi config` spells it.
+ * the platform's KV and AppRole mounts and whether this stack creates them, the issuer Vault trusts).
+ * Validated whole before any resource is declared; each problem names its key as `pulumi config` spells it.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
@@ -59,25 +59,25 @@ const oidcSchema = z
 
 export const ciIdentityConfigSchema = z
   .strictObject({
-  environment: z.enum(CI_ENVIRONMENTS),
-  github: z.strictObject({
-    repository,
-    // GitHub's numeric id survives a rename or a transfer of the repository, which its name does not.
-    repositoryId: z.number().int().positive(),
-  }),
-  kvMount: platformKvMount,
-  approleMount: platformApproleMount,
-  oidc: oidcSchema,
-  // The JWT auth mount, the transit mount and the services' policy exist once per Vault (the policy's name is
-  // a constant every service's role carries). With one Vault per environment (docs/vault.md) every stack
-  // declares them; where two stacks share one Vault, the second sets this to false and uses the first
-  // stack's objects (declaring them twice would make two stacks fight over one object).
-  declareSharedMounts: z.boolean().default(true),
-  // Only on the stack that declares the shared objects of a Vault another environment uses too: that
-  // environment's KV and AppRole mounts, so the one services' policy lets its services read their secrets
-  // as well. The mounts must exist when this stack runs (their accessor is read from Vault).
-  otherEnvironmentMounts: z.array(z.strictObject({ kvPath: mountPath, approlePath: mountPath })).default([]),
-})
+    environment: z.enum(CI_ENVIRONMENTS),
+    github: z.strictObject({
+      repository,
+      // GitHub's numeric id survives a rename or a transfer of the repository, which its name does not.
+      repositoryId: z.number().int().positive(),
+    }),
+    kvMount: platformKvMount,
+    approleMount: platformApproleMount,
+    oidc: oidcSchema,
+    // The JWT auth mount, the transit mount and the services' policy exist once per Vault (the policy's name is
+    // a constant every service's role carries). With one Vault per environment (docs/vault.md) every stack
+    // declares them; where two stacks share one Vault, the second sets this to false and uses the first
+    // stack's objects (declaring them twice would make two stacks fight over one object).
+    declareSharedMounts: z.boolean().default(true),
+    // Only on the stack that declares the shared objects of a Vault another environment uses too: that
+    // environment's KV and AppRole mounts, so the one services' policy lets its services read their secrets
+    // as well. The mounts must exist when this stack runs (their accessor is read from Vault).
+    otherEnvironmentMounts: z.array(z.strictObject({ kvPath: mountPath, approlePath: mountPath })).default([]),
+  })
   .superRefine((value, ctx) => {
     if (!value.declareSharedMounts && value.otherEnvironmentMounts.length > 0) {
       ctx.addIssue({ code: "custom", path: ["otherEnvironmentMounts"], message: "is set on the stack that declares the Vault's shared objects (declareSharedMounts: true), not this one" });

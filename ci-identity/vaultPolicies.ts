@@ -77,7 +77,7 @@ export function deployPolicyDocument(environment: CiEnvironment, mounts: Platfor
       capabilities: ["create", "read", "update", "delete"],
       // token_policies: exactly the services' policy. Vault matches a list element by element but a
       // comma-separated string whole first, then splits it; the denied `*,*` refuses any value with a comma.
-      // policies is the deprecated alias of token_policies, which allowed_parameters would not see.
+      // policies is the deprecated alias of token_policies, which "*" would let through unchecked.
       // token_period and period: no periodic service token (allowed_parameters cannot bound a number).
       allowedParameters: { "*": [], token_policies: [SERVICE_POLICY_NAME] },
       deniedParameters: { policies: [], token_period: [], period: [], token_policies: ["*,*"] },

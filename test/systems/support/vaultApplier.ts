@@ -1,7 +1,8 @@
 /**
  * Applies the Vault resources a program declares, over Vault's HTTP API, the way the Vault provider would:
- * the main program's KV mount, AppRole backend, lockout tune, policy, role, KV secret and secret_id, and the
- * CI identity program's JWT auth mount and roles, transit mount and key, and policies. Inputs are the
+ * the main program's AppRole role, KV secret and secret_id (and the mounts and lockout tune where a stack
+ * still declares them), and the CI identity program's platform mounts, lockout tune and services' policy,
+ * JWT auth mount and roles, transit mount and key, and CI policies. Inputs are the
  * declared ones (resources.json shows the same, with secrets masked); the generated KV values are replaced by
  * fresh random ones, as the random provider would generate them, since the mocked values of the render are
  * predictable. By default it applies with the root token (an operator); given a token, with that token, to

@@ -49,7 +49,7 @@ describe("ci-identity: the program's declared Vault objects", () => {
     production = await ciIdentityRun("production");
   });
 
-  it("declares the JWT auth mount trusting GitHub's issuer, and the transit mount, inside the component", () => {
+  it("declares the JWT auth mount trusting GitHub's issuer; every Vault object inside the component", () => {
     for (const run of [staging, production]) {
       assert.deepEqual(ofType(run, TYPES.jwtBackend).map((resource) => resource.inputs), [
         { path: JWT_AUTH_MOUNT, type: "jwt", description: "GitHub Actions OIDC (production-blueprint CI identities)", oidcDiscoveryUrl: GITHUB_OIDC_ISSUER, boundIssuer: GITHUB_OIDC_ISSUER },
@@ -181,6 +181,7 @@ describe("ci-identity: the program's declared Vault objects", () => {
     assert.deepEqual(summary(result.resources), summary(staging.resources));
     assert.deepEqual(result.result.roles, { deploy: "pulumi-deploy-staging", preview: "pulumi-preview-staging" });
     assert.equal(result.result.stateTransitKey, "production-blueprint-staging");
+    assert.equal(result.result.servicesPolicy, SERVICE_POLICY_NAME);
   });
 
   it("a second stack on the same Vault (declareSharedMounts: false) declares only its own objects, not the services' policy", async () => {
