@@ -371,6 +371,7 @@ describe(`CI identity (ci-identity/) on Vault ${VERSIONS.VAULT_VERSION} with JWT
       assertNoPlatformObjects(render.resources);
       const token = await tokenFor("staging", "deploy");
       const identity = await applyDeclaredVault(vault, render.resources, { token });
+      assert.equal(identity.roleName, "blueprint-items-api");
       assert.equal(identity.kvPath.name, identity.roleName, "the secret is named after the role");
       // What a refresh reads back, with the same token (the KV secret is not read: disableRead).
       for (const readBack of [`auth/${identity.approleMount}/role/${identity.roleName}`, `auth/${identity.approleMount}/role/${identity.roleName}/role-id`]) {
