@@ -1,5 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
+import { lockoutTuneBody } from "../components/vault/backends";
+import { SERVICE_POLICY_NAME } from "../components/vault/names";
+import { servicePolicyTemplate } from "../components/vault/policy";
 import type { CiIdentityConfig } from "./config";
 import { jwtRoleArgs } from "./jwtRoles";
 import { CI_JOBS, type CiJob, JWT_AUTH_MOUNT, STATE_TRANSIT_MOUNT, ciPolicyName, ciRoleName, stateTransitKey } from "./names";
@@ -9,11 +12,64 @@ export interface CiIdentityOutputs {
   roles: Record<CiJob, string>;
   policies: Record<CiJob, string>;
   stateTransitKey: string;
+  /** The policy every service's AppRole role carries (declared here only with declareSharedMounts). */
+  servicesPolicy: string;
+}
+
+interface PlatformMounts {
+  kvPath: string;
+  /** The AppRole mount's accessor: the backend's output, or read from Vault (only when asked: a lookup needs the mount). */
+  approleAccessor: () => pulumi.Output<string>;
+  /** What exists in Vault only once this stack has created it: the policy that names the mounts waits for it. */
+  created: pulumi.Resource[];
+}
+
+/**
+ * The platform's KV v2 and AppRole mounts: declared here (with the AppRole mount's login lockout) or found as
+ * the operators made them. The deploy identity only uses them, so it needs nothing under sys/.
+ */
+function platformMounts(config: CiIdentityConfig, parent: pulumi.Resource): PlatformMounts {
+  const created: pulumi.Resource[] = [];
+  if (config.kvMount.create) {
+    created.push(
+      new vault.Mount(
+        "platform-kv",
+        { path: config.kvMount.path, type: "kv", options: { version: "2" }, description: "production-blueprint service secrets" },
+        // Protected: disabling a KV mount deletes every secret on it.
+        { parent, protect: true },
+      ),
+    );
+  }
+  if (!config.approleMount.create) {
+    const path = config.approleMount.path;
+    return { kvPath: config.kvMount.path, approleAccessor: () => vault.getAuthBackendOutput({ path }, { parent }).accessor, created };
+  }
+  // Protected: disabling an auth mount deletes every role on it, and every service's login with them.
+  const backend = new vault.AuthBackend(
+    "platform-approle",
+    { type: "approle", path: config.approleMount.path, description: "production-blueprint service identities" },
+    { parent, protect: true },
+  );
+  created.push(backend);
+  const lockout = config.approleMount.lockout;
+  if (lockout !== undefined) {
+    // As components/vault/backends.ts writes it: the provider's tune block has no lockout field. The read is
+    // disabled because the tune endpoint answers with the whole mount config (drift on every refresh), the
+    // delete because a tune has nothing to delete (destroying the mount removes it).
+    new vault.generic.Endpoint(
+      "platform-approle-lockout",
+      { path: pulumi.interpolate`sys/auth/${backend.path}/tune`, dataJson: JSON.stringify(lockoutTuneBody(lockout)), disableRead: true, disableDelete: true },
+      { parent, dependsOn: [backend] },
+    );
+  }
+  return { kvPath: config.kvMount.path, approleAccessor: () => backend.accessor, created };
 }
 
 /**
  * One environment's CI identities on one Vault: the JWT auth mount that trusts GitHub's issuer, the deploy
- * and preview roles with their policies, and the transit key that encrypts the stack's Pulumi secrets.
+ * and preview roles with their policies, and the transit key that encrypts the stack's Pulumi secrets. And
+ * the platform's Vault objects the deploy identity must not own, because owning them would let it widen
+ * what it can reach: the KV and AppRole mounts, and the one templated policy every service's role carries.
  */
 export class CiIdentity extends pulumi.ComponentResource {
   readonly outputs: CiIdentityOutputs;
@@ -50,6 +106,20 @@ export class CiIdentity extends pulumi.ComponentResource {
       transitMount = [transit];
     }
 
+    const mounts = platformMounts(config, this);
+    if (config.declareSharedMounts) {
+      // One policy for every environment on this Vault: its name is a constant the main program's roles carry.
+      const accessors = [
+        mounts.approleAccessor().apply((accessor) => ({ kvPath: mounts.kvPath, accessor })),
+        ...config.otherEnvironmentMounts.map(({ kvPath, approlePath }) => vault.getAuthBackendOutput({ path: approlePath }, parent).accessor.apply((accessor) => ({ kvPath, accessor }))),
+      ];
+      new vault.Policy(
+        "services-policy",
+        { name: SERVICE_POLICY_NAME, policy: pulumi.all(accessors).apply(servicesPolicyDocument) },
+        { ...parent, dependsOn: mounts.created },
+      );
+    }
+
     const key = new vault.transit.SecretBackendKey(
       `${environment}-state-key`,
       // The key never leaves Vault and cannot be deleted (by Vault or by Pulumi): losing it would make every
@@ -58,7 +128,7 @@ export class CiIdentity extends pulumi.ComponentResource {
       { ...parent, dependsOn: transitMount, protect: true },
     );
 
-    const documents: Record<CiJob, string> = { deploy: deployPolicyDocument(environment, config), preview: previewPolicyDocument(environment) };
+    const documents: Record<CiJob, string> = { deploy: deployPolicyDocument(environment, { kvPath: config.kvMount.path, approlePath: config.approleMount.path }), preview: previewPolicyDocument(environment) };
     for (const job of CI_JOBS) {
       const policy = new vault.Policy(`${environment}-${job}-policy`, { name: ciPolicyName(environment, job), policy: documents[job] }, parent);
       new vault.jwt.AuthBackendRole(`${environment}-${job}-role`, { backend: JWT_AUTH_MOUNT, ...jwtRoleArgs(environment, job, config.github) }, { ...parent, dependsOn: [policy, ...jwtMount] });
@@ -68,7 +138,18 @@ export class CiIdentity extends pulumi.ComponentResource {
       roles: { deploy: ciRoleName(environment, "deploy"), preview: ciRoleName(environment, "preview") },
       policies: { deploy: ciPolicyName(environment, "deploy"), preview: ciPolicyName(environment, "preview") },
       stateTransitKey: stateTransitKey(environment),
+      servicesPolicy: SERVICE_POLICY_NAME,
     };
     this.registerOutputs({ ...this.outputs, stateTransitKeyName: key.name });
   }
+}
+
+/**
+ * The services' policy for every (KV mount, AppRole accessor) pair on the Vault: the main program's template
+ * for each, with the rules two pairs share (renew-self, revoke-self) written once. A token resolves only the
+ * alias of the mount it logged in with, so a pair's read rule is void for every other environment's tokens.
+ */
+export function servicesPolicyDocument(pairs: { kvPath: string; accessor: string }[]): string {
+  const rules = pairs.flatMap(({ kvPath, accessor }) => servicePolicyTemplate(kvPath, accessor).trim().split(/\n\n+/));
+  return `${[...new Set(rules)].join("\n\n")}\n`;
 }

@@ -1,10 +1,11 @@
 /**
  * The CI identity stack's config: what differs per Vault (the repository GitHub vouches for, the environment,
- * the main program's mounts and whether it creates them, the issuer Vault trusts). Validated whole before
- * any resource is declared; each problem names its key as `pulumi config` spells it.
+ * the platform's KV and AppRole mounts and whether this stack creates them, the issuer Vault trusts).
+ * Validated whole before any resource is declared; each problem names its key as `pulumi config` spells it.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { vaultEnabledFields } from "../components/vault/configSchema";
 import { CI_ENVIRONMENTS, GITHUB_OIDC_ISSUER } from "./names";
 
 export const CI_IDENTITY_PROJECT = "production-blueprint-ci-identity";
@@ -13,8 +14,31 @@ export const CI_IDENTITY_PROJECT = "production-blueprint-ci-identity";
 // a policy must not carry a glob, a quote or a slash that would widen or break the grant.
 const mountPath = z.string().regex(/^[a-z0-9_-]+$/, "expected a mount path such as secret (lower-case letters, digits, _ and -)");
 
-/** The main program's mount as its own stack file states it (`vault.kvMount`, `vault.approleMount`). */
-const mainProgramMount = z.strictObject({ path: mountPath, create: z.boolean() });
+/**
+ * The AppRole mount's login lockout, in the main program's schema (components/vault/configSchema.ts), so
+ * one shape and one set of checks serve both programs. It is reached through the main schema's approleMount
+ * field because the schema itself is not exported; a change of that field fails the type check here.
+ */
+const lockoutSchema = vaultEnabledFields.shape.approleMount.in.unwrap().shape.lockout.unwrap();
+
+/**
+ * The platform's KV v2 mount, where the services' secrets live: `create: true` declares it in this stack;
+ * `create: false` uses the one the operators made by hand. The main program only uses it (its own
+ * `vault.kvMount` names the same path with `create: false`).
+ */
+const platformKvMount = z.strictObject({ path: mountPath, create: z.boolean() });
+
+/**
+ * The platform's AppRole auth mount, where the services log in. Created here with its login lockout (Vault
+ * counts refused logins per role_id; docs/vault.md, "Login lockout"), which must then be stated; an existing
+ * mount keeps the operators' own setting, so a lockout there is refused rather than silently ignored.
+ */
+const platformApproleMount = z
+  .strictObject({ path: mountPath, create: z.boolean(), lockout: lockoutSchema.optional() })
+  .superRefine((value, ctx) => {
+    if (value.create && value.lockout === undefined) ctx.addIssue({ code: "custom", path: ["lockout"], message: "is required where this stack creates the mount (create: true)" });
+    if (!value.create && value.lockout !== undefined) ctx.addIssue({ code: "custom", path: ["lockout"], message: "is applied only to a mount this stack creates (create: true)" });
+  });
 
 // Owner and name as GitHub allows them; no `*` or `,`, which a glob-typed bound claim would read as syntax.
 const repository = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "expected owner/name such as production-blueprint/production-blueprint");
@@ -33,21 +57,32 @@ const oidcSchema = z
   .default({ discoveryUrl: GITHUB_OIDC_ISSUER })
   .transform((value) => ({ ...value, boundIssuer: value.boundIssuer ?? value.discoveryUrl }));
 
-export const ciIdentityConfigSchema = z.strictObject({
-  environment: z.enum(CI_ENVIRONMENTS),
-  github: z.strictObject({
-    repository,
-    // GitHub's numeric id survives a rename or a transfer of the repository, which its name does not.
-    repositoryId: z.number().int().positive(),
-  }),
-  kvMount: mainProgramMount,
-  approleMount: mainProgramMount,
-  oidc: oidcSchema,
-  // The JWT auth mount and the transit mount exist once per Vault. With one Vault per environment (docs/vault.md)
-  // every stack declares them; where two stacks share one Vault, the second sets this to false and uses the
-  // first stack's mounts (declaring them twice would make two stacks fight over one object).
-  declareSharedMounts: z.boolean().default(true),
-});
+export const ciIdentityConfigSchema = z
+  .strictObject({
+    environment: z.enum(CI_ENVIRONMENTS),
+    github: z.strictObject({
+      repository,
+      // GitHub's numeric id survives a rename or a transfer of the repository, which its name does not.
+      repositoryId: z.number().int().positive(),
+    }),
+    kvMount: platformKvMount,
+    approleMount: platformApproleMount,
+    oidc: oidcSchema,
+    // The JWT auth mount, the transit mount and the services' policy exist once per Vault (the policy's name is
+    // a constant every service's role carries). With one Vault per environment (docs/vault.md) every stack
+    // declares them; where two stacks share one Vault, the second sets this to false and uses the first
+    // stack's objects (declaring them twice would make two stacks fight over one object).
+    declareSharedMounts: z.boolean().default(true),
+    // Only on the stack that declares the shared objects of a Vault another environment uses too: that
+    // environment's KV and AppRole mounts, so the one services' policy lets its services read their secrets
+    // as well. The mounts must exist when this stack runs (their accessor is read from Vault).
+    otherEnvironmentMounts: z.array(z.strictObject({ kvPath: mountPath, approlePath: mountPath })).default([]),
+  })
+  .superRefine((value, ctx) => {
+    if (!value.declareSharedMounts && value.otherEnvironmentMounts.length > 0) {
+      ctx.addIssue({ code: "custom", path: ["otherEnvironmentMounts"], message: "is set on the stack that declares the Vault's shared objects (declareSharedMounts: true), not this one" });
+    }
+  });
 export type CiIdentityConfig = z.infer<typeof ciIdentityConfigSchema>;
 
 export class CiIdentityConfigError extends Error {

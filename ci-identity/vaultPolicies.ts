@@ -2,18 +2,21 @@
  * The CI identities' Vault policies, as HCL, built from names alone so a unit test can state them exactly.
  *
  * The deploy identity may do what the main program declares and nothing else: every object the program owns
- * is named under `blueprint-` (components/vault/names.ts), so the paths below end in `blueprint-*` or
- * `blueprint/*`. The CI policies themselves are named `ci-pulumi-*`, outside that prefix: no deploy token can
- * rewrite its own policy or another identity's. No policy here grants `auth/token/create`: the tokens are
- * batch tokens, which cannot create child tokens (the main program's provider sets `skipChildToken`).
+ * is named under `blueprint-` (components/vault/names.ts), so the paths below end in `blueprint-*`. It writes
+ * no ACL policy and touches nothing under sys/: the mounts and the one policy the services' roles carry
+ * (SERVICE_POLICY_NAME, a template that reads the secret named after the role) are declared by this program,
+ * and a role may carry that policy only. So a role the deployer creates can never read more than the
+ * `blueprint-*` secret of its own name, which the deployer can write anyway. No policy here grants
+ * `auth/token/create`: the tokens are batch tokens, which cannot create child tokens (the main program's
+ * provider sets `skipChildToken`).
  */
-import { VAULT_NAME_PREFIX } from "../components/vault/names";
+import { SERVICE_POLICY_NAME, VAULT_NAME_PREFIX } from "../components/vault/names";
 import { type CiEnvironment, STATE_TRANSIT_MOUNT, stateTransitKey } from "./names";
 
-/** Where the main program keeps its objects, and whether it creates those mounts itself. */
-export interface MainProgramMounts {
-  kvMount: { path: string; create: boolean };
-  approleMount: { path: string; create: boolean };
+/** Where the platform's services keep their secrets and log in: the mounts the main program uses. */
+export interface PlatformMountPaths {
+  kvPath: string;
+  approlePath: string;
 }
 
 type Capability = "create" | "read" | "update" | "delete" | "list" | "sudo";
@@ -63,55 +66,34 @@ const LOOKUP_SELF: PathRule = { path: "auth/token/lookup-self", capabilities: ["
 
 const PREFIX_GLOB = `${VAULT_NAME_PREFIX}-*`;
 
-/** The policy of `ciRoleName(environment, "deploy")`: what `pulumi up` of the main program declares. */
-export function deployPolicyDocument(environment: CiEnvironment, mounts: MainProgramMounts): string {
-  const kv = mounts.kvMount.path;
-  const approle = mounts.approleMount.path;
-  const rules: PathRule[] = [
+/** The policy of `ciRoleName(environment, "deploy")`: what `pulumi up` of the main program declares, nothing under sys/. */
+export function deployPolicyDocument(environment: CiEnvironment, mounts: PlatformMountPaths): string {
+  const { kvPath: kv, approlePath: approle } = mounts;
+  return renderPolicy([
     ...stateKeyRules(environment),
     LOOKUP_SELF,
     {
-      path: `sys/policies/acl/${PREFIX_GLOB}`,
-      capabilities: ["create", "read", "update", "delete"],
-      why: `The services' policies (${VAULT_NAME_PREFIX}-<service>-read); no other policy, the CI policies included.`,
-    },
-    {
       path: `auth/${approle}/role/${PREFIX_GLOB}`,
       capabilities: ["create", "read", "update", "delete"],
-      // Vault matches each element of a list against the globs, but a comma-separated string as a whole
-      // first: "blueprint-x,root" would pass `blueprint-*`. The denied `*,*` refuses any value with a comma.
-      allowedParameters: { "*": [], token_policies: [PREFIX_GLOB] },
-      deniedParameters: { policies: [], token_policies: ["*,*"] },
-      why: `The services' AppRole roles, their role_id and secret_ids; a role may carry ${PREFIX_GLOB} policies only (not the deprecated "policies" alias).`,
+      // token_policies: exactly the services' policy. Vault matches a list element by element but a
+      // comma-separated string whole first, then splits it; the denied `*,*` refuses any value with a comma.
+      // policies is the deprecated alias of token_policies, which "*" would let through unchecked.
+      // token_period and period: no periodic service token (allowed_parameters cannot bound a number).
+      allowedParameters: { "*": [], token_policies: [SERVICE_POLICY_NAME] },
+      deniedParameters: { policies: [], token_period: [], period: [], token_policies: ["*,*"] },
+      why: `The services' AppRole roles, their role_id and secret_ids; a role carries ${SERVICE_POLICY_NAME} only, no periodic token.`,
     },
     {
-      path: `${kv}/data/${VAULT_NAME_PREFIX}/*`,
+      path: `${kv}/data/${PREFIX_GLOB}`,
       capabilities: ["create", "update", "delete"],
       why: "Write the services' secrets; never read them (the program's KV secret sets disableRead).",
     },
     {
-      path: `${kv}/metadata/${VAULT_NAME_PREFIX}/*`,
+      path: `${kv}/metadata/${PREFIX_GLOB}`,
       capabilities: ["delete"],
       why: "Delete every version of a removed service's secret (the program sets deleteAllVersions).",
     },
-  ];
-  if (mounts.kvMount.create) {
-    rules.push(
-      { path: `sys/mounts/${kv}`, capabilities: ["create", "read", "update", "delete"], why: `This stack's program creates the KV mount '${kv}': that mount and no other.` },
-      { path: `sys/mounts/${kv}/tune`, capabilities: ["read", "update"], why: "A change to the KV mount's description or options is a tune." },
-    );
-  }
-  if (mounts.approleMount.create) {
-    rules.push(
-      {
-        path: `sys/auth/${approle}`,
-        capabilities: ["create", "read", "update", "delete", "sudo"],
-        why: `This stack's program enables the AppRole method at '${approle}': that mount and no other (Vault requires sudo).`,
-      },
-      { path: `sys/auth/${approle}/tune`, capabilities: ["read", "update", "sudo"], why: "The AppRole mount's login lockout (Vault requires sudo)." },
-    );
-  }
-  return renderPolicy(rules);
+  ]);
 }
 
 /** The policy of `ciRoleName(environment, "preview")`: decrypt the state's secrets; previews run without refresh. */

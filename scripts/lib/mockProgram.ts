@@ -1,6 +1,43 @@
 import * as pulumi from "@pulumi/pulumi";
 import { blueprintMocks, type DeclaredResource, GeneratedSecrets } from "./mocks";
 
+/**
+ * The accessor a mocked AppRole mount gets, as the backend's `accessor` output or from the
+ * `getAuthBackend` data source: Vault's shape (`auth_approle_<hex>`, which the services' policy template
+ * requires) with a recognisable prefix and the mount's path in hex, so a test that applies a render to a
+ * real Vault (test/systems/support/vaultApplier.ts) can find it in any input and put the real one in its place.
+ */
+export const MOCK_ACCESSOR_PREFIX = "auth_approle_0000";
+
+export function mockAuthAccessor(mountPath: string): string {
+  return `${MOCK_ACCESSOR_PREFIX}${Buffer.from(mountPath, "utf8").toString("hex")}`;
+}
+
+/** Every mocked accessor in a text, with the mount path it stands for. */
+export function mockAccessorsIn(text: string): { accessor: string; mountPath: string }[] {
+  return [...text.matchAll(new RegExp(`${MOCK_ACCESSOR_PREFIX}((?:[0-9a-f]{2})+)`, "g"))].map(([accessor, hex]) => ({ accessor, mountPath: Buffer.from(hex, "hex").toString("utf8") }));
+}
+
+const AUTH_BACKEND = "vault:index/authBackend:AuthBackend";
+const GET_AUTH_BACKEND = "vault:index/getAuthBackend:getAuthBackend";
+
+/** The blueprint's mocks plus what Vault computes for an auth mount: its accessor, on the resource and the data source. */
+function programMocks(resources: DeclaredResource[], secrets: GeneratedSecrets): pulumi.runtime.Mocks {
+  const mocks = blueprintMocks(resources, secrets);
+  return {
+    async newResource(args) {
+      const answer = await mocks.newResource(args);
+      if (args.type !== AUTH_BACKEND) return answer;
+      return { ...answer, state: { ...answer.state, accessor: mockAuthAccessor(String(args.inputs.path ?? args.inputs.type)) } };
+    },
+    call(args) {
+      if (args.token !== GET_AUTH_BACKEND) return mocks.call(args);
+      const mountPath = String(args.inputs.path);
+      return { id: mountPath, path: mountPath, type: "approle", accessor: mockAuthAccessor(mountPath), description: "", local: false, defaultLeaseTtlSeconds: 0, maxLeaseTtlSeconds: 0, listingVisibility: "" };
+    },
+  };
+}
+
 export interface ProgramRun<T> {
   /** Every resource the program declared, with its inputs and (for a child) its parent's type and name. */
   resources: DeclaredResource[];
@@ -45,7 +82,7 @@ function recordParents(parents: Map<string, string>): void {
 export async function runUnderMocks<T>({ project, stack, values, secretKeys = [], program }: MockedProgram<T>): Promise<ProgramRun<T>> {
   const resources: DeclaredResource[] = [];
   const secrets = new GeneratedSecrets();
-  pulumi.runtime.setMocks(blueprintMocks(resources, secrets), project, stack, false);
+  pulumi.runtime.setMocks(programMocks(resources, secrets), project, stack, false);
   const parents = new Map<string, string>();
   recordParents(parents);
   const prefixed = (key: string) => `${project}:${key}`;

@@ -3,7 +3,8 @@
  * GitHub Actions' mints the tokens, Vault discovers it over TLS from the test CA, and both stacks' declared
  * objects (staging and production, on one Vault) decide who logs in and what each token may do. Then the
  * main program's own renders are applied with the deploy tokens, not root, to prove each deploy policy is
- * enough for what the program declares.
+ * enough for what the program declares, and a service's token from that render reads its own secret through
+ * the templated services' policy, and no other.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -25,6 +26,7 @@ import {
   stateTransitKey,
 } from "../../ci-identity/names";
 import { CI_TOKEN_TTL_SECONDS } from "../../ci-identity/jwtRoles";
+import { SERVICE_POLICY_NAME } from "../../components/vault/names";
 import { type CiIdentityRun, loadCiIdentityStackFile, runCiIdentity } from "../../scripts/lib/ciIdentityRun";
 import { runBlueprint } from "../../scripts/lib/mockRun";
 import type { DeclaredResource } from "../../scripts/lib/mocks";
@@ -37,9 +39,17 @@ import { applyDeclaredVault, applyVaultResources } from "./support/vaultApplier"
 
 type Any = Record<string, any>;
 
-/** Staging's main program creates its mounts; on the Vault it shares with production they get their own paths. */
-const STAGING_MOUNTS = { kvMount: { path: "secret-staging", create: true }, approleMount: { path: "approle-staging", create: true } };
+/**
+ * Production's platform mounts are the operators' (made here by hand, found by its stack); staging's stack
+ * creates its own, at paths of their own on the Vault the two share. Staging's stack declares the Vault's
+ * shared objects, so its services' policy covers production's mounts too.
+ */
 const PRODUCTION_MOUNTS = { kv: "secret", approle: "approle" };
+const STAGING_MOUNTS = {
+  kvMount: { path: "secret-staging", create: true },
+  approleMount: { path: "approle-staging", create: true, lockout: { threshold: 20, duration: "5m", counterReset: "5m" } },
+  otherEnvironmentMounts: [{ kvPath: PRODUCTION_MOUNTS.kv, approlePath: PRODUCTION_MOUNTS.approle }],
+};
 const PULL_REQUEST_REF = "refs/pull/1/merge";
 
 /** Vault's error strings, one a line. */
@@ -119,7 +129,9 @@ describe(`CI identity (ci-identity/) on Vault ${VERSIONS.VAULT_VERSION} with JWT
       resources.filter((resource) => resource.type.startsWith("vault:")).map((resource) => `${resource.type} ${String(resource.inputs.path ?? resource.inputs.roleName ?? resource.inputs.name)}`);
     const staging = names(stacks.staging.resources);
     const production = names(stacks.production.resources);
+    // Production on a shared Vault: its two policies, two roles and state key; the services' policy is staging's.
     assert.equal(production.length, 5);
+    assert.ok(staging.includes(`vault:index/policy:Policy ${SERVICE_POLICY_NAME}`));
     assert.deepEqual(staging.filter((name) => production.includes(name)), []);
     assert.equal(new Set([...staging, ...production]).size, staging.length + production.length);
 
@@ -134,6 +146,26 @@ describe(`CI identity (ci-identity/) on Vault ${VERSIONS.VAULT_VERSION} with JWT
     assert.equal(role.token_type, "batch");
     assert.deepEqual(role.bound_claims.ref, [MAIN_BRANCH_REF]);
     assert.deepEqual(role.token_policies, [ciPolicyName("production", "deploy")]);
+  });
+
+  it("staging's stack created the platform's KV v2 and AppRole mounts with the lockout; the services' policy names both environments' real accessors", async () => {
+    const mounts = expectOk(await vault.admin("GET", "sys/mounts"), "mounts").body.data as Any;
+    assert.equal(mounts[`${STAGING_MOUNTS.kvMount.path}/`].type, "kv");
+    assert.equal(mounts[`${STAGING_MOUNTS.kvMount.path}/`].options.version, "2");
+    const auths = expectOk(await vault.admin("GET", "sys/auth"), "auth mounts").body.data as Any;
+    assert.equal(auths[`${STAGING_MOUNTS.approleMount.path}/`].type, "approle");
+    const tune = expectOk(await vault.admin("GET", `sys/auth/${STAGING_MOUNTS.approleMount.path}/tune`), "tune").body.data as Any;
+    // Vault writes the lockout as user_lockout_config but reads it back as flat user_lockout_* fields.
+    assert.deepEqual(
+      [tune.user_lockout_threshold, tune.user_lockout_duration, tune.user_lockout_counter_reset_duration, tune.user_lockout_disable],
+      [20, 300, 300, false],
+      `the tune's lockout: ${JSON.stringify(Object.fromEntries(Object.entries(tune).filter(([key]) => key.startsWith("user_lockout"))))}`,
+    );
+    const policy = expectOk(await vault.admin("GET", `sys/policies/acl/${SERVICE_POLICY_NAME}`), "services' policy").body.data.policy as string;
+    for (const [kv, approle] of [[STAGING_MOUNTS.kvMount.path, STAGING_MOUNTS.approleMount.path], [PRODUCTION_MOUNTS.kv, PRODUCTION_MOUNTS.approle]]) {
+      assert.ok(policy.includes(`path "${kv}/data/{{identity.entity.aliases.${auths[`${approle}/`].accessor as string}.metadata.role_name}}"`), `${kv} on ${approle}'s accessor`);
+    }
+    assert.doesNotMatch(policy, /auth_approle_0000/);
   });
 
   it("deploy.yml on main in environment production logs in to the production deploy role: a batch token with exactly its policy", async () => {
@@ -194,14 +226,18 @@ describe(`CI identity (ci-identity/) on Vault ${VERSIONS.VAULT_VERSION} with JWT
       assert.equal(self.type, "batch");
     });
 
-    it("cannot write a policy outside the prefix, nor rewrite its own", async () => {
-      assertDenied(await as("PUT", "sys/policies/acl/evil", { policy: 'path "*" { capabilities = ["sudo"] }' }));
-      assertDenied(await as("PUT", `sys/policies/acl/${ciPolicyName("production", "deploy")}`, { policy: 'path "*" { capabilities = ["sudo"] }' }));
+    it("cannot write any ACL policy: not its own, not the services', not a blueprint- one", async () => {
+      for (const name of ["evil", ciPolicyName("production", "deploy"), SERVICE_POLICY_NAME, "blueprint-wide"]) {
+        assertDenied(await as("PUT", `sys/policies/acl/${name}`, { policy: 'path "*" { capabilities = ["read"] }' }));
+      }
+      assertDenied(await as("DELETE", `sys/policies/acl/${SERVICE_POLICY_NAME}`));
     });
 
-    it("cannot mount a secrets engine or enable an auth method", async () => {
+    it("cannot mount a secrets engine, enable an auth method, nor tune the platform's", async () => {
       assertDenied(await as("POST", "sys/mounts/x", { type: "kv" }));
       assertDenied(await as("POST", "sys/auth/x", { type: "approle" }));
+      assertDenied(await as("POST", `sys/auth/${PRODUCTION_MOUNTS.approle}/tune`, { user_lockout_config: { lockout_disable: true } }));
+      assertDenied(await as("DELETE", `sys/mounts/${PRODUCTION_MOUNTS.kv}`));
     });
 
     it("cannot create a child token (it is a batch token)", async () => {
@@ -210,51 +246,68 @@ describe(`CI identity (ci-identity/) on Vault ${VERSIONS.VAULT_VERSION} with JWT
 
     it("cannot read another team's KV secret nor the blueprint's", async () => {
       assertDenied(await as("GET", `${PRODUCTION_MOUNTS.kv}/data/payments/db`));
-      expectOk(await as("POST", `${PRODUCTION_MOUNTS.kv}/data/blueprint/x`, { data: { api_key: "k".repeat(32) } }), "write own secret");
-      assertDenied(await as("GET", `${PRODUCTION_MOUNTS.kv}/data/blueprint/x`));
+      expectOk(await as("POST", `${PRODUCTION_MOUNTS.kv}/data/blueprint-x`, { data: { api_key: "k".repeat(32) } }), "write own secret");
+      assertDenied(await as("GET", `${PRODUCTION_MOUNTS.kv}/data/blueprint-x`));
       assertDenied(await as("POST", `${PRODUCTION_MOUNTS.kv}/data/payments/db`, { data: { password: "overwritten" } }));
+      expectOk(await as("DELETE", `${PRODUCTION_MOUNTS.kv}/metadata/blueprint-x`), "delete all versions");
     });
 
-    it("can write a blueprint- policy, a blueprint- AppRole role with it, and delete every version of its secret", async () => {
-      expectOk(await as("PUT", "sys/policies/acl/blueprint-x-read", { policy: 'path "secret/data/blueprint/x" { capabilities = ["read"] }' }), "policy");
-      expectOk(await as("POST", `auth/${PRODUCTION_MOUNTS.approle}/role/blueprint-x`, { token_policies: ["blueprint-x-read"], token_no_default_policy: true }), "role");
-      expectOk(await as("GET", `auth/${PRODUCTION_MOUNTS.approle}/role/blueprint-x/role-id`), "role-id");
-      expectOk(await as("POST", `auth/${PRODUCTION_MOUNTS.approle}/role/blueprint-items-api`, { token_policies: ["blueprint-items-api-read"] }), "the program's role shape");
-      expectOk(await as("DELETE", `${PRODUCTION_MOUNTS.kv}/metadata/blueprint/x`), "delete all versions");
-    });
-
-    it("cannot create a role that grants a policy outside the prefix, in any spelling", async () => {
+    it("cannot create a role with any policy but exactly blueprint-services, nor a periodic one, in any spelling", async () => {
       const attempts: Any[] = [
         { token_policies: [ciPolicyName("production", "deploy")] },
         { token_policies: ["root"] },
-        { token_policies: ["blueprint-x-read", "root"] },
-        { token_policies: "blueprint-x-read,root" },
+        { token_policies: ["blueprint-wide"] },
+        { token_policies: [SERVICE_POLICY_NAME, "root"] },
+        { token_policies: `${SERVICE_POLICY_NAME},root` },
+        { token_policies: `${SERVICE_POLICY_NAME},${ciPolicyName("production", "deploy")}` },
         { policies: ["root"] },
-        { policies: ["blueprint-x-read"] },
+        { policies: [SERVICE_POLICY_NAME] },
+        { token_policies: [SERVICE_POLICY_NAME], token_period: 3600 },
+        { token_policies: [SERVICE_POLICY_NAME], token_period: "1h" },
+        { token_policies: [SERVICE_POLICY_NAME], period: 3600 },
       ];
       for (const body of attempts) {
         const answer = await as("POST", `auth/${PRODUCTION_MOUNTS.approle}/role/blueprint-y`, body);
         assert.equal(answer.status, 403, `${JSON.stringify(body)}: ${described(answer)}`);
       }
-      assertDenied(await as("POST", `auth/${PRODUCTION_MOUNTS.approle}/role/team-role`, { token_policies: ["blueprint-x-read"] }));
+      assertDenied(await as("POST", `auth/${PRODUCTION_MOUNTS.approle}/role/team-role`, { token_policies: [SERVICE_POLICY_NAME] }));
       assert.equal((await vault.admin("GET", `auth/${PRODUCTION_MOUNTS.approle}/role/blueprint-y`)).status, 404);
     });
 
-    // A known limit, not a wish (docs/ci-identity.md, "What the prefix does not stop"): Vault's ACLs cannot
-    // constrain what a policy it may write says, and the program must read role_ids and mint secret_ids.
-    // This test fails once that path is closed; then the docs must change with it.
-    it("can still widen itself through a blueprint- policy it writes and an AppRole role it binds it to", async () => {
-      expectOk(await as("PUT", "sys/policies/acl/blueprint-wide", { policy: 'path "*" { capabilities = ["read"] }' }), "wide policy");
-      expectOk(await as("POST", `auth/${PRODUCTION_MOUNTS.approle}/role/blueprint-wide`, { token_policies: ["blueprint-wide"] }), "role");
-      const roleId = expectOk(await as("GET", `auth/${PRODUCTION_MOUNTS.approle}/role/blueprint-wide/role-id`), "role-id").body.data.role_id as string;
-      const secretId = expectOk(await as("POST", `auth/${PRODUCTION_MOUNTS.approle}/role/blueprint-wide/secret-id`, {}), "secret-id").body.data.secret_id as string;
-      const wide = expectOk(await vault.api("POST", `auth/${PRODUCTION_MOUNTS.approle}/login`, { role_id: roleId, secret_id: secretId }), "login").body.auth.client_token as string;
+    // The escalation this design closes: a deployer that could write a blueprint- policy could bind it to a
+    // role of its own and log in as that role. Now the only policy a role may carry reads the secret named
+    // after the role, which the deploy token can write anyway (docs/ci-identity.md, "What a deploy token can reach").
+    it("a role it creates carries blueprint-services, and that role's token reads its own blueprint- secret and nothing else", async () => {
+      const roleName = "blueprint-probe";
+      const own = { api_key: "o".repeat(32) };
+      expectOk(await as("POST", `${PRODUCTION_MOUNTS.kv}/data/${roleName}`, { data: own }), "the role's secret");
+      expectOk(await vault.admin("POST", `${PRODUCTION_MOUNTS.kv}/data/blueprint-neighbour`, { data: { api_key: "n".repeat(32) } }), "another service's secret");
+      expectOk(await as("POST", `auth/${PRODUCTION_MOUNTS.approle}/role/${roleName}`, { token_policies: [SERVICE_POLICY_NAME], token_no_default_policy: true, token_type: "service" }), "role");
+      let probe = "";
       try {
-        assert.equal((await vault.api("GET", `${PRODUCTION_MOUNTS.kv}/data/payments/db`, undefined, wide)).status, 200);
+        const roleId = expectOk(await as("GET", `auth/${PRODUCTION_MOUNTS.approle}/role/${roleName}/role-id`), "role-id").body.data.role_id as string;
+        const secretId = expectOk(await as("POST", `auth/${PRODUCTION_MOUNTS.approle}/role/${roleName}/secret-id`, {}), "secret-id").body.data.secret_id as string;
+        const login = expectOk(await vault.api("POST", `auth/${PRODUCTION_MOUNTS.approle}/login`, { role_id: roleId, secret_id: secretId }), "login").body.auth;
+        probe = login.client_token as string;
+        assert.deepEqual(login.policies, [SERVICE_POLICY_NAME]);
+        const read = expectOk(await vault.api("GET", `${PRODUCTION_MOUNTS.kv}/data/${roleName}`, undefined, probe), "read own secret").body.data.data;
+        assert.deepEqual(read, own);
+        for (const denied of [
+          `${PRODUCTION_MOUNTS.kv}/data/payments/db`,
+          `${PRODUCTION_MOUNTS.kv}/data/blueprint-neighbour`,
+          `${STAGING_MOUNTS.kvMount.path}/data/${roleName}`,
+          `sys/policies/acl/${SERVICE_POLICY_NAME}`,
+          `sys/policies/acl/${ciPolicyName("production", "deploy")}`,
+          "sys/mounts",
+          "sys/auth",
+        ]) {
+          const answer = await vault.api("GET", denied, undefined, probe);
+          assert.equal(answer.status, 403, `${denied}: ${described(answer)}`);
+        }
+        assertDenied(await vault.api("PUT", "sys/policies/acl/blueprint-wide", { policy: 'path "*" { capabilities = ["read"] }' }, probe));
       } finally {
-        await vault.api("POST", "auth/token/revoke-self", {}, wide);
-        expectOk(await vault.admin("DELETE", `auth/${PRODUCTION_MOUNTS.approle}/role/blueprint-wide`), "clean up role");
-        expectOk(await vault.admin("DELETE", "sys/policies/acl/blueprint-wide"), "clean up policy");
+        if (probe !== "") await vault.api("POST", "auth/token/revoke-self", {}, probe);
+        expectOk(await vault.admin("DELETE", `auth/${PRODUCTION_MOUNTS.approle}/role/${roleName}`), "clean up role");
       }
     });
 
@@ -281,9 +334,9 @@ describe(`CI identity (ci-identity/) on Vault ${VERSIONS.VAULT_VERSION} with JWT
     });
 
     it("reads no KV secret", async () => {
-      expectOk(await vault.admin("POST", `${PRODUCTION_MOUNTS.kv}/data/blueprint/items-api`, { data: { api_key: "a".repeat(32) } }), "seed");
-      assertDenied(await as("GET", `${PRODUCTION_MOUNTS.kv}/data/blueprint/items-api`));
-      assertDenied(await as("GET", `${PRODUCTION_MOUNTS.kv}/metadata/blueprint/items-api`));
+      expectOk(await vault.admin("POST", `${PRODUCTION_MOUNTS.kv}/data/blueprint-items-api`, { data: { api_key: "a".repeat(32) } }), "seed");
+      assertDenied(await as("GET", `${PRODUCTION_MOUNTS.kv}/data/blueprint-items-api`));
+      assertDenied(await as("GET", `${PRODUCTION_MOUNTS.kv}/metadata/blueprint-items-api`));
     });
 
     it("decrypts its own stack's state secrets and gets 403 on the other stack's", async () => {
@@ -294,55 +347,61 @@ describe(`CI identity (ci-identity/) on Vault ${VERSIONS.VAULT_VERSION} with JWT
       assertDenied(await as("POST", `${STATE_TRANSIT_MOUNT}/decrypt/${stateTransitKey("staging")}`, { ciphertext: other }));
     });
 
-    it("changes nothing: no policy, no role", async () => {
-      assertDenied(await as("PUT", "sys/policies/acl/blueprint-z-read", { policy: 'path "x" { capabilities = ["read"] }' }));
-      assertDenied(await as("POST", `auth/${PRODUCTION_MOUNTS.approle}/role/blueprint-z`, { token_policies: ["blueprint-z-read"] }));
+    it("changes nothing: no policy, no role, no secret", async () => {
+      assertDenied(await as("PUT", `sys/policies/acl/${SERVICE_POLICY_NAME}`, { policy: 'path "x" { capabilities = ["read"] }' }));
+      assertDenied(await as("POST", `auth/${PRODUCTION_MOUNTS.approle}/role/blueprint-z`, { token_policies: [SERVICE_POLICY_NAME] }));
+      assertDenied(await as("POST", `${PRODUCTION_MOUNTS.kv}/data/blueprint-z`, { data: { api_key: "z".repeat(32) } }));
     });
   });
 
   describe("the main program's renders applied with the deploy tokens, not root", () => {
-    const prefixed = (resources: DeclaredResource[]) => resources.filter((resource) => resource.type === "vault:index/policy:Policy").every((resource) => String(resource.inputs.name).startsWith("blueprint-"));
+    const vaultObjects = (resources: DeclaredResource[], type: string) => resources.filter((resource) => resource.type === type);
+    /** The program declares no policy and no mount: those are ci-identity/'s. */
+    const assertNoPlatformObjects = (resources: DeclaredResource[]) => {
+      for (const type of ["vault:index/policy:Policy", "vault:index/mount:Mount", "vault:index/authBackend:AuthBackend", "vault:generic/endpoint:Endpoint"]) assert.deepEqual(vaultObjects(resources, type), [], type);
+      assert.ok(vaultObjects(resources, "vault:appRole/authBackendRole:AuthBackendRole").length > 0, "the render declares a service's role");
+    };
 
-    it("staging: the deploy token creates the mounts, the lockout, the policy, the role, the secret and a secret_id", async function () {
+    it("staging: the deploy token declares the role, the secret and a secret_id; the service's token reads its own secret and not a neighbour's", async () => {
       const raw = loadStackFile("staging");
       const values = structuredClone(raw.values) as Any;
-      values.vault.kvMount.path = STAGING_MOUNTS.kvMount.path;
-      values.vault.approleMount.path = STAGING_MOUNTS.approleMount.path;
+      values.vault.kvMount = { path: STAGING_MOUNTS.kvMount.path, create: false };
+      values.vault.approleMount = { path: STAGING_MOUNTS.approleMount.path, create: false };
       const render = await runBlueprint("staging", { values, secretKeys: raw.secretKeys });
-      if (!prefixed(render.resources)) this.skip(); // The main program names its Vault objects blueprint-* only once components/vault/names.ts is wired in.
+      assertNoPlatformObjects(render.resources);
       const token = await tokenFor("staging", "deploy");
       const identity = await applyDeclaredVault(vault, render.resources, { token });
-      // What a refresh reads back, each with the same token (the KV secret is not read: disableRead).
-      const role = render.resources.find((resource) => resource.type === "vault:appRole/authBackendRole:AuthBackendRole")!.inputs;
-      const policy = render.resources.find((resource) => resource.type === "vault:index/policy:Policy")!.inputs;
-      for (const readBack of [
-        `sys/mounts/${identity.kvPath.mount}`,
-        `sys/auth/${identity.approleMount}`,
-        `sys/auth/${identity.approleMount}/tune`,
-        `sys/policies/acl/${policy.name}`,
-        `auth/${identity.approleMount}/role/${role.roleName}`,
-        `auth/${identity.approleMount}/role/${role.roleName}/role-id`,
-      ]) {
+      assert.equal(identity.roleName, "blueprint-items-api");
+      assert.equal(identity.kvPath.name, identity.roleName, "the secret is named after the role");
+      // What a refresh reads back, with the same token (the KV secret is not read: disableRead).
+      for (const readBack of [`auth/${identity.approleMount}/role/${identity.roleName}`, `auth/${identity.approleMount}/role/${identity.roleName}/role-id`]) {
         expectOk(await vault.api("GET", readBack, undefined, token), `read ${readBack}`);
       }
-      const login = expectOk(await vault.api("POST", `auth/${identity.approleMount}/login`, { role_id: identity.roleId, secret_id: identity.secretId }), "service login");
-      const serviceToken = login.body.auth.client_token as string;
-      assert.equal(expectOk(await vault.api("GET", `${identity.kvPath.mount}/data/${identity.kvPath.name}`, undefined, serviceToken), "service read").body.data.data.api_key, identity.kv.api_key);
+      const neighbour = "blueprint-billing-api";
+      expectOk(await vault.admin("POST", `${identity.kvPath.mount}/data/${neighbour}`, { data: { api_key: "b".repeat(32) } }), "a neighbour's secret");
+      const login = expectOk(await vault.api("POST", `auth/${identity.approleMount}/login`, { role_id: identity.roleId, secret_id: identity.secretId }), "service login").body.auth;
+      const serviceToken = login.client_token as string;
+      try {
+        assert.deepEqual(login.policies, [SERVICE_POLICY_NAME]);
+        assert.equal(expectOk(await vault.api("GET", `${identity.kvPath.mount}/data/${identity.kvPath.name}`, undefined, serviceToken), "service read").body.data.data.api_key, identity.kv.api_key);
+        assertDenied(await vault.api("GET", `${identity.kvPath.mount}/data/${neighbour}`, undefined, serviceToken));
+        assertDenied(await vault.api("GET", `${PRODUCTION_MOUNTS.kv}/data/${identity.kvPath.name}`, undefined, serviceToken));
+      } finally {
+        await vault.api("POST", "auth/token/revoke-self", {}, serviceToken);
+      }
     });
 
-    it("production: on the operators' mounts, the deploy token declares the policy, the role, the secret and a secret_id", async function () {
+    it("production: on the operators' mounts, the deploy token declares the role (carrying blueprint-services), the secret and a secret_id", async () => {
       const render = await runBlueprint("production");
-      if (!prefixed(render.resources)) this.skip();
-      assert.equal(render.resources.filter((resource) => resource.type === "vault:index/mount:Mount" || resource.type === "vault:index/authBackend:AuthBackend").length, 0);
+      assertNoPlatformObjects(render.resources);
       const applied = await applyVaultResources(vault, render.resources, { token: await tokenFor("production", "deploy") });
-      assert.ok(applied.roleId && applied.secretId && applied.kvPath);
+      assert.ok(applied.roleId && applied.secretId && applied.kvPath && applied.roleName);
+      assert.equal(applied.kvPath.name, applied.roleName);
       // Production's secret_ids are bound to the cluster's CIDRs, so no login from here: root reads what was made.
-      const role = render.resources.find((resource) => resource.type === "vault:appRole/authBackendRole:AuthBackendRole")!.inputs;
-      const policies = render.resources.filter((resource) => resource.type === "vault:index/policy:Policy").map((resource) => resource.inputs.name);
-      assert.deepEqual(expectOk(await vault.admin("GET", `auth/${PRODUCTION_MOUNTS.approle}/role/${role.roleName}`), "role").body.data.token_policies, policies);
-      const accessors = expectOk(await vault.admin("LIST", `auth/${PRODUCTION_MOUNTS.approle}/role/${role.roleName}/secret-id`), "secret_ids").body.data.keys as string[];
+      assert.deepEqual(expectOk(await vault.admin("GET", `auth/${PRODUCTION_MOUNTS.approle}/role/${applied.roleName}`), "role").body.data.token_policies, [SERVICE_POLICY_NAME]);
+      const accessors = expectOk(await vault.admin("LIST", `auth/${PRODUCTION_MOUNTS.approle}/role/${applied.roleName}/secret-id`), "secret_ids").body.data.keys as string[];
       assert.equal(accessors.length, 1);
-      expectOk(await vault.admin("GET", `${applied.kvPath!.mount}/data/${applied.kvPath!.name}`), "the secret");
+      expectOk(await vault.admin("GET", `${applied.kvPath.mount}/data/${applied.kvPath.name}`), "the secret");
     });
   });
 });

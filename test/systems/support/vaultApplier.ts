@@ -1,20 +1,28 @@
 /**
  * Applies the Vault resources a program declares, over Vault's HTTP API, the way the Vault provider would:
- * the main program's KV mount, AppRole backend, lockout tune, policy, role, KV secret and secret_id, and the
- * CI identity program's JWT auth mount and roles, transit mount and key, and policies. Inputs are the
+ * the main program's AppRole role, KV secret and secret_id (and the mounts and lockout tune where a stack
+ * still declares them), and the CI identity program's platform mounts, lockout tune and services' policy,
+ * JWT auth mount and roles, transit mount and key, and CI policies. Inputs are the
  * declared ones (resources.json shows the same, with secrets masked); the generated KV values are replaced by
  * fresh random ones, as the random provider would generate them, since the mocked values of the render are
  * predictable. By default it applies with the root token (an operator); given a token, with that token, to
  * prove the token's policy is enough for what the program declares.
+ *
+ * An AppRole mount's accessor is Vault's to choose: the mocks give one that names its mount
+ * (scripts/lib/mockProgram.ts), and wherever such a value appears in an input (the services' policy
+ * template), the applier writes the real accessor of that mount instead: the one Vault gave the mount the
+ * render declared, or, for the `getAuthBackend` data source, the one of the mount that already exists.
  */
 import { randomBytes } from "node:crypto";
 import type { DeclaredResource } from "../../../scripts/lib/mocks";
+import { mockAccessorsIn } from "../../../scripts/lib/mockProgram";
 import { revealSecrets } from "../../../scripts/lib/secrets";
 import { expectOk, type VaultAnswer, type VaultServer } from "./vault";
 
 type Any = Record<string, any>;
 
 export interface AppliedIdentity {
+  roleName: string;
   roleId: string;
   secretId: string;
   kv: Record<string, string>;
@@ -44,6 +52,21 @@ export interface ApplyOptions {
   token?: string;
 }
 
+/** Every string in a value with each mocked accessor replaced by the real one Vault reports for its mount. */
+async function withRealAccessors(value: unknown, call: (method: string, apiPath: string) => Promise<VaultAnswer>): Promise<unknown> {
+  const text = JSON.stringify(value);
+  const found = mockAccessorsIn(text);
+  if (found.length === 0) return value;
+  const mounts = expectOk(await call("GET", "sys/auth"), "list the auth mounts for their accessors").body.data as Record<string, { accessor: string }>;
+  let replaced = text;
+  for (const { accessor, mountPath } of found) {
+    const mount = mounts[`${mountPath}/`];
+    if (mount === undefined) throw new Error(`no auth mount at '${mountPath}' to give the accessor the render names`);
+    replaced = replaced.split(accessor).join(mount.accessor);
+  }
+  return JSON.parse(replaced);
+}
+
 /** Applies every declared Vault resource and returns what the service's identity needs, as far as declared. */
 export async function applyVaultResources(vault: VaultServer, resources: DeclaredResource[], options: ApplyOptions = {}): Promise<Partial<AppliedIdentity>> {
   const call = (method: string, apiPath: string, body?: unknown): Promise<VaultAnswer> =>
@@ -54,7 +77,7 @@ export async function applyVaultResources(vault: VaultServer, resources: Declare
   const identity: Partial<AppliedIdentity> = {};
   for (const type of ORDER) {
     for (const resource of declared.filter((entry) => entry.type === type)) {
-      const inputs = revealSecrets(resource.inputs) as Any;
+      const inputs = (await withRealAccessors(revealSecrets(resource.inputs), call)) as Any;
       const what = `${type} ${resource.name}`;
       switch (type) {
         case "vault:index/mount:Mount":
@@ -79,6 +102,8 @@ export async function applyVaultResources(vault: VaultServer, resources: Declare
         case "vault:appRole/authBackendRole:AuthBackendRole": {
           const { backend, roleName, ...fields } = inputs;
           expectOk(await call("POST", `auth/${backend}/role/${roleName}`, snakeKeys(fields)), what);
+          identity.approleMount = backend;
+          identity.roleName = roleName;
           identity.roleId = expectOk(await call("GET", `auth/${backend}/role/${roleName}/role-id`), what).body.data.role_id;
           break;
         }
@@ -117,7 +142,7 @@ export async function applyVaultResources(vault: VaultServer, resources: Declare
 /** Applies the main program's render and returns the service's identity (its role, secret_id and KV values). */
 export async function applyDeclaredVault(vault: VaultServer, resources: DeclaredResource[], options: ApplyOptions = {}): Promise<AppliedIdentity> {
   const identity = await applyVaultResources(vault, resources, options);
-  for (const key of ["roleId", "secretId", "kv", "approleMount"] as const) {
+  for (const key of ["roleName", "roleId", "secretId", "kv", "approleMount"] as const) {
     if (identity[key] === undefined) throw new Error(`the render declares no resource that gives ${key}`);
   }
   return identity as AppliedIdentity;

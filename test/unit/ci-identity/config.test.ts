@@ -33,6 +33,25 @@ describe("ci-identity: config", () => {
     }
   });
 
+  it("staging's AppRole mount is created with the lockout moved from the main program; an existing mount takes none", () => {
+    assert.deepEqual(parseCiIdentityConfig(loadCiIdentityStackFile("staging"), "staging").approleMount.lockout, { threshold: 20, duration: "5m", counterReset: "5m" });
+    assert.equal(parseCiIdentityConfig(loadCiIdentityStackFile("production"), "production").approleMount.lockout, undefined);
+    assert.match(problems({ ...VALID, approleMount: { path: "approle", create: true } }), /production-blueprint-ci-identity:approleMount\.lockout: is required where this stack creates the mount/);
+    assert.match(
+      problems({ ...VALID, approleMount: { path: "approle", create: false, lockout: { threshold: 5, duration: "1m", counterReset: "1m" } } }),
+      /production-blueprint-ci-identity:approleMount\.lockout: is applied only to a mount this stack creates/,
+    );
+    // The main program's lockout schema: its duration check, here too.
+    assert.match(problems({ ...VALID, approleMount: { path: "approle", create: true, lockout: { threshold: 5, duration: "5 minutes", counterReset: "5m" } } }), /approleMount\.lockout/);
+  });
+
+  it("another environment's mounts are named only on the stack that declares the Vault's shared objects", () => {
+    const other = [{ kvPath: "secret-staging", approlePath: "approle-staging" }];
+    assert.deepEqual(parseCiIdentityConfig({ ...VALID, otherEnvironmentMounts: other }, "production").otherEnvironmentMounts, other);
+    assert.match(problems({ ...VALID, declareSharedMounts: false, otherEnvironmentMounts: other }), /production-blueprint-ci-identity:otherEnvironmentMounts: is set on the stack that declares/);
+    assert.match(problems({ ...VALID, otherEnvironmentMounts: [{ kvPath: "se*", approlePath: "approle" }] }), /otherEnvironmentMounts\.0\.kvPath: expected a mount path/);
+  });
+
   it("names the key of each problem, all at once, under the project's prefix", () => {
     const message = problems({ ...VALID, environment: "qa", github: { repository: "acme", repositoryId: "1234" }, kvMount: { path: "se/cret", create: false } });
     assert.match(message, /^Invalid config for stack 'production' of production-blueprint-ci-identity:/);

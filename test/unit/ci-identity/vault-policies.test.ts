@@ -1,10 +1,11 @@
 import * as assert from "node:assert/strict";
+import { servicesPolicyDocument } from "../../../ci-identity/ciIdentity";
 import { deployPolicyDocument, previewPolicyDocument } from "../../../ci-identity/vaultPolicies";
+import { servicePolicyTemplate } from "../../../components/vault/policy";
 
-const CREATED = { kvMount: { path: "secret", create: true }, approleMount: { path: "approle", create: true } };
-const EXISTING = { kvMount: { path: "secret", create: false }, approleMount: { path: "approle", create: false } };
+const MOUNTS = { kvPath: "secret", approlePath: "approle" };
 
-const COMMON_DEPLOY = (key: string) => `# Pulumi state secrets: encrypt with this stack's transit key only.
+const DEPLOY = (key: string) => `# Pulumi state secrets: encrypt with this stack's transit key only.
 path "pulumi-state/encrypt/${key}" {
   capabilities = ["update"]
 }
@@ -19,72 +20,46 @@ path "auth/token/lookup-self" {
   capabilities = ["read"]
 }
 
-# The services' policies (blueprint-<service>-read); no other policy, the CI policies included.
-path "sys/policies/acl/blueprint-*" {
-  capabilities = ["create", "read", "update", "delete"]
-}
-
-# The services' AppRole roles, their role_id and secret_ids; a role may carry blueprint-* policies only (not the deprecated "policies" alias).
+# The services' AppRole roles, their role_id and secret_ids; a role carries blueprint-services only, no periodic token.
 path "auth/approle/role/blueprint-*" {
   capabilities = ["create", "read", "update", "delete"]
   allowed_parameters = {
     "*" = []
-    "token_policies" = ["blueprint-*"]
+    "token_policies" = ["blueprint-services"]
   }
   denied_parameters = {
     "policies" = []
+    "token_period" = []
+    "period" = []
     "token_policies" = ["*,*"]
   }
 }
 
 # Write the services' secrets; never read them (the program's KV secret sets disableRead).
-path "secret/data/blueprint/*" {
+path "secret/data/blueprint-*" {
   capabilities = ["create", "update", "delete"]
 }
 
 # Delete every version of a removed service's secret (the program sets deleteAllVersions).
-path "secret/metadata/blueprint/*" {
+path "secret/metadata/blueprint-*" {
   capabilities = ["delete"]
 }
 `;
 
 describe("ci-identity: the CI policies, exactly", () => {
-  it("production's deploy policy: its own state key, the blueprint- objects, nothing under sys/mounts or sys/auth", () => {
-    assert.equal(deployPolicyDocument("production", EXISTING), COMMON_DEPLOY("production-blueprint-production"));
+  it("production's deploy policy: its own state key, blueprint- roles carrying blueprint-services only, blueprint- secrets written", () => {
+    assert.equal(deployPolicyDocument("production", MOUNTS), DEPLOY("production-blueprint-production"));
   });
 
-  it("staging's deploy policy adds exactly the KV and AppRole mounts its program creates", () => {
-    assert.equal(
-      deployPolicyDocument("staging", CREATED),
-      `${COMMON_DEPLOY("production-blueprint-staging")}
-# This stack's program creates the KV mount 'secret': that mount and no other.
-path "sys/mounts/secret" {
-  capabilities = ["create", "read", "update", "delete"]
-}
-
-# A change to the KV mount's description or options is a tune.
-path "sys/mounts/secret/tune" {
-  capabilities = ["read", "update"]
-}
-
-# This stack's program enables the AppRole method at 'approle': that mount and no other (Vault requires sudo).
-path "sys/auth/approle" {
-  capabilities = ["create", "read", "update", "delete", "sudo"]
-}
-
-# The AppRole mount's login lockout (Vault requires sudo).
-path "sys/auth/approle/tune" {
-  capabilities = ["read", "update", "sudo"]
-}
-`,
-    );
+  it("staging's deploy policy is the same but for its state key: the mounts are this program's, not the deployer's", () => {
+    assert.equal(deployPolicyDocument("staging", MOUNTS), DEPLOY("production-blueprint-staging"));
   });
 
-  it("names the main program's mount paths wherever they are", () => {
-    const document = deployPolicyDocument("staging", { kvMount: { path: "kv-team", create: true }, approleMount: { path: "apps", create: false } });
-    for (const path of ["kv-team/data/blueprint/*", "kv-team/metadata/blueprint/*", "auth/apps/role/blueprint-*", "sys/mounts/kv-team"]) assert.ok(document.includes(`path "${path}"`), path);
-    assert.ok(!document.includes("sys/auth/"));
+  it("names the platform's mount paths wherever they are", () => {
+    const document = deployPolicyDocument("staging", { kvPath: "kv-team", approlePath: "apps" });
+    for (const path of ["kv-team/data/blueprint-*", "kv-team/metadata/blueprint-*", "auth/apps/role/blueprint-*"]) assert.ok(document.includes(`path "${path}"`), path);
     assert.ok(!document.includes('"secret/'));
+    assert.ok(!document.includes("auth/approle/"));
   });
 
   it("the preview policy: encrypt and decrypt with its own state key, look itself up, nothing else", () => {
@@ -108,12 +83,66 @@ path "auth/token/lookup-self" {
     );
   });
 
-  it("no policy reads a KV secret, creates a token, or reaches a ci-pulumi- policy", () => {
-    for (const document of [deployPolicyDocument("staging", CREATED), deployPolicyDocument("production", EXISTING), previewPolicyDocument("production")]) {
+  it("no CI policy reaches sys/, reads a KV secret, creates a token, or names a policy other than blueprint-services", () => {
+    for (const document of [deployPolicyDocument("staging", MOUNTS), deployPolicyDocument("production", MOUNTS), previewPolicyDocument("production")]) {
+      assert.ok(!document.includes("sys/"));
       assert.ok(!document.includes("auth/token/create"));
       assert.ok(!document.includes("ci-pulumi"));
       assert.ok(!/path "[^"]*\/data\/[^"]*" \{\n {2}capabilities = \[[^\]]*"read"/.test(document));
       for (const [, path] of document.matchAll(/path "([^"]+)"/g)) assert.ok(path === "auth/token/lookup-self" || !path.startsWith("auth/token/"), path);
     }
+  });
+});
+
+describe("ci-identity: the services' policy", () => {
+  const staging = "auth_approle_0a1b2c3d";
+  const production = "auth_approle_4e5f6a7b";
+
+  it("for one environment, is the main program's template exactly", () => {
+    assert.equal(servicesPolicyDocument([{ kvPath: "secret", accessor: staging }]), servicePolicyTemplate("secret", staging));
+    assert.equal(
+      servicesPolicyDocument([{ kvPath: "secret", accessor: staging }]),
+      `path "secret/data/{{identity.entity.aliases.${staging}.metadata.role_name}}" {
+  capabilities = ["read"]
+}
+
+path "auth/token/renew-self" {
+  capabilities = ["update"]
+}
+
+path "auth/token/revoke-self" {
+  capabilities = ["update"]
+}
+`,
+    );
+  });
+
+  it("for two environments on one Vault: each mount's read rule on its own accessor, the token rules once", () => {
+    assert.equal(
+      servicesPolicyDocument([
+        { kvPath: "secret-staging", accessor: staging },
+        { kvPath: "secret", accessor: production },
+      ]),
+      `path "secret-staging/data/{{identity.entity.aliases.${staging}.metadata.role_name}}" {
+  capabilities = ["read"]
+}
+
+path "auth/token/renew-self" {
+  capabilities = ["update"]
+}
+
+path "auth/token/revoke-self" {
+  capabilities = ["update"]
+}
+
+path "secret/data/{{identity.entity.aliases.${production}.metadata.role_name}}" {
+  capabilities = ["read"]
+}
+`,
+    );
+  });
+
+  it("refuses an accessor that is not an AppRole mount's", () => {
+    assert.throws(() => servicesPolicyDocument([{ kvPath: "secret", accessor: "auth_token_1234" }]), /is not an AppRole mount accessor/);
   });
 });

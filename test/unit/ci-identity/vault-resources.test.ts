@@ -6,9 +6,12 @@ import { CI_IDENTITY_PROJECT } from "../../../ci-identity/config";
 import { CI_TOKEN_TTL_SECONDS } from "../../../ci-identity/jwtRoles";
 import { CI_WORKFLOWS, type CiJob, GITHUB_OIDC_ISSUER, JWT_AUTH_MOUNT, STATE_TRANSIT_MOUNT } from "../../../ci-identity/names";
 import { deployPolicyDocument, previewPolicyDocument } from "../../../ci-identity/vaultPolicies";
+import { SERVICE_POLICY_NAME } from "../../../components/vault/names";
+import { servicePolicyTemplate } from "../../../components/vault/policy";
 import { type CiIdentityRun, loadCiIdentityStackFile, runCiIdentity } from "../../../scripts/lib/ciIdentityRun";
 import type { DeclaredResource } from "../../../scripts/lib/mocks";
-import { runUnderMocks } from "../../../scripts/lib/mockProgram";
+import { mockAuthAccessor, runUnderMocks } from "../../../scripts/lib/mockProgram";
+import { revealSecrets } from "../../../scripts/lib/secrets";
 import { PROJECT_ROOT } from "../../../scripts/lib/stackFile";
 import { underMocks } from "../../support/runs";
 
@@ -20,6 +23,8 @@ const TYPES = {
   mount: "vault:index/mount:Mount",
   transitKey: "vault:transit/secretBackendKey:SecretBackendKey",
   policy: "vault:index/policy:Policy",
+  authBackend: "vault:index/authBackend:AuthBackend",
+  endpoint: "vault:generic/endpoint:Endpoint",
 };
 
 /** The CI identity program for a stack, under mocks, in the unit tests' queue (no two runs share the mock monitor). */
@@ -44,14 +49,49 @@ describe("ci-identity: the program's declared Vault objects", () => {
     production = await ciIdentityRun("production");
   });
 
-  it("declares the JWT auth mount trusting GitHub's issuer, and the transit mount, inside the component", () => {
+  it("declares the JWT auth mount trusting GitHub's issuer; every Vault object inside the component", () => {
     for (const run of [staging, production]) {
       assert.deepEqual(ofType(run, TYPES.jwtBackend).map((resource) => resource.inputs), [
         { path: JWT_AUTH_MOUNT, type: "jwt", description: "GitHub Actions OIDC (production-blueprint CI identities)", oidcDiscoveryUrl: GITHUB_OIDC_ISSUER, boundIssuer: GITHUB_OIDC_ISSUER },
       ]);
-      assert.deepEqual(ofType(run, TYPES.mount).map((resource) => [resource.inputs.path, resource.inputs.type]), [[STATE_TRANSIT_MOUNT, "transit"]]);
       for (const resource of run.resources.filter((entry) => entry.type.startsWith("vault:"))) assert.equal(resource.parent, "production-blueprint:ci-identity:CiIdentity::ci-identity");
     }
+  });
+
+  it("staging declares the platform's KV v2 and AppRole mounts, the AppRole mount's login lockout, and the services' policy on its accessor", () => {
+    assert.deepEqual(ofType(staging, TYPES.mount).map((resource) => resource.inputs), [
+      { path: STATE_TRANSIT_MOUNT, type: "transit", description: "Pulumi state secrets of production-blueprint" },
+      { path: "secret", type: "kv", options: { version: "2" }, description: "production-blueprint service secrets" },
+    ]);
+    assert.deepEqual(ofType(staging, TYPES.authBackend).map((resource) => resource.inputs), [{ type: "approle", path: "approle", description: "production-blueprint service identities" }]);
+    // The provider marks dataJson secret; the lockout is no secret, so it is revealed to be compared.
+    assert.deepEqual(ofType(staging, TYPES.endpoint).map((resource) => revealSecrets(resource.inputs)), [
+      {
+        path: "sys/auth/approle/tune",
+        dataJson: JSON.stringify({ user_lockout_config: { lockout_threshold: "20", lockout_duration: "300s", lockout_counter_reset_duration: "300s", lockout_disable: false } }),
+        disableRead: true,
+        disableDelete: true,
+      },
+    ]);
+    const services = ofType(staging, TYPES.policy).filter((resource) => resource.inputs.name === SERVICE_POLICY_NAME);
+    assert.deepEqual(services.map((resource) => resource.inputs.policy), [servicePolicyTemplate("secret", mockAuthAccessor("approle"))]);
+  });
+
+  it("production finds the operators' mounts (the getAuthBackend data source for the accessor) and declares none", () => {
+    assert.deepEqual(ofType(production, TYPES.mount).map((resource) => resource.inputs.path), [STATE_TRANSIT_MOUNT]);
+    assert.deepEqual(ofType(production, TYPES.authBackend), []);
+    assert.deepEqual(ofType(production, TYPES.endpoint), []);
+    const services = ofType(production, TYPES.policy).filter((resource) => resource.inputs.name === SERVICE_POLICY_NAME);
+    assert.deepEqual(services.map((resource) => resource.inputs.policy), [servicePolicyTemplate("secret", mockAuthAccessor("approle"))]);
+    assert.equal(production.outputs.servicesPolicy, SERVICE_POLICY_NAME);
+  });
+
+  it("the mocked accessor is Vault's shape and names its mount, whether from the backend or the data source", async () => {
+    const run = await ciIdentityRun("production", { ...loadCiIdentityStackFile("production"), approleMount: { path: "apps-prod", create: false } });
+    const policy = ofType(run, TYPES.policy).find((resource) => resource.inputs.name === SERVICE_POLICY_NAME)!.inputs.policy as string;
+    assert.match(mockAuthAccessor("apps-prod"), /^auth_approle_[0-9a-f]+$/);
+    assert.ok(policy.includes(`aliases.${mockAuthAccessor("apps-prod")}.metadata`));
+    assert.notEqual(mockAuthAccessor("apps-prod"), mockAuthAccessor("approle"));
   });
 
   it("production's deploy role: exactly the bound claims of deploy.yml and rollback.yml on main in environment production", () => {
@@ -100,18 +140,18 @@ describe("ci-identity: the program's declared Vault objects", () => {
     assert.ok(CI_TOKEN_TTL_SECONDS.preview < CI_TOKEN_TTL_SECONDS.deploy);
   });
 
-  it("each stack's policies are the builders' documents for its own mounts", () => {
-    const documents = (run: CiIdentityRun) => Object.fromEntries(ofType(run, TYPES.policy).map((resource) => [resource.inputs.name, resource.inputs.policy]));
+  it("each stack's CI policies are the builders' documents for its own mounts", () => {
+    const documents = (run: CiIdentityRun): Record<string, string> =>
+      Object.fromEntries(ofType(run, TYPES.policy).filter((resource) => resource.inputs.name !== SERVICE_POLICY_NAME).map((resource) => [resource.inputs.name, resource.inputs.policy]));
     assert.deepEqual(documents(staging), {
-      "ci-pulumi-deploy-staging": deployPolicyDocument("staging", { kvMount: { path: "secret", create: true }, approleMount: { path: "approle", create: true } }),
+      "ci-pulumi-deploy-staging": deployPolicyDocument("staging", { kvPath: "secret", approlePath: "approle" }),
       "ci-pulumi-preview-staging": previewPolicyDocument("staging"),
     });
     assert.deepEqual(documents(production), {
-      "ci-pulumi-deploy-production": deployPolicyDocument("production", { kvMount: { path: "secret", create: false }, approleMount: { path: "approle", create: false } }),
+      "ci-pulumi-deploy-production": deployPolicyDocument("production", { kvPath: "secret", approlePath: "approle" }),
       "ci-pulumi-preview-production": previewPolicyDocument("production"),
     });
-    assert.ok(!/path "sys\/(mounts|auth)/.test(documents(production)["ci-pulumi-deploy-production"]));
-    assert.ok(documents(staging)["ci-pulumi-deploy-staging"].includes('path "sys/auth/approle"'));
+    for (const document of [...Object.values(documents(staging)), ...Object.values(documents(production))]) assert.ok(!document.includes("sys/"));
   });
 
   it("one state key per stack, never exportable, never deletable", () => {
@@ -141,11 +181,29 @@ describe("ci-identity: the program's declared Vault objects", () => {
     assert.deepEqual(summary(result.resources), summary(staging.resources));
     assert.deepEqual(result.result.roles, { deploy: "pulumi-deploy-staging", preview: "pulumi-preview-staging" });
     assert.equal(result.result.stateTransitKey, "production-blueprint-staging");
+    assert.equal(result.result.servicesPolicy, SERVICE_POLICY_NAME);
   });
 
-  it("a second stack on the same Vault (declareSharedMounts: false) declares only its own objects", async () => {
+  it("a second stack on the same Vault (declareSharedMounts: false) declares only its own objects, not the services' policy", async () => {
     const second = await ciIdentityRun("production", { ...loadCiIdentityStackFile("production"), declareSharedMounts: false });
     assert.deepEqual(second.resources.filter((resource) => resource.type.startsWith("vault:")).map((resource) => resource.type).sort(), [TYPES.policy, TYPES.policy, TYPES.jwtRole, TYPES.jwtRole, TYPES.transitKey].sort());
+    assert.ok(!second.resources.some((resource) => resource.inputs.name === SERVICE_POLICY_NAME));
+  });
+
+  it("the first stack on a shared Vault writes the services' policy for the other environment's mounts too", async () => {
+    const first = await ciIdentityRun("staging", {
+      ...loadCiIdentityStackFile("staging"),
+      kvMount: { path: "secret-staging", create: true },
+      approleMount: { path: "approle-staging", create: true, lockout: { disable: true } },
+      otherEnvironmentMounts: [{ kvPath: "secret", approlePath: "approle" }],
+    });
+    const services = ofType(first, TYPES.policy).filter((resource) => resource.inputs.name === SERVICE_POLICY_NAME);
+    assert.equal(services.length, 1);
+    const policy = services[0].inputs.policy as string;
+    assert.ok(policy.startsWith(servicePolicyTemplate("secret-staging", mockAuthAccessor("approle-staging"))), policy);
+    assert.ok(policy.includes(`path "secret/data/{{identity.entity.aliases.${mockAuthAccessor("approle")}.metadata.role_name}}"`), policy);
+    assert.equal(policy.match(/auth\/token\/renew-self/g)?.length, 1);
+    assert.deepEqual(ofType(first, TYPES.endpoint).map((resource) => JSON.parse((revealSecrets(resource.inputs) as Any).dataJson as string)), [{ user_lockout_config: { lockout_disable: true } }]);
   });
 
   it("points Vault at another issuer with its CA when config says so", async () => {
