@@ -5,7 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { vaultEnabledFields } from "../components/vault/configSchema";
+// The AppRole mount's login lockout has one shape and one set of checks for both programs: the main program's.
+import { lockoutSchema } from "../components/vault/configSchema";
 import { CI_ENVIRONMENTS, GITHUB_OIDC_ISSUER } from "./names";
 
 export const CI_IDENTITY_PROJECT = "production-blueprint-ci-identity";
@@ -14,12 +15,6 @@ export const CI_IDENTITY_PROJECT = "production-blueprint-ci-identity";
 // a policy must not carry a glob, a quote or a slash that would widen or break the grant.
 const mountPath = z.string().regex(/^[a-z0-9_-]+$/, "expected a mount path such as secret (lower-case letters, digits, _ and -)");
 
-/**
- * The AppRole mount's login lockout, in the main program's schema (components/vault/configSchema.ts), so
- * one shape and one set of checks serve both programs. It is reached through the main schema's approleMount
- * field because the schema itself is not exported; a change of that field fails the type check here.
- */
-const lockoutSchema = vaultEnabledFields.shape.approleMount.in.unwrap().shape.lockout.unwrap();
 
 /**
  * The platform's KV v2 mount, where the services' secrets live: `create: true` declares it in this stack;

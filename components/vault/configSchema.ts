@@ -24,7 +24,7 @@ const mountSchema = (fallback: string) =>
  * (docs/vault.md, "Login lockout"). Applied only to a mount this stack creates; an existing mount keeps its
  * operators' setting.
  */
-const lockoutSchema = z.union([
+export const lockoutSchema = z.union([
   z.strictObject({ disable: z.literal(true) }),
   z.strictObject({ threshold: z.number().int().min(1), duration, counterReset: duration }),
 ]);

@@ -1,7 +1,9 @@
 /**
- * A real Vault (v1.21.4, built from the Go module proxy against a patched sdk) with the staging render's KV
- * mount, AppRole backend and lockout, policy, role, KV secret and secret_id applied; the built service runs
- * with its rendered env and its credentials laid out as the Deployment mounts them.
+ * A real Vault (v1.21.4, built from the Go module proxy against a patched sdk) with the platform's objects
+ * applied as the operators' CI identity stack for staging declares them (the KV mount, the AppRole mount and
+ * its lockout, the templated blueprint-services policy), then the staging render's role, KV secret and
+ * secret_id; the built service runs with its rendered env and its credentials laid out as the Deployment
+ * mounts them. The CI identity stack's JWT side is test/systems/ci-identity.systems.ts's.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -14,8 +16,10 @@ import { stagingRender, type StagingRender } from "./support/render";
 import { mountDirs, type MountedFiles, SERVICE, serviceEnv } from "./support/serviceEnv";
 import { startService, type ServiceUnderTest } from "./support/service";
 import { expectOk, VaultServer } from "./support/vault";
-import { applyDeclaredVault, type AppliedIdentity } from "./support/vaultApplier";
+import { applyDeclaredVault, applyVaultResources, type AppliedIdentity } from "./support/vaultApplier";
+import { runCiIdentity } from "../../scripts/lib/ciIdentityRun";
 import { serviceRoleName, serviceSecretPath } from "../../components/vault/names";
+import { servicePolicyTemplate } from "../../components/vault/policy";
 
 type Any = Record<string, any>;
 
@@ -66,9 +70,12 @@ describe(`Vault ${VERSIONS.VAULT_VERSION} (Go module, sdk ${VERSIONS.VAULT_SDK_V
     assert.match(result.output, new RegExp(`^Vault ${VERSIONS.VAULT_VERSION}\\b`));
   });
 
-  it("starts (file storage, TLS from a private CA) and takes the render's mounts, lockout, policy, role, secret and secret_id", async () => {
+  it("starts (file storage, TLS from a private CA) and takes the operators' mounts, lockout and policy, then the render's role, secret and secret_id", async () => {
     await assertPortsFree([vault.port]);
     await vault.start();
+    // The JWT mount would fetch GitHub's OIDC discovery document, which a test cannot reach.
+    const operators = (await runCiIdentity("staging")).resources.filter((resource) => !resource.type.startsWith("vault:jwt/"));
+    await applyVaultResources(vault, operators);
     identity = await applyDeclaredVault(vault, render.resources);
     // As the Deployment mounts them: the Secret's two keys and the CA ConfigMap, each a file.
     fs.writeFileSync(path.join(mounts.vaultDir, "role-id"), `${identity.roleId}\n`);
@@ -173,7 +180,9 @@ describe(`Vault ${VERSIONS.VAULT_VERSION} (Go module, sdk ${VERSIONS.VAULT_SDK_V
   });
 
   it("refuses a policy broken on purpose, with Vault's message", async () => {
-    const policy = render.resources.find((resource) => resource.type === "vault:index/policy:Policy")!.inputs.policy as string;
+    // The services' policy as the operators' stack declares it, with its accessor as Vault named the mount.
+    const accessor = expectOk(await vault.admin("GET", "sys/auth"), "list auth mounts").body.data[`${identity.approleMount}/`].accessor as string;
+    const policy = servicePolicyTemplate(identity.kvPath.mount, accessor);
     const broken = policy.replace('capabilities = ["read"]', 'capabilities = ["read"');
     const answer = await vault.admin("PUT", "sys/policies/acl/broken-on-purpose", { policy: broken });
     assert.equal(answer.status, 400);
