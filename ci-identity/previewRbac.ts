@@ -82,7 +82,9 @@ export function previewRules(objects: readonly Pick<KubernetesObject, "apiVersio
     const { group, resource } = resourceOf(object);
     byGroup.set(group, (byGroup.get(group) ?? new Set()).add(resource));
   }
-  return [...byGroup.keys()].sort().map((group) => ({ apiGroups: [group], resources: [...byGroup.get(group)!].sort(), verbs: [...PREVIEW_VERBS] }));
+  return [...byGroup.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([group, resources]) => ({ apiGroups: [group], resources: [...resources].sort(), verbs: [...PREVIEW_VERBS] }));
 }
 
 /** The preview identity's ServiceAccount, ClusterRole and ClusterRoleBinding for one stack's render. */
