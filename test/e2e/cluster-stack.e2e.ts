@@ -58,7 +58,13 @@ describe(`pulumi up, preview, rollback and destroy of a staging-shaped stack in 
   let keysDuringUpdate: string[] = [];
   const vault = new StateVault();
   const paths = clusterPaths(PROJECT_ROOT);
-  const stackEnv = () => clusterStackEnv(copy, paths.kubeconfig, vault.env(CLUSTER_STACK));
+  /**
+   * The job's kubeconfig, as CI's setup action writes it ($RUNNER_TEMP/kubeconfig, exported as KUBECONFIG): one
+   * path for every job, holding the identity of the job at hand. The path matters: the Kubernetes provider's
+   * `kubeconfig` input defaults to KUBECONFIG, so another path would be planned as a provider update.
+   */
+  const jobKubeconfig = () => path.join(path.dirname(copy.dir), "job.kubeconfig");
+  const stackEnv = () => clusterStackEnv(copy, jobKubeconfig(), vault.env(CLUSTER_STACK));
   const previewKubeconfig = () => path.join(path.dirname(copy.dir), "preview.kubeconfig");
   const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=e2e", "-c", "user.email=e2e@invalid", ...args], { cwd: copy.dir, encoding: "utf8" });
   const commitAll = (message: string) => {
@@ -81,6 +87,8 @@ describe(`pulumi up, preview, rollback and destroy of a staging-shaped stack in 
     console.log(`      vault: transit keys and tokens for ${CLUSTER_STACK} and ${OTHER_STACK} (${vault.env(CLUSTER_STACK).VAULT_ADDR})`);
     copy = copyProject();
     writeClusterStackFile(copy);
+    fs.copyFileSync(paths.kubeconfig, jobKubeconfig());
+    fs.chmodSync(jobKubeconfig(), 0o600);
     git("init", "-q");
     fs.appendFileSync(path.join(copy.dir, ".git", "info", "exclude"), "node_modules\n");
     stack = await clusterStack(copy, stackEnv(), stateSecretsProvider(CLUSTER_STACK));
@@ -199,7 +207,8 @@ describe(`pulumi up, preview, rollback and destroy of a staging-shaped stack in 
       assert.ok(!output.includes(probe), "the refused command printed the secret");
       assert.match(output, new RegExp(`/v1/pulumi-state/decrypt/${stateTransitKey(OTHER_STACK)}\\s+Code: 403`));
       assert.match(output, /permission denied/);
-      console.log(`      staging's token, pulumi ${command.join(" ")}: ${output.split("\n").find((line) => line.includes("Code: 403"))?.trim()}`);
+      const url = /URL: (PUT \S+)/.exec(output)?.[1];
+      console.log(`      staging's token, pulumi ${command.join(" ")}: exit ${refused.status}, ${url} → Code: 403, permission denied`);
       const allowed = pulumiCli(copy.dir, productionEnv, [...command, "--stack", OTHER_STACK]);
       assert.equal(allowed.status, 0, allowed.stderr);
       assert.ok(allowed.stdout.includes(probe), `pulumi ${command.join(" ")} with production's token shows the secret`);
@@ -224,26 +233,30 @@ describe(`pulumi up, preview, rollback and destroy of a staging-shaped stack in 
   it("6. with the preview identity: preview (no refresh) succeeds, also of a new image (an update); up fails with the API server's forbidden and changes nothing", async function () {
     const keysFile = path.join(path.dirname(copy.dir), "keys-during-update.json");
     const logDir = fs.mkdtempSync(path.join(path.dirname(copy.dir), "preview-logs-"));
-    // The preview job: same stack, same config, the preview identity as KUBECONFIG. TMPDIR: where the CLI and its
-    // plugins write their logs (glog), read below for what the Kubernetes provider did.
-    const previewer = await LocalWorkspace.selectStack(
-      { stackName: CLUSTER_STACK, workDir: copy.dir },
-      { envVars: { ...clusterStackEnv(copy, previewKubeconfig(), vault.env(CLUSTER_STACK)), TMPDIR: logDir, E2E_STATE_KEYS_FILE: keysFile } },
-    );
+    // The preview job: same stack, same config, same KUBECONFIG path, holding the preview identity (restored
+    // below). TMPDIR: where the CLI and its plugins write their logs (glog), read below for what the provider did.
+    const deployIdentity = fs.readFileSync(jobKubeconfig());
     const changes = (summary: Record<string, number> | undefined) => Object.entries(summary ?? {}).filter(([op, count]) => op !== "same" && count > 0);
-    let started = Date.now();
-    const quiet = await previewer.preview({ color: "never", refresh: false });
-    assert.deepEqual(changes(quiet.changeSummary), []);
-    console.log(`      timing: no-change preview with the preview identity ${seconds(started)} s`);
-
-    const deployment = firstObjects.find((object) => object.kind === "Deployment" && object.metadata.name === "items-api")!;
-    const before = (await readLive(kube, deployment)) as any;
-    const next = firstImage().replace(/:[^:@]+$/, ":0.2.0-preview");
-    editStack((document) => document.setIn([...SERVICE, "image", "ref"], next));
+    const stepsOf = (into: string[]) => (event: EngineEvent) => {
+      const step = event.resourcePreEvent?.metadata;
+      if (step && step.op !== "same") into.push(`${step.op} ${step.type}`);
+    };
     const planned: string[] = [];
     let plannedImage: unknown;
     let plannedUid: unknown = "(no outputs event)";
     try {
+      fs.copyFileSync(previewKubeconfig(), jobKubeconfig());
+      const previewer = await LocalWorkspace.selectStack({ stackName: CLUSTER_STACK, workDir: copy.dir }, { envVars: { ...stackEnv(), TMPDIR: logDir, E2E_STATE_KEYS_FILE: keysFile } });
+      let started = Date.now();
+      const quietSteps: string[] = [];
+      const quiet = await previewer.preview({ color: "never", refresh: false, onEvent: stepsOf(quietSteps) });
+      assert.deepEqual(changes(quiet.changeSummary), [], quietSteps.join(", "));
+      console.log(`      timing: no-change preview with the preview identity ${seconds(started)} s`);
+
+      const deployment = firstObjects.find((object) => object.kind === "Deployment" && object.metadata.name === "items-api")!;
+      const before = (await readLive(kube, deployment)) as any;
+      const next = firstImage().replace(/:[^:@]+$/, ":0.2.0-preview");
+      editStack((document) => document.setIn([...SERVICE, "image", "ref"], next));
       started = Date.now();
       const changed = await previewer.preview({
         color: "never",
@@ -251,8 +264,7 @@ describe(`pulumi up, preview, rollback and destroy of a staging-shaped stack in 
         logVerbosity: 9,
         logFlow: true,
         onEvent: (event) => {
-          const step = event.resourcePreEvent?.metadata;
-          if (step && step.op !== "same") planned.push(`${step.op} ${step.type}`);
+          stepsOf(planned)(event);
           const outputs = event.resOutputsEvent?.metadata;
           if (outputs?.type === "kubernetes:apps/v1:Deployment" && outputs.urn.endsWith("items-api-deployment")) {
             plannedImage = outputs.new?.outputs?.spec?.template?.spec?.containers?.[0]?.image;
@@ -262,12 +274,15 @@ describe(`pulumi up, preview, rollback and destroy of a staging-shaped stack in 
       });
       console.log(`      timing: preview of a new image with the preview identity ${seconds(started)} s`);
       assert.deepEqual(planned, ["update kubernetes:apps/v1:Deployment"]);
-      assert.deepEqual(changes(changed.changeSummary), [["update", 1]]);
+      assert.deepEqual(changes(changed.changeSummary), [["update", 1]], planned.join(", "));
       assert.equal(plannedImage, next);
       // What the provider did: its Update in preview mode is a server-side dry-run apply (PATCH ?dryRun=All), which
       // the API server refuses without `patch`; on forbidden the provider plans from the inputs alone.
-      const providerLogs = fs.readdirSync(logDir).filter((file) => file.startsWith("pulumi-resource-kubernetes"));
-      const fallback = providerLogs.flatMap((file) => fs.readFileSync(path.join(logDir, file), "utf8").split("\n")).filter((line) => line.includes("could not preview Update("));
+      // glog writes each log once and links <program>.INFO to it: read the files, not the links.
+      const providerLogs = fs.readdirSync(logDir).filter((file) => file.startsWith("pulumi-resource-kubernetes") && fs.lstatSync(path.join(logDir, file)).isFile());
+      const fallback = providerLogs
+        .flatMap((file) => fs.readFileSync(path.join(logDir, file), "utf8").split("\n"))
+        .filter((line) => line.includes("could not preview Update(") && line.includes("items-api"));
       console.log(`      provider (pulumi-resource-kubernetes, log level 9): ${fallback.map((line) => line.replace(/^.*\] /, "")).join(" | ") || "(no fallback line)"}; planned outputs carry metadata.uid: ${plannedUid === undefined ? "no (inputs only)" : "yes"}`);
       assert.equal(fallback.length, 1, `the provider's forbidden dry-run fallback, once, for the Deployment (${providerLogs.length} provider logs)`);
       assert.match(fallback[0], /items-api-deployment/);
@@ -303,6 +318,7 @@ describe(`pulumi up, preview, rollback and destroy of a staging-shaped stack in 
       keysDuringUpdate = all.map((file) => file.split(path.sep).join("/")).filter((key) => !key.endsWith(".attrs"));
       assert.ok(keysDuringUpdate.some((key) => key.startsWith(stackStateLayout(CLUSTER_STACK).locks)), `no lock under ${stackStateLayout(CLUSTER_STACK).locks} during the update: ${keysDuringUpdate.join(", ")}`);
     } finally {
+      fs.writeFileSync(jobKubeconfig(), deployIdentity);
       git("checkout", "--", `Pulumi.${CLUSTER_STACK}.yaml`, "index.ts");
       fs.rmSync(logDir, { recursive: true, force: true });
     }
