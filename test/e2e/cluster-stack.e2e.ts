@@ -292,7 +292,9 @@ describe(`pulumi up, preview, rollback and destroy of a staging-shaped stack in 
       );
       let output = "";
       try {
-        await previewer.up({ color: "never" });
+        // The refusal comes with the first PATCH. Bounded: an identity that may patch would otherwise wait out the
+        // provider's 10-minute rollout await, unable to read the ReplicaSets and Pods it watches.
+        await previewer.up({ color: "never", signal: AbortSignal.timeout(180_000) });
       } catch (error) {
         output = failureText(error);
       } finally {
