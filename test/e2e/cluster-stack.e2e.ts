@@ -300,6 +300,10 @@ describe(`pulumi up, preview, rollback and destroy of a staging-shaped stack in 
       } finally {
         fs.writeFileSync(program, original);
       }
+      // Read first, so a failure below still leaves the layout check (13) what the update held.
+      const all = JSON.parse(fs.readFileSync(keysFile, "utf8")) as string[];
+      keysDuringUpdate = all.map((file) => file.split(path.sep).join("/")).filter((key) => !key.endsWith(".attrs"));
+      assert.ok(keysDuringUpdate.some((key) => key.startsWith(stackStateLayout(CLUSTER_STACK).locks)), `no lock under ${stackStateLayout(CLUSTER_STACK).locks} during the update: ${keysDuringUpdate.join(", ")}`);
       const forbidden = /deployments\.apps "items-api" is forbidden: User "system:serviceaccount:kube-system:pulumi-preview" cannot patch resource "deployments" in API group "apps" in the namespace "apps"/.exec(output);
       assert.ok(forbidden, `the up with the preview identity did not fail with the API server's forbidden:\n${output.slice(-3000)}`);
       console.log(`      up with the preview identity: ${forbidden[0]}`);
@@ -308,9 +312,6 @@ describe(`pulumi up, preview, rollback and destroy of a staging-shaped stack in 
       assert.equal(after.spec.template.spec.containers[0].image, before.spec.template.spec.containers[0].image);
       const inState = (await stateObjects(stack)).find((object) => objectKey(object) === objectKey(deployment)) as any;
       assert.equal(inState.spec.template.spec.containers[0].image, before.spec.template.spec.containers[0].image, "the state records the refused image");
-      const all = JSON.parse(fs.readFileSync(keysFile, "utf8")) as string[];
-      keysDuringUpdate = all.map((file) => file.split(path.sep).join("/")).filter((key) => !key.endsWith(".attrs"));
-      assert.ok(keysDuringUpdate.some((key) => key.startsWith(stackStateLayout(CLUSTER_STACK).locks)), `no lock under ${stackStateLayout(CLUSTER_STACK).locks} during the update: ${keysDuringUpdate.join(", ")}`);
     } finally {
       fs.writeFileSync(jobKubeconfig(), deployIdentity);
       git("checkout", "--", `Pulumi.${CLUSTER_STACK}.yaml`, "index.ts");
