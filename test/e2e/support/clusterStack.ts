@@ -6,40 +6,46 @@ import type * as k8s from "@kubernetes/client-node" with { "resolution-mode": "i
 import { parseQuantity, QUANTITY_PATTERN } from "../../../components/k8s/quantity";
 import type { KubernetesObject } from "../../../policy/kubernetes";
 import { kubeClient } from "../../../scripts/lib/localCluster";
-import { LOCAL_STACK_PASSPHRASE } from "../../../toolchain/pulumi/engine-status";
 import type { ProjectCopy } from "../../support/projectCopy";
 
 /** The e2e stack: staging's committed config, Vault off, deployed through the local cluster's kubeconfig. */
 export const CLUSTER_STACK = "e2e-staging";
 
-export function clusterStackEnv(copy: ProjectCopy): Record<string, string> {
-  // A throwaway stack in a throwaway backend: the local stack's published passphrase is enough.
-  return { PULUMI_BACKEND_URL: copy.backendUrl, PULUMI_CONFIG_PASSPHRASE: LOCAL_STACK_PASSPHRASE };
+/**
+ * What a CI job of the stack has in its environment: the backend, the cluster identity as KUBECONFIG (the stack
+ * file names no kubeconfig, as staging's does not: the provider takes the ambient one, so a preview job and a
+ * deploy job run the same config with different identities), and the stack's state secrets credentials (its
+ * Vault address, CA and token: ci-identity/names.ts stateSecretsProvider).
+ */
+export function clusterStackEnv(copy: ProjectCopy, kubeconfig: string, stateSecrets: Record<string, string>): Record<string, string> {
+  return { PULUMI_BACKEND_URL: copy.backendUrl, KUBECONFIG: kubeconfig, ...stateSecrets };
 }
 
 /** The services the e2e stack deploys: staging's Items API, and items-py (examples/items-py), any image's path. */
 export const CLUSTER_SERVICES = ["items-api", "items-py"] as const;
 
 /**
- * Writes Pulumi.e2e-staging.yaml from Pulumi.staging.yaml: same shape, Vault off, this cluster, and items-py
+ * Writes Pulumi.e2e-staging.yaml from Pulumi.staging.yaml: same shape, Vault off, the ambient cluster, and items-py
  * beside the Items API with the local stack's entry for it (one entry to keep, not a copy that drifts). The
  * committed staging and production stacks deploy only the Items API.
  */
-export function writeClusterStackFile(copy: ProjectCopy, kubeconfig: string): void {
+export function writeClusterStackFile(copy: ProjectCopy): void {
   const document = parseDocument(fs.readFileSync(path.join(copy.dir, "Pulumi.staging.yaml"), "utf8"));
   const local = parseDocument(fs.readFileSync(path.join(copy.dir, "Pulumi.local.yaml"), "utf8"));
   const itemsPy = local.getIn(["config", "production-blueprint:services", "items-py"]);
   if (itemsPy === undefined) throw new Error("Pulumi.local.yaml has no items-py service to deploy beside the Items API");
   document.setIn(["config", "production-blueprint:services", "items-py"], itemsPy);
   document.setIn(["config", "production-blueprint:environment"], "staging");
-  document.setIn(["config", "production-blueprint:kubernetes"], document.createNode({ kubeconfig }));
+  // No kubeconfig and no context: the provider uses KUBECONFIG (clusterStackEnv), as CI's jobs do.
+  document.deleteIn(["config", "production-blueprint:kubernetes"]);
   // Vault off is the whole section: its other keys belong to a Vault the e2e cluster does not run.
   document.setIn(["config", "production-blueprint:vault"], document.createNode({ enabled: false }));
   fs.writeFileSync(path.join(copy.dir, `Pulumi.${CLUSTER_STACK}.yaml`), document.toString());
 }
 
-export function clusterStack(copy: ProjectCopy): Promise<Stack> {
-  return LocalWorkspace.createOrSelectStack({ stackName: CLUSTER_STACK, workDir: copy.dir }, { envVars: clusterStackEnv(copy) });
+/** The stack with the given environment; a new stack's secrets provider is `secretsProvider` (`stack init --secrets-provider`). */
+export function clusterStack(copy: ProjectCopy, envVars: Record<string, string>, secretsProvider: string, stackName: string = CLUSTER_STACK): Promise<Stack> {
+  return LocalWorkspace.createOrSelectStack({ stackName, workDir: copy.dir }, { envVars, secretsProvider });
 }
 
 /** Every Kubernetes object the stack's state holds, as apiVersion/kind/namespace/name. */
