@@ -73,13 +73,22 @@ export function resourceOf(object: Pick<KubernetesObject, "apiVersion" | "kind">
 }
 
 /**
- * The rules: one per API group the render uses, on exactly the resources of the kinds it declares, with the
- * read verbs only. Sorted, so the same render always gives the same ClusterRole.
+ * Kinds the preview identity may not read although the render declares them. A preview runs the pull
+ * request's own code with this identity, so reading a Secret would hand its values (credentials, keys) to
+ * that code. A preview does not need them: it runs without refresh, the provider diffs the state's copy
+ * against the program, and a dry-run it is refused falls back to that diff (the engine e2e shows both).
+ */
+export const PREVIEW_WITHHELD_KINDS: ReadonlySet<string> = new Set(["Secret"]);
+
+/**
+ * The rules: one per API group the render uses, on exactly the resources of the kinds it declares (less
+ * PREVIEW_WITHHELD_KINDS), with the read verbs only. Sorted, so the same render always gives the same ClusterRole.
  */
 export function previewRules(objects: readonly Pick<KubernetesObject, "apiVersion" | "kind">[]): PolicyRule[] {
   const byGroup = new Map<string, Set<string>>();
   for (const object of objects) {
     const { group, resource } = resourceOf(object);
+    if (PREVIEW_WITHHELD_KINDS.has(object.kind)) continue;
     byGroup.set(group, (byGroup.get(group) ?? new Set()).add(resource));
   }
   return [...byGroup.entries()]

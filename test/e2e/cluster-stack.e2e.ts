@@ -224,6 +224,8 @@ describe(`pulumi up, preview, rollback and destroy of a staging-shaped stack in 
       const { own, everyUser, incomplete } = await reviewRules(identity, kube, namespace);
       assert.deepEqual(writeVerbs(own), [], `write verbs the preview identity holds in ${namespace}`);
       assert.ok(own.some((rule) => rule.apiGroups?.includes("apps") && rule.resources?.includes("deployments") && rule.verbs.includes("get")), `no get on deployments in ${namespace}`);
+      // Secrets are withheld (PREVIEW_WITHHELD_KINDS): the pull request's code runs as this identity.
+      assert.ok(!own.some((rule) => (rule.apiGroups ?? [""]).includes("") && (rule.resources?.includes("secrets") || rule.resources?.includes("*"))), `the preview identity reads Secrets in ${namespace}`);
       // What system:basic-user gives every authenticated user: creating reviews of one's own access.
       assert.deepEqual(writeVerbs(everyUser).filter((verb) => !/^create authentication\.k8s\.io|^create authorization\.k8s\.io/.test(verb)), []);
       console.log(`      ${namespace}: ${own.length} rules of its own, verbs ${[...new Set(own.flatMap((rule) => rule.verbs))].sort().join(",")}; every user's: ${writeVerbs(everyUser).join("; ")}${incomplete ? " (review incomplete: another authorizer in the chain lists no rules)" : ""}`);
