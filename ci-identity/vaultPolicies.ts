@@ -52,8 +52,8 @@ function renderRule(rule: PathRule): string {
 const renderPolicy = (rules: PathRule[]) => `${rules.map(renderRule).join("\n\n")}\n`;
 
 /** Encrypt and decrypt with this stack's state key (Pulumi's hashivault secrets provider), no other key. */
-function stateKeyRules(environment: CiEnvironment): PathRule[] {
-  const key = stateTransitKey(environment);
+function stateKeyRules(stack: string): PathRule[] {
+  const key = stateTransitKey(stack);
   return (["encrypt", "decrypt"] as const).map((operation) => ({
     path: `${STATE_TRANSIT_MOUNT}/${operation}/${key}`,
     capabilities: ["update"],
@@ -94,6 +94,14 @@ export function deployPolicyDocument(environment: CiEnvironment, mounts: Platfor
       why: "Delete every version of a removed service's secret (the program sets deleteAllVersions).",
     },
   ]);
+}
+
+/**
+ * The state-key rules alone, for any stack name: what both CI policies of its environment grant on the
+ * transit engine. The engine e2e gives its stacks' tokens exactly this.
+ */
+export function stateKeyPolicyDocument(stack: string): string {
+  return renderPolicy(stateKeyRules(stack));
 }
 
 /** The policy of `ciRoleName(environment, "preview")`: decrypt the state's secrets; previews run without refresh. */

@@ -8,7 +8,6 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { makeTestCertificates, type TestCertificates } from "../../app/test/support/test-ca";
@@ -32,7 +31,7 @@ import { runBlueprint } from "../../scripts/lib/mockRun";
 import type { DeclaredResource } from "../../scripts/lib/mocks";
 import { loadStackFile } from "../../scripts/lib/stackFile";
 import { type GithubRun, type MintOptions, OidcIssuer } from "./support/oidcIssuer";
-import { Processes } from "./support/processes";
+import { freePort, Processes } from "./support/processes";
 import { VERSIONS } from "./support/programs";
 import { expectOk, type VaultAnswer, VaultServer } from "./support/vault";
 import { applyDeclaredVault, applyVaultResources } from "./support/vaultApplier";
@@ -63,17 +62,6 @@ function described(answer: VaultAnswer): string {
   const auth = answer.body.auth as Any | undefined;
   const what = auth ? `a ${String(auth.token_type)} token with policies ${JSON.stringify(auth.policies)}` : `fields ${JSON.stringify(Object.keys((answer.body.data as Any | null) ?? {}))}`;
   return `HTTP ${answer.status}: ${errorsOf(answer) || what}`;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 describe(`CI identity (ci-identity/) on Vault ${VERSIONS.VAULT_VERSION} with JWT auth from a local GitHub-shaped issuer`, function () {

@@ -7,7 +7,6 @@
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
@@ -17,25 +16,9 @@ import { STATE_TRANSIT_MOUNT, stateTransitKey } from "../../../ci-identity/names
 import { PREVIEW_VERBS, previewRbac, type PreviewRbac } from "../../../ci-identity/previewRbac";
 import type { KubernetesObject } from "../../../policy/kubernetes";
 import { kubeClient } from "../../../scripts/lib/localCluster";
-import { Processes } from "../../systems/support/processes";
+import { stateKeyPolicyDocument } from "../../../ci-identity/vaultPolicies";
+import { freePort, Processes } from "../../systems/support/processes";
 import { expectOk, VaultServer } from "../../systems/support/vault";
-
-/** Where the rules of a stack's CI token come from: ci-identity/vaultPolicies.ts once it exists, else these. */
-export function stateTransitPolicy(stack: string): string {
-  const key = stateTransitKey(stack);
-  return [`path "${STATE_TRANSIT_MOUNT}/encrypt/${key}" {\n  capabilities = ["update"]\n}`, `path "${STATE_TRANSIT_MOUNT}/decrypt/${key}" {\n  capabilities = ["update"]\n}`].join("\n");
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * A real Vault (toolchain/systems/install.sh) with the `pulumi-state` transit mount, one key per stack, and one
@@ -58,7 +41,7 @@ export class StateVault {
     for (const stack of stacks) {
       expectOk(await vault.admin("POST", `${STATE_TRANSIT_MOUNT}/keys/${stateTransitKey(stack)}`, {}), `transit key of ${stack}`);
       const policy = `e2e-ci-state-${stack}`;
-      expectOk(await vault.admin("PUT", `sys/policies/acl/${policy}`, { policy: stateTransitPolicy(stack) }), `policy of ${stack}`);
+      expectOk(await vault.admin("PUT", `sys/policies/acl/${policy}`, { policy: stateKeyPolicyDocument(stack) }), `policy of ${stack}`);
       const created = expectOk(await vault.admin("POST", "auth/token/create", { policies: [policy], no_default_policy: true, ttl: "2h" }), `token of ${stack}`);
       this.tokens.set(stack, created.body.auth.client_token as string);
     }

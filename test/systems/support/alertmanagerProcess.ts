@@ -1,18 +1,10 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as path from "node:path";
+import { freePort } from "./processes";
 
 /** Debian's prometheus-alertmanager package names the server binary after the package. */
 export const ALERTMANAGER_BINARY = ["prometheus-alertmanager", "alertmanager"].find((binary) => spawnSync(binary, ["--version"]).status === 0);
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A real Alertmanager on 127.0.0.1 with a given config file; gossip off, state in its own directory. */
 export class AlertmanagerProcess {

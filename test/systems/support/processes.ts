@@ -98,6 +98,18 @@ export async function assertPortsFree(ports: number[]): Promise<void> {
   }
 }
 
+/** A port on 127.0.0.1 that nothing listens on now, for a program whose port no render fixes. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /** GET/POST JSON helper with a timeout; throws on a non-2xx answer with its body. */
 export async function httpJson<T = any>(url: string, init: RequestInit = {}): Promise<T> {
   const response = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });

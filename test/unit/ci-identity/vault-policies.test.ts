@@ -1,11 +1,12 @@
 import * as assert from "node:assert/strict";
 import { servicesPolicyDocument } from "../../../ci-identity/ciIdentity";
-import { deployPolicyDocument, previewPolicyDocument } from "../../../ci-identity/vaultPolicies";
+import { deployPolicyDocument, previewPolicyDocument, stateKeyPolicyDocument } from "../../../ci-identity/vaultPolicies";
 import { servicePolicyTemplate } from "../../../components/vault/policy";
 
 const MOUNTS = { kvPath: "secret", approlePath: "approle" };
 
-const DEPLOY = (key: string) => `# Pulumi state secrets: encrypt with this stack's transit key only.
+// What both CI policies of an environment open first: its stack's transit key, and the token's own lookup.
+const STATE_KEY_AND_LOOKUP = (key: string) => `# Pulumi state secrets: encrypt with this stack's transit key only.
 path "pulumi-state/encrypt/${key}" {
   capabilities = ["update"]
 }
@@ -19,7 +20,9 @@ path "pulumi-state/decrypt/${key}" {
 path "auth/token/lookup-self" {
   capabilities = ["read"]
 }
+`;
 
+const DEPLOY = (key: string) => `${STATE_KEY_AND_LOOKUP(key)}
 # The services' AppRole roles, their role_id and secret_ids; a role carries blueprint-services only, no periodic token.
 path "auth/approle/role/blueprint-*" {
   capabilities = ["create", "read", "update", "delete"]
@@ -63,24 +66,12 @@ describe("ci-identity: the CI policies, exactly", () => {
   });
 
   it("the preview policy: encrypt and decrypt with its own state key, look itself up, nothing else", () => {
-    assert.equal(
-      previewPolicyDocument("staging"),
-      `# Pulumi state secrets: encrypt with this stack's transit key only.
-path "pulumi-state/encrypt/production-blueprint-staging" {
-  capabilities = ["update"]
-}
+    assert.equal(previewPolicyDocument("staging"), STATE_KEY_AND_LOOKUP("production-blueprint-staging"));
+  });
 
-# Pulumi state secrets: decrypt with this stack's transit key only.
-path "pulumi-state/decrypt/production-blueprint-staging" {
-  capabilities = ["update"]
-}
-
-# The Vault provider looks its token up before anything else.
-path "auth/token/lookup-self" {
-  capabilities = ["read"]
-}
-`,
-    );
+  it("the state-key rules alone, for any stack (the engine e2e's tokens): encrypt and decrypt with that stack's key", () => {
+    const [stateKey] = STATE_KEY_AND_LOOKUP("production-blueprint-e2e-staging").split("\n\n# The Vault provider");
+    assert.equal(stateKeyPolicyDocument("e2e-staging"), `${stateKey}\n`);
   });
 
   it("no CI policy reaches sys/, reads a KV secret, creates a token, or names a policy other than blueprint-services", () => {
