@@ -1,5 +1,5 @@
 /**
- * A small typed Vault client over fetch. Hand-written because the service needs four endpoints and strict
+ * A small typed Vault client over fetch. Hand-written because the service needs a handful of endpoints and strict
  * control of timeouts, retries and error text (which must never carry a secret), while the npm Vault clients
  * are untyped or pull in an HTTP stack of their own.
  */
@@ -36,6 +36,12 @@ export interface KvSecret {
   version: number;
 }
 
+/**
+ * The body of a login, per auth method: AppRole's role_id and secret_id, or a Kubernetes auth role and the pod's
+ * ServiceAccount token (a JWT the Vault server checks with the cluster's TokenReview API).
+ */
+export type LoginBody = { role_id: string; secret_id: string } | { role: string; jwt: string };
+
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseMs: 200, maxMs: 2000 };
 
 /** Error text is built only from status codes, Vault's error strings and network error codes: never a secret. */
@@ -67,10 +73,18 @@ export class VaultClient {
     this.sleep = options.sleep ?? realSleep;
   }
 
-  /** POST /v1/auth/<mount>/login */
-  async loginWithAppRole(roleId: string, secretId: string, mount: string): Promise<VaultToken> {
-    const body = await this.call('POST', `auth/${mount}/login`, { body: { role_id: roleId, secret_id: secretId } });
-    return tokenFromAuth(body);
+  /**
+   * POST /v1/auth/<mount>/login, for every auth method that trades a credential for a token there (AppRole,
+   * Kubernetes). The methods differ only in the body; timeouts, retries, headers and error text are this call's.
+   */
+  async login(mount: string, body: LoginBody): Promise<VaultToken> {
+    const response = await this.call('POST', `auth/${mount}/login`, { body: { ...body } });
+    return tokenFromAuth(response);
+  }
+
+  /** POST /v1/auth/<mount>/login with AppRole's body; a typed shorthand for `login`. */
+  loginWithAppRole(roleId: string, secretId: string, mount: string): Promise<VaultToken> {
+    return this.login(mount, { role_id: roleId, secret_id: secretId });
   }
 
   /** GET /v1/auth/token/lookup-self: turns a given token into its TTL and renewability. */
