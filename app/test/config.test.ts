@@ -114,6 +114,57 @@ describe('configuration', () => {
     assert.match(badUrl.message, /VAULT_URL: must be an http:\/\/ or https:\/\/ URL/);
   });
 
+  it('keeps approle as the default auth method and names the accepted methods', () => {
+    const config = loadConfig({ VAULT_ENABLED: 'true', VAULT_URL: 'http://v:8200', VAULT_SECRET_PATH: 'x', VAULT_ROLE_ID: 'r', VAULT_SECRET_ID: 's' });
+    assert.equal(config.vault?.auth.method, 'approle');
+    const error = problemsOf({ VAULT_AUTH_METHOD: 'jwt' });
+    assert.deepEqual(error.problems, [{ variable: 'VAULT_AUTH_METHOD', message: 'must be token, approle or kubernetes' }]);
+  });
+
+  describe('VAULT_AUTH_METHOD=kubernetes', () => {
+    const tokenFile = () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'sa-token-')), 'token');
+      writeFileSync(file, 'eyJhbGciOiJSUzI1NiJ9.config-test-token.c2ln\n');
+      return file;
+    };
+    const base = { VAULT_ENABLED: 'true', VAULT_URL: 'http://vault.vault.svc:8200', VAULT_SECRET_PATH: 'items-api', VAULT_AUTH_METHOD: 'kubernetes' };
+
+    it('is accepted with a role and the projected token file; the mount defaults to "kubernetes"', () => {
+      const file = tokenFile();
+      const config = loadConfig({ ...base, VAULT_KUBERNETES_ROLE: 'items-api', VAULT_KUBERNETES_TOKEN_FILE: file });
+      assert.deepEqual(config.vault?.auth, { method: 'kubernetes', mount: 'kubernetes', role: 'items-api', tokenFile: file });
+      const other = loadConfig({ ...base, VAULT_KUBERNETES_MOUNT: 'kubernetes/cluster-a', VAULT_KUBERNETES_ROLE: 'items_api.v2', VAULT_KUBERNETES_TOKEN_FILE: file });
+      assert.deepEqual(other.vault?.auth, { method: 'kubernetes', mount: 'kubernetes/cluster-a', role: 'items_api.v2', tokenFile: file });
+    });
+
+    it('requires the role and the token file, naming each variable; AppRole credentials are not asked for', () => {
+      const error = problemsOf(base);
+      assert.deepEqual(error.problems, [
+        { variable: 'VAULT_KUBERNETES_ROLE', message: 'is required when VAULT_AUTH_METHOD=kubernetes' },
+        { variable: 'VAULT_KUBERNETES_TOKEN_FILE', message: 'is required when VAULT_AUTH_METHOD=kubernetes' },
+      ]);
+    });
+
+    it('rejects a bad mount path and a role that is not a plain name, once each', () => {
+      for (const mount of ['/kubernetes', 'kubernetes/', 'kube netes', 'a//b']) {
+        const error = problemsOf({ ...base, VAULT_KUBERNETES_MOUNT: mount, VAULT_KUBERNETES_ROLE: 'items-api', VAULT_KUBERNETES_TOKEN_FILE: tokenFile() });
+        assert.deepEqual(error.problems, [{ variable: 'VAULT_KUBERNETES_MOUNT', message: 'must be a Vault auth mount path such as "kubernetes"' }], mount);
+      }
+      for (const role of ['team/items-api', '-items', 'items-', 'items api', 'x'.repeat(129)]) {
+        const error = problemsOf({ ...base, VAULT_KUBERNETES_ROLE: role, VAULT_KUBERNETES_TOKEN_FILE: tokenFile() });
+        assert.deepEqual(error.problems.map((problem) => problem.variable), ['VAULT_KUBERNETES_ROLE'], role);
+        assert.match(error.message, /VAULT_KUBERNETES_ROLE: must be a Vault role name such as "items-api"/);
+      }
+    });
+
+    it('rejects a token file that cannot be read, and checks it only when the Kubernetes method reads it', () => {
+      const error = problemsOf({ ...base, VAULT_KUBERNETES_ROLE: 'items-api', VAULT_KUBERNETES_TOKEN_FILE: '/nonexistent/token' });
+      assert.deepEqual(error.problems, [{ variable: 'VAULT_KUBERNETES_TOKEN_FILE', message: 'file /nonexistent/token does not exist or is not readable' }]);
+      const approle = loadConfig({ ...base, VAULT_AUTH_METHOD: 'approle', VAULT_ROLE_ID: 'r', VAULT_SECRET_ID: 's', VAULT_KUBERNETES_TOKEN_FILE: '/nonexistent/token' });
+      assert.equal(approle.vault?.auth.method, 'approle');
+    });
+  });
+
   it('rejects a *_FILE path that cannot be read and a value given twice', () => {
     const error = problemsOf({
       VAULT_ENABLED: 'true',

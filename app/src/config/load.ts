@@ -9,9 +9,22 @@ export type AppEnvironment = RawEnvironment['APP_ENV'];
 /** A credential is either given inline or read from a mounted file each time it is needed (files can rotate). */
 export type CredentialSource = { kind: 'value'; value: string } | { kind: 'file'; path: string };
 
+/**
+ * How the service gets its Vault token. AppRole and Kubernetes log in at auth/<mount>/login; a given token is only
+ * looked up. The AppRole mount is VaultConfig.approleMount (it predates the other methods and code outside the
+ * service reads it there); the Kubernetes mount lives with the rest of that method's settings.
+ */
 export type VaultAuthConfig =
   | { method: 'token'; token: CredentialSource }
-  | { method: 'approle'; roleId: CredentialSource; secretId: CredentialSource; secretIdWrapped: boolean };
+  | { method: 'approle'; roleId: CredentialSource; secretId: CredentialSource; secretIdWrapped: boolean }
+  | {
+      method: 'kubernetes';
+      /** VAULT_KUBERNETES_MOUNT: logins go to auth/<mount>/login. */
+      mount: string;
+      role: string;
+      /** The projected ServiceAccount token: a file only, re-read at every login because the kubelet rotates it. */
+      tokenFile: string;
+    };
 
 export interface VaultConfig {
   url: string;
@@ -101,11 +114,21 @@ export function loadConfig(env: NodeJS.ProcessEnv, files: FileAccess = nodeFileA
   const raw = values as RawEnvironment;
   problems.push(...crossFieldProblems(raw));
 
-  const fileVariables = ['API_KEY_FILE', 'VAULT_TOKEN_FILE', 'VAULT_ROLE_ID_FILE', 'VAULT_SECRET_ID_FILE', 'VAULT_CA_CERT_FILE'] as const;
+  const fileVariables = [
+    'API_KEY_FILE',
+    'VAULT_TOKEN_FILE',
+    'VAULT_ROLE_ID_FILE',
+    'VAULT_SECRET_ID_FILE',
+    'VAULT_CA_CERT_FILE',
+    'VAULT_KUBERNETES_TOKEN_FILE',
+  ] as const;
   for (const variable of fileVariables) {
     const path = raw[variable];
     const usedByVault = variable !== 'API_KEY_FILE';
-    if (path !== undefined && (!usedByVault || raw.VAULT_ENABLED) && !files.isReadable(path)) {
+    // The projected token is checked only when the Kubernetes method reads it: with another method the path may
+    // name a volume the pod does not mount.
+    const used = variable === 'VAULT_KUBERNETES_TOKEN_FILE' ? raw.VAULT_AUTH_METHOD === 'kubernetes' : true;
+    if (path !== undefined && used && (!usedByVault || raw.VAULT_ENABLED) && !files.isReadable(path)) {
       problems.push({ variable, message: `file ${path} does not exist or is not readable` });
     }
   }
@@ -174,19 +197,32 @@ function certificateProblem(pem: string): string | undefined {
   }
 }
 
+function vaultAuth(raw: RawEnvironment): VaultAuthConfig {
+  switch (raw.VAULT_AUTH_METHOD) {
+    case 'token':
+      return { method: 'token', token: credential(raw.VAULT_TOKEN, raw.VAULT_TOKEN_FILE) };
+    case 'kubernetes':
+      // crossFieldProblems guarantees the role and the token file are present before this runs.
+      return {
+        method: 'kubernetes',
+        mount: raw.VAULT_KUBERNETES_MOUNT,
+        role: raw.VAULT_KUBERNETES_ROLE as string,
+        tokenFile: raw.VAULT_KUBERNETES_TOKEN_FILE as string,
+      };
+    case 'approle':
+      return {
+        method: 'approle',
+        roleId: credential(raw.VAULT_ROLE_ID, raw.VAULT_ROLE_ID_FILE),
+        secretId: credential(raw.VAULT_SECRET_ID, raw.VAULT_SECRET_ID_FILE),
+        secretIdWrapped: raw.VAULT_SECRET_ID_WRAPPED,
+      };
+  }
+}
+
 function vaultConfig(raw: RawEnvironment, caCert: string | undefined): VaultConfig {
-  const auth: VaultAuthConfig =
-    raw.VAULT_AUTH_METHOD === 'token'
-      ? { method: 'token', token: credential(raw.VAULT_TOKEN, raw.VAULT_TOKEN_FILE) }
-      : {
-          method: 'approle',
-          roleId: credential(raw.VAULT_ROLE_ID, raw.VAULT_ROLE_ID_FILE),
-          secretId: credential(raw.VAULT_SECRET_ID, raw.VAULT_SECRET_ID_FILE),
-          secretIdWrapped: raw.VAULT_SECRET_ID_WRAPPED,
-        };
   return {
     url: raw.VAULT_URL as string,
-    auth,
+    auth: vaultAuth(raw),
     approleMount: raw.VAULT_APPROLE_MOUNT,
     namespace: raw.VAULT_NAMESPACE,
     caCert,

@@ -43,6 +43,13 @@ const optionalText = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value));
 
+/** A Vault auth mount path such as "approle" or "kubernetes/cluster-a": the segment of auth/<mount>/login. */
+const authMountPath = (example: string) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, `must be a Vault auth mount path such as "${example}"`)
+    .default(example);
+
 /** Kubernetes object names double as Vault paths and service names, so the same safe charset is enforced. */
 const serviceName = z
   .string()
@@ -78,7 +85,7 @@ export const environmentSchema = z.object({
 
   VAULT_ENABLED: booleanFlag(false),
   VAULT_URL: optionalText.pipe(httpUrl.optional()),
-  VAULT_AUTH_METHOD: z.enum(['token', 'approle'], { error: 'must be token or approle' }).default('approle'),
+  VAULT_AUTH_METHOD: z.enum(['token', 'approle', 'kubernetes'], { error: 'must be token, approle or kubernetes' }).default('approle'),
   VAULT_TOKEN: optionalText,
   VAULT_TOKEN_FILE: optionalText,
   VAULT_ROLE_ID: optionalText,
@@ -87,10 +94,18 @@ export const environmentSchema = z.object({
   VAULT_SECRET_ID_FILE: optionalText,
   VAULT_SECRET_ID_WRAPPED: booleanFlag(false),
   // The AppRole auth mount the stack created or was given (vault.approleMount.path).
-  VAULT_APPROLE_MOUNT: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'must be a Vault auth mount path such as "approle"')
-    .default('approle'),
+  VAULT_APPROLE_MOUNT: authMountPath('approle'),
+  // Kubernetes auth: the mount, the Vault role bound to the pod's ServiceAccount, and the projected token file.
+  // The token has no inline variant on purpose: the kubelet rotates it in the file, so only the file is current.
+  VAULT_KUBERNETES_MOUNT: authMountPath('kubernetes'),
+  VAULT_KUBERNETES_ROLE: optionalText.pipe(
+    z
+      .string()
+      // Vault's own rule for role names (a word character at each end, no "/"): the role is one path segment.
+      .regex(/^[A-Za-z0-9_]([A-Za-z0-9_.-]{0,126}[A-Za-z0-9_])?$/, 'must be a Vault role name such as "items-api" (letters, digits, "_", "." or "-", no "/")')
+      .optional(),
+  ),
+  VAULT_KUBERNETES_TOKEN_FILE: optionalText,
   // Vault Enterprise / HCP namespace, sent as X-Vault-Namespace on every call; unset for open-source Vault.
   VAULT_NAMESPACE: optionalText.pipe(
     z
@@ -163,9 +178,18 @@ export function crossFieldProblems(env: RawEnvironment): Array<{ variable: strin
         problems.push({ variable: direct, message: `${direct} or ${file} is required when VAULT_AUTH_METHOD=${env.VAULT_AUTH_METHOD}` });
       }
     };
+    // A variable that failed its own validation is absent (not undefined): its own message already names it.
+    const require = (variable: keyof RawEnvironment) => {
+      if (variable in env && env[variable] === undefined) {
+        problems.push({ variable, message: `is required when VAULT_AUTH_METHOD=${env.VAULT_AUTH_METHOD}` });
+      }
+    };
     if (env.VAULT_AUTH_METHOD === 'token') {
       requireOneOf('VAULT_TOKEN', 'VAULT_TOKEN_FILE');
-    } else {
+    } else if (env.VAULT_AUTH_METHOD === 'kubernetes') {
+      require('VAULT_KUBERNETES_ROLE');
+      require('VAULT_KUBERNETES_TOKEN_FILE');
+    } else if (env.VAULT_AUTH_METHOD === 'approle') {
       requireOneOf('VAULT_ROLE_ID', 'VAULT_ROLE_ID_FILE');
       requireOneOf('VAULT_SECRET_ID', 'VAULT_SECRET_ID_FILE');
     }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { CredentialSource, FileAccess, VaultAuthConfig } from '../config/load.js';
 import type { Logger } from '../logging/logger.js';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
-import { VaultError, type VaultClient, type VaultToken } from './client.js';
+import { VaultError, type LoginBody, type VaultClient, type VaultToken } from './client.js';
 
 /** The secrets the service reads from its KV path. */
 export interface AppSecrets {
@@ -29,7 +29,7 @@ export interface SecretManagerOptions {
   auth: VaultAuthConfig;
   mountPoint: string;
   secretPath: string;
-  /** The AppRole auth mount: logins go to auth/<approleMount>/login. */
+  /** The AppRole auth mount: AppRole logins go to auth/<approleMount>/login. */
   approleMount?: string;
   logger: Logger;
   files: FileAccess;
@@ -51,6 +51,9 @@ export interface SecretManagerOptions {
 }
 
 type Step = 'login' | 'renew' | 'refresh';
+
+/** The auth methods that log in at auth/<mount>/login; they differ only in the mount and the body. */
+type LoginAuthConfig = Extract<VaultAuthConfig, { method: 'approle' | 'kubernetes' }>;
 
 /** Vault's answer when a role_id is locked out: 403 on the login path, before the secret_id is even checked. */
 export const LOCKED_OUT_HINT =
@@ -126,13 +129,13 @@ export class VaultSecretManager {
   }
 
   /**
-   * Revokes the AppRole token at shutdown, so it does not stay valid for up to token_max_ttl after the pod is
-   * gone. A token given to the service (token method) belongs to someone else and is left alone. Best effort:
-   * one attempt, and a failure only costs the token's natural expiry.
+   * Revokes the token the service logged in for (AppRole, Kubernetes) at shutdown, so it does not stay valid for
+   * up to token_max_ttl after the pod is gone. A token given to the service (token method) belongs to someone
+   * else and is left alone. Best effort: one attempt, and a failure only costs the token's natural expiry.
    */
   private async revoke(): Promise<void> {
     const token = this.token;
-    if (token === undefined || this.options.auth.method !== 'approle') return;
+    if (token === undefined || this.options.auth.method === 'token') return;
     this.token = undefined;
     try {
       await this.options.client.revokeSelf(token.clientToken);
@@ -230,13 +233,22 @@ export class VaultSecretManager {
     this.watch = this.scheduler.schedule(tick, this.options.credentialWatchMs ?? 5000);
   }
 
-  /** A hash of the current role_id and secret_id (never the values), or undefined if a file is unreadable. */
+  /**
+   * A hash of what the next login would send (role_id and secret_id, or the role and the current ServiceAccount
+   * token; never the values), or undefined if a file is unreadable. For Kubernetes auth a rotated token file is
+   * the change that can turn a refused login (an expired or replaced token) into an accepted one.
+   */
   private credentialFingerprint(): string | undefined {
     const auth = this.options.auth;
-    if (auth.method !== 'approle') return undefined;
     try {
       const hash = createHash('sha256');
-      hash.update(this.readCredential(auth.roleId, 'role_id')).update('\0').update(this.readCredential(auth.secretId, 'secret_id'));
+      if (auth.method === 'approle') {
+        hash.update(this.readCredential(auth.roleId, 'role_id')).update('\0').update(this.readCredential(auth.secretId, 'secret_id'));
+      } else if (auth.method === 'kubernetes') {
+        hash.update(auth.role).update('\0').update(this.readServiceAccountToken(auth.tokenFile));
+      } else {
+        return undefined;
+      }
       return hash.digest('hex');
     } catch {
       return undefined;
@@ -284,11 +296,31 @@ export class VaultSecretManager {
   private async authenticate(): Promise<VaultToken> {
     const { auth, client } = this.options;
     if (auth.method === 'token') return client.lookupSelf(this.readCredential(auth.token, 'token'));
+    const { mount, body } = await this.loginRequest(auth);
+    return client.login(mount, body);
+  }
+
+  /**
+   * The one thing AppRole and Kubernetes logins do not share: where (the mount) and what they send. Everything
+   * around the login (renewal, re-login, backoff, refusal handling, readiness, revocation) is the same code.
+   */
+  private async loginRequest(auth: LoginAuthConfig): Promise<{ mount: string; body: LoginBody }> {
+    if (auth.method === 'kubernetes') {
+      return { mount: auth.mount, body: { role: auth.role, jwt: this.readServiceAccountToken(auth.tokenFile) } };
+    }
     const roleId = this.readCredential(auth.roleId, 'role_id');
     const secretId = auth.secretIdWrapped
       ? await this.unwrapSecretId(this.readCredential(auth.secretId, 'wrapped secret_id'))
       : this.readCredential(auth.secretId, 'secret_id');
-    return client.loginWithAppRole(roleId, secretId, this.options.approleMount ?? 'approle');
+    return { mount: this.options.approleMount ?? 'approle', body: { role_id: roleId, secret_id: secretId } };
+  }
+
+  /**
+   * Read from the file at every use and never kept: the kubelet rewrites a projected token well before it
+   * expires (at 80% of its lifetime), so a copy held in memory would be the one that expires.
+   */
+  private readServiceAccountToken(path: string): string {
+    return this.readCredential({ kind: 'file', path }, 'ServiceAccount token');
   }
 
   /**
