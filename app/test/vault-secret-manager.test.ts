@@ -2,51 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nodeFileAccess, type VaultAuthConfig } from '../src/config/load.js';
-import { createLogger } from '../src/logging/logger.js';
-import { VaultClient } from '../src/vault/client.js';
-import { VaultSecretManager, type AppSecrets } from '../src/vault/secret-manager.js';
-import { LogCapture } from './support/log-capture.js';
-import { ManualScheduler } from './support/manual-scheduler.js';
+import type { VaultAuthConfig } from '../src/config/load.js';
+import { harness, step, type Harness } from './support/secret-manager-harness.js';
 import { startVaultTestServer, type VaultTestServer } from './support/vault-test-server.js';
 
 const ROLE = { roleId: 'role-abc', secretId: 'secret-id-do-not-log-42', tokenTtl: 3600, tokenMaxTtl: 7200 };
 const API_KEY = 'api-key-from-kv-do-not-log-0123';
-
-interface Harness {
-  manager: VaultSecretManager;
-  scheduler: ManualScheduler;
-  logs: LogCapture;
-  loaded: AppSecrets[];
-  logins: string[];
-}
-
-function harness(vault: VaultTestServer, auth: VaultAuthConfig, url = vault.url, approleMount = 'approle'): Harness {
-  const scheduler = new ManualScheduler();
-  const logs = new LogCapture();
-  const loaded: AppSecrets[] = [];
-  const logins: string[] = [];
-  const logger = createLogger({ service: 't', version: '0', environment: 'test', level: 'debug', format: 'json', withTraceContext: false }, logs);
-  const manager = new VaultSecretManager({
-    client: new VaultClient({ url, sleep: async () => undefined, timeoutMs: 2000 }),
-    auth,
-    mountPoint: 'secret',
-    secretPath: 'items-api',
-    approleMount,
-    logger,
-    files: nodeFileAccess,
-    scheduler,
-    onSecrets: (secrets) => loaded.push(secrets),
-    onLogin: (result) => logins.push(result),
-  });
-  return { manager, scheduler, logs, loaded, logins };
-}
-
-async function step(h: Harness): Promise<number> {
-  const delay = h.scheduler.fireNext();
-  await h.manager.settled();
-  return delay;
-}
 
 const appRole = (secretId: string = ROLE.secretId, wrapped = false): VaultAuthConfig => ({
   method: 'approle',
@@ -303,7 +264,7 @@ describe('VaultSecretManager and Vault\'s AppRole lockout', () => {
     try {
       other.addAppRole(ROLE);
       other.putSecret('secret', 'items-api', { api_key: API_KEY });
-      const h = harness(other, appRole(), other.url, 'approle-apps');
+      const h = harness(other, appRole(), other.url, { approleMount: 'approle-apps' });
       h.manager.start();
       await h.manager.settled();
       assert.equal(h.manager.status(), 'ok');
