@@ -1,7 +1,8 @@
 /**
  * An in-process HTTP server that speaks the subset of the Vault API the service uses, with Vault's status codes
  * and response shapes: AppRole login, token lookup/renewal (capped at max TTL), response unwrapping (single use)
- * and KV v2 reads, token self-revocation, and the AppRole mount's user lockout. Faults can be injected. It has its own clock (`advanceClock`) so TTL behaviour is tested
+ * and KV v2 reads, token self-revocation, the AppRole mount's user lockout, and Kubernetes auth logins (the
+ * ServiceAccount token checked against a list the test keeps, where real Vault asks the cluster's TokenReview API). Faults can be injected. It has its own clock (`advanceClock`) so TTL behaviour is tested
  * without waiting.
  *
  * Reusable by any test: `const vault = await startVaultTestServer(); ... await vault.close();`
@@ -22,6 +23,23 @@ export interface AppRoleDefinition {
   allowedPaths?: string[];
 }
 
+export interface KubernetesRoleDefinition {
+  /** The Vault role name sent as `role`. */
+  name: string;
+  /** Seconds; Vault's token_ttl. */
+  tokenTtl: number;
+  /** Seconds; Vault's token_max_ttl. */
+  tokenMaxTtl: number;
+  allowedPaths?: string[];
+}
+
+/** A login on the Kubernetes auth mount, with the body as sent (test tokens only, so recording the JWT is fine). */
+export interface KubernetesLogin {
+  role: unknown;
+  jwt: unknown;
+  status: number;
+}
+
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -37,6 +55,14 @@ export interface VaultTestServer {
   port: number;
   requests: RecordedRequest[];
   addAppRole(role: AppRoleDefinition): void;
+  addKubernetesRole(role: KubernetesRoleDefinition): void;
+  /**
+   * Makes a ServiceAccount token valid for Kubernetes logins (what TokenReview would confirm); `valid: false`
+   * makes it invalid again (expired or the pod gone).
+   */
+  setServiceAccountToken(jwt: string, valid: boolean): void;
+  /** Every login on the Kubernetes auth mount, in order. */
+  kubernetesLogins: KubernetesLogin[];
   /** Registers a plain token (for VAULT_AUTH_METHOD=token); ttl 0 means it never expires. */
   addToken(token: string, options: { ttl: number; maxTtl: number; renewable: boolean; allowedPaths?: string[] }): void;
   /** Stores KV v2 data at <mount>/<path>, bumping its version. */
@@ -78,6 +104,8 @@ export interface VaultTestServerOptions {
    * Vault's default is 5; omitted here means no lockout.
    */
   lockoutThreshold?: number;
+  /** The Kubernetes auth mount; defaults to "kubernetes". */
+  kubernetesMount?: string;
   /** Serve HTTPS with this key and certificate (as a cluster's Vault does, with a private CA). */
   tls?: { key: string; cert: string };
 }
@@ -94,6 +122,10 @@ export async function startVaultTestServer(options: VaultTestServerOptions = {})
   const sockets = new Set<Socket>();
   const refusedLogins = new Map<string, number>();
   const loginPath = `/v1/auth/${options.approleMount ?? 'approle'}/login`;
+  const kubernetesLoginPath = `/v1/auth/${options.kubernetesMount ?? 'kubernetes'}/login`;
+  const kubernetesRoles = new Map<string, KubernetesRoleDefinition>();
+  const serviceAccountTokens = new Set<string>();
+  const kubernetesLogins: KubernetesLogin[] = [];
 
   const issueToken = (state: Omit<TokenState, 'issuedAt' | 'expiresAt'>): { token: string; lease: number } => {
     const token = `hvs.test-${randomUUID()}`;
@@ -126,6 +158,20 @@ export async function startVaultTestServer(options: VaultTestServerOptions = {})
       refusedLogins.delete(roleId);
       const { token, lease } = issueToken({ ttl: role.tokenTtl, maxTtl: role.tokenMaxTtl, renewable: true, allowedPaths: role.allowedPaths });
       return [200, { auth: { client_token: token, accessor: randomUUID(), policies: ['default'], lease_duration: lease, renewable: true } }];
+    }
+    if (method === 'POST' && path === kubernetesLoginPath) {
+      // Vault's Kubernetes auth answers: 400 for a missing or unknown role, 403 when the token does not pass review.
+      const answer = ((): [number, unknown] => {
+        if (typeof body.role !== 'string' || body.role === '') return [400, { errors: ['missing role'] }];
+        if (typeof body.jwt !== 'string' || body.jwt === '') return [400, { errors: ['missing jwt'] }];
+        const role = kubernetesRoles.get(body.role);
+        if (role === undefined) return [400, { errors: [`invalid role name "${body.role}"`] }];
+        if (!serviceAccountTokens.has(body.jwt)) return denied;
+        const { token, lease } = issueToken({ ttl: role.tokenTtl, maxTtl: role.tokenMaxTtl, renewable: true, allowedPaths: role.allowedPaths });
+        return [200, { auth: { client_token: token, accessor: randomUUID(), policies: ['default'], lease_duration: lease, renewable: true } }];
+      })();
+      kubernetesLogins.push({ role: body.role, jwt: body.jwt, status: answer[0] });
+      return answer;
     }
     if (method === 'GET' && path === '/v1/auth/token/lookup-self') {
       const live = liveToken(request);
@@ -218,6 +264,9 @@ export async function startVaultTestServer(options: VaultTestServerOptions = {})
     port,
     requests,
     addAppRole: (role) => roles.set(role.roleId, role),
+    addKubernetesRole: (role) => kubernetesRoles.set(role.name, role),
+    setServiceAccountToken: (jwt, valid) => void (valid ? serviceAccountTokens.add(jwt) : serviceAccountTokens.delete(jwt)),
+    kubernetesLogins,
     addToken: (token, tokenOptions) =>
       tokens.set(token, {
         ttl: tokenOptions.ttl,
