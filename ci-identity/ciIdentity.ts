@@ -12,7 +12,7 @@ export interface CiIdentityOutputs {
   roles: Record<CiJob, string>;
   policies: Record<CiJob, string>;
   stateTransitKey: string;
-  /** The policy every service's AppRole role carries (declared here only with declareSharedMounts). */
+  /** The policy every service's role carries, AppRole or Kubernetes auth (declared here only with declareSharedMounts). */
   servicesPolicy: string;
 }
 
@@ -20,13 +20,24 @@ interface PlatformMounts {
   kvPath: string;
   /** The AppRole mount's accessor: the backend's output, or read from Vault (only when asked: a lookup needs the mount). */
   approleAccessor: () => pulumi.Output<string>;
+  /** The Kubernetes auth mount's accessor, the same way. */
+  kubernetesAccessor: () => pulumi.Output<string>;
   /** What exists in Vault only once this stack has created it: the policy that names the mounts waits for it. */
   created: pulumi.Resource[];
 }
 
+/** An auth mount declared here (protected: disabling it deletes every role on it, and every login with them), or found in Vault. */
+function authMount(mount: { path: string; create: boolean }, type: "approle" | "kubernetes", description: string, created: pulumi.Resource[], parent: pulumi.Resource) {
+  if (!mount.create) return { backend: undefined, accessor: () => vault.getAuthBackendOutput({ path: mount.path }, { parent }).accessor };
+  const backend = new vault.AuthBackend(`platform-${type}`, { type, path: mount.path, description }, { parent, protect: true });
+  created.push(backend);
+  return { backend, accessor: () => backend.accessor };
+}
+
 /**
- * The platform's KV v2 and AppRole mounts: declared here (with the AppRole mount's login lockout) or found as
- * the operators made them. The deploy identity only uses them, so it needs nothing under sys/.
+ * The platform's KV v2, AppRole and Kubernetes auth mounts: declared here (with the AppRole mount's login
+ * lockout) or found as the operators made them. The deploy identity only uses them, so it needs nothing
+ * under sys/.
  */
 function platformMounts(config: CiIdentityConfig, parent: pulumi.Resource): PlatformMounts {
   const created: pulumi.Resource[] = [];
@@ -40,29 +51,20 @@ function platformMounts(config: CiIdentityConfig, parent: pulumi.Resource): Plat
       ),
     );
   }
-  if (!config.approleMount.create) {
-    const path = config.approleMount.path;
-    return { kvPath: config.kvMount.path, approleAccessor: () => vault.getAuthBackendOutput({ path }, { parent }).accessor, created };
-  }
-  // Protected: disabling an auth mount deletes every role on it, and every service's login with them.
-  const backend = new vault.AuthBackend(
-    "platform-approle",
-    { type: "approle", path: config.approleMount.path, description: "production-blueprint service identities" },
-    { parent, protect: true },
-  );
-  created.push(backend);
+  const approle = authMount(config.approleMount, "approle", "production-blueprint service identities", created, parent);
+  const kubernetes = authMount(config.kubernetesMount, "kubernetes", "production-blueprint service identities (ServiceAccount tokens)", created, parent);
   const lockout = config.approleMount.lockout;
-  if (lockout !== undefined) {
+  if (approle.backend !== undefined && lockout !== undefined) {
     // As components/vault/backends.ts writes it: the provider's tune block has no lockout field. The read is
     // disabled because the tune endpoint answers with the whole mount config (drift on every refresh), the
     // delete because a tune has nothing to delete (destroying the mount removes it).
     new vault.generic.Endpoint(
       "platform-approle-lockout",
-      { path: pulumi.interpolate`sys/auth/${backend.path}/tune`, dataJson: JSON.stringify(lockoutTuneBody(lockout)), disableRead: true, disableDelete: true },
-      { parent, dependsOn: [backend] },
+      { path: pulumi.interpolate`sys/auth/${approle.backend.path}/tune`, dataJson: JSON.stringify(lockoutTuneBody(lockout)), disableRead: true, disableDelete: true },
+      { parent, dependsOn: [approle.backend] },
     );
   }
-  return { kvPath: config.kvMount.path, approleAccessor: () => backend.accessor, created };
+  return { kvPath: config.kvMount.path, approleAccessor: approle.accessor, kubernetesAccessor: kubernetes.accessor, created };
 }
 
 /**
@@ -109,9 +111,12 @@ export class CiIdentity extends pulumi.ComponentResource {
     const mounts = platformMounts(config, this);
     if (config.declareSharedMounts) {
       // One policy for every environment on this Vault: its name is a constant the main program's roles carry.
+      const accessorOf = (path: string) => vault.getAuthBackendOutput({ path }, parent).accessor;
       const accessors = [
-        mounts.approleAccessor().apply((accessor) => ({ kvPath: mounts.kvPath, accessor })),
-        ...config.otherEnvironmentMounts.map(({ kvPath, approlePath }) => vault.getAuthBackendOutput({ path: approlePath }, parent).accessor.apply((accessor) => ({ kvPath, accessor }))),
+        pulumi.all([mounts.approleAccessor(), mounts.kubernetesAccessor()]).apply(([approle, kubernetes]) => ({ kvPath: mounts.kvPath, approle, kubernetes })),
+        ...config.otherEnvironmentMounts.map(({ kvPath, approlePath, kubernetesPath }) =>
+          pulumi.all([accessorOf(approlePath), accessorOf(kubernetesPath)]).apply(([approle, kubernetes]) => ({ kvPath, approle, kubernetes })),
+        ),
       ];
       new vault.Policy(
         "services-policy",
@@ -128,7 +133,7 @@ export class CiIdentity extends pulumi.ComponentResource {
       { ...parent, dependsOn: transitMount, protect: true },
     );
 
-    const documents: Record<CiJob, string> = { deploy: deployPolicyDocument(environment, { kvPath: config.kvMount.path, approlePath: config.approleMount.path }), preview: previewPolicyDocument(environment) };
+    const documents: Record<CiJob, string> = { deploy: deployPolicyDocument(environment, { kvPath: config.kvMount.path, approlePath: config.approleMount.path, kubernetesPath: config.kubernetesMount.path }), preview: previewPolicyDocument(environment) };
     for (const job of CI_JOBS) {
       const policy = new vault.Policy(`${environment}-${job}-policy`, { name: ciPolicyName(environment, job), policy: documents[job] }, parent);
       new vault.jwt.AuthBackendRole(`${environment}-${job}-role`, { backend: JWT_AUTH_MOUNT, ...jwtRoleArgs(environment, job, config.github) }, { ...parent, dependsOn: [policy, ...jwtMount] });
@@ -145,11 +150,12 @@ export class CiIdentity extends pulumi.ComponentResource {
 }
 
 /**
- * The services' policy for every (KV mount, AppRole accessor) pair on the Vault: the main program's template
- * for each, with the rules two pairs share (renew-self, revoke-self) written once. A token resolves only the
- * alias of the mount it logged in with, so a pair's read rule is void for every other environment's tokens.
+ * The services' policy for every environment's mounts on the Vault (its KV mount, AppRole and Kubernetes auth
+ * accessors): the main program's template for each, with the rules two share (renew-self, revoke-self)
+ * written once. A token resolves only the alias of the mount it logged in with, so an environment's read
+ * rules are void for every other environment's tokens.
  */
-export function servicesPolicyDocument(pairs: { kvPath: string; accessor: string }[]): string {
-  const rules = pairs.flatMap(({ kvPath, accessor }) => servicePolicyTemplate(kvPath, accessor).trim().split(/\n\n+/));
+export function servicesPolicyDocument(mounts: { kvPath: string; approle: string; kubernetes: string }[]): string {
+  const rules = mounts.flatMap(({ kvPath, approle, kubernetes }) => servicePolicyTemplate(kvPath, approle, kubernetes).trim().split(/\n\n+/));
   return `${[...new Set(rules)].join("\n\n")}\n`;
 }

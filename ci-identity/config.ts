@@ -1,6 +1,7 @@
 /**
  * The CI identity stack's config: what differs per Vault (the repository GitHub vouches for, the environment,
- * the platform's KV and AppRole mounts and whether this stack creates them, the issuer Vault trusts).
+ * the platform's KV, AppRole and Kubernetes auth mounts and whether this stack creates them, the issuer Vault
+ * trusts).
  * Validated whole before any resource is declared; each problem names its key as `pulumi config` spells it.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -35,6 +36,13 @@ const platformApproleMount = z
     if (!value.create && value.lockout !== undefined) ctx.addIssue({ code: "custom", path: ["lockout"], message: "is applied only to a mount this stack creates (create: true)" });
   });
 
+/**
+ * The platform's Kubernetes auth mount, where the services log in with their pods' ServiceAccount tokens:
+ * `create: true` declares it here; the main program declares its config (the API server it reviews tokens
+ * with) and one role per service, never the mount.
+ */
+const platformKubernetesMount = z.strictObject({ path: mountPath, create: z.boolean() });
+
 // Owner and name as GitHub allows them; no `*` or `,`, which a glob-typed bound claim would read as syntax.
 const repository = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "expected owner/name such as production-blueprint/production-blueprint");
 
@@ -62,6 +70,7 @@ export const ciIdentityConfigSchema = z
     }),
     kvMount: platformKvMount,
     approleMount: platformApproleMount,
+    kubernetesMount: platformKubernetesMount,
     oidc: oidcSchema,
     // The JWT auth mount, the transit mount and the services' policy exist once per Vault (the policy's name is
     // a constant every service's role carries). With one Vault per environment (docs/vault.md) every stack
@@ -71,7 +80,7 @@ export const ciIdentityConfigSchema = z
     // Only on the stack that declares the shared objects of a Vault another environment uses too: that
     // environment's KV and AppRole mounts, so the one services' policy lets its services read their secrets
     // as well. The mounts must exist when this stack runs (their accessor is read from Vault).
-    otherEnvironmentMounts: z.array(z.strictObject({ kvPath: mountPath, approlePath: mountPath })).default([]),
+    otherEnvironmentMounts: z.array(z.strictObject({ kvPath: mountPath, approlePath: mountPath, kubernetesPath: mountPath })).default([]),
   })
   .superRefine((value, ctx) => {
     if (!value.declareSharedMounts && value.otherEnvironmentMounts.length > 0) {

@@ -17,6 +17,7 @@ import { type CiEnvironment, STATE_TRANSIT_MOUNT, stateTransitKey } from "./name
 export interface PlatformMountPaths {
   kvPath: string;
   approlePath: string;
+  kubernetesPath: string;
 }
 
 type Capability = "create" | "read" | "update" | "delete" | "list" | "sudo";
@@ -68,7 +69,7 @@ const PREFIX_GLOB = `${VAULT_NAME_PREFIX}-*`;
 
 /** The policy of `ciRoleName(environment, "deploy")`: what `pulumi up` of the main program declares, nothing under sys/. */
 export function deployPolicyDocument(environment: CiEnvironment, mounts: PlatformMountPaths): string {
-  const { kvPath: kv, approlePath: approle } = mounts;
+  const { kvPath: kv, approlePath: approle, kubernetesPath: kubernetes } = mounts;
   return renderPolicy([
     ...stateKeyRules(environment),
     LOOKUP_SELF,
@@ -82,6 +83,24 @@ export function deployPolicyDocument(environment: CiEnvironment, mounts: Platfor
       allowedParameters: { "*": [], token_policies: [SERVICE_POLICY_NAME] },
       deniedParameters: { policies: [], token_period: [], period: [], token_policies: ["*,*"] },
       why: `The services' AppRole roles, their role_id and secret_ids; a role carries ${SERVICE_POLICY_NAME} only, no periodic token.`,
+    },
+    {
+      path: `auth/${kubernetes}/role/${PREFIX_GLOB}`,
+      capabilities: ["create", "read", "update", "delete"],
+      // The same bounds as an AppRole role's. A role also names the ServiceAccounts and namespaces it accepts;
+      // whatever it names, its tokens read only `blueprint-<ServiceAccount name>` (the services' policy).
+      allowedParameters: { "*": [], token_policies: [SERVICE_POLICY_NAME] },
+      deniedParameters: { policies: [], token_period: [], period: [], token_policies: ["*,*"] },
+      why: `The services' Kubernetes auth roles; a role carries ${SERVICE_POLICY_NAME} only, no periodic token.`,
+    },
+    {
+      path: `auth/${kubernetes}/config`,
+      capabilities: ["create", "read", "update"],
+      // Where Vault reviews tokens and with which CA. Never a reviewer JWT (a long-lived credential stored in
+      // Vault) nor public keys to verify tokens offline (a key the deployer chose would let it mint any
+      // ServiceAccount's token), nor alias metadata from annotations (a pod's owner could then shape it).
+      deniedParameters: { token_reviewer_jwt: [], pem_keys: [], use_annotations_as_alias_metadata: ["true"] },
+      why: "The Kubernetes auth mount's config: the API server that reviews the services' tokens, and its CA.",
     },
     {
       path: `${kv}/data/${PREFIX_GLOB}`,

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
+import type { KubernetesReviewer } from "./vault/configSchema";
 import * as path from "node:path";
 import type { BlueprintConfig } from "./stackConfig";
 import { kubernetesTarget } from "./k8s/providerTarget";
@@ -14,8 +15,18 @@ export interface BlueprintOutputs {
   environment: string;
   namespaces: Platform["namespaces"];
   collectorEndpoint: string;
-  /** Mount paths are exported so another project can give its own services AppRoles on the same Vault. */
-  vault: { enabled: boolean; address?: string; kvMount?: pulumi.Output<string>; approleMount?: pulumi.Output<string> };
+  /**
+   * Mount paths and the Kubernetes auth reviewer are exported so another project can give its own services
+   * roles on the same Vault (examples/consumer/).
+   */
+  vault: {
+    enabled: boolean;
+    address?: string;
+    kvMount?: pulumi.Output<string>;
+    approleMount?: pulumi.Output<string>;
+    kubernetesMount?: pulumi.Output<string>;
+    kubernetesReviewer?: KubernetesReviewer;
+  };
   services: Record<string, ProductionServiceOutputs>;
 }
 
@@ -71,7 +82,14 @@ export function blueprint(config: BlueprintConfig): BlueprintOutputs {
     namespaces: platform.namespaces,
     collectorEndpoint: platform.endpoints.jaeger.otlpHttpEndpoint,
     vault: config.vault.enabled
-      ? { enabled: true, address: config.vault.address, kvMount: platform.vaultMounts?.kvMountPath, approleMount: platform.vaultMounts?.approlePath }
+      ? {
+          enabled: true,
+          address: config.vault.address,
+          kvMount: platform.vaultMounts?.kvMountPath,
+          approleMount: platform.vaultMounts?.approlePath,
+          kubernetesMount: platform.vaultMounts?.kubernetesPath,
+          ...(config.vault.kubernetesAuth ? { kubernetesReviewer: config.vault.kubernetesAuth.reviewer } : {}),
+        }
       : { enabled: false },
     services,
   };

@@ -12,6 +12,7 @@ export { clusterHost, platformEndpoints, type PlatformEndpoints, servicePlatform
 export { ProductionService, type ProductionServiceArgs, type ProductionServiceOutputs } from "./service/productionService";
 export { VaultAppRole, type VaultAppRoleArgs } from "./vault/appRole";
 export { vaultEnabledSchema, vaultSchema, type VaultConfig, type VaultEnabledConfig } from "./vault/configSchema";
+export { KUBERNETES_REVIEWERS, type KubernetesReviewer, type VaultAuthMethod } from "./vault/configSchema";
 export { vaultServiceSettingsSchema, type VaultServiceSettings, type ServiceVaultConfig, type ServiceVaultEnabledConfig } from "./vault/serviceVault";
 export { asResourceError, pinMessage, withResourceErrors } from "./resourceErrors";
 export { declareSecureNamespace, type PodSecurityLevel, type SecureNamespace } from "./k8s/namespace";

@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { configSchema, ENVIRONMENTS, serviceSchema } from "./configSchema";
 import { reservedNamespaceReason } from "./reservedNamespaces";
-import { VAULT_CREDENTIALS } from "./service/workloadSchema";
+import { APPROLE_CREDENTIALS, KUBERNETES_CREDENTIALS, VAULT_CREDENTIALS } from "./service/workloadSchema";
+import { type VaultAuthMethod, vaultEnvironmentIssues } from "./vault/configSchema";
 import { OBJECTIVE_KINDS, prometheusDurationDays, type ObjectivesConfig } from "./objectives";
 
 export const PROJECT = "production-blueprint";
@@ -154,6 +155,9 @@ function crossChecks(config: z.infer<typeof configSchema>): string[] {
   if (config.environment === "production" && config.observability.alertmanager.replicas < 2) {
     problems.push(`${PROJECT}:observability.alertmanager.replicas: production needs at least 2 replicas, so a lost node does not silence every page`);
   }
+  if (config.vault.enabled) {
+    for (const issue of vaultEnvironmentIssues(config.environment, config.vault)) problems.push(`${PROJECT}:vault.${issue.key}: ${issue.message}`);
+  }
   if (config.environment === "local" && !config.kubernetes.renderYamlToDirectory) {
     problems.push(`${PROJECT}:kubernetes.renderYamlToDirectory: is required for the local stack, which never touches a cluster`);
   }
@@ -166,14 +170,23 @@ function crossChecks(config: z.infer<typeof configSchema>): string[] {
   return problems;
 }
 
+/** Which login a credential belongs to, if only one delivers it. */
+function loginMethodOf(credential: string): VaultAuthMethod | undefined {
+  if ((APPROLE_CREDENTIALS as readonly string[]).includes(credential)) return "approle";
+  if ((KUBERNETES_CREDENTIALS as readonly string[]).includes(credential)) return "kubernetes";
+  return undefined;
+}
+
 /** An env entry may name only a credential this stack delivers: the AppRole's with Vault on, the API key's without. */
 function credentialChecks(name: string, env: z.infer<typeof configSchema>["services"][string]["env"], vault: z.infer<typeof configSchema>["vault"]): string[] {
   return Object.entries(env).flatMap(([key, value]) => {
     if (typeof value === "string") return [];
     const onlyWithVault = (VAULT_CREDENTIALS as readonly string[]).includes(value.credential);
     if (onlyWithVault && !vault.enabled) return [`${PROJECT}:services.${name}.env.${key}: the credential '${value.credential}' exists only with vault.enabled: true`];
-    if (!onlyWithVault && vault.enabled) return [`${PROJECT}:services.${name}.env.${key}: the credential '${value.credential}' exists only with vault.enabled: false (with Vault on, read the secret with the AppRole's files)`];
+    if (!onlyWithVault && vault.enabled) return [`${PROJECT}:services.${name}.env.${key}: the credential '${value.credential}' exists only with vault.enabled: false (with Vault on, the service logs in to Vault: docs/vault.md)`];
     if (value.credential === "vaultCaFile" && vault.enabled && vault.caCert === undefined) return [`${PROJECT}:services.${name}.env.${key}: the credential 'vaultCaFile' exists only when vault.caCert is set`];
+    const method = loginMethodOf(value.credential);
+    if (vault.enabled && method !== undefined && method !== vault.authMethod) return [`${PROJECT}:services.${name}.env.${key}: the credential '${value.credential}' exists only with vault.authMethod: ${method} (this stack's is ${vault.authMethod})`];
     return [];
   });
 }

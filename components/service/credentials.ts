@@ -1,4 +1,4 @@
-import type * as k8s from "@pulumi/kubernetes";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { declareConfigMap, declareSecret } from "../k8s/controllers";
@@ -6,6 +6,8 @@ import { type Mount, mountOf, secretMount } from "../k8s/mounts";
 import type { Flow } from "../k8s/network";
 import { asResourceError } from "../resourceErrors";
 import { APPROLE_SECRET_KEYS, VaultAppRole } from "../vault/appRole";
+import { VaultKubernetesRole } from "../vault/kubernetesRole";
+import { labelsOf } from "../k8s/objectMeta";
 import type { ServiceVaultConfig, ServiceVaultEnabledConfig } from "../vault/serviceVault";
 import type { CredentialRef } from "./workloadSchema";
 import { randomApiKey } from "../vault/serviceSecrets";
@@ -17,6 +19,9 @@ const API_KEY_FILE_NAME = "api-key";
 /** Vault's CA is public: a ConfigMap, mounted outside the secrets tree. */
 const VAULT_CA_DIR = "/etc/blueprint/vault-ca";
 const VAULT_CA_FILE_NAME = "ca.crt";
+/** The projected ServiceAccount token for Vault's Kubernetes auth. */
+const VAULT_TOKEN_DIR = `${SECRETS_ROOT}/vault-token`;
+const VAULT_TOKEN_FILE_NAME = "token";
 
 /** How a service's credentials reach its pods: env for the ConfigMap, a read-only Secret volume, egress. */
 export interface CredentialsDelivery {
@@ -27,18 +32,22 @@ export interface CredentialsDelivery {
   /** The files the container sees; the pod spec places their volumes. */
   mounts: Mount[];
   egress: Flow[];
-  /** The Secret the pods mount: the Deployment is updated only after it (docs/vault.md, rotation). */
-  secret: k8s.core.v1.Secret;
-  /** The ConfigMap with Vault's CA, when config names one; the Deployment waits for it too. */
-  caConfigMap?: k8s.core.v1.ConfigMap;
+  /**
+   * What the Deployment is updated after: the Secret the pods mount (an AppRole's, rotated: docs/vault.md),
+   * the Vault role they log in to, the ConfigMap with Vault's CA.
+   */
+  waitFor: pulumi.Resource[];
 }
 
 export interface CredentialsArgs {
   serviceName: string;
   namespace: pulumi.Input<string>;
   vault: ServiceVaultConfig;
+  /** The ServiceAccount the pods run as: a Kubernetes auth role accepts its tokens only. */
+  serviceAccountName: string;
   kvMountPath?: pulumi.Input<string>;
   approlePath?: pulumi.Input<string>;
+  kubernetesPath?: pulumi.Input<string>;
 }
 
 /**
@@ -61,7 +70,7 @@ function provisionApiKey(args: CredentialsArgs, parent: pulumi.Resource): Creden
     env: { VAULT_ENABLED: "false", API_KEY_FILE: apiKeyFile },
     refs: { apiKeyFile },
     egress: [],
-    secret,
+    waitFor: [secret],
     mounts: [secretFiles("api-key", secretName, API_KEY_DIR, [API_KEY_FILE_NAME])],
   };
 }
@@ -70,7 +79,7 @@ function provisionApiKey(args: CredentialsArgs, parent: pulumi.Resource): Creden
  * Vault's CA from config as a file in the pod. Its hash goes into the env (and so the pod template's config
  * checksum): the service reads the CA once at start, so a new CA must roll the pods.
  */
-function vaultCa(args: CredentialsArgs, caCert: string, parent: pulumi.Resource): Pick<CredentialsDelivery, "env" | "mounts" | "caConfigMap"> & { file: string } {
+function vaultCa(args: CredentialsArgs, caCert: string, parent: pulumi.Resource): Pick<CredentialsDelivery, "env" | "mounts"> & { file: string; caConfigMap: k8s.core.v1.ConfigMap } {
   const name = `${args.serviceName}-vault-ca`;
   const identity = { name: args.serviceName, component: "vault-ca", namespace: args.namespace };
   const caConfigMap = declareConfigMap(identity, name, { [VAULT_CA_FILE_NAME]: caCert }, { parent });
@@ -94,56 +103,120 @@ function checkedAddress(vaultConfig: ServiceVaultEnabledConfig, parent: pulumi.R
   });
 }
 
-/** Vault on: the service's own AppRole, its credentials as files, and egress to Vault alone. */
-function provisionAppRole(args: CredentialsArgs, vaultConfig: ServiceVaultEnabledConfig, parent: pulumi.Resource): CredentialsDelivery {
+/** One login's part of the delivery: its variables, the files it reads, and what the pods wait for. */
+interface VaultLogin {
+  env: Record<string, pulumi.Input<string>>;
+  refs: CredentialsDelivery["refs"];
+  mounts: Mount[];
+  waitFor: pulumi.Resource[];
+}
+
+/** AppRole: the role's role_id and secret_id in a Kubernetes Secret, mounted as files. */
+function appRoleLogin(args: CredentialsArgs, vaultConfig: ServiceVaultEnabledConfig, parent: pulumi.Resource): VaultLogin {
   const service = args.serviceName;
+  const secretId = vaultConfig.secretId;
+  if (secretId === undefined) throw asResourceError(new Error("vault.secretId: is required with authMethod: approle"), parent);
+  const approlePath = args.approlePath ?? vaultConfig.approleMount.path;
   const role = new VaultAppRole(
     service,
-    {
-      serviceName: service,
-      namespace: args.namespace,
-      vault: vaultConfig,
-      kvMountPath: args.kvMountPath ?? vaultConfig.kvMount.path,
-      approlePath: args.approlePath ?? vaultConfig.approleMount.path,
-    },
+    { serviceName: service, namespace: args.namespace, vault: vaultConfig, secretId, kvMountPath: args.kvMountPath ?? vaultConfig.kvMount.path, approlePath },
     { parent },
   );
-  const approle = secretFiles("vault-approle", role.credentialsSecretName, VAULT_CREDENTIALS_DIR, [APPROLE_SECRET_KEYS.roleId, APPROLE_SECRET_KEYS.secretId]);
-  const ca = vaultConfig.caCert === undefined ? undefined : vaultCa(args, vaultConfig.caCert, parent);
-  const address = checkedAddress(vaultConfig, parent);
   const files = { roleId: `${VAULT_CREDENTIALS_DIR}/${APPROLE_SECRET_KEYS.roleId}`, secretId: `${VAULT_CREDENTIALS_DIR}/${APPROLE_SECRET_KEYS.secretId}` };
   return {
-    refs: {
-      vaultAddress: address,
-      vaultRoleIdFile: files.roleId,
-      vaultSecretIdFile: files.secretId,
-      vaultKvMount: vaultConfig.kvMount.path,
-      vaultSecretPath: role.secretPath,
-      vaultApproleMount: vaultConfig.approleMount.path,
-      ...(ca === undefined ? {} : { vaultCaFile: ca.file }),
-    },
+    refs: { vaultRoleIdFile: files.roleId, vaultSecretIdFile: files.secretId, vaultApproleMount: vaultConfig.approleMount.path, vaultSecretPath: role.secretPath },
     env: {
-      VAULT_ENABLED: "true",
-      VAULT_URL: address,
-      ...(vaultConfig.namespace === undefined ? {} : { VAULT_NAMESPACE: vaultConfig.namespace }),
       VAULT_AUTH_METHOD: "approle",
       VAULT_APPROLE_MOUNT: vaultConfig.approleMount.path,
       VAULT_ROLE_ID_FILE: files.roleId,
       VAULT_SECRET_ID_FILE: files.secretId,
-      VAULT_MOUNT_POINT: vaultConfig.kvMount.path,
       VAULT_SECRET_PATH: role.secretPath,
       // Part of the ConfigMap checksum, so a rotation rolls the pods: each new pod must log in with the new
       // secret_id to become ready, and a failed rollout keeps the old secret_id alive (docs/vault.md).
-      VAULT_SECRET_ID_ROTATION: vaultConfig.secretId.rotation,
+      VAULT_SECRET_ID_ROTATION: secretId.rotation,
+    },
+    mounts: [secretFiles("vault-approle", role.credentialsSecretName, VAULT_CREDENTIALS_DIR, [APPROLE_SECRET_KEYS.roleId, APPROLE_SECRET_KEYS.secretId])],
+    waitFor: [role.credentialsSecret],
+  };
+}
+
+/**
+ * The projected ServiceAccount token the service logs in with: issued by the kubelet for Vault's audience
+ * alone, short-lived, replaced in place before it expires (a projected volume, never subPath), and
+ * readable by the pod's group only. The ServiceAccount keeps automounting off: this token is no API token.
+ */
+export function vaultTokenMount(token: { audience: string; expirationSeconds: number }): Mount {
+  return mountOf(
+    { name: "vault-token", projected: { defaultMode: 0o440, sources: [{ serviceAccountToken: { audience: token.audience, expirationSeconds: token.expirationSeconds, path: VAULT_TOKEN_FILE_NAME } }] } },
+    VAULT_TOKEN_DIR,
+  );
+}
+
+/**
+ * With reviewer `client` the login's token asks the API server about itself, so the ServiceAccount may
+ * create TokenReviews (system:auth-delegator, the built-in role for exactly that and SubjectAccessReviews).
+ */
+function declareReviewBinding(args: CredentialsArgs, parent: pulumi.Resource): k8s.rbac.v1.ClusterRoleBinding {
+  const identity = { name: args.serviceName, component: "vault-token-review", namespace: args.namespace };
+  return new k8s.rbac.v1.ClusterRoleBinding(
+    `${args.serviceName}-vault-token-review`,
+    {
+      metadata: { name: pulumi.interpolate`${args.namespace}-${args.serviceName}-vault-token-review`, labels: labelsOf(identity) },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:auth-delegator" },
+      subjects: [{ kind: "ServiceAccount", name: args.serviceAccountName, namespace: args.namespace }],
+    },
+    { parent },
+  );
+}
+
+/** Kubernetes auth: a role bound to the service's ServiceAccount, and the pod's projected token as the file. */
+function kubernetesLogin(args: CredentialsArgs, vaultConfig: ServiceVaultEnabledConfig, parent: pulumi.Resource): VaultLogin {
+  const service = args.serviceName;
+  const reviewer = vaultConfig.kubernetesAuth?.reviewer;
+  if (reviewer === undefined) throw asResourceError(new Error("vault.kubernetesAuth: is required with authMethod: kubernetes (the platform's reviewer choice)"), parent);
+  const kubernetesPath = args.kubernetesPath ?? vaultConfig.kubernetesMount.path;
+  const role = new VaultKubernetesRole(
+    service,
+    { serviceName: service, namespace: args.namespace, serviceAccountName: args.serviceAccountName, vault: vaultConfig, kvMountPath: args.kvMountPath ?? vaultConfig.kvMount.path, kubernetesPath },
+    { parent },
+  );
+  const tokenFile = `${VAULT_TOKEN_DIR}/${VAULT_TOKEN_FILE_NAME}`;
+  return {
+    refs: { vaultTokenFile: tokenFile, vaultKubernetesRole: role.roleName, vaultKubernetesMount: vaultConfig.kubernetesMount.path, vaultSecretPath: role.secretPath },
+    env: {
+      VAULT_AUTH_METHOD: "kubernetes",
+      VAULT_KUBERNETES_MOUNT: vaultConfig.kubernetesMount.path,
+      VAULT_KUBERNETES_ROLE: role.roleName,
+      VAULT_KUBERNETES_TOKEN_FILE: tokenFile,
+      VAULT_SECRET_PATH: role.secretPath,
+    },
+    mounts: [vaultTokenMount(vaultConfig.kubernetesToken)],
+    // The pods log in at start: the role (and with reviewer client, the right to review) must exist first.
+    waitFor: [role.role, ...(reviewer === "client" ? [declareReviewBinding(args, parent)] : [])],
+  };
+}
+
+/** Vault on: the service's own Vault identity, its login's files, Vault's CA, and egress to Vault alone. */
+function provisionVault(args: CredentialsArgs, vaultConfig: ServiceVaultEnabledConfig, parent: pulumi.Resource): CredentialsDelivery {
+  const login = vaultConfig.authMethod === "kubernetes" ? kubernetesLogin(args, vaultConfig, parent) : appRoleLogin(args, vaultConfig, parent);
+  const ca = vaultConfig.caCert === undefined ? undefined : vaultCa(args, vaultConfig.caCert, parent);
+  const address = checkedAddress(vaultConfig, parent);
+  return {
+    refs: { vaultAddress: address, vaultKvMount: vaultConfig.kvMount.path, ...login.refs, ...(ca === undefined ? {} : { vaultCaFile: ca.file }) },
+    env: {
+      VAULT_ENABLED: "true",
+      VAULT_URL: address,
+      ...(vaultConfig.namespace === undefined ? {} : { VAULT_NAMESPACE: vaultConfig.namespace }),
+      VAULT_MOUNT_POINT: vaultConfig.kvMount.path,
+      ...login.env,
       ...ca?.env,
     },
     egress: [{ peer: vaultConfig.network, ports: [{ port: vaultConfig.network.port }] }],
-    secret: role.credentialsSecret,
-    mounts: [approle, ...(ca?.mounts ?? [])],
-    ...(ca === undefined ? {} : { caConfigMap: ca.caConfigMap }),
+    mounts: [...login.mounts, ...(ca?.mounts ?? [])],
+    waitFor: [...login.waitFor, ...(ca === undefined ? [] : [ca.caConfigMap])],
   };
 }
 
 export function provisionCredentials(args: CredentialsArgs, parent: pulumi.Resource): CredentialsDelivery {
-  return args.vault.enabled ? provisionAppRole(args, args.vault, parent) : provisionApiKey(args, parent);
+  return args.vault.enabled ? provisionVault(args, args.vault, parent) : provisionApiKey(args, parent);
 }

@@ -11,7 +11,8 @@ import { declareWorkload } from "../k8s/workload";
 import { clusterHost, type ServicePlatformEndpoints } from "../platformEndpoints";
 import { asResourceError, withResourceErrors } from "../resourceErrors";
 import { SYSTEM_NAMESPACES } from "../reservedNamespaces";
-import type { ServiceVaultConfig } from "../vault/serviceVault";
+import type { ServiceVaultConfig, ServiceVaultEnabledConfig } from "../vault/serviceVault";
+import { vaultEnvironmentIssues } from "../vault/configSchema";
 import { provisionCredentials } from "./credentials";
 import { serviceEnv } from "./env";
 import { imageExemptions, resolveImage } from "./image";
@@ -32,7 +33,7 @@ export interface ProductionServiceArgs {
   /** The parsed `vault` config, or a consumer's settings with the platform's address and mounts (Inputs). */
   vault: ServiceVaultConfig;
   /** The mounts as declared resources, so the AppRole waits for them; unset, the paths in `vault` are used. */
-  vaultMounts?: { kvMountPath: pulumi.Input<string>; approlePath: pulumi.Input<string> };
+  vaultMounts?: { kvMountPath: pulumi.Input<string>; approlePath: pulumi.Input<string>; kubernetesPath: pulumi.Input<string> };
   /** Root the image build context in config is relative to. */
   projectRoot: string;
 }
@@ -43,6 +44,16 @@ export interface ProductionServiceOutputs {
   url: pulumi.Output<string>;
   image: pulumi.Output<string>;
   hpa: { minReplicas: number; maxReplicas: number };
+}
+
+/**
+ * The platform's environment rules for Vault (vaultEnvironmentIssues), for a consumer's settings too, which
+ * never pass through the platform's stack config. An address that is another stack's Output was checked there.
+ */
+function checkVaultForEnvironment(environment: string, vault: ServiceVaultEnabledConfig, parent: pulumi.Resource): void {
+  const address = typeof vault.address === "string" ? { address: vault.address } : {};
+  const issues = vaultEnvironmentIssues(environment, { ...address, authMethod: vault.authMethod, ...(vault.secretId ? { secretId: vault.secretId } : {}) });
+  if (issues.length > 0) throw asResourceError(new Error(issues.map((issue) => `vault.${issue.key}: ${issue.message}`).join("; ")), parent);
 }
 
 /** One service deployed the production way (docs/service.md): every object it needs, locked down by default. */
@@ -66,7 +77,9 @@ export class ProductionService extends pulumi.ComponentResource implements Produ
       : pulumi.output(args.namespace.name);
     const identity: WorkloadIdentity = { name, component: "api", namespace };
     const image = resolveImage(name, config.image, args.projectRoot, this);
-    const credentials = provisionCredentials({ serviceName: name, namespace, vault: args.vault, ...(args.vaultMounts ?? {}) }, this);
+    if (args.vault.enabled) checkVaultForEnvironment(args.environment, args.vault, this);
+    // The workload's ServiceAccount is named after the workload (k8s/workload.ts): the one a Vault role binds.
+    const credentials = provisionCredentials({ serviceName: name, serviceAccountName: identity.name, namespace, vault: args.vault, ...(args.vaultMounts ?? {}) }, this);
     const env = withResourceErrors(this, () =>
       serviceEnv({ name, environment: args.environment, config, otlpEndpoint: args.platform.jaeger.otlpHttpEndpoint, credentialsEnv: credentials.env, credentialRefs: credentials.refs }),
     );
@@ -103,7 +116,7 @@ export class ProductionService extends pulumi.ComponentResource implements Produ
           ...(args.allowedCallees ?? []),
         ],
       }),
-      dependsOn: [configMap, credentials.secret, ...(credentials.caConfigMap ? [credentials.caConfigMap] : [])],
+      dependsOn: [configMap, ...credentials.waitFor],
     });
     const service = workload.services[name];
     const metadata = metadataOf(identity);

@@ -21,11 +21,13 @@ export const CONVENTIONS = ["blueprint", "none"] as const;
 export type Conventions = (typeof CONVENTIONS)[number];
 
 /**
- * Values the platform delivers that an env var may name: the service's Vault AppRole credentials as files
- * (the variable holds the file's path, never the value) and where its secret lives; with Vault off (the local
- * stack), the generated API key's file.
+ * Values the platform delivers that an env var may name: where the service's Vault is and its secret lives,
+ * its login's files (the variable holds the file's path, never the value) for the stack's `vault.authMethod`;
+ * with Vault off (the local stack), the generated API key's file.
  */
-export const VAULT_CREDENTIALS = ["vaultAddress", "vaultRoleIdFile", "vaultSecretIdFile", "vaultKvMount", "vaultSecretPath", "vaultApproleMount", "vaultCaFile"] as const;
+export const APPROLE_CREDENTIALS = ["vaultRoleIdFile", "vaultSecretIdFile", "vaultApproleMount"] as const;
+export const KUBERNETES_CREDENTIALS = ["vaultTokenFile", "vaultKubernetesRole", "vaultKubernetesMount"] as const;
+export const VAULT_CREDENTIALS = ["vaultAddress", "vaultKvMount", "vaultSecretPath", "vaultCaFile", ...APPROLE_CREDENTIALS, ...KUBERNETES_CREDENTIALS] as const;
 export const LOCAL_CREDENTIALS = ["apiKeyFile"] as const;
 export const CREDENTIALS = [...VAULT_CREDENTIALS, ...LOCAL_CREDENTIALS] as const;
 export type CredentialRef = (typeof CREDENTIALS)[number];

@@ -3,10 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { declareSecret } from "../k8s/controllers";
 import { withResourceErrors } from "../resourceErrors";
+import type { SecretIdConfig } from "./configSchema";
 import { SERVICE_POLICY_NAME, serviceRoleName, serviceSecretPath } from "./names";
 import { durationSeconds } from "./policy";
-import { generateServiceSecrets } from "./serviceSecrets";
-import type { ServiceVaultEnabledConfig, VaultServiceSettings } from "./serviceVault";
+import { declareServiceSecret } from "./serviceSecrets";
+import { serviceTokenArgs } from "./serviceToken";
+import type { ServiceVaultEnabledConfig } from "./serviceVault";
 
 export interface VaultAppRoleArgs {
   serviceName: string;
@@ -14,6 +16,8 @@ export interface VaultAppRoleArgs {
   namespace: pulumi.Input<string>;
   /** The platform's parsed `vault` config, or a consumer's settings with the platform's address and mounts. */
   vault: ServiceVaultEnabledConfig;
+  /** The secret_id's settings (required with authMethod: approle, so the caller has them checked). */
+  secretId: SecretIdConfig;
   /** KV v2 mount path and AppRole auth path, created by the platform or existing ones. */
   kvMountPath: pulumi.Input<string>;
   approlePath: pulumi.Input<string>;
@@ -47,22 +51,16 @@ function secretIdMetadata(service: string, rotation: string): string {
 }
 
 /** The role as Vault should hold it: TTLs and CIDR bindings from config, nothing but the services' policy. */
-function roleArgs(service: string, config: VaultServiceSettings, backend: pulumi.Input<string>): vault.approle.AuthBackendRoleArgs {
+function roleArgs(service: string, config: ServiceVaultEnabledConfig, secretId: SecretIdConfig, backend: pulumi.Input<string>): vault.approle.AuthBackendRoleArgs {
   return {
     backend,
     roleName: serviceRoleName(service),
     // The operators' templated policy: read the secret named after this role, nothing else (names.ts).
-    tokenPolicies: [SERVICE_POLICY_NAME],
-    // Without this every token also carries Vault's "default" policy (cubbyhole, lookup-self, …).
-    tokenNoDefaultPolicy: true,
-    tokenType: "service",
-    tokenTtl: durationSeconds(config.tokenTtl),
-    tokenMaxTtl: durationSeconds(config.tokenMaxTtl),
-    tokenBoundCidrs: config.tokenBoundCidrs,
+    ...serviceTokenArgs(config),
     bindSecretId: true,
-    secretIdTtl: durationSeconds(config.secretId.ttl),
-    secretIdNumUses: config.secretId.numUses,
-    secretIdBoundCidrs: config.secretId.boundCidrs,
+    secretIdTtl: durationSeconds(secretId.ttl),
+    secretIdNumUses: secretId.numUses,
+    secretIdBoundCidrs: secretId.boundCidrs,
   };
 }
 
@@ -82,18 +80,11 @@ export class VaultAppRole extends pulumi.ComponentResource {
     super("blueprint:vault:AppRole", name, {}, opts);
     const parent = { parent: this };
     const service = args.serviceName;
-    const { secretId: secretIdConfig } = args.vault;
+    const secretIdConfig = args.secretId;
     this.secretPath = serviceSecretPath(service);
 
-    // disableRead: neither a refresh nor a preview reads the secret's values back, so the deploy identity
-    // needs no read on KV at all and the preview identity none on Vault but its state key (docs/ci-identity.md).
-    // The values are generated here; drift in Vault is overwritten by the next change, never read.
-    new vault.kv.SecretV2(
-      `${name}-secret`,
-      { mount: args.kvMountPath, name: this.secretPath, dataJson: generateServiceSecrets(name, this), deleteAllVersions: true, disableRead: true },
-      parent,
-    );
-    const role = new vault.approle.AuthBackendRole(`${name}-role`, withResourceErrors(this, () => roleArgs(service, args.vault, args.approlePath)), {
+    declareServiceSecret(name, { kvMountPath: args.kvMountPath, secretPath: this.secretPath }, this);
+    const role = new vault.approle.AuthBackendRole(`${name}-role`, withResourceErrors(this, () => roleArgs(service, args.vault, secretIdConfig, args.approlePath)), {
       ...parent,
       // The role_id is half of the login: kept out of plaintext state like the secret_id.
       additionalSecretOutputs: ["roleId"],

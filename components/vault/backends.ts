@@ -7,6 +7,17 @@ import { withResourceErrors } from "../resourceErrors";
 export interface VaultMounts {
   kvMountPath: pulumi.Output<string>;
   approlePath: pulumi.Output<string>;
+  kubernetesPath: pulumi.Output<string>;
+}
+
+/**
+ * The Kubernetes auth mount's config: the API server Vault sends TokenReviews to and its CA. With reviewer
+ * `vault` Vault reviews with its own pod's token (disable_local_ca_jwt false: it rereads the file the
+ * kubelet rotates); with `client` each login's token reviews itself (true: a Vault that does run in a pod
+ * must not use its own). No token_reviewer_jwt ever: that would be a long-lived credential kept in Vault.
+ */
+export function kubernetesAuthConfigArgs(auth: NonNullable<VaultEnabledConfig["kubernetesAuth"]>, backend: pulumi.Input<string>): vault.kubernetes.AuthBackendConfigArgs {
+  return { backend, kubernetesHost: auth.host, ...(auth.caCert === undefined ? {} : { kubernetesCaCert: auth.caCert }), disableLocalCaJwt: auth.reviewer === "client" };
 }
 
 /** The body of `POST sys/auth/<mount>/tune` that sets the mount's user lockout; Vault takes strings. */
@@ -36,7 +47,8 @@ export function declareVaultMounts(config: VaultEnabledConfig, parent: pulumi.Re
   const kvMountPath = config.kvMount.create
     ? new vault.Mount("kv", { path: config.kvMount.path, type: "kv", options: { version: "2" }, description: "production-blueprint service secrets" }, { parent }).path
     : pulumi.output(config.kvMount.path);
-  if (!config.approleMount.create) return { kvMountPath, approlePath: pulumi.output(config.approleMount.path) };
+  const kubernetesPath = declareKubernetesAuth(config, parent);
+  if (!config.approleMount.create) return { kvMountPath, approlePath: pulumi.output(config.approleMount.path), kubernetesPath };
   const backend = new vault.AuthBackend("approle", { type: "approle", path: config.approleMount.path, description: "production-blueprint service identities" }, { parent });
   const lockout = config.approleMount.lockout;
   if (lockout !== undefined) {
@@ -51,5 +63,21 @@ export function declareVaultMounts(config: VaultEnabledConfig, parent: pulumi.Re
       { parent, dependsOn: [backend] },
     );
   }
-  return { kvMountPath, approlePath: backend.path };
+  return { kvMountPath, approlePath: backend.path, kubernetesPath };
+}
+
+/**
+ * The Kubernetes auth mount (declared only with create: true; the operators' CI identity stack makes it
+ * otherwise) and, whenever `kubernetesAuth` is set, its config, which is the platform's: every service's
+ * role on the mount shares it.
+ */
+function declareKubernetesAuth(config: VaultEnabledConfig, parent: pulumi.Resource): pulumi.Output<string> {
+  const path = config.kubernetesMount.create
+    ? new vault.AuthBackend("kubernetes", { type: "kubernetes", path: config.kubernetesMount.path, description: "production-blueprint service identities (ServiceAccount tokens)" }, { parent }).path
+    : pulumi.output(config.kubernetesMount.path);
+  const auth = config.kubernetesAuth;
+  if (auth === undefined) return path;
+  const authConfig = new vault.kubernetes.AuthBackendConfig("kubernetes-config", kubernetesAuthConfigArgs(auth, path), { parent });
+  // The roles wait for the config: a login before it exists would be refused.
+  return authConfig.backend.apply((backend) => backend ?? config.kubernetesMount.path);
 }

@@ -49,11 +49,76 @@ const caCert = z.string().regex(/^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END
 // A Vault Enterprise / HCP namespace path such as admin/team-a.
 const vaultNamespace = z.string().regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, "expected a Vault namespace path such as admin/team-a");
 
+/** How a service logs in to Vault (docs/vault.md, "Choosing a login"). */
+export const VAULT_AUTH_METHODS = ["kubernetes", "approle"] as const;
+export type VaultAuthMethod = (typeof VAULT_AUTH_METHODS)[number];
+
+/**
+ * Who asks the API server whether a service's token is genuine (TokenReview) when it logs in:
+ * - `vault`: Vault itself, with its own pod's ServiceAccount token, which the kubelet rotates and Vault
+ *   rereads; for a Vault that runs in the cluster, whose ServiceAccount the operators bind to
+ *   `system:auth-delegator` (Vault's Helm chart does). Nothing about the review is stored anywhere.
+ * - `client`: the login's own token reviews itself, for a Vault outside the cluster that has no token of its
+ *   own. The API server accepts a token only for its own audiences, so the services' tokens must carry one
+ *   (`kubernetesToken.audience`), and each service's ServiceAccount is bound to `system:auth-delegator`.
+ */
+export const KUBERNETES_REVIEWERS = ["vault", "client"] as const;
+export type KubernetesReviewer = (typeof KUBERNETES_REVIEWERS)[number];
+
+/**
+ * The Kubernetes auth mount's config, which the program declares (`auth/<mount>/config`): where Vault
+ * reaches the API server for TokenReview and the CA that signs the API server's certificate.
+ */
+const kubernetesAuthSchema = z
+  .strictObject({
+    // In the cluster the API server is https://kubernetes.default.svc for every pod, Vault's included.
+    host: z.url({ protocol: /^https$/, error: "expected the API server's https:// URL as Vault reaches it, such as https://kubernetes.default.svc" }),
+    // Unset with reviewer `vault`: Vault reads the CA its own pod is given, as it reads its token.
+    caCert: caCert.optional(),
+    reviewer: z.enum(KUBERNETES_REVIEWERS).default("vault"),
+  })
+  .superRefine((value, ctx) => {
+    if (value.reviewer === "client" && value.caCert === undefined) {
+      ctx.addIssue({ code: "custom", path: ["caCert"], message: "is required with reviewer: client: a Vault outside the cluster has no CA file of the cluster's to fall back on" });
+    }
+  });
+
+/** The API server's floor for a projected token's lifetime (TokenRequest refuses less). */
+export const MIN_TOKEN_EXPIRATION_SECONDS = 600;
+/** The default audience of the services' projected tokens; only Vault's roles accept it. */
+export const DEFAULT_TOKEN_AUDIENCE = "vault";
+
+/**
+ * The projected ServiceAccount token a service logs in with. The kubelet replaces the file once 80% of its
+ * lifetime has passed, so a short lifetime bounds what a copied token is worth; the service rereads the
+ * file at every login.
+ */
+const kubernetesTokenSchema = z
+  .strictObject({
+    audience: z.string().regex(/^[^\s,*]+$/, "expected one audience such as vault (no space, comma or *)").default(DEFAULT_TOKEN_AUDIENCE),
+    expirationSeconds: z.number().int().min(MIN_TOKEN_EXPIRATION_SECONDS).max(24 * 3600).default(MIN_TOKEN_EXPIRATION_SECONDS),
+  })
+  .default({ audience: DEFAULT_TOKEN_AUDIENCE, expirationSeconds: MIN_TOKEN_EXPIRATION_SECONDS });
+
+/** The AppRole secret_id, only with `authMethod: approle`. */
+const secretIdSchema = z.strictObject({
+  // How long a secret_id stays valid; "0s" would mean forever, which is refused outside local (vaultEnvironmentIssues).
+  ttl: duration,
+  // 0 = unlimited, refused outside local. Every pod start and every re-login after token_max_ttl spends one use.
+  numUses: z.number().int().min(0).default(0),
+  // Changing this value re-issues every service's secret_id on the next `pulumi up` (docs/vault.md).
+  rotation: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "expected a short label such as 2026-11"),
+  // Where a secret_id may log in from: required outside local (vaultEnvironmentIssues).
+  boundCidrs: z.array(cidr).default([]),
+});
+export type SecretIdConfig = z.infer<typeof secretIdSchema>;
+
 // The fields without the checks across them, so a schema for part of them can be derived (serviceVault.ts).
 export const vaultEnabledFields = z
   .strictObject({
     enabled: z.literal(true),
     // Where the pods reach Vault (often an in-cluster name such as https://vault.vault.svc:8200).
+    // http:// is refused outside the local stack (vaultEnvironmentIssues).
     address: z.url({ protocol: /^https?$/ }),
     // Where Pulumi's Vault provider reaches it: from CI or a laptop, so a name outside the cluster. Unset, the
     // deployer uses `address` (right only when the deployer itself runs in the cluster).
@@ -67,19 +132,26 @@ export const vaultEnabledFields = z
     // create: false uses a mount someone else manages; create: true declares it in this stack.
     kvMount: mountSchema("secret"),
     approleMount: approleMountSchema,
+    kubernetesMount: mountSchema("kubernetes"),
+    authMethod: z.enum(VAULT_AUTH_METHODS).default("kubernetes"),
+    // Required with authMethod: kubernetes on the platform's stack (a consumer uses the platform's).
+    kubernetesAuth: kubernetesAuthSchema.optional(),
+    kubernetesToken: kubernetesTokenSchema,
     tokenTtl: duration.default("1h"),
     tokenMaxTtl: duration.default("4h"),
-    secretId: z.strictObject({
-      // How long a secret_id stays valid; "0s" would mean forever, which docs/vault.md advises against.
-      ttl: duration,
-      // 0 = unlimited. Every pod start and every re-login after token_max_ttl spends one use (docs/vault.md).
-      numUses: z.number().int().min(0).default(0),
-      // Changing this value re-issues every service's secret_id on the next `pulumi up` (docs/vault.md).
-      rotation: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "expected a short label such as 2026-11"),
-      boundCidrs: z.array(cidr).default([]),
-    }),
+    secretId: secretIdSchema.optional(),
     tokenBoundCidrs: z.array(cidr).default([]),
   });
+
+/** What the login method needs and what it cannot use, checked for the platform and for a consumer alike. */
+export function checkAuthMethod(value: { authMethod: VaultAuthMethod; secretId?: unknown }, ctx: z.RefinementCtx): void {
+  if (value.authMethod === "approle" && value.secretId === undefined) {
+    ctx.addIssue({ code: "custom", path: ["secretId"], message: "is required with authMethod: approle (the secret_id's ttl, numUses, rotation and boundCidrs)" });
+  }
+  if (value.authMethod === "kubernetes" && value.secretId !== undefined) {
+    ctx.addIssue({ code: "custom", path: ["secretId"], message: "is read only with authMethod: approle; with kubernetes no secret_id exists: drop it" });
+  }
+}
 
 export function checkTokenTtls(value: { tokenTtl: string; tokenMaxTtl: string }, ctx: z.RefinementCtx): void {
   if (durationSeconds(value.tokenTtl) > durationSeconds(value.tokenMaxTtl)) {
@@ -92,7 +164,48 @@ export const vaultEnabledSchema = vaultEnabledFields.superRefine((value, ctx) =>
     ctx.addIssue({ code: "custom", path: ["caCert"], message: "is set but the address is http://: use https:// or drop caCert" });
   }
   checkTokenTtls(value, ctx);
+  checkAuthMethod(value, ctx);
+  if (value.authMethod === "kubernetes" && value.kubernetesAuth === undefined) {
+    ctx.addIssue({ code: "custom", path: ["kubernetesAuth"], message: "is required with authMethod: kubernetes: the API server's host and CA as Vault reaches it (docs/vault.md)" });
+  }
+  if (value.kubernetesAuth?.reviewer === "client" && value.kubernetesToken.audience === DEFAULT_TOKEN_AUDIENCE) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["kubernetesToken", "audience"],
+      message: `with kubernetesAuth.reviewer: client the token reviews itself, so its audience must be one the API server accepts (its --api-audiences, usually its issuer), not '${DEFAULT_TOKEN_AUDIENCE}'`,
+    });
+  }
 });
+
+/** Longest a secret_id may live outside the local stack: past it, a leaked one has been worth too much for too long. */
+export const MAX_SECRET_ID_TTL = "2160h";
+
+/**
+ * The rules that depend on the environment, for the platform's stack config and a consumer's service alike:
+ * outside `local`, Vault is reached over TLS only, and an AppRole secret_id is bound to where it may log in
+ * from, expires, and wears out. Each problem names its key under `vault.`.
+ */
+export function vaultEnvironmentIssues(environment: string, value: { address?: string; deployerAddress?: string; authMethod: VaultAuthMethod; secretId?: SecretIdConfig }): { key: string; message: string }[] {
+  if (environment === "local") return [];
+  const issues: { key: string; message: string }[] = [];
+  for (const key of ["address", "deployerAddress"] as const) {
+    const address = value[key];
+    if (address?.startsWith("http://")) issues.push({ key, message: `${address} is plain http: outside the local stack Vault tokens and secrets travel over https:// only` });
+  }
+  const secretId = value.secretId;
+  if (value.authMethod !== "approle" || secretId === undefined) return issues;
+  if (secretId.boundCidrs.length === 0) {
+    issues.push({ key: "secretId.boundCidrs", message: `is required in ${environment}: the pods' CIDR as Vault sees it, so a copied secret_id cannot log in from anywhere else` });
+  }
+  const ttl = durationSeconds(secretId.ttl);
+  if (ttl === 0 || ttl > durationSeconds(MAX_SECRET_ID_TTL)) {
+    issues.push({ key: "secretId.ttl", message: `${secretId.ttl}: in ${environment} a secret_id must expire, within ${MAX_SECRET_ID_TTL} (rotate before it does: docs/vault.md)` });
+  }
+  if (secretId.numUses === 0) {
+    issues.push({ key: "secretId.numUses", message: `0 (unlimited) is refused in ${environment}: bound the logins a secret_id allows (replicas × ttl ÷ tokenMaxTtl, plus restarts: docs/vault.md)` });
+  }
+  return issues;
+}
 export type VaultEnabledConfig = z.infer<typeof vaultEnabledSchema>;
 
 export const vaultSchema = z

@@ -1,25 +1,43 @@
-// An AppRole mount's accessor as Vault makes it (`auth_approle_1a2b3c4d`): anything else in a template
-// would be a path the operators did not mean.
-const ACCESSOR = /^auth_approle_[0-9a-f]+$/;
+import { VAULT_NAME_PREFIX } from "./names";
+
+// Mount accessors as Vault makes them (`auth_approle_1a2b3c4d`, `auth_kubernetes_…`): anything else in a
+// template would be a path the operators did not mean.
+const ACCESSOR = { approle: /^auth_approle_[0-9a-f]+$/, kubernetes: /^auth_kubernetes_[0-9a-f]+$/ } as const;
 // Vault policy paths treat `*` (prefix) and `+` (segment) as globs; a mount carrying one would widen the grant.
 const PLAIN_PATH = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
+function checkedAccessor(kind: keyof typeof ACCESSOR, accessor: string): string {
+  const name = kind === "approle" ? "AppRole" : "Kubernetes auth";
+  if (!ACCESSOR[kind].test(accessor)) throw new Error(`Vault policy: '${accessor}' is not ${kind === "approle" ? "an" : "a"} ${name} mount accessor (auth_${kind}_<hex>)`);
+  return accessor;
+}
+
 /**
  * The one policy of every service's token (SERVICE_POLICY_NAME, declared by the Vault operators in
- * ci-identity/): read the KV v2 secret whose name is the AppRole role the token logged in with
- * (`{{identity.entity.aliases.<accessor>.metadata.role_name}}`: AppRole puts the role's name in the alias's
- * metadata at every login), renew its own token and revoke it at shutdown. Nothing else: the roles set
- * token_no_default_policy. KV v2 keeps data under `<mount>/data/<path>`, so that is the path named. A token
- * from any other auth method resolves no alias on this accessor, and Vault then drops the templated path.
+ * ci-identity/): read the KV v2 secret named after the identity that logged in, renew its own token and
+ * revoke it at shutdown. Nothing else: the roles set token_no_default_policy. KV v2 keeps data under
+ * `<mount>/data/<path>`, so that is the path named. Vault fills a template from the login's entity alias on
+ * the named mount, and drops a path whose template resolves nothing (a token from another method):
+ * - AppRole puts the role's name in the alias's metadata (`role_name`): the secret `blueprint-<service>`;
+ * - Kubernetes auth puts the ServiceAccount's name there (`service_account_name`), which the role binds
+ *   together with its namespace: the secret `blueprint-<ServiceAccount>`, the service's own, since a
+ *   service's pods run as the ServiceAccount named after it.
  */
-export function servicePolicyTemplate(kvMount: string, approleAccessor: string): string {
+export function servicePolicyTemplate(kvMount: string, approleAccessor: string, kubernetesAccessor?: string): string {
   if (!PLAIN_PATH.test(kvMount)) throw new Error(`Vault policy: KV mount '${kvMount}' must be a plain path (no glob, quote or space)`);
-  if (!ACCESSOR.test(approleAccessor)) throw new Error(`Vault policy: '${approleAccessor}' is not an AppRole mount accessor (auth_approle_<hex>)`);
+  const approle = checkedAccessor("approle", approleAccessor);
+  const kubernetes = kubernetesAccessor === undefined ? [] : [checkedAccessor("kubernetes", kubernetesAccessor)];
   return [
-    `path "${kvMount}/data/{{identity.entity.aliases.${approleAccessor}.metadata.role_name}}" {`,
+    `path "${kvMount}/data/{{identity.entity.aliases.${approle}.metadata.role_name}}" {`,
     `  capabilities = ["read"]`,
     `}`,
     ``,
+    ...kubernetes.flatMap((accessor) => [
+      `path "${kvMount}/data/${VAULT_NAME_PREFIX}-{{identity.entity.aliases.${accessor}.metadata.service_account_name}}" {`,
+      `  capabilities = ["read"]`,
+      `}`,
+      ``,
+    ]),
     `path "auth/token/renew-self" {`,
     `  capabilities = ["update"]`,
     `}`,

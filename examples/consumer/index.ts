@@ -3,6 +3,8 @@ import * as vault from "@pulumi/vault";
 // The components as another repository gets them: the package, by name (docs/library.md, "Installing").
 import {
   type Environment,
+  KUBERNETES_REVIEWERS,
+  type KubernetesReviewer,
   type PlatformStackOutputs,
   pinMessage,
   ProductionService,
@@ -43,6 +45,16 @@ if (!/^https?:\/\/[^/\s]+/.test(vaultAddress)) {
 }
 
 const environment = (config.get("environment") ?? "production") as Environment;
+if (environment !== "local" && vaultAddress.startsWith("http://")) {
+  throw new pulumi.RunError(`${config.name}:vaultAddress '${vaultAddress}' is plain http: outside the local stack Vault tokens and secrets travel over https:// only`);
+}
+
+// Who reviews the services' tokens is the platform's choice (its vault.kubernetesAuth.reviewer); it decides
+// which objects exist here (a TokenReview binding or none), so it is config, checked against the platform's.
+const KUBERNETES_REVIEWER = (config.get("kubernetesReviewer") ?? "vault") as KubernetesReviewer;
+if (!KUBERNETES_REVIEWERS.includes(KUBERNETES_REVIEWER)) {
+  throw new pulumi.RunError(`${config.name}:kubernetesReviewer '${KUBERNETES_REVIEWER}' is not one of ${KUBERNETES_REVIEWERS.join(", ")} (the platform's vault.kubernetesAuth.reviewer)`);
+}
 
 // The one place this project's service is described, with the same keys and validation as an entry of the
 // platform's `services` map: a bad value fails before anything runs, naming the service and the key.
@@ -58,11 +70,13 @@ const reportsConfig = parseServiceConfig("reports", {
   // Another team's image: its own entrypoint, its own health paths, /metrics on its port.
   probes: { liveness: { path: "/healthz" }, readiness: { path: "/readyz" } },
   metrics: { port: "http", path: "/metrics" },
-  // What the image reads to log in to Vault: the AppRole's files (paths, never values) and where its secret is.
+  // What the image reads to log in to Vault: its projected ServiceAccount token's file (a path, never the
+  // token), its role, and where its secret is.
   env: {
     VAULT_ADDR: { credential: "vaultAddress" },
-    VAULT_ROLE_ID_FILE: { credential: "vaultRoleIdFile" },
-    VAULT_SECRET_ID_FILE: { credential: "vaultSecretIdFile" },
+    VAULT_K8S_TOKEN_FILE: { credential: "vaultTokenFile" },
+    VAULT_K8S_ROLE: { credential: "vaultKubernetesRole" },
+    VAULT_K8S_MOUNT: { credential: "vaultKubernetesMount" },
     VAULT_KV_MOUNT: { credential: "vaultKvMount" },
     VAULT_SECRET_PATH: { credential: "vaultSecretPath" },
   },
@@ -70,16 +84,18 @@ const reportsConfig = parseServiceConfig("reports", {
   ingress: { host: "reports.example.com", tlsSecretName: "reports-tls" },
 });
 
-// This project's own Vault settings (its secret_id policy), checked and defaulted like the platform's
-// `vault` config. The pods' address and the mounts are the platform's: they come from its stack below.
+// This project's own Vault settings (Kubernetes auth, the default: its token's audience and lifetime),
+// checked and defaulted like the platform's `vault` config. The pods' address, the mounts and the Kubernetes
+// auth reviewer are the platform's: they come from its stack below.
 const vaultSettings = vaultServiceSettingsSchema.parse({
   enabled: true,
   network: { namespace: "vault", podLabels: { "app.kubernetes.io/name": "vault" } },
-  secretId: { ttl: "1080h", rotation: "2026-11" },
 });
 
 type PlatformValues = Omit<PlatformStackOutputs, "services">;
-type CheckedPlatform = Omit<PlatformValues, "vault"> & { vault: { address: string; kvMount: string; approleMount: string } };
+type CheckedPlatform = Omit<PlatformValues, "vault"> & {
+  vault: { address: string; kvMount: string; approleMount: string; kubernetesMount: string; kubernetesReviewer: KubernetesReviewer };
+};
 
 /**
  * The platform's values as this project needs them, or the update fails saying why. Pinned, because every
@@ -89,11 +105,17 @@ function checkPlatform(platform: PlatformValues): CheckedPlatform {
   if (platform.environment !== environment) {
     throw pinMessage(new pulumi.RunError(`stack '${platformStack}' is the ${platform.environment} platform, but this stack deploys to ${environment}`));
   }
-  const { address, kvMount, approleMount } = platform.vault;
-  if (!platform.vault.enabled || !address || !kvMount || !approleMount) {
+  const { address, kvMount, approleMount, kubernetesMount, kubernetesReviewer } = platform.vault;
+  if (!platform.vault.enabled || !address || !kvMount || !approleMount || !kubernetesMount) {
     throw pinMessage(new pulumi.RunError(`stack '${platformStack}' runs no Vault (vault.enabled: false), but this project's services read their secrets from it`));
   }
-  return { ...platform, vault: { address, kvMount, approleMount } };
+  if (!kubernetesReviewer) {
+    throw pinMessage(new pulumi.RunError(`stack '${platformStack}' declares no Kubernetes auth config (vault.kubernetesAuth), which this project's services log in with`));
+  }
+  if (kubernetesReviewer !== KUBERNETES_REVIEWER) {
+    throw pinMessage(new pulumi.RunError(`stack '${platformStack}' reviews tokens with reviewer '${kubernetesReviewer}', but this stack's kubernetesReviewer is '${KUBERNETES_REVIEWER}': set the platform's`));
+  }
+  return { ...platform, vault: { address, kvMount, approleMount, kubernetesMount, kubernetesReviewer } };
 }
 
 const platformRef = new pulumi.StackReference(platformStack);
@@ -124,7 +146,15 @@ const reports = new ProductionService(
     platform: servicePlatformEndpoints(platform.namespaces),
     ingressController: { namespace: "ingress-nginx", podLabels: { "app.kubernetes.io/name": "ingress-nginx" } },
     // The pods' address: the platform's in-cluster one, which they resolve.
-    vault: { ...vaultSettings, address: platform.vault.address, kvMount: { path: platform.vault.kvMount }, approleMount: { path: platform.vault.approleMount } },
+    vault: {
+      ...vaultSettings,
+      address: platform.vault.address,
+      kvMount: { path: platform.vault.kvMount },
+      approleMount: { path: platform.vault.approleMount },
+      kubernetesMount: { path: platform.vault.kubernetesMount },
+      // A plain choice, not an Output (it decides which objects exist), checked against the platform's above.
+      kubernetesAuth: { reviewer: KUBERNETES_REVIEWER },
+    },
     projectRoot: __dirname,
   },
   { providers: { vault: vaultProvider }, ...checked },

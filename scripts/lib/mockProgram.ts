@@ -2,20 +2,29 @@ import * as pulumi from "@pulumi/pulumi";
 import { blueprintMocks, type DeclaredResource, GeneratedSecrets } from "./mocks";
 
 /**
- * The accessor a mocked AppRole mount gets, as the backend's `accessor` output or from the
- * `getAuthBackend` data source: Vault's shape (`auth_approle_<hex>`, which the services' policy template
- * requires) with a recognisable prefix and the mount's path in hex, so a test that applies a render to a
- * real Vault (test/systems/support/vaultApplier.ts) can find it in any input and put the real one in its place.
+ * The accessor a mocked auth mount gets, as the backend's `accessor` output or from the `getAuthBackend`
+ * data source: Vault's shape (`auth_<type>_<hex>`, which the services' policy template requires) with a
+ * recognisable marker and the mount's path in hex, so a test that applies a render to a real Vault
+ * (test/systems/support/vaultApplier.ts) can find it in any input and put the real one in its place.
  */
-export const MOCK_ACCESSOR_PREFIX = "auth_approle_0000";
+const MOCK_ACCESSOR_MARKER = "0000";
+export type MockAuthType = "approle" | "kubernetes";
 
-export function mockAuthAccessor(mountPath: string): string {
-  return `${MOCK_ACCESSOR_PREFIX}${Buffer.from(mountPath, "utf8").toString("hex")}`;
+export function mockAuthAccessor(mountPath: string, type: MockAuthType = "approle"): string {
+  return `auth_${type}_${MOCK_ACCESSOR_MARKER}${Buffer.from(mountPath, "utf8").toString("hex")}`;
 }
 
 /** Every mocked accessor in a text, with the mount path it stands for. */
 export function mockAccessorsIn(text: string): { accessor: string; mountPath: string }[] {
-  return [...text.matchAll(new RegExp(`${MOCK_ACCESSOR_PREFIX}((?:[0-9a-f]{2})+)`, "g"))].map(([accessor, hex]) => ({ accessor, mountPath: Buffer.from(hex, "hex").toString("utf8") }));
+  return [...text.matchAll(new RegExp(`auth_(?:approle|kubernetes)_${MOCK_ACCESSOR_MARKER}((?:[0-9a-f]{2})+)`, "g"))].map(([accessor, hex]) => ({ accessor, mountPath: Buffer.from(hex, "hex").toString("utf8") }));
+}
+
+/**
+ * The data source is asked by path alone, so the mock tells the kinds apart by the path's name: one that
+ * names kubernetes or k8s is a Kubernetes auth mount (as every stack here names them), any other AppRole.
+ */
+function mountTypeOf(mountPath: string): MockAuthType {
+  return /kubernetes|k8s/.test(mountPath) ? "kubernetes" : "approle";
 }
 
 const AUTH_BACKEND = "vault:index/authBackend:AuthBackend";
@@ -28,12 +37,14 @@ function programMocks(resources: DeclaredResource[], secrets: GeneratedSecrets):
     async newResource(args) {
       const answer = await mocks.newResource(args);
       if (args.type !== AUTH_BACKEND) return answer;
-      return { ...answer, state: { ...answer.state, accessor: mockAuthAccessor(String(args.inputs.path ?? args.inputs.type)) } };
+      const type = args.inputs.type === "kubernetes" ? "kubernetes" : "approle";
+      return { ...answer, state: { ...answer.state, accessor: mockAuthAccessor(String(args.inputs.path ?? args.inputs.type), type) } };
     },
     call(args) {
       if (args.token !== GET_AUTH_BACKEND) return mocks.call(args);
       const mountPath = String(args.inputs.path);
-      return { id: mountPath, path: mountPath, type: "approle", accessor: mockAuthAccessor(mountPath), description: "", local: false, defaultLeaseTtlSeconds: 0, maxLeaseTtlSeconds: 0, listingVisibility: "" };
+      const type = mountTypeOf(mountPath);
+      return { id: mountPath, path: mountPath, type, accessor: mockAuthAccessor(mountPath, type), description: "", local: false, defaultLeaseTtlSeconds: 0, maxLeaseTtlSeconds: 0, listingVisibility: "" };
     },
   };
 }

@@ -31,3 +31,26 @@ export function withServices(stack: string, edit: (services: Record<string, Valu
   edit(services);
   return runWith(stack, { values: { ...raw.values, services }, secretKeys: raw.secretKeys });
 }
+
+/**
+ * The AppRole login as a stack that keeps it configures it (vault.authMethod: approle): what the committed
+ * staging and production stacks did before Kubernetes auth became their default, with the bounds every
+ * environment but local requires (a CIDR, a finite TTL, a finite number of uses).
+ */
+export const APPROLE_SECRET_IDS = {
+  staging: { ttl: "336h", numUses: 300, rotation: "2026-W47", boundCidrs: ["10.0.0.0/8"] },
+  production: { ttl: "1080h", numUses: 1000, rotation: "2026-11", boundCidrs: ["10.0.0.0/8"] },
+} as const;
+
+export function withAppRole(values: Values, stack: "staging" | "production"): void {
+  values.vault.authMethod = "approle";
+  values.vault.secretId = structuredClone(APPROLE_SECRET_IDS[stack]);
+}
+
+/** A committed stack switched to the AppRole login, with one further edit. */
+export function appRoleStack(stack: "staging" | "production", edit: (values: Values) => void = () => undefined): RawStackConfig {
+  return edited(stack, (values) => {
+    withAppRole(values, stack);
+    edit(values);
+  });
+}

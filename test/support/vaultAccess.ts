@@ -44,26 +44,43 @@ function inputsOf(run: MockRun, type: string): Record<string, any>[] {
   return run.resources.filter((resource) => resource.type === type).map((resource) => resource.inputs as Record<string, any>);
 }
 
-// Any accessor will do: the template is resolved here as Vault resolves it for a login on that mount.
-const MODEL_ACCESSOR = "auth_approle_0";
+// Any accessors will do: the template is resolved here as Vault resolves it for a login on that mount.
+const MODEL_ACCESSORS = { approle: "auth_approle_0", kubernetes: "auth_kubernetes_0" };
 
 /**
  * The operators' services policy (ci-identity/ declares it, not the program) as Vault resolves it for the
- * tokens of one AppRole role: AppRole logins carry the role's name in their alias metadata, which the
- * template names. test/systems/ci-identity.systems.ts shows the real Vault resolving it the same way.
+ * tokens of one role: an AppRole login carries the role's name in its alias metadata, a Kubernetes login the
+ * ServiceAccount's name; the path of the other method resolves nothing and Vault drops it.
+ * test/systems/ci-identity.systems.ts and the Kubernetes auth e2e show the real Vault resolving it the same way.
  */
-function servicePolicyFor(kvMount: string, roleName: string): string {
-  return servicePolicyTemplate(kvMount, MODEL_ACCESSOR).replaceAll(`{{identity.entity.aliases.${MODEL_ACCESSOR}.metadata.role_name}}`, roleName);
+function servicePolicyFor(kvMount: string, login: { approleRole?: string; serviceAccount?: string }): string {
+  const template = servicePolicyTemplate(kvMount, MODEL_ACCESSORS.approle, MODEL_ACCESSORS.kubernetes);
+  const resolve = (accessor: string, key: string, value: string | undefined) => (document: string) => {
+    const placeholder = `{{identity.entity.aliases.${accessor}.metadata.${key}}}`;
+    if (value !== undefined) return document.replaceAll(placeholder, value);
+    return document.split(/\n\n+/).filter((rule) => !rule.includes(placeholder)).join("\n\n");
+  };
+  return [resolve(MODEL_ACCESSORS.approle, "role_name", login.approleRole), resolve(MODEL_ACCESSORS.kubernetes, "service_account_name", login.serviceAccount)].reduce((document, step) => step(document), template);
 }
 
-/** Each AppRole and what its tokens may do, from the declared Policy and AuthBackendRole resources and the operators' services policy. */
+const ROLE_TYPES = { approle: "vault:appRole/authBackendRole:AuthBackendRole", kubernetes: "vault:kubernetes/authBackendRole:AuthBackendRole" };
+
+/** Each service role (AppRole or Kubernetes auth) and what its tokens may do, from the declared resources and the operators' services policy. */
 export function vaultIdentities(run: MockRun): Map<string, VaultIdentity> {
   const declared = new Map(inputsOf(run, "vault:index/policy:Policy").map((policy) => [String(policy.name), String(policy.policy)]));
   const kvMount = run.config.vault.enabled ? run.config.vault.kvMount.path : undefined;
+  const roles = [
+    ...inputsOf(run, ROLE_TYPES.approle).map((role) => ({ role, login: { approleRole: String(role.roleName) } })),
+    ...inputsOf(run, ROLE_TYPES.kubernetes).map((role) => {
+      const accounts = role.boundServiceAccountNames as string[];
+      if (accounts.length !== 1) throw new Error(`role ${role.roleName} binds ${accounts.length} ServiceAccounts; a service's role binds its own only`);
+      return { role, login: { serviceAccount: accounts[0] } };
+    }),
+  ];
   return new Map(
-    inputsOf(run, "vault:appRole/authBackendRole:AuthBackendRole").map((role) => {
+    roles.map(({ role, login }) => {
       const documents = new Map(declared);
-      if (kvMount !== undefined && !documents.has(SERVICE_POLICY_NAME)) documents.set(SERVICE_POLICY_NAME, servicePolicyFor(kvMount, String(role.roleName)));
+      if (kvMount !== undefined && !documents.has(SERVICE_POLICY_NAME)) documents.set(SERVICE_POLICY_NAME, servicePolicyFor(kvMount, login));
       const policies: string[] = [...(role.tokenPolicies ?? []), ...(role.tokenNoDefaultPolicy ? [] : ["default"])];
       const unknown = policies.filter((name) => name !== "default" && name !== "root" && !documents.has(name));
       if (unknown.length > 0) throw new Error(`role ${role.roleName} carries policies that are not declared: ${unknown.join(", ")}`);

@@ -9,6 +9,7 @@ const VALID = {
   github: { repository: "acme/platform", repositoryId: 1234 },
   kvMount: { path: "secret", create: false },
   approleMount: { path: "approle", create: false },
+  kubernetesMount: { path: "kubernetes", create: false },
 };
 
 function problems(values: Record<string, unknown>): string {
@@ -46,7 +47,7 @@ describe("ci-identity: config", () => {
   });
 
   it("another environment's mounts are named only on the stack that declares the Vault's shared objects", () => {
-    const other = [{ kvPath: "secret-staging", approlePath: "approle-staging" }];
+    const other = [{ kvPath: "secret-staging", approlePath: "approle-staging", kubernetesPath: "kubernetes-staging" }];
     assert.deepEqual(parseCiIdentityConfig({ ...VALID, otherEnvironmentMounts: other }, "production").otherEnvironmentMounts, other);
     assert.match(problems({ ...VALID, declareSharedMounts: false, otherEnvironmentMounts: other }), /production-blueprint-ci-identity:otherEnvironmentMounts: is set on the stack that declares/);
     assert.match(problems({ ...VALID, otherEnvironmentMounts: [{ kvPath: "se*", approlePath: "approle" }] }), /otherEnvironmentMounts\.0\.kvPath: expected a mount path/);

@@ -3,7 +3,7 @@ import { servicesPolicyDocument } from "../../../ci-identity/ciIdentity";
 import { deployPolicyDocument, previewPolicyDocument, stateKeyPolicyDocument } from "../../../ci-identity/vaultPolicies";
 import { servicePolicyTemplate } from "../../../components/vault/policy";
 
-const MOUNTS = { kvPath: "secret", approlePath: "approle" };
+const MOUNTS = { kvPath: "secret", approlePath: "approle", kubernetesPath: "kubernetes" };
 
 // What both CI policies of an environment open first: its stack's transit key, and the token's own lookup.
 const STATE_KEY_AND_LOOKUP = (key: string) => `# Pulumi state secrets: encrypt with this stack's transit key only.
@@ -38,6 +38,31 @@ path "auth/approle/role/blueprint-*" {
   }
 }
 
+# The services' Kubernetes auth roles; a role carries blueprint-services only, no periodic token.
+path "auth/kubernetes/role/blueprint-*" {
+  capabilities = ["create", "read", "update", "delete"]
+  allowed_parameters = {
+    "*" = []
+    "token_policies" = ["blueprint-services"]
+  }
+  denied_parameters = {
+    "policies" = []
+    "token_period" = []
+    "period" = []
+    "token_policies" = ["*,*"]
+  }
+}
+
+# The Kubernetes auth mount's config: the API server that reviews the services' tokens, and its CA.
+path "auth/kubernetes/config" {
+  capabilities = ["create", "read", "update"]
+  denied_parameters = {
+    "token_reviewer_jwt" = []
+    "pem_keys" = []
+    "use_annotations_as_alias_metadata" = ["true"]
+  }
+}
+
 # Write the services' secrets; never read them (the program's KV secret sets disableRead).
 path "secret/data/blueprint-*" {
   capabilities = ["create", "update", "delete"]
@@ -59,10 +84,11 @@ describe("ci-identity: the CI policies, exactly", () => {
   });
 
   it("names the platform's mount paths wherever they are", () => {
-    const document = deployPolicyDocument("staging", { kvPath: "kv-team", approlePath: "apps" });
-    for (const path of ["kv-team/data/blueprint-*", "kv-team/metadata/blueprint-*", "auth/apps/role/blueprint-*"]) assert.ok(document.includes(`path "${path}"`), path);
+    const document = deployPolicyDocument("staging", { kvPath: "kv-team", approlePath: "apps", kubernetesPath: "k8s-apps" });
+    for (const path of ["kv-team/data/blueprint-*", "kv-team/metadata/blueprint-*", "auth/apps/role/blueprint-*", "auth/k8s-apps/role/blueprint-*", "auth/k8s-apps/config"]) assert.ok(document.includes(`path "${path}"`), path);
     assert.ok(!document.includes('"secret/'));
     assert.ok(!document.includes("auth/approle/"));
+    assert.ok(!document.includes("auth/kubernetes/"));
   });
 
   it("the preview policy: encrypt and decrypt with its own state key, look itself up, nothing else", () => {
@@ -86,21 +112,25 @@ describe("ci-identity: the CI policies, exactly", () => {
 });
 
 describe("ci-identity: the services' policy", () => {
-  const staging = "auth_approle_0a1b2c3d";
-  const production = "auth_approle_4e5f6a7b";
+  const staging = { approle: "auth_approle_0a1b2c3d", kubernetes: "auth_kubernetes_0a1b2c3d" };
+  const production = { approle: "auth_approle_4e5f6a7b", kubernetes: "auth_kubernetes_4e5f6a7b" };
 
   it("for one environment, is the main program's template exactly", () => {
-    assert.equal(servicesPolicyDocument([{ kvPath: "secret", accessor: staging }]), servicePolicyTemplate("secret", staging));
+    assert.equal(servicesPolicyDocument([{ kvPath: "secret", ...staging }]), servicePolicyTemplate("secret", staging.approle, staging.kubernetes));
     // test/unit/vault/approle.test.ts states the template's text exactly.
   });
 
-  it("for two environments on one Vault: each mount's read rule on its own accessor, the token rules once", () => {
+  it("for two environments on one Vault: each mount's read rules on its own accessors, the token rules once", () => {
     assert.equal(
       servicesPolicyDocument([
-        { kvPath: "secret-staging", accessor: staging },
-        { kvPath: "secret", accessor: production },
+        { kvPath: "secret-staging", ...staging },
+        { kvPath: "secret", ...production },
       ]),
-      `path "secret-staging/data/{{identity.entity.aliases.${staging}.metadata.role_name}}" {
+      `path "secret-staging/data/{{identity.entity.aliases.${staging.approle}.metadata.role_name}}" {
+  capabilities = ["read"]
+}
+
+path "secret-staging/data/blueprint-{{identity.entity.aliases.${staging.kubernetes}.metadata.service_account_name}}" {
   capabilities = ["read"]
 }
 
@@ -112,14 +142,19 @@ path "auth/token/revoke-self" {
   capabilities = ["update"]
 }
 
-path "secret/data/{{identity.entity.aliases.${production}.metadata.role_name}}" {
+path "secret/data/{{identity.entity.aliases.${production.approle}.metadata.role_name}}" {
+  capabilities = ["read"]
+}
+
+path "secret/data/blueprint-{{identity.entity.aliases.${production.kubernetes}.metadata.service_account_name}}" {
   capabilities = ["read"]
 }
 `,
     );
   });
 
-  it("refuses an accessor that is not an AppRole mount's", () => {
-    assert.throws(() => servicesPolicyDocument([{ kvPath: "secret", accessor: "auth_token_1234" }]), /is not an AppRole mount accessor/);
+  it("refuses an accessor that is not the mount's kind", () => {
+    assert.throws(() => servicesPolicyDocument([{ kvPath: "secret", approle: "auth_token_1234", kubernetes: staging.kubernetes }]), /is not an AppRole mount accessor/);
+    assert.throws(() => servicesPolicyDocument([{ kvPath: "secret", approle: staging.approle, kubernetes: staging.approle }]), /is not a Kubernetes auth mount accessor/);
   });
 });

@@ -63,7 +63,10 @@ describe("ci-identity: the program's declared Vault objects", () => {
       { path: STATE_TRANSIT_MOUNT, type: "transit", description: "Pulumi state secrets of production-blueprint" },
       { path: "secret", type: "kv", options: { version: "2" }, description: "production-blueprint service secrets" },
     ]);
-    assert.deepEqual(ofType(staging, TYPES.authBackend).map((resource) => resource.inputs), [{ type: "approle", path: "approle", description: "production-blueprint service identities" }]);
+    assert.deepEqual(ofType(staging, TYPES.authBackend).map((resource) => resource.inputs), [
+      { type: "approle", path: "approle", description: "production-blueprint service identities" },
+      { type: "kubernetes", path: "kubernetes", description: "production-blueprint service identities (ServiceAccount tokens)" },
+    ]);
     // The provider marks dataJson secret; the lockout is no secret, so it is revealed to be compared.
     assert.deepEqual(ofType(staging, TYPES.endpoint).map((resource) => revealSecrets(resource.inputs)), [
       {
@@ -74,7 +77,7 @@ describe("ci-identity: the program's declared Vault objects", () => {
       },
     ]);
     const services = ofType(staging, TYPES.policy).filter((resource) => resource.inputs.name === SERVICE_POLICY_NAME);
-    assert.deepEqual(services.map((resource) => resource.inputs.policy), [servicePolicyTemplate("secret", mockAuthAccessor("approle"))]);
+    assert.deepEqual(services.map((resource) => resource.inputs.policy), [servicePolicyTemplate("secret", mockAuthAccessor("approle"), mockAuthAccessor("kubernetes", "kubernetes"))]);
   });
 
   it("production finds the operators' mounts (the getAuthBackend data source for the accessor) and declares none", () => {
@@ -82,7 +85,7 @@ describe("ci-identity: the program's declared Vault objects", () => {
     assert.deepEqual(ofType(production, TYPES.authBackend), []);
     assert.deepEqual(ofType(production, TYPES.endpoint), []);
     const services = ofType(production, TYPES.policy).filter((resource) => resource.inputs.name === SERVICE_POLICY_NAME);
-    assert.deepEqual(services.map((resource) => resource.inputs.policy), [servicePolicyTemplate("secret", mockAuthAccessor("approle"))]);
+    assert.deepEqual(services.map((resource) => resource.inputs.policy), [servicePolicyTemplate("secret", mockAuthAccessor("approle"), mockAuthAccessor("kubernetes", "kubernetes"))]);
     assert.equal(production.outputs.servicesPolicy, SERVICE_POLICY_NAME);
   });
 
@@ -144,11 +147,11 @@ describe("ci-identity: the program's declared Vault objects", () => {
     const documents = (run: CiIdentityRun): Record<string, string> =>
       Object.fromEntries(ofType(run, TYPES.policy).filter((resource) => resource.inputs.name !== SERVICE_POLICY_NAME).map((resource) => [resource.inputs.name, resource.inputs.policy]));
     assert.deepEqual(documents(staging), {
-      "ci-pulumi-deploy-staging": deployPolicyDocument("staging", { kvPath: "secret", approlePath: "approle" }),
+      "ci-pulumi-deploy-staging": deployPolicyDocument("staging", { kvPath: "secret", approlePath: "approle", kubernetesPath: "kubernetes" }),
       "ci-pulumi-preview-staging": previewPolicyDocument("staging"),
     });
     assert.deepEqual(documents(production), {
-      "ci-pulumi-deploy-production": deployPolicyDocument("production", { kvPath: "secret", approlePath: "approle" }),
+      "ci-pulumi-deploy-production": deployPolicyDocument("production", { kvPath: "secret", approlePath: "approle", kubernetesPath: "kubernetes" }),
       "ci-pulumi-preview-production": previewPolicyDocument("production"),
     });
     for (const document of [...Object.values(documents(staging)), ...Object.values(documents(production))]) assert.ok(!document.includes("sys/"));
@@ -195,13 +198,15 @@ describe("ci-identity: the program's declared Vault objects", () => {
       ...loadCiIdentityStackFile("staging"),
       kvMount: { path: "secret-staging", create: true },
       approleMount: { path: "approle-staging", create: true, lockout: { disable: true } },
-      otherEnvironmentMounts: [{ kvPath: "secret", approlePath: "approle" }],
+      kubernetesMount: { path: "kubernetes-staging", create: true },
+      otherEnvironmentMounts: [{ kvPath: "secret", approlePath: "approle", kubernetesPath: "kubernetes" }],
     });
     const services = ofType(first, TYPES.policy).filter((resource) => resource.inputs.name === SERVICE_POLICY_NAME);
     assert.equal(services.length, 1);
     const policy = services[0].inputs.policy as string;
-    assert.ok(policy.startsWith(servicePolicyTemplate("secret-staging", mockAuthAccessor("approle-staging"))), policy);
+    assert.ok(policy.startsWith(servicePolicyTemplate("secret-staging", mockAuthAccessor("approle-staging"), mockAuthAccessor("kubernetes-staging", "kubernetes"))), policy);
     assert.ok(policy.includes(`path "secret/data/{{identity.entity.aliases.${mockAuthAccessor("approle")}.metadata.role_name}}"`), policy);
+    assert.ok(policy.includes(`path "secret/data/blueprint-{{identity.entity.aliases.${mockAuthAccessor("kubernetes", "kubernetes")}.metadata.service_account_name}}"`), policy);
     assert.equal(policy.match(/auth\/token\/renew-self/g)?.length, 1);
     assert.deepEqual(ofType(first, TYPES.endpoint).map((resource) => JSON.parse((revealSecrets(resource.inputs) as Any).dataJson as string)), [{ user_lockout_config: { lockout_disable: true } }]);
   });

@@ -79,7 +79,10 @@ describe("components as a library (examples/consumer)", () => {
   it("exports the collector endpoint, Vault mounts and namespaces from the platform stack", () => {
     const vault = platformOutputs.vault as Record<string, unknown>;
     assert.match(String(platformOutputs.collectorEndpoint), /^http:\/\/jaeger-collector\.observability\.svc\.cluster\.local:4318$/);
-    assert.deepEqual({ enabled: vault.enabled, kvMount: vault.kvMount, approleMount: vault.approleMount }, { enabled: true, kvMount: "secret", approleMount: "approle" });
+    assert.deepEqual(
+      { enabled: vault.enabled, kvMount: vault.kvMount, approleMount: vault.approleMount, kubernetesMount: vault.kubernetesMount, kubernetesReviewer: vault.kubernetesReviewer },
+      { enabled: true, kvMount: "secret", approleMount: "approle", kubernetesMount: "kubernetes", kubernetesReviewer: "vault" },
+    );
     assert.deepEqual(Object.keys(platformOutputs.namespaces as object).sort(), ["apps", "logAgent", "observability"]);
   });
 
@@ -88,15 +91,19 @@ describe("components as a library (examples/consumer)", () => {
     assert.deepEqual(references.map((reference) => reference.inputs.name), [PLATFORM_STACK]);
   });
 
-  it("deploys its own service with the platform's collector endpoint and its own AppRole on the platform's mounts", () => {
+  it("deploys its own service with the platform's collector endpoint and its own Kubernetes auth role on the platform's mounts", () => {
     const configMap = resources.find((resource) => resource.type === "kubernetes:core/v1:ConfigMap" && (resource.inputs.metadata as any).name === "reports-config");
     assert.ok(configMap, "the consumer's service has no ConfigMap");
     const env = configMap.inputs.data as Record<string, string>;
     assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, platformOutputs.collectorEndpoint);
     assert.equal(env.VAULT_KV_MOUNT, "secret");
-    assert.equal(env.VAULT_ROLE_ID_FILE, "/var/run/secrets/blueprint/vault/role-id");
-    const role = resources.find((resource) => resource.type === "vault:appRole/authBackendRole:AuthBackendRole");
-    assert.deepEqual({ backend: role?.inputs.backend, roleName: role?.inputs.roleName }, { backend: "approle", roleName: "blueprint-reports" });
+    assert.equal(env.VAULT_K8S_TOKEN_FILE, "/var/run/secrets/blueprint/vault-token/token");
+    assert.equal(env.VAULT_K8S_ROLE, "blueprint-reports");
+    const role = resources.find((resource) => resource.type === "vault:kubernetes/authBackendRole:AuthBackendRole");
+    assert.deepEqual(
+      { backend: role?.inputs.backend, roleName: role?.inputs.roleName, accounts: role?.inputs.boundServiceAccountNames, namespaces: role?.inputs.boundServiceAccountNamespaces },
+      { backend: "kubernetes", roleName: "blueprint-reports", accounts: ["reports"], namespaces: ["reports"] },
+    );
     assert.equal(outputs.collectorEndpoint, platformOutputs.collectorEndpoint);
   });
 

@@ -11,11 +11,9 @@ import { billingServiceConfig } from "../../support/billingService";
 import { checksumAnnotationKey } from "../../../components/k8s/objectMeta";
 
 const NAMESPACES = { observability: "observability", logAgent: "log-agent" };
-const VAULT = { address: "https://vault.vault.svc.cluster.local:8200", kvMount: "secret", approleMount: "approle" };
-const SETTINGS = {
-  network: { namespace: "vault", podLabels: { "app.kubernetes.io/name": "vault" } },
-  secretId: { ttl: "24h", rotation: "2026-11" },
-};
+const VAULT = { address: "https://vault.vault.svc.cluster.local:8200", kvMount: "secret", approleMount: "approle", kubernetesMount: "kubernetes" };
+// Kubernetes auth, the default login: the platform's config names the API server; a consumer gets its mount.
+const SETTINGS = { network: { namespace: "vault", podLabels: { "app.kubernetes.io/name": "vault" } } };
 
 function args(platform: ProductionServiceArgs["platform"], vault: ProductionServiceArgs["vault"]): ProductionServiceArgs {
   return {
@@ -44,7 +42,7 @@ describe("ProductionService with another stack's values as Outputs", () => {
   before(async () => {
     // The platform's own stack: every value a parsed, plain string.
     fromConfig = await declared(() =>
-      args(platformEndpoints(NAMESPACES), vaultEnabledSchema.parse({ enabled: true, address: VAULT.address, ...SETTINGS })),
+      args(platformEndpoints(NAMESPACES), vaultEnabledSchema.parse({ enabled: true, address: VAULT.address, kubernetesAuth: { host: "https://kubernetes.default.svc" }, ...SETTINGS })),
     );
     // A consumer's stack: the same values, each arriving as an Output, as a StackReference hands them over.
     fromOutputs = await declared(() => {
@@ -54,6 +52,8 @@ describe("ProductionService with another stack's values as Outputs", () => {
         address: vault.address,
         kvMount: { path: vault.kvMount },
         approleMount: { path: vault.approleMount },
+        kubernetesMount: { path: vault.kubernetesMount },
+        kubernetesAuth: { reviewer: "vault" },
       });
     });
   });

@@ -17,7 +17,8 @@ function vaultConfig(edit: (config: Any) => void = () => undefined) {
     enabled: true,
     address: "https://vault.vault.svc.cluster.local:8200",
     network: { namespace: "vault", podLabels: { "app.kubernetes.io/name": "vault" } },
-    secretId: { ttl: "24h", rotation: "2026-11" },
+    authMethod: "approle",
+    secretId: { ttl: "24h", numUses: 100, rotation: "2026-11", boundCidrs: ["10.0.0.0/8"] },
   });
   edit(config);
   return config;
@@ -120,6 +121,7 @@ describe("input errors as ResourceErrors of the component", () => {
       serviceName: "billing",
       namespace: "apps",
       vault: vaultConfig(edit),
+      secretId: vaultConfig(edit).secretId!,
       kvMountPath,
       approlePath: "approle",
     });

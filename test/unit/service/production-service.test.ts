@@ -54,9 +54,11 @@ for (const stack of ["staging", "production"] as const) {
       assert.equal(data.OTEL_TRACES_SAMPLER, "parentbased_traceidratio");
       assert.equal(data.OTEL_TRACES_SAMPLER_ARG, stack === "production" ? "0.1" : "1", "production samples a tenth of new traces");
       assert.equal(data.VAULT_ENABLED, "true");
-      assert.equal(data.VAULT_AUTH_METHOD, "approle");
-      assert.equal(data.VAULT_ROLE_ID_FILE, "/var/run/secrets/blueprint/vault/role-id");
-      assert.equal(data.VAULT_SECRET_ID_FILE, "/var/run/secrets/blueprint/vault/secret-id");
+      assert.equal(data.VAULT_AUTH_METHOD, "kubernetes");
+      assert.equal(data.VAULT_KUBERNETES_MOUNT, "kubernetes");
+      assert.equal(data.VAULT_KUBERNETES_ROLE, `blueprint-${SERVICE}`);
+      assert.equal(data.VAULT_KUBERNETES_TOKEN_FILE, "/var/run/secrets/blueprint/vault-token/token");
+      assert.equal(data.VAULT_ROLE_ID_FILE, undefined, "no AppRole credential with Kubernetes auth");
       assert.deepEqual(containerOf(run).envFrom, [{ configMapRef: { name: `${SERVICE}-config` } }]);
     });
 
@@ -160,14 +162,13 @@ for (const stack of ["staging", "production"] as const) {
       assert.match(annotations[checksumAnnotationKey("config")], /^[a-f0-9]{64}$/);
     });
 
-    it("mounts the Vault AppRole credentials read-only as files from the service's Secret", () => {
-      const mount = containerOf(run).volumeMounts.find((m: Any) => m.mountPath === "/var/run/secrets/blueprint/vault");
-      assert.deepEqual(mount, { name: "vault-approle", mountPath: "/var/run/secrets/blueprint/vault", readOnly: true });
-      const volume = podSpecOf(run).volumes.find((v: Any) => v.name === "vault-approle");
-      assert.equal(volume.secret.secretName, `${SERVICE}-vault-approle`);
-      assert.equal(volume.secret.defaultMode, 0o440);
-      const secret = findObject(run, "Secret", `${SERVICE}-vault-approle`, APPS) as Any;
-      assert.deepEqual(Object.keys(secret.stringData).sort(), ["role-id", "secret-id"]);
+    it("mounts a projected ServiceAccount token for Vault's audience, 10 minutes long, read-only, and stores no Vault credential in the cluster", () => {
+      const mount = containerOf(run).volumeMounts.find((m: Any) => m.mountPath === "/var/run/secrets/blueprint/vault-token");
+      assert.deepEqual(mount, { name: "vault-token", mountPath: "/var/run/secrets/blueprint/vault-token", readOnly: true });
+      const volume = podSpecOf(run).volumes.find((v: Any) => v.name === "vault-token");
+      assert.deepEqual(volume.projected, { defaultMode: 0o440, sources: [{ serviceAccountToken: { audience: "vault", expirationSeconds: 600, path: "token" } }] });
+      assert.equal(podSpecOf(run).automountServiceAccountToken, false, "the Vault token is no API token: automounting stays off");
+      assert.deepEqual(objectsOfKind(run, "Secret").filter((secret) => /vault/.test(secret.metadata.name)), [], "no role_id or secret_id in any Secret");
     });
 
     it("exposes the pods through a ClusterIP Service on port 80 targeting the named http port", () => {

@@ -6,7 +6,8 @@ import { servicePolicyTemplate } from "../../../components/vault/policy";
 import type { DeclaredResource } from "../../../scripts/lib/mocks";
 import { maskSecrets } from "../../../scripts/lib/secrets";
 import { knownStacks, loadStackFile, PROJECT_ROOT, SECRET_PLACEHOLDER } from "../../../scripts/lib/stackFile";
-import { findObject, runWith, stackRun, type MockRun } from "../../support/runs";
+import { findObject, runWith, type MockRun } from "../../support/runs";
+import { appRoleStack } from "../../support/stackEdits";
 
 type Any = Record<string, any>;
 
@@ -91,14 +92,14 @@ describe("the services' Vault policy (one template, the operators')", () => {
 });
 
 const EXPECTED_ROLE = {
-  staging: { secretIdTtl: 336 * 3600, secretIdBoundCidrs: [], tokenBoundCidrs: [] },
-  production: { secretIdTtl: 1080 * 3600, secretIdBoundCidrs: ["10.0.0.0/8"], tokenBoundCidrs: ["10.0.0.0/8"] },
+  staging: { secretIdTtl: 336 * 3600, secretIdNumUses: 300, secretIdBoundCidrs: ["10.0.0.0/8"], tokenBoundCidrs: [] },
+  production: { secretIdTtl: 1080 * 3600, secretIdNumUses: 1000, secretIdBoundCidrs: ["10.0.0.0/8"], tokenBoundCidrs: ["10.0.0.0/8"] },
 } as const;
 
 for (const stack of ["staging", "production"] as const) {
-  describe(`Vault AppRole on ${stack}`, () => {
+  describe(`Vault AppRole on ${stack} (vault.authMethod: approle)`, () => {
     let run: MockRun;
-    before(async () => (run = await stackRun(stack)));
+    before(async () => (run = await runWith(stack, appRoleStack(stack))));
 
     it("declares no ACL policy: the deploy identity writes none (the operators own blueprint-services)", () => {
       assert.equal(resourcesOfType(run, TYPES.policy).length, 0);
@@ -115,11 +116,11 @@ for (const stack of ["staging", "production"] as const) {
       assert.equal(role.bindSecretId, true);
     });
 
-    it(`binds secret_ids and tokens as ${stack} config says: TTL ${EXPECTED_ROLE[stack].secretIdTtl / 3600}h, unlimited uses, CIDRs [${EXPECTED_ROLE[stack].secretIdBoundCidrs.join(", ")}]`, () => {
+    it(`binds secret_ids and tokens as ${stack} config says: TTL ${EXPECTED_ROLE[stack].secretIdTtl / 3600}h, ${EXPECTED_ROLE[stack].secretIdNumUses} uses, CIDRs [${EXPECTED_ROLE[stack].secretIdBoundCidrs.join(", ")}]`, () => {
       const role = onlyOfType(run, TYPES.role);
       const expected = EXPECTED_ROLE[stack];
       assert.equal(role.secretIdTtl, expected.secretIdTtl);
-      assert.equal(role.secretIdNumUses, 0);
+      assert.equal(role.secretIdNumUses, expected.secretIdNumUses);
       assert.deepEqual(role.secretIdBoundCidrs, expected.secretIdBoundCidrs);
       assert.deepEqual(role.tokenBoundCidrs, expected.tokenBoundCidrs);
       const secretId = onlyOfType(run, TYPES.secretId);
@@ -170,9 +171,9 @@ for (const stack of ["staging", "production"] as const) {
 }
 
 describe("Vault mounts: created or existing", () => {
-  for (const stack of ["staging", "production"]) {
+  for (const stack of ["staging", "production"] as const) {
     it(`declares neither on ${stack}, whose mounts the operators' CI identity stack owns, and points the role and secret at them`, async () => {
-      const run = await stackRun(stack);
+      const run = await runWith(stack, appRoleStack(stack));
       assert.equal(resourcesOfType(run, TYPES.mount).length, 0);
       assert.equal(resourcesOfType(run, TYPES.authBackend).length, 0);
       assert.equal(onlyOfType(run, TYPES.role).backend, "approle");
@@ -183,7 +184,7 @@ describe("Vault mounts: created or existing", () => {
   it("creates the KV v2 mount and the AppRole backend where config says create (a Vault without the CI identity stack)", async () => {
     const run = await runWith(
       "staging",
-      editedStack("staging", (values) => {
+      appRoleStack("staging", (values) => {
         values.vault.kvMount = { path: "secret", create: true };
         values.vault.approleMount = { path: "approle", create: true };
       }),
@@ -195,7 +196,7 @@ describe("Vault mounts: created or existing", () => {
   it("uses the configured mount names everywhere: KV secret, role backend and the service's env", async () => {
     const run = await runWith(
       "production",
-      editedStack("production", (values) => {
+      appRoleStack("production", (values) => {
         values.vault.kvMount = { path: "apps-kv", create: false };
         values.vault.approleMount = { path: "k8s-approle", create: true };
       }),
@@ -234,7 +235,7 @@ describe("Vault credentials from secret config", () => {
 describe("Vault config validation", () => {
   const problemsOf = (edit: (values: Any) => void) => {
     try {
-      const raw = editedStack("production", edit);
+      const raw = appRoleStack("production", edit);
       parseConfig(raw, "production");
     } catch (error) {
       assert.ok(error instanceof ConfigError);

@@ -2,8 +2,8 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { SECRET_ID_REPLACE_ON_CHANGES } from "../../../components/vault/appRole";
 import type { DeclaredResource } from "../../../scripts/lib/mocks";
-import { loadStackFile } from "../../../scripts/lib/stackFile";
 import { findObject, runWith, type MockRun } from "../../support/runs";
+import { appRoleStack } from "../../support/stackEdits";
 import { checksumAnnotationKey } from "../../../components/k8s/objectMeta";
 
 type Any = Record<string, any>;
@@ -60,10 +60,7 @@ async function runRecordingOptions(rotation: string): Promise<{ run: MockRun; re
     return installed;
   };
   try {
-    const raw = loadStackFile("staging");
-    const vault = structuredClone(raw.values.vault) as Any;
-    vault.secretId.rotation = rotation;
-    return { run: await runWith("staging", { values: { ...raw.values, vault }, secretKeys: raw.secretKeys }), registrations };
+    return { run: await runWith("staging", appRoleStack("staging", (values) => (values.vault.secretId.rotation = rotation))), registrations };
   } finally {
     runtime.setMocks = installMocks;
   }

@@ -6,6 +6,7 @@ import { writeRender } from "../../../scripts/lib/manifests";
 import type { DeclaredResource } from "../../../scripts/lib/mocks";
 import { loadStackFile } from "../../../scripts/lib/stackFile";
 import { runWith, stackRun, type MockRun } from "../../support/runs";
+import { appRoleStack } from "../../support/stackEdits";
 
 interface Haystack {
   where: string;
@@ -104,7 +105,8 @@ describe("the leak search itself", () => {
   });
 
   it("catches a Secret whose value lost its secret marking, in both its manifest and resources.json", async () => {
-    const run = await stackRun("staging");
+    // The AppRole login, whose secret_id is the one Vault credential a Secret ever carries.
+    const run = await runWith("staging", appRoleStack("staging"));
     const unmasked = run.resources.map((resource) =>
       resource.type === "kubernetes:core/v1:Secret" ? { ...resource, inputs: { ...resource.inputs, stringData: (resource.inputs.stringData as { value: unknown }).value } } : resource,
     );

@@ -15,7 +15,8 @@ import { type AppSecrets, VaultSecretManager } from "../../../app/src/vault/secr
 import { LogCapture } from "../../../app/test/support/log-capture.js";
 import { ManualScheduler } from "../../../app/test/support/manual-scheduler.js";
 import { startVaultTestServer, type VaultTestServer } from "../../../app/test/support/vault-test-server.js";
-import { findObject, stackRun, type MockRun } from "../../support/runs";
+import { findObject, runWith, stackRun, type MockRun } from "../../support/runs";
+import { appRoleStack } from "../../support/stackEdits";
 import { vaultIdentities } from "../../support/vaultAccess";
 
 type Any = Record<string, any>;
@@ -103,7 +104,7 @@ describe("end to end: the service logs in to Vault with the credentials the stac
   let kv: Record<string, string>;
   let credentials: Record<string, string>;
 
-  before(async () => (run = await stackRun("staging")));
+  before(async () => (run = await runWith("staging", appRoleStack("staging"))));
   beforeEach(async () => {
     const role = declaredInputs(run, "vault:appRole/authBackendRole:AuthBackendRole", `${SERVICE}-role`);
     const kvSecret = declaredInputs(run, "vault:kv/secretV2:SecretV2", `${SERVICE}-secret`);

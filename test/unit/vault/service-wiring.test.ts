@@ -8,7 +8,7 @@ import { ConfigError, parseConfig } from "../../../components/stackConfig";
 import { lockoutTuneBody } from "../../../components/vault/backends";
 import { revealSecrets } from "../../../scripts/lib/secrets";
 import { findObject, runWith, stackRun, type MockRun } from "../../support/runs";
-import { edited } from "../../support/stackEdits";
+import { appRoleStack, edited } from "../../support/stackEdits";
 import { checksumAnnotationKey } from "../../../components/k8s/objectMeta";
 
 type Any = Record<string, any>;
@@ -22,7 +22,7 @@ const endpoints = (run: MockRun) => run.resources.filter((resource) => resource.
 
 describe("Vault wiring: the AppRole mount reaches the service", () => {
   it("passes the configured mount as VAULT_APPROLE_MOUNT, the path the role lives on", async () => {
-    const run = await runWith("staging", edited("staging", (v) => (v.vault.approleMount.path = "approle-apps")));
+    const run = await runWith("staging", appRoleStack("staging", (v) => (v.vault.approleMount.path = "approle-apps")));
     assert.equal(envOf(run).VAULT_APPROLE_MOUNT, "approle-apps");
     const role = run.resources.find((resource) => resource.type === "vault:appRole/authBackendRole:AuthBackendRole");
     assert.equal(role?.inputs.backend, "approle-apps");
