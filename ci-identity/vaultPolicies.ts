@@ -98,8 +98,9 @@ export function deployPolicyDocument(environment: CiEnvironment, mounts: Platfor
       capabilities: ["create", "read", "update"],
       // Where Vault reviews tokens and with which CA. Never a reviewer JWT (a long-lived credential stored in
       // Vault) nor public keys to verify tokens offline (a key the deployer chose would let it mint any
-      // ServiceAccount's token), nor alias metadata from annotations (a pod's owner could then shape it).
-      deniedParameters: { token_reviewer_jwt: [], pem_keys: [], use_annotations_as_alias_metadata: ["true"] },
+      // ServiceAccount's token). Alias metadata from annotations needs no rule: the plugin refuses an
+      // annotation that names a key it sets itself, such as service_account_name, which the services' policy reads.
+      deniedParameters: { token_reviewer_jwt: [], pem_keys: [] },
       why: "The Kubernetes auth mount's config: the API server that reviews the services' tokens, and its CA.",
     },
     {

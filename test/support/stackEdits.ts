@@ -54,3 +54,14 @@ export function appRoleStack(stack: "staging" | "production", edit: (values: Val
     edit(values);
   });
 }
+
+/**
+ * Kubernetes auth for a Vault that runs outside the cluster, as every test's Vault does: the login's token
+ * reviews itself (reviewer client), so Vault needs the API server's CA in config and the tokens the API
+ * server's own audience. With reviewer vault, Vault reads the CA of the pod it runs in already when it takes
+ * the config, and a Vault outside a pod refuses it ("open /var/run/secrets/kubernetes.io/serviceaccount/ca.crt").
+ */
+export function withClientReviewer(values: Values, cluster: { host: string; caCert: string; audience: string }): void {
+  values.vault.kubernetesAuth = { host: cluster.host, caCert: cluster.caCert, reviewer: "client" };
+  values.vault.kubernetesToken = { ...values.vault.kubernetesToken, audience: cluster.audience };
+}

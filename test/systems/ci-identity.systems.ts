@@ -35,6 +35,7 @@ import { freePort, Processes } from "./support/processes";
 import { VERSIONS } from "./support/programs";
 import { expectOk, type VaultAnswer, VaultServer } from "./support/vault";
 import { applyDeclaredVault, applyVaultResources } from "./support/vaultApplier";
+import { edited, withAppRole, withClientReviewer } from "../support/stackEdits";
 
 type Any = Record<string, any>;
 
@@ -43,13 +44,20 @@ type Any = Record<string, any>;
  * creates its own, at paths of their own on the Vault the two share. Staging's stack declares the Vault's
  * shared objects, so its services' policy covers production's mounts too.
  */
-const PRODUCTION_MOUNTS = { kv: "secret", approle: "approle" };
+const PRODUCTION_MOUNTS = { kv: "secret", approle: "approle", kubernetes: "kubernetes" };
 const STAGING_MOUNTS = {
   kvMount: { path: "secret-staging", create: true },
   approleMount: { path: "approle-staging", create: true, lockout: { threshold: 20, duration: "5m", counterReset: "5m" } },
-  otherEnvironmentMounts: [{ kvPath: PRODUCTION_MOUNTS.kv, approlePath: PRODUCTION_MOUNTS.approle }],
+  kubernetesMount: { path: "kubernetes-staging", create: true },
+  otherEnvironmentMounts: [{ kvPath: PRODUCTION_MOUNTS.kv, approlePath: PRODUCTION_MOUNTS.approle, kubernetesPath: PRODUCTION_MOUNTS.kubernetes }],
 };
 const PULL_REQUEST_REF = "refs/pull/1/merge";
+
+/**
+ * The renders' Kubernetes auth config as for a Vault outside the cluster (this one): no API server runs
+ * here, and Vault contacts none until a login, so any host and CA do.
+ */
+const OUTSIDE_CLUSTER = { host: "https://127.0.0.1:6443", caCert: makeTestCertificates("kubernetes").caCertPem, audience: "https://kubernetes.default.svc.cluster.local" };
 
 /** Vault's error strings, one a line. */
 const errorsOf = (answer: VaultAnswer) => ((answer.body.errors ?? []) as string[]).join("\n");
@@ -127,6 +135,7 @@ describe(`CI identity (ci-identity/) on Vault ${VERSIONS.VAULT_VERSION} with JWT
     // What production's operators own: the main program's mounts, and another team's secret beside the blueprint's.
     expectOk(await vault.admin("POST", `sys/mounts/${PRODUCTION_MOUNTS.kv}`, { type: "kv", options: { version: "2" } }), "production KV mount");
     expectOk(await vault.admin("POST", `sys/auth/${PRODUCTION_MOUNTS.approle}`, { type: "approle" }), "production AppRole mount");
+    expectOk(await vault.admin("POST", `sys/auth/${PRODUCTION_MOUNTS.kubernetes}`, { type: "kubernetes" }), "production Kubernetes auth mount");
     expectOk(await vault.admin("POST", `${PRODUCTION_MOUNTS.kv}/data/payments/db`, { data: { password: "p".repeat(32) } }), "another team's secret");
     await applyVaultResources(vault, stacks.staging.resources);
     await applyVaultResources(vault, stacks.production.resources);
@@ -150,10 +159,16 @@ describe(`CI identity (ci-identity/) on Vault ${VERSIONS.VAULT_VERSION} with JWT
       `the tune's lockout: ${JSON.stringify(Object.fromEntries(Object.entries(tune).filter(([key]) => key.startsWith("user_lockout"))))}`,
     );
     const policy = expectOk(await vault.admin("GET", `sys/policies/acl/${SERVICE_POLICY_NAME}`), "services' policy").body.data.policy as string;
-    for (const [kv, approle] of [[STAGING_MOUNTS.kvMount.path, STAGING_MOUNTS.approleMount.path], [PRODUCTION_MOUNTS.kv, PRODUCTION_MOUNTS.approle]]) {
+    assert.equal(auths[`${STAGING_MOUNTS.kubernetesMount.path}/`].type, "kubernetes");
+    const environments = [
+      [STAGING_MOUNTS.kvMount.path, STAGING_MOUNTS.approleMount.path, STAGING_MOUNTS.kubernetesMount.path],
+      [PRODUCTION_MOUNTS.kv, PRODUCTION_MOUNTS.approle, PRODUCTION_MOUNTS.kubernetes],
+    ];
+    for (const [kv, approle, kubernetes] of environments) {
       assert.ok(policy.includes(`path "${kv}/data/{{identity.entity.aliases.${auths[`${approle}/`].accessor as string}.metadata.role_name}}"`), `${kv} on ${approle}'s accessor`);
+      assert.ok(policy.includes(`path "${kv}/data/blueprint-{{identity.entity.aliases.${auths[`${kubernetes}/`].accessor as string}.metadata.service_account_name}}"`), `${kv} on ${kubernetes}'s accessor`);
     }
-    assert.doesNotMatch(policy, /auth_approle_0000/);
+    assert.doesNotMatch(policy, /auth_(approle|kubernetes)_0000/);
   });
 
   it("deploy.yml on main in environment production logs in to the production deploy role: a batch token with exactly its policy", async () => {
@@ -347,7 +362,8 @@ describe(`CI identity (ci-identity/) on Vault ${VERSIONS.VAULT_VERSION} with JWT
     /** The program declares no policy and no mount: those are ci-identity/'s. */
     const assertNoPlatformObjects = (resources: DeclaredResource[]) => {
       for (const type of ["vault:index/policy:Policy", "vault:index/mount:Mount", "vault:index/authBackend:AuthBackend", "vault:generic/endpoint:Endpoint"]) assert.deepEqual(vaultObjects(resources, type), [], type);
-      assert.ok(vaultObjects(resources, "vault:appRole/authBackendRole:AuthBackendRole").length > 0, "the render declares a service's role");
+      const roles = ["vault:appRole/authBackendRole:AuthBackendRole", "vault:kubernetes/authBackendRole:AuthBackendRole"].flatMap((type) => vaultObjects(resources, type));
+      assert.ok(roles.length > 0, "the render declares a service's role");
     };
 
     it("staging: the deploy token declares the role, the secret and a secret_id; the service's token reads its own secret and not a neighbour's", async () => {
@@ -355,6 +371,11 @@ describe(`CI identity (ci-identity/) on Vault ${VERSIONS.VAULT_VERSION} with JWT
       const values = structuredClone(raw.values) as Any;
       values.vault.kvMount = { path: STAGING_MOUNTS.kvMount.path, create: false };
       values.vault.approleMount = { path: STAGING_MOUNTS.approleMount.path, create: false };
+      values.vault.kubernetesMount = { path: STAGING_MOUNTS.kubernetesMount.path, create: false };
+      withAppRole(values, "staging");
+      // The secret_id's CIDR binding, for a service that logs in from this host.
+      values.vault.secretId.boundCidrs = ["127.0.0.1/32"];
+      withClientReviewer(values, OUTSIDE_CLUSTER);
       const render = await runBlueprint("staging", { values, secretKeys: raw.secretKeys });
       assertNoPlatformObjects(render.resources);
       const token = await tokenFor("staging", "deploy");
@@ -379,17 +400,35 @@ describe(`CI identity (ci-identity/) on Vault ${VERSIONS.VAULT_VERSION} with JWT
       }
     });
 
-    it("production: on the operators' mounts, the deploy token declares the role (carrying blueprint-services), the secret and a secret_id", async () => {
-      const render = await runBlueprint("production");
+    it("production: on the operators' mounts, the deploy token declares the Kubernetes auth config, the service's role (carrying blueprint-services) and the secret", async () => {
+      const render = await runBlueprint("production", edited("production", (values) => withClientReviewer(values, OUTSIDE_CLUSTER)));
       assertNoPlatformObjects(render.resources);
       const applied = await applyVaultResources(vault, render.resources, { token: await tokenFor("production", "deploy") });
-      assert.ok(applied.roleId && applied.secretId && applied.kvPath && applied.roleName);
+      assert.ok(applied.kubernetesMount && applied.kvPath && applied.roleName);
       assert.equal(applied.kvPath.name, applied.roleName);
-      // Production's secret_ids are bound to the cluster's CIDRs, so no login from here: root reads what was made.
-      assert.deepEqual(expectOk(await vault.admin("GET", `auth/${PRODUCTION_MOUNTS.approle}/role/${applied.roleName}`), "role").body.data.token_policies, [SERVICE_POLICY_NAME]);
-      const accessors = expectOk(await vault.admin("LIST", `auth/${PRODUCTION_MOUNTS.approle}/role/${applied.roleName}/secret-id`), "secret_ids").body.data.keys as string[];
-      assert.equal(accessors.length, 1);
+      assert.equal(applied.secretId, undefined, "no secret_id exists with Kubernetes auth");
+      const role = expectOk(await vault.admin("GET", `auth/${PRODUCTION_MOUNTS.kubernetes}/role/${applied.roleName}`), "role").body.data;
+      assert.deepEqual(
+        [role.token_policies, role.bound_service_account_names, role.bound_service_account_namespaces, role.audience, role.token_no_default_policy],
+        [[SERVICE_POLICY_NAME], ["items-api"], ["apps"], OUTSIDE_CLUSTER.audience, true],
+      );
+      const config = expectOk(await vault.admin("GET", `auth/${PRODUCTION_MOUNTS.kubernetes}/config`), "config").body.data;
+      assert.deepEqual([config.kubernetes_host, config.kubernetes_ca_cert, config.disable_local_ca_jwt], [OUTSIDE_CLUSTER.host, OUTSIDE_CLUSTER.caCert, true]);
       expectOk(await vault.admin("GET", `${applied.kvPath.mount}/data/${applied.kvPath.name}`), "the secret");
+    });
+
+    it("the deploy token may not give the Kubernetes auth mount a reviewer JWT or keys of its own, nor a role another policy", async () => {
+      const token = await tokenFor("production", "deploy");
+      const config = `auth/${PRODUCTION_MOUNTS.kubernetes}/config`;
+      const host = { kubernetes_host: OUTSIDE_CLUSTER.host, kubernetes_ca_cert: OUTSIDE_CLUSTER.caCert, disable_local_ca_jwt: true };
+      assertDenied(await vault.api("POST", config, { ...host, token_reviewer_jwt: "a.b.c" }, token));
+      assertDenied(await vault.api("POST", config, { ...host, pem_keys: ["-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----"] }, token));
+      const role = `auth/${PRODUCTION_MOUNTS.kubernetes}/role/blueprint-z`;
+      const binding = { bound_service_account_names: ["z"], bound_service_account_namespaces: ["apps"] };
+      assertDenied(await vault.api("POST", role, { ...binding, token_policies: ["root"] }, token));
+      assertDenied(await vault.api("POST", role, { ...binding, token_policies: [SERVICE_POLICY_NAME], token_period: 3600 }, token));
+      assertDenied(await vault.api("POST", `auth/${PRODUCTION_MOUNTS.kubernetes}/role/team-role`, { ...binding, token_policies: [SERVICE_POLICY_NAME] }, token));
+      assert.equal((await vault.admin("GET", role)).status, 404);
     });
   });
 });

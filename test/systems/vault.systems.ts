@@ -1,9 +1,11 @@
 /**
  * A real Vault (v1.21.4, built from the Go module proxy against a patched sdk) with the platform's objects
- * applied as the operators' CI identity stack for staging declares them (the KV mount, the AppRole mount and
- * its lockout, the templated blueprint-services policy), then the staging render's role, KV secret and
- * secret_id; the built service runs with its rendered env and its credentials laid out as the Deployment
- * mounts them. The CI identity stack's JWT side is test/systems/ci-identity.systems.ts's.
+ * applied as the operators' CI identity stack for staging declares them (the KV mount, the AppRole and
+ * Kubernetes auth mounts, the AppRole lockout, the templated blueprint-services policy), then the staging
+ * render with the AppRole login (vault.authMethod: approle, the option kept beside Kubernetes auth): its
+ * role, KV secret and secret_id; the built service runs with its rendered env and its credentials laid out as
+ * the Deployment mounts them. The CI identity stack's JWT side is test/systems/ci-identity.systems.ts's;
+ * the Kubernetes auth login, which needs a real API server, is test/e2e/vault-kubernetes-auth.e2e.ts's.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -12,7 +14,7 @@ import * as path from "node:path";
 import { makeTestCertificates, type TestCertificates } from "../../app/test/support/test-ca";
 import { programs, VERSIONS } from "./support/programs";
 import { assertPortsFree, Processes, run, waitFor } from "./support/processes";
-import { stagingRender, type StagingRender } from "./support/render";
+import { LOOPBACK_CIDR, stagingRender, type StagingRender } from "./support/render";
 import { mountDirs, type MountedFiles, SERVICE, serviceEnv } from "./support/serviceEnv";
 import { startService, type ServiceUnderTest } from "./support/service";
 import { expectOk, VaultServer } from "./support/vault";
@@ -23,7 +25,7 @@ import { servicePolicyTemplate } from "../../components/vault/policy";
 
 type Any = Record<string, any>;
 
-describe(`Vault ${VERSIONS.VAULT_VERSION} (Go module, sdk ${VERSIONS.VAULT_SDK_VERSION} patched) with the staging render`, function () {
+describe(`Vault ${VERSIONS.VAULT_VERSION} (Go module, sdk ${VERSIONS.VAULT_SDK_VERSION} patched) with the staging render, AppRole login`, function () {
   this.timeout(600_000);
   const processes = new Processes();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "systems-vault-"));
@@ -57,7 +59,7 @@ describe(`Vault ${VERSIONS.VAULT_VERSION} (Go module, sdk ${VERSIONS.VAULT_SDK_V
 
   before(async () => {
     certs = makeTestCertificates("vault.vault.svc.cluster.local");
-    render = await stagingRender({ vaultCaCert: certs.caCertPem });
+    render = await stagingRender({ vaultCaCert: certs.caCertPem, appRole: true });
     mounts = mountDirs();
     env = serviceEnv(render, mounts);
     vault = new VaultServer(processes, dir, certs, Number(new URL(env.VAULT_URL!).port));
@@ -177,6 +179,23 @@ describe(`Vault ${VERSIONS.VAULT_VERSION} (Go module, sdk ${VERSIONS.VAULT_SDK_V
     assert.equal(await processes.stop(service!.running), 0);
     assert.ok(service!.lines().some((line) => line.event === "vault_token_revoked"));
     assert.deepEqual(await serviceTokens(), []);
+  });
+
+  it("refuses a login from outside a secret_id's CIDR binding (staging's 10.0.0.0/8), and takes it from inside (the render's, loopback here)", async () => {
+    const role = `auth/${identity.approleMount}/role/${serviceRoleName(SERVICE)}`;
+    const login = () => vault.api("POST", `auth/${identity.approleMount}/login`, { role_id: identity.roleId, secret_id: identity.secretId });
+    assert.deepEqual(expectOk(await vault.admin("GET", role), "role").body.data.secret_id_bound_cidrs, [LOOPBACK_CIDR]);
+    // The role bound as staging binds it: the pods' 10.0.0.0/8, which this host is not in.
+    expectOk(await vault.admin("POST", role, { secret_id_bound_cidrs: ["10.0.0.0/8"] }), "bind the role to 10.0.0.0/8");
+    try {
+      const refused = await login();
+      assert.equal(refused.status, 400);
+      assert.match(JSON.stringify(refused.body.errors), /unauthorized by CIDR restrictions/);
+    } finally {
+      expectOk(await vault.admin("POST", role, { secret_id_bound_cidrs: [LOOPBACK_CIDR] }), "the render's binding again");
+    }
+    const accepted = expectOk(await login(), "login from inside the binding");
+    await vault.api("POST", "auth/token/revoke-self", {}, accepted.body.auth.client_token as string);
   });
 
   it("refuses a policy broken on purpose, with Vault's message", async () => {

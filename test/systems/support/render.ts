@@ -12,6 +12,13 @@ import { manifestFileName, writeRender } from "../../../scripts/lib/manifests";
 import type { DeclaredResource } from "../../../scripts/lib/mocks";
 import { runBlueprint } from "../../../scripts/lib/mockRun";
 import { loadStackFile } from "../../../scripts/lib/stackFile";
+import { withAppRole, withClientReviewer } from "../../support/stackEdits";
+
+/** Where the systems tests' services log in to Vault from, as a secret_id's CIDR binding names it. */
+export const LOOPBACK_CIDR = "127.0.0.1/32";
+
+/** The API server audience the systems tests' Kubernetes auth config names (no API server runs in them). */
+export const SYSTEMS_API_AUDIENCE = "https://kubernetes.default.svc.cluster.local";
 
 type Any = Record<string, any>;
 
@@ -47,11 +54,13 @@ interface RenderOptions {
   vaultCaCert?: string;
   /** Adds SECOND_SERVICE (a copy of the Items API's entry without its Ingress) to the stack's services. */
   secondService?: boolean;
+  /** The AppRole login (vault.authMethod: approle) instead of staging's Kubernetes auth. */
+  appRole?: boolean;
 }
 
 /** The committed staging stack file, with only what `options` changes. */
 export function stagingRender(options: RenderOptions = {}): Promise<StagingRender> {
-  const key = JSON.stringify(["staging", options.vaultCaCert ?? "", options.secondService ?? false]);
+  const key = JSON.stringify(["staging", options.vaultCaCert ?? "", options.secondService ?? false, options.appRole ?? false]);
   let render = renders.get(key);
   if (render === undefined) {
     render = renderStaging(options);
@@ -60,10 +69,17 @@ export function stagingRender(options: RenderOptions = {}): Promise<StagingRende
   return render;
 }
 
-async function renderStaging({ vaultCaCert, secondService }: RenderOptions): Promise<StackRender> {
+async function renderStaging({ vaultCaCert, secondService, appRole }: RenderOptions): Promise<StackRender> {
   const raw: RawStackConfig = loadStackFile("staging");
   const values = structuredClone(raw.values) as Any;
   if (vaultCaCert !== undefined) values.vault.caCert = vaultCaCert;
+  if (appRole) {
+    withAppRole(values, "staging");
+    // The pods' network, as Vault sees the service here: loopback (the render's 10.0.0.0/8 refuses it).
+    values.vault.secretId.boundCidrs = [LOOPBACK_CIDR];
+  }
+  // Vault runs outside a pod here: it takes the Kubernetes auth config only with a CA and reviewer client.
+  if (vaultCaCert !== undefined) withClientReviewer(values, { host: "https://127.0.0.1:6443", caCert: vaultCaCert, audience: SYSTEMS_API_AUDIENCE });
   if (secondService) {
     const { ingress: _ingress, ...items } = values.services["items-api"];
     values.services[SECOND_SERVICE.name] = { ...items, namespace: SECOND_SERVICE.namespace, objectives: structuredClone(SECOND_SERVICE.objectives) };
@@ -82,7 +98,8 @@ export function localRender(): Promise<StackRender> {
   return render;
 }
 
-async function renderStack(stack: string, raw: RawStackConfig): Promise<StackRender> {
+/** Any stack config, rendered as `npm run render` would (not cached: each call renders afresh). */
+export async function renderStack(stack: string, raw: RawStackConfig): Promise<StackRender> {
   const run = await runBlueprint(stack, raw);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "systems-render-"));
   writeRender(run.resources, dir);

@@ -1,14 +1,14 @@
 /**
  * Applies the Vault resources a program declares, over Vault's HTTP API, the way the Vault provider would:
- * the main program's AppRole role, KV secret and secret_id (and the mounts and lockout tune where a stack
- * still declares them), and the CI identity program's platform mounts, lockout tune and services' policy,
+ * the main program's AppRole role, KV secret and secret_id, or its Kubernetes auth config and role (and the
+ * mounts and lockout tune where a stack still declares them), and the CI identity program's platform mounts, lockout tune and services' policy,
  * JWT auth mount and roles, transit mount and key, and CI policies. Inputs are the
  * declared ones (resources.json shows the same, with secrets masked); the generated KV values are replaced by
  * fresh random ones, as the random provider would generate them, since the mocked values of the render are
  * predictable. By default it applies with the root token (an operator); given a token, with that token, to
  * prove the token's policy is enough for what the program declares.
  *
- * An AppRole mount's accessor is Vault's to choose: the mocks give one that names its mount
+ * An auth mount's accessor is Vault's to choose: the mocks give one that names its mount
  * (scripts/lib/mockProgram.ts), and wherever such a value appears in an input (the services' policy
  * template), the applier writes the real accessor of that mount instead: the one Vault gave the mount the
  * render declared, or, for the `getAuthBackend` data source, the one of the mount that already exists.
@@ -28,6 +28,8 @@ export interface AppliedIdentity {
   kv: Record<string, string>;
   kvPath: { mount: string; name: string };
   approleMount: string;
+  /** With Kubernetes auth: the mount the render's role lives on. */
+  kubernetesMount: string;
 }
 
 const snake = (name: string) => name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
@@ -39,8 +41,10 @@ const ORDER = [
   "vault:index/authBackend:AuthBackend",
   "vault:jwt/authBackend:AuthBackend",
   "vault:generic/endpoint:Endpoint",
+  "vault:kubernetes/authBackendConfig:AuthBackendConfig",
   "vault:index/policy:Policy",
   "vault:appRole/authBackendRole:AuthBackendRole",
+  "vault:kubernetes/authBackendRole:AuthBackendRole",
   "vault:jwt/authBackendRole:AuthBackendRole",
   "vault:transit/secretBackendKey:SecretBackendKey",
   "vault:kv/secretV2:SecretV2",
@@ -85,7 +89,7 @@ export async function applyVaultResources(vault: VaultServer, resources: Declare
           break;
         case "vault:index/authBackend:AuthBackend":
           expectOk(await call("POST", `sys/auth/${inputs.path}`, { type: inputs.type, description: inputs.description }), what);
-          identity.approleMount = inputs.path;
+          if (inputs.type === "approle") identity.approleMount = inputs.path;
           break;
         case "vault:jwt/authBackend:AuthBackend": {
           const { path: mount, type: method, description, ...config } = inputs;
@@ -105,6 +109,18 @@ export async function applyVaultResources(vault: VaultServer, resources: Declare
           identity.approleMount = backend;
           identity.roleName = roleName;
           identity.roleId = expectOk(await call("GET", `auth/${backend}/role/${roleName}/role-id`), what).body.data.role_id;
+          break;
+        }
+        case "vault:kubernetes/authBackendConfig:AuthBackendConfig": {
+          const { backend, ...fields } = inputs;
+          expectOk(await call("POST", `auth/${backend}/config`, snakeKeys(fields)), what);
+          break;
+        }
+        case "vault:kubernetes/authBackendRole:AuthBackendRole": {
+          const { backend, roleName, ...fields } = inputs;
+          expectOk(await call("POST", `auth/${backend}/role/${roleName}`, snakeKeys(fields)), what);
+          identity.kubernetesMount = backend;
+          identity.roleName = roleName;
           break;
         }
         case "vault:jwt/authBackendRole:AuthBackendRole": {

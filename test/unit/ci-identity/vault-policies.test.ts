@@ -59,7 +59,6 @@ path "auth/kubernetes/config" {
   denied_parameters = {
     "token_reviewer_jwt" = []
     "pem_keys" = []
-    "use_annotations_as_alias_metadata" = ["true"]
   }
 }
 
