@@ -1,4 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
+import { stringify } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { declareConfigMap, declareSecret, headlessServiceName as headlessServiceNameOf, servicePort } from "../../k8s/controllers";
@@ -18,9 +19,9 @@ import {
   FILE_REALM_FILES,
   FILE_REALM_SECRET,
   elasticsearchContainers,
-  settingsFiles,
+  elasticsearchSettings,
 } from "./elasticsearchConfig";
-import { FILE_REALM_USERS, curlUserConfig, usersFile } from "./fileRealm";
+import { FILE_REALM_USERS, curlUserConfig, fileRolesYaml, usersFile, usersRolesFile } from "./fileRealm";
 import { KIBANA_SETUP, READER, elasticsearchSetupRequests } from "./setup";
 
 /** Every generated password; the resource names are their identity in state (a new name is a new password). */
@@ -73,12 +74,14 @@ function declareCredentials(identity: WorkloadIdentity, passwords: Passwords, pa
 }
 
 /**
- * The file realm's secret half: the users file (bcrypt hashes) and the probe's curl config. Returns the
- * checksum that rolls the nodes when a password changes (keyed: it reveals nothing).
+ * The file realm (users with their bcrypt hashes, users_roles, roles.yml) and the probe's curl config. Returns
+ * the checksum that rolls the nodes when it changes (keyed: it reveals nothing).
  */
 function declareFileRealm(identity: WorkloadIdentity, passwords: Passwords, hashes: Hashes, parent: pulumi.Resource): pulumi.Output<string> {
   const files = {
     [FILE_REALM_FILES.users]: pulumi.secret(pulumi.all([hashes.probe, hashes.setup]).apply(([probe, setup]) => usersFile({ probe, setup }))),
+    [FILE_REALM_FILES.usersRoles]: pulumi.output(usersRolesFile()),
+    [FILE_REALM_FILES.roles]: pulumi.output(fileRolesYaml()),
     [FILE_REALM_FILES.probeCurlConfig]: curlConfigOf(FILE_REALM_USERS.probe.user, passwords.probe),
   };
   declareSecret(identity, FILE_REALM_SECRET, files, { parent, resourceName: `${FILE_REALM_SECRET}-secret` });
@@ -110,7 +113,7 @@ export class Elasticsearch extends pulumi.ComponentResource {
     this.kibanaSystemPassword = passwords.kibanaSystem;
     this.ca = declareElasticsearchCerts(identity, elasticsearchDnsNames(endpoint.serviceName, headlessServiceName, endpoint.namespace), this);
     const fileRealmChecksum = declareFileRealm(identity, passwords, hashes, this);
-    const settings = declareConfigMap(identity, `${identity.name}-settings`, settingsFiles(topology), { parent: this });
+    const settings = declareConfigMap(identity, `${identity.name}-settings`, { "elasticsearch.yml": stringify(elasticsearchSettings(topology)) }, { parent: this });
     const containers = elasticsearchContainers(sizing, { http: endpoint.port, transport: endpoint.transportPort }, settings.metadata.name);
     const nodes = declareWorkload({
       identity,
@@ -120,8 +123,8 @@ export class Elasticsearch extends pulumi.ComponentResource {
       initContainers: [containers.init],
       containers: [containers.node],
       terminationGracePeriodSeconds: 120,
-      // A settings or file realm change restarts the nodes (one at a time): the files are copied only at start.
-      template: { checksums: { settings: checksumOf(settingsFiles(topology)), "file-realm": fileRealmChecksum } },
+      // A settings or file realm change restarts the nodes (one at a time): the files are read only at start.
+      template: { checksums: { settings: checksumOf(elasticsearchSettings(topology)), "file-realm": fileRealmChecksum } },
       lintExemptions: ELASTICSEARCH_LINT_EXEMPTIONS,
       services: [{ ports: [servicePort("http", endpoint.port)] }],
       flows: args.flows.nodes,

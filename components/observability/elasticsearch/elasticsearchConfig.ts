@@ -5,9 +5,7 @@ import { ONE_SHOT_RESOURCES, type RunAs, type SecureContainerArgs } from "../../
 import { PROBE_TIMINGS, execProbe, tcpProbe } from "../../k8s/probes";
 import { clusterHost, statefulPodNames } from "../../platformEndpoints";
 import type { ObservabilityConfig } from "../configSchema";
-import { stringify } from "yaml";
 import { CERT_FILES, CERT_SECRETS } from "./certs";
-import { fileRolesYaml, usersRolesFile } from "./fileRealm";
 
 type ElasticsearchSizing = ObservabilityConfig["elasticsearch"];
 
@@ -30,8 +28,10 @@ export const ELASTICSEARCH_CREDENTIALS = {
 } as const;
 
 /**
- * The file realm's two files that hold no secret sit in the settings ConfigMap beside elasticsearch.yml; the
- * Secret holds the password hashes and the probe's curl config. The init container copies all of them.
+ * The file realm's files and the probe's curl config, in one Secret the init container copies from. roles.yml
+ * and users_roles hold no secret, but they sit there rather than in the settings ConfigMap: ConfigMaps are
+ * replaced on a change, and the StatefulSet, which names the ConfigMap, would be replaced with it (every node
+ * down at once); the Secret is named by a constant, so a change to it only rolls the nodes (its checksum).
  */
 export const FILE_REALM_FILES = { users: "users", usersRoles: "users_roles", roles: "roles.yml", probeCurlConfig: "probe.curlrc" } as const;
 export const FILE_REALM_SECRET = "elasticsearch-file-realm";
@@ -107,15 +107,6 @@ export function elasticsearchSettings(topology: ElasticsearchTopology): Elastics
   };
 }
 
-/** The settings ConfigMap's files: elasticsearch.yml, and the file realm's roles and role mapping (no secret). */
-export function settingsFiles(topology: ElasticsearchTopology): Record<string, string> {
-  return {
-    "elasticsearch.yml": stringify(elasticsearchSettings(topology)),
-    [FILE_REALM_FILES.roles]: fileRolesYaml(),
-    [FILE_REALM_FILES.usersRoles]: usersRolesFile(),
-  };
-}
-
 /** ES_JAVA_OPTS: a fixed heap from config, the same for minimum and maximum so it never resizes. */
 function javaOpts(heap: string): string {
   return `-Xms${heap} -Xmx${heap}`;
@@ -145,8 +136,7 @@ const COPY_CONFIG_COMMAND = [
   [
     `cp -a ${ELASTICSEARCH_PATHS.config}/. ${CONFIG_COPY_MOUNT}/`,
     `cp ${SETTINGS_MOUNT}/elasticsearch.yml ${CONFIG_COPY_MOUNT}/elasticsearch.yml`,
-    `cp ${SETTINGS_MOUNT}/${FILE_REALM_FILES.roles} ${SETTINGS_MOUNT}/${FILE_REALM_FILES.usersRoles} ${CONFIG_COPY_MOUNT}/`,
-    `cp ${FILE_REALM_MOUNT}/${FILE_REALM_FILES.users} ${CONFIG_COPY_MOUNT}/${FILE_REALM_FILES.users}`,
+    `cp ${FILE_REALM_MOUNT}/${FILE_REALM_FILES.roles} ${FILE_REALM_MOUNT}/${FILE_REALM_FILES.usersRoles} ${FILE_REALM_MOUNT}/${FILE_REALM_FILES.users} ${CONFIG_COPY_MOUNT}/`,
     `chmod 0600 ${CONFIG_COPY_MOUNT}/${FILE_REALM_FILES.users}`,
     `cp ${CREDENTIALS_MOUNT}/elastic ${ELASTIC_PASSWORD_FILE}`,
     `cp ${FILE_REALM_MOUNT}/${FILE_REALM_FILES.probeCurlConfig} ${PROBE_CURL_CONFIG}`,

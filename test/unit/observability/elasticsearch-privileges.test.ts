@@ -175,16 +175,17 @@ for (const stack of ["staging", "production"] as const) {
       assert.ok(fileRealm, "the file-realm Secret is a volume");
       assert.ok(pod.initContainers[0].volumeMounts.some((mount: Any) => mount.name === fileRealm.name), "the init container copies from it");
       assert.ok(!pod.containers[0].volumeMounts.some((mount: Any) => mount.name === fileRealm.name), "the node reads only the copies");
-      const settings = (findObject(run, "ConfigMap", "elasticsearch-settings", NS) as Any).data;
-      assert.deepEqual(parse(settings["roles.yml"])["elasticsearch-probe"], { cluster: ["monitor"] });
-      assert.match(settings.users_roles, /^elasticsearch-probe:elasticsearch-probe$/m);
-      assert.deepEqual((findObject(run, "Secret", "elasticsearch-file-realm", NS) as Any).stringData, { users: SECRET_PLACEHOLDER, "probe.curlrc": SECRET_PLACEHOLDER });
-      assert.match(pod.initContainers[0].command[2], /cp \/mnt\/file-realm\/users \/mnt\/config\/users && chmod 0600 \/mnt\/config\/users/);
+      const fileRealmFiles = declaredSecretData(run, "elasticsearch-file-realm");
+      assert.deepEqual(parse(fileRealmFiles["roles.yml"])["elasticsearch-probe"], { cluster: ["monitor"] });
+      assert.match(fileRealmFiles.users_roles, /^elasticsearch-probe:elasticsearch-probe$/m);
+      assert.deepEqual(Object.keys((findObject(run, "Secret", "elasticsearch-file-realm", NS) as Any).stringData).sort(), ["probe.curlrc", "roles.yml", "users", "users_roles"]);
+      assert.match(pod.initContainers[0].command[2], / && cp \/mnt\/file-realm\/roles\.yml \/mnt\/file-realm\/users_roles \/mnt\/file-realm\/users \/mnt\/config\/ && chmod 0600 \/mnt\/config\/users && /);
     });
 
-    it("rolls the nodes when the file realm changes, with a keyed checksum that reveals nothing", () => {
+    it("rolls the nodes when the file realm changes, with a keyed checksum that reveals nothing, and leaves the settings ConfigMap (whose replacement would replace the StatefulSet) to elasticsearch.yml", () => {
       const annotations = (findObject(run, "StatefulSet", "elasticsearch", NS) as Any).spec.template.metadata.annotations;
       assert.match(annotations["checksum.blueprint.io/file-realm"], /^[0-9a-f]{64}$/);
+      assert.deepEqual(Object.keys((findObject(run, "ConfigMap", "elasticsearch-settings", NS) as Any).data), ["elasticsearch.yml"]);
     });
   });
 }
