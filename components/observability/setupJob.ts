@@ -23,7 +23,7 @@ const PLAN_FILE = "plan.tsv";
 const REQUESTS_DIR = "/setup";
 const CA_DIR = "/etc/blueprint/ca";
 const CREDENTIALS_DIR = "/etc/blueprint/credentials";
-const PASSWORD_FILE = "password";
+const CURL_CONFIG_FILE = "curlrc";
 
 export interface PlanFiles {
   plan: string;
@@ -60,8 +60,11 @@ export function secretBodiesDigest(key: string, bodies: Record<string, string>):
   return createHmac("sha256", key).update(JSON.stringify(ordered)).digest("hex");
 }
 
-/** The digest of a Job's secret bodies as a plain (non-secret) Output; see secretBodiesDigest. */
-function secretBodiesChecksum(name: string, bodies: Record<string, pulumi.Output<string>>, parent: pulumi.Resource): pulumi.Output<string> {
+/**
+ * The digest of secret files (a Job's secret bodies, say) as a plain (non-secret) Output, to put on a pod
+ * template so a change rolls the pods; see secretBodiesDigest.
+ */
+export function secretBodiesChecksum(name: string, bodies: Record<string, pulumi.Output<string>>, parent: pulumi.Resource): pulumi.Output<string> {
   const key = new random.RandomBytes(`${name}-checksum-key`, { length: 32 }, { parent }).hex;
   const entries = Object.entries(bodies);
   const digest = pulumi.all([pulumi.secret(key), ...entries.map(([, body]) => body)]).apply(([hmacKey, ...values]) =>
@@ -79,9 +82,11 @@ export interface SetupJobArgs {
   baseUrl: string;
   /** Polled (authenticated) until it answers 2xx before the first request. */
   readyPath: string;
-  user: string;
-  /** Mounted as a file, never an env var: the script reads it at start. */
-  passwordSecret: { name: string; key: string };
+  /**
+   * The key of a Secret holding a curl config (`user = "name:password"`) to log in with: mounted as a file and
+   * given to curl with `--config`, so the password is in no env var and in no process's argv.
+   */
+  curlConfigSecret: { name: string; key: string };
   /** A Secret with `ca.crt`, the CA that signed the server's certificate. */
   caSecretName: string;
   requests: SetupRequest[];
@@ -111,7 +116,7 @@ export function declareSetupJob(args: SetupJobArgs, parent: pulumi.Resource): k8
     ),
     secretMount("ca", args.caSecretName, CA_DIR),
     // Only the one key this Job logs in with.
-    secretMount("credentials", args.passwordSecret.name, CREDENTIALS_DIR, { items: [{ key: args.passwordSecret.key, path: PASSWORD_FILE }] }),
+    secretMount("credentials", args.curlConfigSecret.name, CREDENTIALS_DIR, { items: [{ key: args.curlConfigSecret.key, path: CURL_CONFIG_FILE }] }),
   ];
   const container: SecureContainerArgs = {
     name: identity.name,
@@ -123,8 +128,7 @@ export function declareSetupJob(args: SetupJobArgs, parent: pulumi.Resource): k8
       { name: "READY_PATH", value: args.readyPath },
       { name: "CA_FILE", value: `${CA_DIR}/ca.crt` },
       { name: "REQUESTS_DIR", value: REQUESTS_DIR },
-      { name: "SETUP_USER", value: args.user },
-      { name: "SETUP_PASSWORD_FILE", value: `${CREDENTIALS_DIR}/${PASSWORD_FILE}` },
+      { name: "CURL_CONFIG_FILE", value: `${CREDENTIALS_DIR}/${CURL_CONFIG_FILE}` },
     ],
     mounts,
   };

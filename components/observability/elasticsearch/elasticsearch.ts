@@ -1,14 +1,14 @@
 import type * as k8s from "@pulumi/kubernetes";
+import { stringify } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { stringify } from "yaml";
 import { declareConfigMap, declareSecret, headlessServiceName as headlessServiceNameOf, servicePort } from "../../k8s/controllers";
 import { type WorkloadFlows, declareFlowPolicy } from "../../k8s/network";
 import { type WorkloadIdentity, checksumOf } from "../../k8s/objectMeta";
 import { declareWorkload, quorumMembers } from "../../k8s/workload";
 import type { SystemArgs } from "../componentArgs";
 import { SETUP_JOB_NAMES } from "../logPipelineFlows";
-import { declareSetupJob } from "../setupJob";
+import { declareSetupJob, secretBodiesChecksum } from "../setupJob";
 import { CERT_SECRETS, type CertificateAuthority, declareElasticsearchCerts, elasticsearchDnsNames } from "./certs";
 import {
   ELASTICSEARCH_CREDENTIALS,
@@ -16,22 +16,76 @@ import {
   ELASTICSEARCH_LINT_EXEMPTIONS,
   ELASTICSEARCH_RUN_AS,
   type ElasticsearchTopology,
-  type ElasticsearchUser,
+  FILE_REALM_FILES,
+  FILE_REALM_SECRET,
   elasticsearchContainers,
   elasticsearchSettings,
 } from "./elasticsearchConfig";
-import { elasticsearchSetupRequests } from "./setup";
+import { FILE_REALM_USERS, curlUserConfig, fileRolesYaml, usersFile, usersRolesFile } from "./fileRealm";
+import { KIBANA_SETUP, READER, elasticsearchSetupRequests } from "./setup";
 
-type Passwords = Record<ElasticsearchUser, pulumi.Output<string>>;
+/** Every generated password; the resource names are their identity in state (a new name is a new password). */
+const PASSWORD_RESOURCES = {
+  elastic: "elastic",
+  kibanaSystem: "kibana-system",
+  writer: "writer",
+  kibanaSetup: "kibana-setup",
+  setup: "setup",
+  probe: "probe",
+  reader: "logs-reader",
+} as const;
+type PasswordKey = keyof typeof PASSWORD_RESOURCES;
+type Passwords = Record<PasswordKey, pulumi.Output<string>>;
+/** Each password's bcrypt hash, computed by the random provider (fileRealm.ts says why). */
+type Hashes = Record<PasswordKey, pulumi.Output<string>>;
 
-/** A generated password per user, kept secret in state, and the Secret that holds them (one key each). */
-function declareCredentials(name: string, identity: WorkloadIdentity, parent: pulumi.Resource): Passwords {
-  const password = (user: string) => new random.RandomPassword(`${name}-${user}-password`, { length: 32, special: false }, { parent }).result;
-  const passwords: Passwords = { elastic: password("elastic"), kibanaSystem: password("kibana-system"), writer: password("writer"), kibanaSetup: password("kibana-setup") };
-  const keys = ELASTICSEARCH_CREDENTIALS.keys;
-  const data = Object.fromEntries((Object.keys(keys) as ElasticsearchUser[]).map((user) => [keys[user], passwords[user]]));
+/** The Secret people are given read access to, alone, to get the log reader's sign-in. */
+export const READER_CREDENTIALS_SECRET = "logs-reader-credentials";
+
+function generatePasswords(name: string, parent: pulumi.Resource): { passwords: Passwords; hashes: Hashes } {
+  const generated = Object.entries(PASSWORD_RESOURCES).map(([key, resource]) => [key, new random.RandomPassword(`${name}-${resource}-password`, { length: 32, special: false }, { parent })] as const);
+  return {
+    passwords: Object.fromEntries(generated.map(([key, password]) => [key, password.result])) as Passwords,
+    hashes: Object.fromEntries(generated.map(([key, password]) => [key, password.bcryptHash])) as Hashes,
+  };
+}
+
+/** The curl config a user logs in with, as a Pulumi secret. */
+function curlConfigOf(user: string, password: pulumi.Output<string>): pulumi.Output<string> {
+  return pulumi.secret(password.apply((value) => curlUserConfig(user, value)));
+}
+
+/**
+ * The generated passwords, kept secret in state, and the Secrets that deliver them: the services' passwords
+ * and the setup Jobs' curl configs (one key each, each consumer mounts its own), and the reader's sign-in in
+ * a Secret of its own, so a person can be granted that one Secret and nothing else.
+ */
+function declareCredentials(identity: WorkloadIdentity, passwords: Passwords, parent: pulumi.Resource): void {
+  const { keys, curlConfigs } = ELASTICSEARCH_CREDENTIALS;
+  const data = {
+    [keys.elastic]: passwords.elastic,
+    [keys.kibanaSystem]: passwords.kibanaSystem,
+    [keys.writer]: passwords.writer,
+    [curlConfigs.setup]: curlConfigOf(FILE_REALM_USERS.setup.user, passwords.setup),
+    [curlConfigs.kibanaSetup]: curlConfigOf(KIBANA_SETUP.user, passwords.kibanaSetup),
+  };
   declareSecret(identity, ELASTICSEARCH_CREDENTIALS.secretName, data, { parent, resourceName: `${ELASTICSEARCH_CREDENTIALS.secretName}-secret` });
-  return passwords;
+  declareSecret(identity, READER_CREDENTIALS_SECRET, { username: READER.user, password: passwords.reader }, { parent, resourceName: `${READER_CREDENTIALS_SECRET}-secret` });
+}
+
+/**
+ * The file realm (users with their bcrypt hashes, users_roles, roles.yml) and the probe's curl config. Returns
+ * the checksum that rolls the nodes when it changes (keyed: it reveals nothing).
+ */
+function declareFileRealm(identity: WorkloadIdentity, passwords: Passwords, hashes: Hashes, parent: pulumi.Resource): pulumi.Output<string> {
+  const files = {
+    [FILE_REALM_FILES.users]: pulumi.secret(pulumi.all([hashes.probe, hashes.setup]).apply(([probe, setup]) => usersFile({ probe, setup }))),
+    [FILE_REALM_FILES.usersRoles]: pulumi.output(usersRolesFile()),
+    [FILE_REALM_FILES.roles]: pulumi.output(fileRolesYaml()),
+    [FILE_REALM_FILES.probeCurlConfig]: curlConfigOf(FILE_REALM_USERS.probe.user, passwords.probe),
+  };
+  declareSecret(identity, FILE_REALM_SECRET, files, { parent, resourceName: `${FILE_REALM_SECRET}-secret` });
+  return secretBodiesChecksum(FILE_REALM_SECRET, files, parent);
 }
 
 export interface ElasticsearchArgs extends SystemArgs<"elasticsearch"> {
@@ -54,9 +108,11 @@ export class Elasticsearch extends pulumi.ComponentResource {
     const headlessServiceName = headlessServiceNameOf(identity.name);
     const topology: ElasticsearchTopology = { namespace: endpoint.namespace, serviceName: endpoint.serviceName, headlessServiceName, nodes: sizing.replicas };
 
-    const passwords = declareCredentials(name, identity, this);
+    const { passwords, hashes } = generatePasswords(name, this);
+    declareCredentials(identity, passwords, this);
     this.kibanaSystemPassword = passwords.kibanaSystem;
     this.ca = declareElasticsearchCerts(identity, elasticsearchDnsNames(endpoint.serviceName, headlessServiceName, endpoint.namespace), this);
+    const fileRealmChecksum = declareFileRealm(identity, passwords, hashes, this);
     const settings = declareConfigMap(identity, `${identity.name}-settings`, { "elasticsearch.yml": stringify(elasticsearchSettings(topology)) }, { parent: this });
     const containers = elasticsearchContainers(sizing, { http: endpoint.port, transport: endpoint.transportPort }, settings.metadata.name);
     const nodes = declareWorkload({
@@ -67,8 +123,8 @@ export class Elasticsearch extends pulumi.ComponentResource {
       initContainers: [containers.init],
       containers: [containers.node],
       terminationGracePeriodSeconds: 120,
-      // A settings change restarts the nodes (one at a time): the file is read only at start.
-      template: { checksums: { settings: checksumOf(elasticsearchSettings(topology)) } },
+      // A settings or file realm change restarts the nodes (one at a time): the files are read only at start.
+      template: { checksums: { settings: checksumOf(elasticsearchSettings(topology)), "file-realm": fileRealmChecksum } },
       lintExemptions: ELASTICSEARCH_LINT_EXEMPTIONS,
       services: [{ ports: [servicePort("http", endpoint.port)] }],
       flows: args.flows.nodes,
@@ -84,8 +140,9 @@ export class Elasticsearch extends pulumi.ComponentResource {
         serviceAccountName: nodes.serviceAccount.metadata.name,
         baseUrl: endpoint.url,
         readyPath: "/_cluster/health?wait_for_status=yellow&timeout=10s",
-        user: "elastic",
-        passwordSecret: { name: ELASTICSEARCH_CREDENTIALS.secretName, key: ELASTICSEARCH_CREDENTIALS.keys.elastic },
+        // A file-realm user that may manage ILM, templates and security only: the elastic superuser stays for
+        // break-glass use (docs/observability.md), and this user exists before the native realm does.
+        curlConfigSecret: { name: ELASTICSEARCH_CREDENTIALS.secretName, key: ELASTICSEARCH_CREDENTIALS.curlConfigs.setup },
         caSecretName: CERT_SECRETS.ca,
         requests: elasticsearchSetupRequests({
           deleteAfterDays: sizing.deleteAfterDays,
@@ -93,6 +150,7 @@ export class Elasticsearch extends pulumi.ComponentResource {
           writerPassword: passwords.writer,
           kibanaSystemPassword: passwords.kibanaSystem,
           kibanaSetupPassword: passwords.kibanaSetup,
+          readerPassword: passwords.reader,
         }),
         dependsOn: [this.statefulSet, service],
       },

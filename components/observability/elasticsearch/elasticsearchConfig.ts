@@ -16,11 +16,25 @@ export const ELASTICSEARCH_RUN_AS: RunAs = { uid: 1000, gid: 1000, fsGroup: 1000
 const HOME = "/usr/share/elasticsearch";
 const ELASTICSEARCH_PATHS = { config: `${HOME}/config`, certs: `${HOME}/config/certs`, data: `${HOME}/data`, logs: `${HOME}/logs` } as const;
 
-/** The generated passwords, one Secret key each; consumers reference a single key. */
+/**
+ * The generated credentials, one Secret key each; consumers reference a single key. `keys` are passwords;
+ * `curlConfigs` are curl config files (`user = "name:password"`) for the setup Jobs, which log in with
+ * `curl --config FILE` so no password is ever in curl's argv.
+ */
 export const ELASTICSEARCH_CREDENTIALS = {
   secretName: "elasticsearch-credentials",
-  keys: { elastic: "elastic", kibanaSystem: "kibana_system", writer: "vector-writer", kibanaSetup: "kibana-setup" },
+  keys: { elastic: "elastic", kibanaSystem: "kibana_system", writer: "vector-writer" },
+  curlConfigs: { setup: "elasticsearch-setup.curlrc", kibanaSetup: "kibana-setup.curlrc" },
 } as const;
+
+/**
+ * The file realm's files and the probe's curl config, in one Secret the init container copies from. roles.yml
+ * and users_roles hold no secret, but they sit there rather than in the settings ConfigMap: ConfigMaps are
+ * replaced on a change, and the StatefulSet, which names the ConfigMap, would be replaced with it (every node
+ * down at once); the Secret is named by a constant, so a change to it only rolls the nodes (its checksum).
+ */
+export const FILE_REALM_FILES = { users: "users", usersRoles: "users_roles", roles: "roles.yml", probeCurlConfig: "probe.curlrc" } as const;
+export const FILE_REALM_SECRET = "elasticsearch-file-realm";
 
 export type ElasticsearchUser = keyof typeof ELASTICSEARCH_CREDENTIALS.keys;
 
@@ -44,8 +58,11 @@ const CONFIG_COPY_MOUNT = "/mnt/config";
 const CREDENTIALS_MOUNT = "/mnt/credentials";
 // The image's entrypoint reads ELASTIC_PASSWORD_FILE only at mode 400 or 600, and fsGroup turns a Secret
 // file into 440: the init container copies it here at 400, into memory, never onto the node's disk.
+// The readiness probe's curl config is copied there too, for the same reason: a file only the node's user reads.
 const PASSWORD_DIR: ScratchDir = { name: "password", mountPath: "/etc/blueprint/password", sizeLimit: "1Mi", medium: "Memory" };
 const ELASTIC_PASSWORD_FILE = `${PASSWORD_DIR.mountPath}/elastic`;
+const PROBE_CURL_CONFIG = `${PASSWORD_DIR.mountPath}/${FILE_REALM_FILES.probeCurlConfig}`;
+const FILE_REALM_MOUNT = "/mnt/file-realm";
 
 export type ElasticsearchSettings = Record<string, string | boolean | string[]>;
 
@@ -95,24 +112,35 @@ function javaOpts(heap: string): string {
   return `-Xms${heap} -Xmx${heap}`;
 }
 
-// Ready once the node answers an authenticated health call over TLS (its own state: no quorum needed).
+/**
+ * Ready once the node answers an authenticated health call over TLS (its own state: no quorum needed), as the
+ * monitor-only file-realm user (fileRealm.ts), never `elastic`. It is a file-realm user because the probe runs
+ * before the cluster has formed and before the setup Job could create a native user; the node reads its
+ * `users` file at start. curl reads the user and password from its config file: nothing secret is in the
+ * probe's argv, and no shell runs.
+ */
 function readinessCommand(httpPort: number): string[] {
-  return [
-    "bash",
-    "-c",
-    `curl --silent --fail --output /dev/null --cacert ${ELASTICSEARCH_PATHS.certs}/${CERT_FILES.ca} --user "elastic:$(< ${ELASTIC_PASSWORD_FILE})" "https://127.0.0.1:${httpPort}/_cluster/health?local=true"`,
-  ];
+  const health = `https://127.0.0.1:${httpPort}/_cluster/health?local=true`;
+  return ["curl", "--config", PROBE_CURL_CONFIG, "--silent", "--fail", "--output", "/dev/null", "--cacert", `${ELASTICSEARCH_PATHS.certs}/${CERT_FILES.ca}`, health];
 }
-// Copies the image's config/ (jvm.options, log4j2.properties…) into the emptyDir, then our elasticsearch.yml
-// on top, and the elastic password into the in-memory password directory at the mode the entrypoint demands.
+/**
+ * Copies the image's config/ (jvm.options, log4j2.properties…) into the emptyDir, then our elasticsearch.yml
+ * and the file realm's files on top (the users file readable by the node's user only), and the elastic
+ * password and the probe's curl config into the in-memory password directory at mode 0400. Copied once per
+ * pod start, the node's file realm and the probe's credentials always match; a changed file realm rolls the
+ * pods (its checksum is on the pod template).
+ */
 const COPY_CONFIG_COMMAND = [
   "bash",
   "-c",
   [
     `cp -a ${ELASTICSEARCH_PATHS.config}/. ${CONFIG_COPY_MOUNT}/`,
     `cp ${SETTINGS_MOUNT}/elasticsearch.yml ${CONFIG_COPY_MOUNT}/elasticsearch.yml`,
+    `cp ${FILE_REALM_MOUNT}/${FILE_REALM_FILES.roles} ${FILE_REALM_MOUNT}/${FILE_REALM_FILES.usersRoles} ${FILE_REALM_MOUNT}/${FILE_REALM_FILES.users} ${CONFIG_COPY_MOUNT}/`,
+    `chmod 0600 ${CONFIG_COPY_MOUNT}/${FILE_REALM_FILES.users}`,
     `cp ${CREDENTIALS_MOUNT}/elastic ${ELASTIC_PASSWORD_FILE}`,
-    `chmod 0400 ${ELASTIC_PASSWORD_FILE}`,
+    `cp ${FILE_REALM_MOUNT}/${FILE_REALM_FILES.probeCurlConfig} ${PROBE_CURL_CONFIG}`,
+    `chmod 0400 ${ELASTIC_PASSWORD_FILE} ${PROBE_CURL_CONFIG}`,
   ].join(" && "),
 ];
 
@@ -144,7 +172,7 @@ export function elasticsearchContainers(
     command: COPY_CONFIG_COMMAND,
     // The same config emptyDir the node sees at config/, here at the copy's target.
     scratch: [PASSWORD_DIR, { ...configDir, mountPath: CONFIG_COPY_MOUNT }],
-    mounts: [configMapMount("settings", settingsConfigMap, SETTINGS_MOUNT), credentials],
+    mounts: [configMapMount("settings", settingsConfigMap, SETTINGS_MOUNT), credentials, secretMount("file-realm", FILE_REALM_SECRET, FILE_REALM_MOUNT)],
   };
   const node: SecureContainerArgs = {
     name: "elasticsearch",

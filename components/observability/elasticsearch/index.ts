@@ -1,5 +1,6 @@
 // Elasticsearch: log storage, its private CA, its users and index templates.
-export { Elasticsearch } from "./elasticsearch";
-export { ELASTICSEARCH_CREDENTIALS, ELASTICSEARCH_IMAGE, ELASTIC_STACK_VERSION, credentialsMount, elasticImageUidReason } from "./elasticsearchConfig";
+export { Elasticsearch, READER_CREDENTIALS_SECRET } from "./elasticsearch";
+export { ELASTICSEARCH_CREDENTIALS, ELASTICSEARCH_IMAGE, ELASTIC_STACK_VERSION, FILE_REALM_FILES, FILE_REALM_SECRET, credentialsMount, elasticImageUidReason } from "./elasticsearchConfig";
+export { FILE_REALM_USERS, curlUserConfig, fileRolesYaml, usersFile, usersRolesFile } from "./fileRealm";
 export { CERT_FILES, CERT_SECRETS, type CertificateAuthority, declareKibanaCert } from "./certs";
-export { DAILY_SUFFIX, INDEX_FAMILIES, KIBANA_SETUP, WRITER, elasticsearchSetupRequests, indexPattern } from "./setup";
+export { DAILY_SUFFIX, INDEX_FAMILIES, KIBANA_SETUP, READER, WRITER, elasticsearchSetupRequests, indexPattern } from "./setup";

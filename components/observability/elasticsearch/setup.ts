@@ -67,6 +67,28 @@ function indexTemplate(family: string, nodes: number): object {
   };
 }
 
+/** Kibana's application in Elasticsearch's privilege model, and the one space the platform uses. */
+const KIBANA_APPLICATION = { application: "kibana-.kibana", resources: ["space:default"] } as const;
+
+/** The people who read logs: they sign in to Kibana with it, or query Elasticsearch directly. */
+export const READER = { user: "logs-reader", role: "logs-reader" } as const;
+// Searching and listing fields (Kibana's field list needs the mappings); no write, no delete, no management.
+const READER_INDEX_PRIVILEGES = ["read", "view_index_metadata"];
+/**
+ * Discover and Dashboard, read only, in the default space. Kibana 8.18 replaced the `discover` and `dashboard`
+ * features by `discover_v2` and `dashboard_v2` (the old ones are deprecated aliases), so the role names the
+ * current ones. Signing in to Kibana needs no cluster privilege: the Kibana privileges decide what it shows.
+ */
+const READER_KIBANA_PRIVILEGES = ["feature_discover_v2.read", "feature_dashboard_v2.read"];
+
+function readerRole(): object {
+  return {
+    cluster: [],
+    indices: [{ names: Object.values(INDEX_FAMILIES).map(indexPattern), privileges: READER_INDEX_PRIVILEGES }],
+    applications: [{ ...KIBANA_APPLICATION, privileges: READER_KIBANA_PRIVILEGES }],
+  };
+}
+
 function writerRole(): object {
   return {
     cluster: [],
@@ -82,7 +104,7 @@ function kibanaSetupRole(): object {
   return {
     cluster: [],
     indices: [],
-    applications: [{ application: "kibana-.kibana", privileges: ["feature_indexPatterns.all"], resources: ["space:default"] }],
+    applications: [{ ...KIBANA_APPLICATION, privileges: ["feature_indexPatterns.all"] }],
   };
 }
 
@@ -92,6 +114,7 @@ export interface ElasticsearchSetupArgs {
   writerPassword: pulumi.Output<string>;
   kibanaSystemPassword: pulumi.Output<string>;
   kibanaSetupPassword: pulumi.Output<string>;
+  readerPassword: pulumi.Output<string>;
 }
 
 /** The setup plan, in order. Every call is an upsert (PUT, or the password change), so a rerun changes nothing. */
@@ -111,6 +134,12 @@ export function elasticsearchSetupRequests(args: ElasticsearchSetupArgs): SetupR
       method: "PUT",
       path: `/_security/user/${KIBANA_SETUP.user}`,
       body: args.kibanaSetupPassword.apply((password) => ({ password, roles: [KIBANA_SETUP.role], full_name: "kibana-setup Job (data views only)" })),
+    },
+    { method: "PUT", path: `/_security/role/${READER.role}`, body: readerRole() },
+    {
+      method: "PUT",
+      path: `/_security/user/${READER.user}`,
+      body: args.readerPassword.apply((password) => ({ password, roles: [READER.role], full_name: "Log reader (people: Kibana and search, read only)" })),
     },
   ];
 }

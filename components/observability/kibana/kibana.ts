@@ -7,7 +7,7 @@ import { type WorkloadFlows, declareFlowPolicy } from "../../k8s/network";
 import { type WorkloadIdentity, checksumOf } from "../../k8s/objectMeta";
 import { declareWorkload } from "../../k8s/workload";
 import type { SystemArgs } from "../componentArgs";
-import { CERT_SECRETS, type CertificateAuthority, ELASTICSEARCH_CREDENTIALS, ELASTICSEARCH_IMAGE, KIBANA_SETUP, declareKibanaCert } from "../elasticsearch";
+import { CERT_SECRETS, type CertificateAuthority, ELASTICSEARCH_CREDENTIALS, ELASTICSEARCH_IMAGE, declareKibanaCert } from "../elasticsearch";
 import { SETUP_JOB_NAMES } from "../logPipelineFlows";
 import { declareSetupJob } from "../setupJob";
 import {
@@ -76,8 +76,7 @@ export class Kibana extends pulumi.ComponentResource {
         // Verified TLS with the CA that signed Kibana's certificate, as a user that may manage data views only.
         baseUrl: kibanaUrl(endpoint.serviceName, endpoint.namespace, endpoint.port),
         readyPath: "/api/status",
-        user: KIBANA_SETUP.user,
-        passwordSecret: { name: ELASTICSEARCH_CREDENTIALS.secretName, key: ELASTICSEARCH_CREDENTIALS.keys.kibanaSetup },
+        curlConfigSecret: { name: ELASTICSEARCH_CREDENTIALS.secretName, key: ELASTICSEARCH_CREDENTIALS.curlConfigs.kibanaSetup },
         caSecretName: CERT_SECRETS.ca,
         requests: dataViewRequests(),
         dependsOn: [this.deployment, service],

@@ -3,9 +3,10 @@
 # non-2xx answer. Every request in a plan is an upsert, so running the Job again changes nothing.
 set -euo pipefail
 
-# The password comes from a mounted Secret file (SETUP_PASSWORD_FILE), never from the environment.
-password="$(< "${SETUP_PASSWORD_FILE}")"
-curl_args=(--silent --show-error --cacert "${CA_FILE}" --user "${SETUP_USER}:${password}"
+# The credentials are a curl config file (`user = "name:password"`) from a mounted Secret (CURL_CONFIG_FILE):
+# curl reads them itself, so the password is never in the environment nor in curl's argv, which every process
+# on the node can read (ps, /proc/PID/cmdline).
+curl_args=(--config "${CURL_CONFIG_FILE}" --silent --show-error --cacert "${CA_FILE}"
   --header "Content-Type: application/json" --header "kbn-xsrf: blueprint-setup")
 
 until curl "${curl_args[@]}" --fail --output /dev/null "${BASE_URL}${READY_PATH}"; do

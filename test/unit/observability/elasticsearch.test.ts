@@ -109,7 +109,10 @@ for (const stack of ["staging", "production"] as const) {
     it("copies the password into memory at mode 0400, the only mode the image's entrypoint accepts (fsGroup makes the Secret file 0440)", () => {
       const pod = elasticsearch(run).spec.template.spec;
       assert.deepEqual(pod.volumes.find((volume: Any) => volume.name === "password").emptyDir.medium, "Memory");
-      assert.match(pod.initContainers[0].command[2], / && cp \/mnt\/credentials\/elastic \/etc\/blueprint\/password\/elastic && chmod 0400 \/etc\/blueprint\/password\/elastic$/);
+      assert.match(
+        pod.initContainers[0].command[2],
+        / && cp \/mnt\/credentials\/elastic \/etc\/blueprint\/password\/elastic && cp \/mnt\/file-realm\/probe\.curlrc \/etc\/blueprint\/password\/probe\.curlrc && chmod 0400 \/etc\/blueprint\/password\/elastic \/etc\/blueprint\/password\/probe\.curlrc$/,
+      );
       assert.equal(mountsOf(pod.initContainers[0])["/etc/blueprint/password"], "password");
     });
 
@@ -118,14 +121,39 @@ for (const stack of ["staging", "production"] as const) {
       assert.deepEqual(container.ports.map((port: Any) => `${port.name}:${port.containerPort}`), ["http:9200", "transport:9300"]);
       assert.deepEqual(container.startupProbe.tcpSocket, { port: "http" });
       assert.deepEqual(container.livenessProbe.tcpSocket, { port: "transport" });
-      assert.match(container.readinessProbe.exec.command[2], /--cacert \S+ca\.crt --user "elastic:\$\(< \/etc\/blueprint\/password\/elastic\)" "https:\/\/127\.0\.0\.1:9200\/_cluster\/health\?local=true"/);
+      assert.deepEqual(container.readinessProbe.exec.command, [
+        "curl",
+        "--config",
+        "/etc/blueprint/password/probe.curlrc",
+        "--silent",
+        "--fail",
+        "--output",
+        "/dev/null",
+        "--cacert",
+        `${ES_HOME}/config/certs/ca.crt`,
+        "https://127.0.0.1:9200/_cluster/health?local=true",
+      ]);
     });
 
-    it("keeps the four generated passwords and the node key secret in the manifests", () => {
+    it("keeps the seven generated passwords, the setup Jobs' curl configs and the node key secret in the manifests", () => {
       const credentials = findObject(run, "Secret", "elasticsearch-credentials", NS) as Any;
-      assert.deepEqual(credentials.stringData, { elastic: SECRET_PLACEHOLDER, kibana_system: SECRET_PLACEHOLDER, "vector-writer": SECRET_PLACEHOLDER, "kibana-setup": SECRET_PLACEHOLDER });
+      assert.deepEqual(credentials.stringData, {
+        elastic: SECRET_PLACEHOLDER,
+        kibana_system: SECRET_PLACEHOLDER,
+        "vector-writer": SECRET_PLACEHOLDER,
+        "elasticsearch-setup.curlrc": SECRET_PLACEHOLDER,
+        "kibana-setup.curlrc": SECRET_PLACEHOLDER,
+      });
       const passwords = run.resources.filter((resource) => resource.type === "random:index/randomPassword:RandomPassword" && resource.name.startsWith("elasticsearch-"));
-      assert.equal(passwords.length, 4);
+      assert.deepEqual(passwords.map((resource) => resource.name).sort(), [
+        "elasticsearch-elastic-password",
+        "elasticsearch-kibana-setup-password",
+        "elasticsearch-kibana-system-password",
+        "elasticsearch-logs-reader-password",
+        "elasticsearch-probe-password",
+        "elasticsearch-setup-password",
+        "elasticsearch-writer-password",
+      ]);
       const certs = findObject(run, "Secret", "elasticsearch-certs", NS) as Any;
       assert.deepEqual(certs.stringData, { "ca.crt": SECRET_PLACEHOLDER, "tls.crt": SECRET_PLACEHOLDER, "tls.key": SECRET_PLACEHOLDER });
     });
@@ -162,6 +190,8 @@ for (const stack of ["staging", "production"] as const) {
           "POST /_security/user/kibana_system/_password",
           "PUT /_security/role/kibana-data-views",
           "PUT /_security/user/kibana-setup",
+          "PUT /_security/role/logs-reader",
+          "PUT /_security/user/logs-reader",
         ],
       );
       // Kibana's data-view feature in the default space, and nothing in Elasticsearch itself.
@@ -186,11 +216,12 @@ for (const stack of ["staging", "production"] as const) {
       assert.equal(plan[4].body, undefined);
       assert.equal(plan[5].body, undefined);
       assert.equal(plan[7].body, undefined);
+      assert.equal(plan[9].body, undefined);
       const secretBodies = findObject(run, "Secret", "elasticsearch-setup-secret-bodies", NS) as Any;
-      assert.deepEqual(Object.values(secretBodies.stringData), [SECRET_PLACEHOLDER, SECRET_PLACEHOLDER, SECRET_PLACEHOLDER]);
+      assert.deepEqual(Object.values(secretBodies.stringData), [SECRET_PLACEHOLDER, SECRET_PLACEHOLDER, SECRET_PLACEHOLDER, SECRET_PLACEHOLDER]);
     });
 
-    it("runs the setup as a restricted Job (UID 10001) with the fixed script, as elastic over TLS with the password from a file, once Elasticsearch is reachable", () => {
+    it("runs the setup as a restricted Job (UID 10001) with the fixed script, as the file-realm user elasticsearch-setup (not elastic) over TLS with a curl config file, once Elasticsearch is reachable", () => {
       const job = findObject(run, "Job", "elasticsearch-setup", NS) as Any;
       const pod = job.spec.template.spec;
       assert.deepEqual(restrictedViolations(pod), []);
@@ -198,12 +229,11 @@ for (const stack of ["staging", "production"] as const) {
       assert.deepEqual(pod.containers[0].command, ["bash", "/setup/apply-requests.sh"]);
       const env = Object.fromEntries(pod.containers[0].env.map((variable: Any) => [variable.name, variable.value ?? variable.valueFrom]));
       assert.equal(env.BASE_URL, `https://elasticsearch.${NS}.svc.cluster.local:9200`);
-      assert.equal(env.SETUP_USER, "elastic");
-      assert.equal(env.SETUP_PASSWORD, undefined);
-      assert.equal(env.SETUP_PASSWORD_FILE, "/etc/blueprint/credentials/password");
+      assert.equal(env.CURL_CONFIG_FILE, "/etc/blueprint/credentials/curlrc");
+      assert.ok(Object.keys(env).every((name) => !/PASSWORD/.test(name)), "no password variable");
       assert.equal(mountsOf(pod.containers[0])["/etc/blueprint/credentials"], "credentials");
       const credentials = pod.volumes.find((volume: Any) => volume.name === "credentials").secret;
-      assert.deepEqual([credentials.secretName, credentials.items], ["elasticsearch-credentials", [{ key: "elastic", path: "password" }]]);
+      assert.deepEqual([credentials.secretName, credentials.items], ["elasticsearch-credentials", [{ key: "elasticsearch-setup.curlrc", path: "curlrc" }]]);
       assert.deepEqual([pod.securityContext.runAsUser, pod.securityContext.runAsGroup], [10001, 10001]);
       const sources = pod.volumes.find((volume: Any) => volume.name === "plan").projected.sources;
       assert.deepEqual(sources.map((source: Any) => Object.keys(source)[0]), ["configMap", "secret"]);
@@ -292,9 +322,9 @@ for (const stack of ["staging", "production"] as const) {
       const job = findObject(run, "Job", "kibana-setup", NS) as Any;
       const container = job.spec.template.spec.containers[0];
       const env = Object.fromEntries(container.env.map((variable: Any) => [variable.name, variable.value]));
-      assert.equal(env.SETUP_USER, "kibana-setup");
+      assert.equal(env.CURL_CONFIG_FILE, "/etc/blueprint/credentials/curlrc");
       const credentials = job.spec.template.spec.volumes.find((volume: Any) => volume.name === "credentials").secret;
-      assert.deepEqual(credentials.items.map((item: Any) => item.key), ["kibana-setup"]);
+      assert.deepEqual(credentials.items.map((item: Any) => item.key), ["kibana-setup.curlrc"]);
     });
   });
 }

@@ -41,6 +41,10 @@ func TestPasswordHonoursClassesAndMinimums(t *testing.T) {
 	if bcrypt.CompareHashAndPassword([]byte(out["bcryptHash"].StringValue()), []byte(result)) != nil {
 		t.Error("bcryptHash does not match result")
 	}
+	// Elasticsearch's file realm reads a bcrypt hash only with this prefix (components/observability/elasticsearch/fileRealm.ts).
+	if hash := out["bcryptHash"].StringValue(); !strings.HasPrefix(hash, "$2a$10$") {
+		t.Errorf("bcryptHash %q: want the prefix $2a$10$", hash)
+	}
 	_, again, _ := password.Create(in)
 	if again["result"].StringValue() == result {
 		t.Error("two passwords are equal")
