@@ -58,6 +58,8 @@ describe("Vault's Kubernetes auth: the staging render against the local cluster'
   let kv: Record<string, string>;
   let kvPath: { mount: string; name: string };
   const bindings: string[] = [];
+  /** The token in the service's file after the rotation. */
+  let rotated: string;
 
   const renderedObject = (kind: string, name: string): Any => {
     const found = kubernetesObjects(render.resources).find((object) => object.kind === kind && object.metadata.name === name);
@@ -110,12 +112,14 @@ describe("Vault's Kubernetes auth: the staging render against the local cluster'
     const cluster = kube.getCurrentCluster()!;
     const caCert = cluster.caData ? Buffer.from(cluster.caData, "base64").toString("utf8") : fs.readFileSync(cluster.caFile!, "utf8");
     // The API server accepts a token for its own audiences, which default to its issuer.
-    audience = JSON.parse(String(await kube.makeApiClient(client.WellKnownApi).getServiceAccountIssuerOpenIDConfiguration())).issuer as string;
+    const discovery: unknown = await kube.makeApiClient(client.WellKnownApi).getServiceAccountIssuerOpenIDConfiguration();
+    audience = (typeof discovery === "string" ? JSON.parse(discovery) : discovery).issuer as string;
+    assert.match(audience, /^https:\/\//, "the API server names no issuer");
     log(`cluster: ${cluster.server}, token audience (the API server's issuer) ${audience}`);
 
     certs = makeTestCertificates("vault.vault.svc.cluster.local");
     const raw = edited("staging", (values) => {
-      values.namespaces.apps = NAMESPACE;
+      values.namespaces = { ...(values.namespaces ?? {}), apps: NAMESPACE };
       values.vault.caCert = certs.caCertPem;
       withClientReviewer(values, { host: cluster.server, caCert, audience });
     });
@@ -226,7 +230,7 @@ describe("Vault's Kubernetes auth: the staging render against the local cluster'
     const loginsBefore = service.lines().filter((line) => line.event === "vault_login_succeeded").length;
 
     const second = await holderSecret("token-holder-2");
-    const rotated = await requestToken(SERVICE, NAMESPACE, { boundSecret: second });
+    rotated = await requestToken(SERVICE, NAMESPACE, { boundSecret: second });
     writeTokenFile(rotated);
     await core.deleteNamespacedSecret({ name: "token-holder-1", namespace: NAMESPACE });
     // The API server stops vouching for the first token once its Secret is gone: Vault refuses it.
@@ -241,9 +245,10 @@ describe("Vault's Kubernetes auth: the staging render against the local cluster'
 
   it("once the token in the file is dead too, the service's logins are refused: it was the file's token that logged in", async () => {
     const count = (event: string) => service!.lines().filter((line) => line.event === event).length;
+    await core.deleteNamespacedSecret({ name: "token-holder-2", namespace: NAMESPACE });
+    await waitFor("Vault to refuse the file's token", async () => ((await login(rotated)).status === 403 ? true : undefined), { attempts: 30 });
     const loginsBefore = count("vault_login_succeeded");
     const refusalsBefore = count("vault_login_refused");
-    await core.deleteNamespacedSecret({ name: "token-holder-2", namespace: NAMESPACE });
     await waitFor("a refused login", () => (count("vault_login_refused") > refusalsBefore ? true : undefined), {
       running: service!.running,
       attempts: 60,
