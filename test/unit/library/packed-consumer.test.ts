@@ -24,7 +24,14 @@ const PLATFORM: PlatformStackOutputs = {
   environment: "production",
   namespaces: { apps: "apps", observability: "observability", logAgent: "log-agent" },
   collectorEndpoint: "http://jaeger-collector.observability.svc.cluster.local:4318",
-  vault: { enabled: true, address: "https://vault.vault.svc.cluster.local:8200", kvMount: "secret", approleMount: "approle" },
+  vault: {
+    enabled: true,
+    address: "https://vault.vault.svc.cluster.local:8200",
+    kvMount: "secret",
+    approleMount: "approle",
+    kubernetesMount: "kubernetes",
+    kubernetesReviewer: "vault",
+  },
   services: {},
 };
 
@@ -202,9 +209,9 @@ describe("the components as a package: packed, installed into a copy of examples
       const run = deployed();
       const providers = run.resources.filter((each) => each.type === "pulumi:providers:vault");
       assert.deepEqual(providers.map((each) => each.inputs.address), [DEPLOYER_VAULT]);
-      const role = run.resources.find((each) => each.type === "vault:appRole/authBackendRole:AuthBackendRole");
-      assert.match(role?.provider ?? "", /::pulumi:providers:vault::vault::/, "the AppRole is created through that provider");
-      assert.deepEqual({ backend: role?.inputs.backend, roleName: role?.inputs.roleName }, { backend: "approle", roleName: "blueprint-reports" });
+      const role = run.resources.find((each) => each.type === "vault:kubernetes/authBackendRole:AuthBackendRole");
+      assert.match(role?.provider ?? "", /::pulumi:providers:vault::vault::/, "the Kubernetes auth role is created through that provider");
+      assert.deepEqual({ backend: role?.inputs.backend, roleName: role?.inputs.roleName }, { backend: "kubernetes", roleName: "blueprint-reports" });
       const configMap = run.resources.find((each) => each.type === "kubernetes:core/v1:ConfigMap" && each.inputs.metadata?.name === "reports-config");
       const podEnv = Object.values(configMap?.inputs.data ?? {});
       assert.ok(podEnv.includes(PLATFORM.vault.address), `the pods' env has no ${PLATFORM.vault.address}: ${JSON.stringify(configMap?.inputs.data)}`);
