@@ -96,6 +96,19 @@ describe("input errors as ResourceErrors of the component", () => {
       });
     });
 
+    it("refuses a consumer's http:// Vault address and an unbounded secret_id outside local, naming the keys", async () => {
+      await underMocks(() => {
+        const args = serviceArgs((a) => {
+          a.vault.address = "http://vault.vault.svc.cluster.local:8200";
+          a.vault.secretId.numUses = 0;
+        });
+        assert.throws(
+          () => new ProductionService("billing", args),
+          componentError(ProductionService, /vault\.address: http:\/\/vault\.vault\.svc\.cluster\.local:8200 is plain http: .*; vault\.secretId\.numUses: 0 \(unlimited\) is refused in staging/),
+        );
+      });
+    });
+
     it("refuses to create, and so restrict, a Kubernetes system namespace for the service", async () => {
       await underMocks(() => {
         const args = serviceArgs((a) => (a.namespace = { create: true, name: "kube-system" }));
