@@ -39,6 +39,21 @@ function assertNoSecret(h: Harness): void {
   }
 }
 
+
+/** The built service's env for a Kubernetes auth login, as the stack renders it (docs/vault.md). */
+function kubernetesServiceEnv(vaultUrl: string, tokenFile: string): Record<string, string> {
+  return {
+    APP_ENV: 'production',
+    VAULT_ENABLED: 'true',
+    VAULT_URL: vaultUrl,
+    VAULT_AUTH_METHOD: 'kubernetes',
+    VAULT_KUBERNETES_ROLE: ROLE.name,
+    VAULT_KUBERNETES_TOKEN_FILE: tokenFile,
+    VAULT_SECRET_PATH: 'items-api',
+    SHUTDOWN_DELAY_SECONDS: '0',
+  };
+}
+
 describe('VaultSecretManager with Kubernetes auth (projected ServiceAccount token) against the Vault API test server', () => {
   let vault: VaultTestServer;
   beforeEach(async () => {
@@ -252,16 +267,7 @@ describe('the built service with VAULT_AUTH_METHOD=kubernetes (Vault API test se
 
   it('logs in with the projected token, turns ready, revokes its token on SIGTERM, and never logs the token', async () => {
     const token = projectedToken(`${FIRST_JWT}\n`);
-    service = await startChildService({
-      APP_ENV: 'production',
-      VAULT_ENABLED: 'true',
-      VAULT_URL: vault.url,
-      VAULT_AUTH_METHOD: 'kubernetes',
-      VAULT_KUBERNETES_ROLE: ROLE.name,
-      VAULT_KUBERNETES_TOKEN_FILE: token.file,
-      VAULT_SECRET_PATH: 'items-api',
-      SHUTDOWN_DELAY_SECONDS: '0',
-    });
+    service = await startChildService(kubernetesServiceEnv(vault.url, token.file));
     await service.waitForEvent('vault_secrets_loaded');
     const ready = await fetch(`${service.baseUrl}/ready`);
     assert.equal(ready.status, 200);
@@ -274,16 +280,7 @@ describe('the built service with VAULT_AUTH_METHOD=kubernetes (Vault API test se
 
   it('stays live and not ready while the token file is empty, naming the file in readiness', async () => {
     const token = projectedToken('');
-    service = await startChildService({
-      APP_ENV: 'production',
-      VAULT_ENABLED: 'true',
-      VAULT_URL: vault.url,
-      VAULT_AUTH_METHOD: 'kubernetes',
-      VAULT_KUBERNETES_ROLE: ROLE.name,
-      VAULT_KUBERNETES_TOKEN_FILE: token.file,
-      VAULT_SECRET_PATH: 'items-api',
-      SHUTDOWN_DELAY_SECONDS: '0',
-    });
+    service = await startChildService(kubernetesServiceEnv(vault.url, token.file));
     await service.waitForEvent('vault_cycle_failed');
     assert.equal((await fetch(`${service.baseUrl}/health`)).status, 200);
     const ready = await fetch(`${service.baseUrl}/ready`);

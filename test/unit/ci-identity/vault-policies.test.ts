@@ -22,37 +22,26 @@ path "auth/token/lookup-self" {
 }
 `;
 
+// A services' role path: any parameter, but exactly the services' policy and no period.
+const SERVICE_ROLES = (path: string, why: string) => `# ${why}
+path "${path}" {
+  capabilities = ["create", "read", "update", "delete"]
+  allowed_parameters = {
+    "*" = []
+    "token_policies" = ["blueprint-services"]
+  }
+  denied_parameters = {
+    "policies" = []
+    "token_period" = []
+    "period" = []
+    "token_policies" = ["*,*"]
+  }
+}
+`;
+
 const DEPLOY = (key: string) => `${STATE_KEY_AND_LOOKUP(key)}
-# The services' AppRole roles, their role_id and secret_ids; a role carries blueprint-services only, no periodic token.
-path "auth/approle/role/blueprint-*" {
-  capabilities = ["create", "read", "update", "delete"]
-  allowed_parameters = {
-    "*" = []
-    "token_policies" = ["blueprint-services"]
-  }
-  denied_parameters = {
-    "policies" = []
-    "token_period" = []
-    "period" = []
-    "token_policies" = ["*,*"]
-  }
-}
-
-# The services' Kubernetes auth roles; a role carries blueprint-services only, no periodic token.
-path "auth/kubernetes/role/blueprint-*" {
-  capabilities = ["create", "read", "update", "delete"]
-  allowed_parameters = {
-    "*" = []
-    "token_policies" = ["blueprint-services"]
-  }
-  denied_parameters = {
-    "policies" = []
-    "token_period" = []
-    "period" = []
-    "token_policies" = ["*,*"]
-  }
-}
-
+${SERVICE_ROLES("auth/approle/role/blueprint-*", "The services' AppRole roles, their role_id and secret_ids; a role carries blueprint-services only, no periodic token.")}
+${SERVICE_ROLES("auth/kubernetes/role/blueprint-*", "The services' Kubernetes auth roles; a role carries blueprint-services only, no periodic token.")}
 # The Kubernetes auth mount's config: the API server that reviews the services' tokens, and its CA.
 path "auth/kubernetes/config" {
   capabilities = ["create", "read", "update"]
