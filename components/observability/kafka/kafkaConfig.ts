@@ -94,7 +94,7 @@ export function kafkaSecurityProperties(): Record<string, string> {
   };
 }
 
-/** The tools' client.properties (the ACL and topic Jobs): TLS as the identity whose Secret the pod mounts. */
+/** The tools' client.properties (the ACL and topic Jobs; an operator in a broker pod): TLS as the pod's own identity. */
 export function kafkaClientProperties(): string {
   const properties = { "security.protocol": "SSL", ...kafkaTlsProperties() };
   return `${Object.entries(properties)

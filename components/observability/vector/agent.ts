@@ -9,17 +9,7 @@ import { declareClusterRoleForWorkload } from "../../k8s/rbac";
 import { declareWorkload } from "../../k8s/workload";
 import { withResourceErrors } from "../../resourceErrors";
 import { KAFKA_PRINCIPALS } from "../kafka/kafkaConfig";
-import {
-  KAFKA_CERT_DIR,
-  type VectorRoleArgs,
-  assertScratchFits,
-  dataDirScratch,
-  declareVectorConfigMap,
-  declareVectorKafkaCert,
-  vectorConfigMount,
-  vectorContainer,
-  vectorPodTemplate,
-} from "./container";
+import { KAFKA_CERT_DIR, type VectorRoleArgs, assertScratchFits, dataDirScratch, declareVectorConfigMap, declareVectorKafkaCert, vectorConfigMount, vectorContainer, vectorPodTemplate } from "./container";
 import { vectorAgentConfig } from "./vectorConfig";
 
 const POD_LOGS_DIR = "/var/log/pods";

@@ -7,17 +7,7 @@ import { declareWorkload } from "../../k8s/workload";
 import { withResourceErrors } from "../../resourceErrors";
 import { CERT_FILES, CERT_SECRETS, credentialsMount } from "../elasticsearch";
 import { KAFKA_PRINCIPALS } from "../kafka/kafkaConfig";
-import {
-  KAFKA_CERT_DIR,
-  type VectorRoleArgs,
-  assertScratchFits,
-  dataDirScratch,
-  declareVectorConfigMap,
-  declareVectorKafkaCert,
-  vectorConfigMount,
-  vectorContainer,
-  vectorPodTemplate,
-} from "./container";
+import { KAFKA_CERT_DIR, type VectorRoleArgs, assertScratchFits, dataDirScratch, declareVectorConfigMap, declareVectorKafkaCert, vectorConfigMount, vectorContainer, vectorPodTemplate } from "./container";
 import { vectorAggregatorConfig } from "./vectorConfig";
 
 const CA_DIR = "/etc/blueprint/elasticsearch-ca";
