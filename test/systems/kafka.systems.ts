@@ -210,8 +210,7 @@ describe(`Kafka ${VERSIONS.KAFKA_VERSION} (Maven Central jars, KRaft) on the sta
   after(() => processes.stopAll());
 
   it(`formats the log dir with the rendered CLUSTER_ID and starts ${POD} with the rendered settings, on TLS with required client certificates`, async () => {
-    assert.equal(env.KAFKA_SSL_CLIENT_AUTH, "required");
-    assert.match(env.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP!, /^\w+:SSL,\w+:SSL$/);
+    // What the settings say is the unit tests' concern; this test proves what the broker does with them.
     await assertPortsFree([9092, 9093]);
     const formatted = java(KAFKA_MAIN.storage, ["format", "--cluster-id", env.CLUSTER_ID!, "--config", file("server.properties")]);
     assert.equal(formatted.status, 0, formatted.output);
