@@ -16,7 +16,7 @@ export interface LogPipeline {
 
 /**
  * The log path (docs/architecture.md) as five child components of `parent` (the Observability component), ordered so
- * each starts once what it writes to exists: topic before the agent, users before Kibana and the aggregator.
+ * each starts once what it writes to exists: ACLs, then the topic, before the agent, users before Kibana and the aggregator.
  */
 export function declareLogPipeline(args: ObservabilityComponentArgs, parent: pulumi.Resource): LogPipeline {
   const flows = logPipelineFlows({
@@ -27,8 +27,10 @@ export function declareLogPipeline(args: ObservabilityComponentArgs, parent: pul
   });
   const opts = { parent };
   const { kafka: kafkaEndpoint, elasticsearch: elasticsearchEndpoint } = args.endpoints;
-  const kafka = new Kafka("kafka", { ...systemArgs(args, "kafka"), flows: { broker: flows.kafka, topicJob: flows.kafkaTopics } }, opts);
+  // Elasticsearch declares the platform's private CA, which signs Kafka's and its clients' certificates too.
   const elasticsearch = new Elasticsearch("elasticsearch", { ...systemArgs(args, "elasticsearch"), flows: { nodes: flows.elasticsearch, setupJob: flows.elasticsearchSetup } }, opts);
+  const { ca } = elasticsearch;
+  const kafka = new Kafka("kafka", { ...systemArgs(args, "kafka"), ca, flows: { broker: flows.kafka, aclJob: flows.kafkaAcls, topicJob: flows.kafkaTopics } }, opts);
   const kibana = new Kibana(
     "kibana",
     {
@@ -43,7 +45,7 @@ export function declareLogPipeline(args: ObservabilityComponentArgs, parent: pul
   );
   const vectorAgent = new VectorAgent(
     "vector-agent",
-    { ...systemArgs(args, "vectorAgent", args.namespaces.logAgent), kafka: kafkaEndpoint, flows: flows.vectorAgent, dependsOn: [kafka.topicJob] },
+    { ...systemArgs(args, "vectorAgent", args.namespaces.logAgent), kafka: kafkaEndpoint, ca, flows: flows.vectorAgent, dependsOn: [kafka.topicJob] },
     opts,
   );
   const vectorAggregator = new VectorAggregator(
@@ -51,6 +53,7 @@ export function declareLogPipeline(args: ObservabilityComponentArgs, parent: pul
     {
       ...systemArgs(args, "vectorAggregator"),
       kafka: kafkaEndpoint,
+      ca,
       elasticsearchUrl: elasticsearchEndpoint.url,
       flows: flows.vectorAggregator,
       dependsOn: [kafka.topicJob, elasticsearch.setupJob],

@@ -3,7 +3,7 @@ import type { PlatformEndpoints } from "../platformEndpoints";
 import { placement } from "../placement";
 
 /** The one-shot setup Jobs of the log pipeline: each talks to exactly one system. */
-export const SETUP_JOB_NAMES = { kafkaTopics: "kafka-topics", elasticsearchSetup: "elasticsearch-setup", kibanaSetup: "kibana-setup" } as const;
+export const SETUP_JOB_NAMES = { kafkaAcls: "kafka-acls", kafkaTopics: "kafka-topics", elasticsearchSetup: "elasticsearch-setup", kibanaSetup: "kibana-setup" } as const;
 
 export type LogPipelineWorkload = "kafka" | "elasticsearch" | "kibana" | "vectorAgent" | "vectorAggregator" | keyof typeof SETUP_JOB_NAMES;
 
@@ -27,6 +27,7 @@ const flow = (peer: PodPeer | CidrPeer, ...ports: number[]): Flow => ({ peer: "c
 export function logPipelineFlows(args: LogPipelineFlowArgs): Record<LogPipelineWorkload, WorkloadFlows> {
   const { kafka, elasticsearch: es, kibana, vectorAgent, vectorAggregator, prometheus } = args.endpoints;
   const jobs = {
+    kafkaAcls: placement(SETUP_JOB_NAMES.kafkaAcls, kafka.namespace),
     kafkaTopics: placement(SETUP_JOB_NAMES.kafkaTopics, kafka.namespace),
     elasticsearchSetup: placement(SETUP_JOB_NAMES.elasticsearchSetup, es.namespace),
     kibanaSetup: placement(SETUP_JOB_NAMES.kibanaSetup, kibana.namespace),
@@ -38,8 +39,9 @@ export function logPipelineFlows(args: LogPipelineFlowArgs): Record<LogPipelineW
       ingress: [
         flow(vectorAgent, kafka.port),
         flow(vectorAggregator, kafka.port),
+        flow(jobs.kafkaAcls, kafka.port),
         flow(jobs.kafkaTopics, kafka.port),
-        // Brokers replicate over PLAINTEXT and the KRaft quorum talks over CONTROLLER.
+        // Brokers replicate over the client listener and the KRaft quorum talks over CONTROLLER, both TLS.
         flow(kafka, kafka.port, kafka.controllerPort),
       ],
       egress: [flow(kafka, kafka.port, kafka.controllerPort)],
@@ -64,6 +66,7 @@ export function logPipelineFlows(args: LogPipelineFlowArgs): Record<LogPipelineW
       ingress: [flow(prometheus, vectorAggregator.metricsPort)],
       egress: [flow(kafka, kafka.port), flow(es, es.port)],
     },
+    kafkaAcls: { pods: jobs.kafkaAcls, ingress: [], egress: [flow(kafka, kafka.port)] },
     kafkaTopics: { pods: jobs.kafkaTopics, ingress: [], egress: [flow(kafka, kafka.port)] },
     elasticsearchSetup: { pods: jobs.elasticsearchSetup, ingress: [], egress: [flow(es, es.port)] },
     kibanaSetup: { pods: jobs.kibanaSetup, ingress: [], egress: [flow(kibana, kibana.port)] },

@@ -1,13 +1,16 @@
 /**
  * Apache Kafka (jars from Maven Central) as a KRaft broker and controller with the staging StatefulSet's
- * settings, the rendered kafka-topics Job's topic setup, and one log line in the shape the Vector agent writes
- * produced and consumed as the agent and the aggregator would.
+ * settings: TLS with required client certificates on both listeners, the StandardAuthorizer and the rendered
+ * ACL Job's ACLs. Every identity the render declares (the brokers', the ACL and topic Jobs', the Vector agent's
+ * and aggregator's) gets a real certificate from a CA of the test's own, placed where the rendered settings
+ * point; each then does what its ACLs allow and is refused what they do not.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { expandPodName, KAFKA_MAIN, kafkaJava, serverProperties } from "./support/kafka";
+import { parse } from "yaml";
+import { type CertSpec, expandPodName, KAFKA_MAIN, kafkaJava, serverProperties, TestCa } from "./support/kafka";
 import { toLoopback } from "./support/loopback";
 import { VERSIONS } from "./support/programs";
 import { assertPortsFree, Processes, run, waitFor } from "./support/processes";
@@ -15,10 +18,74 @@ import { stagingRender, type StagingRender } from "./support/render";
 
 type Any = Record<string, any>;
 
+const NS = "observability";
 const POD = "kafka-0";
 const IN_POD_HOSTS = ["", "kafka-0.kafka-headless.observability.svc.cluster.local", "kafka.observability.svc.cluster.local"];
+const TOPIC = "app-logs";
+const GROUP = "vector-aggregator";
+const podUid = "0b3c6a52-5d4e-4f7e-9a3c-1d2e3f4a5b6c";
+// An app line after the agent's remap: the service's own JSON fields, the kubernetes_logs metadata, and the two
+// fields the agent adds (source, pipeline).
+const LINE = {
+  timestamp: "2026-11-30T10:00:00.000Z",
+  level: "info",
+  logger: "http",
+  event: "request_completed",
+  service: "items-api",
+  version: "0.1.0",
+  environment: "staging",
+  request_id: "systems-kafka-1",
+  method: "GET",
+  route: "/api/v1/items/",
+  status_code: 200,
+  duration_ms: 1.2,
+  file: `/var/log/pods/apps_items-api-0_${podUid}/api/0.log`,
+  kubernetes: { pod_name: "items-api-0", pod_namespace: "apps", pod_uid: podUid, container_name: "api", pod_labels: { "app.kubernetes.io/name": "items-api" } },
+  source_type: "kubernetes_logs",
+  stream: "stdout",
+  source: "vector-agent",
+  pipeline: "app-logs",
+};
+// A producer without WRITE is refused its producer ID (idempotence is the Java client's default) or the topic.
+const WRITE_REFUSED = new RegExp(`ClusterAuthorizationException|Not authorized to access topics: \\[${TOPIC}\\]`);
+const READ_REFUSED = /(TopicAuthorization|GroupAuthorization)Exception: Not authorized to access (topics|group)/;
 
-describe(`Kafka ${VERSIONS.KAFKA_VERSION} (Maven Central jars, KRaft) on the staging render`, function () {
+/** The text of a mock PEM names the resource that produced it: `mock-<name>`. */
+function mockName(pem: string): string {
+  const name = /mock-([a-z0-9-]+)/.exec(pem)?.[1];
+  if (name === undefined) throw new Error(`not a mock PEM: ${pem}`);
+  return name;
+}
+
+/**
+ * What the render says of the certificate in one Secret: the Secret's tls.crt is a LocallySignedCert's output,
+ * whose request names the subject and hosts. Also which CA signed it.
+ */
+function certOfSecret(render: StagingRender, namespace: string, secretName: string): { spec: CertSpec; caName: string } {
+  const secret = render.resources.find((resource) => resource.type === "kubernetes:core/v1:Secret" && (resource.inputs as Any).metadata.name === secretName && (resource.inputs as Any).metadata.namespace === namespace);
+  assert.ok(secret, `no Secret ${namespace}/${secretName} in the render`);
+  const files = JSON.parse(JSON.stringify((secret.inputs as Any).stringData)) as Any;
+  const data = (files.value ?? files) as Record<string, string>;
+  const byName = (type: string, name: string) => render.resources.find((resource) => resource.type === type && resource.name === name)?.inputs as Any;
+  const cert = byName("tls:index/locallySignedCert:LocallySignedCert", mockName(data["tls.crt"]!));
+  const request = byName("tls:index/certRequest:CertRequest", mockName(cert.certRequestPem));
+  assert.equal(mockName(cert.caCertPem), mockName(data["ca.crt"]!), `${secretName}: its ca.crt is the CA that signed it`);
+  return {
+    spec: { ...request.subject, dnsNames: request.dnsNames, ipAddresses: request.ipAddresses, usages: cert.allowedUses },
+    caName: mockName(data["ca.crt"]!),
+  };
+}
+
+/** The Secret mounted at `dir` in a pod spec. */
+function secretMountedAt(pod: Any, dir: string): string {
+  const mount = pod.containers[0].volumeMounts.find((entry: Any) => entry.mountPath === dir);
+  assert.ok(mount, `nothing is mounted at ${dir}`);
+  return pod.volumes.find((volume: Any) => volume.name === mount.name).secret.secretName;
+}
+
+const properties = (entries: Record<string, string>) => `${Object.entries(entries).map(([key, value]) => `${key}=${value}`).join("\n")}\n`;
+
+describe(`Kafka ${VERSIONS.KAFKA_VERSION} (Maven Central jars, KRaft) on the staging render, with TLS, client certificates and ACLs`, function () {
   this.timeout(300_000);
   const processes = new Processes();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "systems-kafka-"));
@@ -27,44 +94,189 @@ describe(`Kafka ${VERSIONS.KAFKA_VERSION} (Maven Central jars, KRaft) on the sta
   let env: Record<string, string>;
   let jvm: { heapOpts: string; memoryLimit: string; log4jConfig: string };
   let bootstrap: string;
-  const java = (main: string, args: string[]) => run("java", kafkaJava(main, args, { log4jConfig: jvm.log4jConfig }), { timeoutMs: 120_000 });
+  /** client.properties per identity: the rendered tools' file, or Vector's rendered tls settings, on the test's files. */
+  const clients: Record<"acls" | "topics" | "agent" | "aggregator" | "noCertificate" | "otherCa", string> = {} as never;
+  let aclScript: string;
+  let topicArgs: string[];
+  const java = (main: string, args: string[], input?: string) => run("java", kafkaJava(main, args, { log4jConfig: jvm.log4jConfig }), { timeoutMs: 120_000, input });
+
+  const produce = (client: string) =>
+    java(
+      KAFKA_MAIN.producer,
+      ["--bootstrap-server", bootstrap, "--producer.config", client, "--topic", TOPIC, "--property", "parse.key=true", "--property", "key.separator=\t",
+        "--producer-property", "acks=all", "--producer-property", "compression.type=zstd", "--producer-property", "max.block.ms=30000"],
+      `${podUid}\t${JSON.stringify(LINE)}\n`,
+    );
+  const consume = (client: string, group: string) =>
+    java(KAFKA_MAIN.consumer, [
+      "--bootstrap-server", bootstrap, "--consumer.config", client, "--topic", TOPIC, "--group", group, "--from-beginning",
+      "--max-messages", "1", "--timeout-ms", "60000", "--property", "print.key=true", "--property", "key.separator=\t",
+    ]);
+  /**
+   * A refused consumer: Kafka's authorization error and no record. The console consumer may exit 0 after
+   * printing the error, so the exit status proves nothing either way.
+   */
+  const assertReadRefused = (result: { output: string }, pattern = READ_REFUSED) => {
+    assert.match(result.output, pattern);
+    assert.ok(!result.output.includes(`${podUid}\t`), result.output);
+  };
+  /** The topic's end offsets, read as the super user: what a refused producer must not have moved. */
+  const endOffsets = () => {
+    const result = java(KAFKA_MAIN.offsets, ["--bootstrap-server", bootstrap, "--command-config", clients.acls, "--topic", TOPIC]);
+    assert.equal(result.status, 0, result.output);
+    return result.output.split("\n").filter((text) => text.startsWith(`${TOPIC}:`)).sort().join("\n");
+  };
 
   before(async () => {
     render = await stagingRender();
-    const rendered = expandPodName(render.containerEnv("StatefulSet", "observability", "kafka"), POD);
-    env = JSON.parse(toLoopback(JSON.stringify(rendered), { hosts: IN_POD_HOSTS.slice(0, 2), paths: { "/var/lib/kafka/data": file("data") } })) as Record<string, string>;
-    const container = render.object("StatefulSet", "observability", "kafka").spec.template.spec.containers[0];
+    const set = render.object("StatefulSet", NS, "kafka");
+    const rendered = expandPodName(render.containerEnv("StatefulSet", NS, "kafka"), POD);
+    const ca = new TestCa(file("ca"), "platform");
+    const otherCa = new TestCa(file("other-ca"), "other");
+
+    // The brokers: their certificate where the rendered trust store's directory is, which is their Secret's mount.
+    const brokerTlsDir = path.dirname(rendered.KAFKA_SSL_TRUSTSTORE_LOCATION!);
+    const brokerCert = certOfSecret(render, NS, secretMountedAt(set.spec.template.spec, brokerTlsDir));
+    ca.issue(file("kafka-tls"), brokerCert.spec);
+    env = JSON.parse(toLoopback(JSON.stringify(rendered), { hosts: IN_POD_HOSTS.slice(0, 2), paths: { "/var/lib/kafka/data": file("data"), [brokerTlsDir]: file("kafka-tls") } })) as Record<string, string>;
+    const container = set.spec.template.spec.containers[0];
     // Warnings and errors only: enough for a refused config, without the broker's INFO chatter.
     fs.writeFileSync(file("log4j2.properties"), "rootLogger.level=WARN\nrootLogger.appenderRef.stdout.ref=STDOUT\nappender.stdout.type=Console\nappender.stdout.name=STDOUT\nappender.stdout.layout.type=PatternLayout\nappender.stdout.layout.pattern=[%d] %p %m (%c)%n\n");
     jvm = { heapOpts: env.KAFKA_HEAP_OPTS!, memoryLimit: container.resources.limits.memory, log4jConfig: file("log4j2.properties") };
     fs.writeFileSync(file("server.properties"), serverProperties(env, POD));
     bootstrap = `127.0.0.1:${/:(\d+)$/.exec(env.KAFKA_ADVERTISED_LISTENERS!)![1]}`;
+
+    // The two tool Jobs: the rendered client.properties, with the Job's own Secret where the Job mounts it.
+    const toolClient = (job: string): { client: string; command: string[] } => {
+      const pod = render.object("Job", NS, job).spec.template.spec;
+      const configMount = pod.containers[0].volumeMounts.find((mount: Any) => pod.volumes.find((volume: Any) => volume.name === mount.name)?.configMap);
+      const configMap = pod.volumes.find((volume: Any) => volume.name === configMount.name).configMap.name;
+      const [configFile, text] = Object.entries(render.object("ConfigMap", NS, configMap).data as Record<string, string>)[0]!;
+      const tlsDir = path.dirname(/^ssl\.truststore\.location=(.*)$/m.exec(text)![1]!);
+      const cert = certOfSecret(render, NS, secretMountedAt(pod, tlsDir));
+      assert.equal(cert.caName, brokerCert.caName, `${job}'s certificate comes from the brokers' CA`);
+      ca.issue(file(job), cert.spec);
+      const client = file(`${job}.properties`);
+      fs.writeFileSync(client, toLoopback(text, { paths: { [tlsDir]: file(job) } }));
+      const command = toLoopback((pod.containers[0].command as string[]).join("\u0000"), { hosts: [IN_POD_HOSTS[2]!], paths: { [`${configMount.mountPath}/${configFile}`]: client } }).split("\u0000");
+      return { client, command };
+    };
+    const acls = toolClient("kafka-acls");
+    clients.acls = acls.client;
+    aclScript = acls.command.at(-1)!;
+    const topics = toolClient("kafka-topics");
+    clients.topics = topics.client;
+    topicArgs = topics.command;
+
+    // The Vector roles: librdkafka's settings from their rendered tls block, spelled for the Java clients.
+    const vectorClient = (namespace: string, workload: string, kind: "DaemonSet" | "Deployment", component: "kafka" | "app_logs", section: "sinks" | "sources"): string => {
+      const pod = render.object(kind, namespace, workload).spec.template.spec;
+      const tls = (parse(render.configMapData(namespace, `${workload}-config`, "vector.yaml")) as Any)[section][component].tls;
+      assert.deepEqual([tls.enabled, tls.verify_certificate, tls.verify_hostname], [true, true, true], `${workload}: TLS on, certificate and hostname verified`);
+      const tlsDir = path.dirname(tls.crt_file);
+      assert.deepEqual([path.dirname(tls.key_file), path.dirname(tls.ca_file)], [tlsDir, tlsDir]);
+      const cert = certOfSecret(render, namespace, secretMountedAt(pod, tlsDir));
+      assert.equal(cert.caName, brokerCert.caName, `${workload}'s certificate comes from the brokers' CA`);
+      ca.issue(file(workload), cert.spec);
+      const client = file(`${workload}.properties`);
+      const files = JSON.parse(toLoopback(JSON.stringify(tls), { paths: { [tlsDir]: file(workload) } })) as Any;
+      fs.writeFileSync(
+        client,
+        properties({
+          "security.protocol": "SSL",
+          "config.providers": "file",
+          "config.providers.file.class": "org.apache.kafka.common.config.provider.DirectoryConfigProvider",
+          "ssl.keystore.type": "PEM",
+          "ssl.keystore.key": `\${file:${path.dirname(files.key_file)}:${path.basename(files.key_file)}}`,
+          "ssl.keystore.certificate.chain": `\${file:${path.dirname(files.crt_file)}:${path.basename(files.crt_file)}}`,
+          "ssl.truststore.type": "PEM",
+          "ssl.truststore.location": files.ca_file,
+          "ssl.endpoint.identification.algorithm": "https",
+        }),
+      );
+      return client;
+    };
+    clients.agent = vectorClient("log-agent", "vector-agent", "DaemonSet", "kafka", "sinks");
+    clients.aggregator = vectorClient(NS, "vector-aggregator", "Deployment", "app_logs", "sources");
+
+    // Two clients that must be refused: TLS without a certificate, and the agent's name from another CA.
+    clients.noCertificate = file("no-certificate.properties");
+    fs.writeFileSync(clients.noCertificate, properties({ "security.protocol": "SSL", "ssl.truststore.type": "PEM", "ssl.truststore.location": file("kafka-tls/ca.crt") }));
+    otherCa.issue(file("other-ca-agent"), { ...certOfSecret(render, "log-agent", "vector-agent-tls").spec });
+    fs.copyFileSync(file("kafka-tls/ca.crt"), file("other-ca-agent/ca.crt"));
+    clients.otherCa = file("other-ca.properties");
+    fs.writeFileSync(clients.otherCa, fs.readFileSync(clients.agent, "utf8").replaceAll(file("vector-agent"), file("other-ca-agent")));
   });
   after(() => processes.stopAll());
 
-  it(`formats the log dir with the rendered CLUSTER_ID and starts ${POD} with the rendered settings`, async () => {
+  it(`formats the log dir with the rendered CLUSTER_ID and starts ${POD} with the rendered settings, on TLS with required client certificates`, async () => {
+    // What the settings say is the unit tests' concern; this test proves what the broker does with them.
     await assertPortsFree([9092, 9093]);
     const formatted = java(KAFKA_MAIN.storage, ["format", "--cluster-id", env.CLUSTER_ID!, "--config", file("server.properties")]);
     assert.equal(formatted.status, 0, formatted.output);
     const broker = processes.start("kafka", "java", kafkaJava(KAFKA_MAIN.broker, [file("server.properties")], jvm));
+    // The ACL Job's identity is the broker principal, the super user: it may list topics from the start.
     await waitFor(
-      "the broker to answer on its advertised listener",
-      () => (java(KAFKA_MAIN["kafka-topics.sh"], ["--bootstrap-server", bootstrap, "--list"]).status === 0 ? true : undefined),
+      "the broker to answer the super user on its advertised listener",
+      () => (java(KAFKA_MAIN["kafka-topics.sh"], ["--bootstrap-server", bootstrap, "--command-config", clients.acls, "--list"]).status === 0 ? true : undefined),
       { running: broker, attempts: 30, intervalMs: 1000 },
     );
     assert.match(fs.readFileSync(path.join(env.KAFKA_LOG_DIRS!, "meta.properties"), "utf8"), new RegExp(`cluster.id=${env.CLUSTER_ID}`));
   });
 
-  it("runs the rendered kafka-topics Job twice: the topic is created once, with its partitions, min ISR and retention", () => {
-    const job = render.object("Job", "observability", "kafka-topics").spec.template.spec.containers[0];
-    const [script, ...args] = toLoopback((job.command as string[]).join("\n"), { hosts: [IN_POD_HOSTS[2]!] }).split("\n");
+  it("refuses a client without a certificate, and one whose certificate comes from another CA", () => {
+    for (const [client, why] of [[clients.noCertificate, "no certificate"], [clients.otherCa, "another CA"]] as const) {
+      const listed = java(KAFKA_MAIN["kafka-topics.sh"], ["--bootstrap-server", bootstrap, "--command-config", client, "--list"]);
+      assert.notEqual(listed.status, 0, `${why}: ${listed.output}`);
+      assert.match(listed.output, /SslAuthenticationException|SSL handshake failed/, why);
+    }
+  });
+
+  it("refuses the topic Job before the ACL Job ran: nothing but the super user may do anything", () => {
+    const [script, ...args] = topicArgs;
+    const result = java(KAFKA_MAIN[path.basename(script!) as "kafka-topics.sh"], args);
+    assert.notEqual(result.status, 0, result.output);
+    assert.match(result.output, /TopicAuthorizationException|Authorization failed/);
+  });
+
+  it("runs the rendered kafka-acls Job's script twice, as the broker principal: exactly its bindings exist", () => {
+    const lines = aclScript.split("\n").filter((line) => line.startsWith("/"));
+    assert.ok(lines.length > 0, aclScript);
+    const expected = new Set<string>();
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      for (const line of lines) {
+        const [script, ...args] = line.split(" ");
+        const main = KAFKA_MAIN[path.basename(script!) as "kafka-acls.sh"];
+        assert.ok(main, `the ACL Job runs ${script}, which this test does not know`);
+        const result = java(main, args);
+        assert.equal(result.status, 0, result.output);
+        const option = (name: string) => args.filter((_, index) => args[index - 1] === name);
+        const resource = option("--topic").length ? `TOPIC:${option("--topic")[0]}` : `GROUP:${option("--group")[0]}`;
+        for (const operation of option("--operation")) expected.add(`${option("--allow-principal")[0]} ${operation.toUpperCase()} ${resource}`);
+      }
+    }
+    const listed = java(KAFKA_MAIN["kafka-acls.sh"], ["--bootstrap-server", bootstrap, "--command-config", clients.acls, "--list"]);
+    assert.equal(listed.status, 0, listed.output);
+    const actual = new Set<string>();
+    let resource = "";
+    for (const text of listed.output.split("\n")) {
+      const header = /resourceType=(\w+), name=([^,]+), patternType=LITERAL/.exec(text);
+      if (header) resource = `${header[1]}:${header[2]}`;
+      const binding = /principal=(User:[^,]+), host=\*, operation=(\w+), permissionType=ALLOW/.exec(text);
+      if (binding) actual.add(`${binding[1]} ${binding[2]} ${resource}`);
+    }
+    assert.deepEqual([...actual].sort(), [...expected].sort());
+  });
+
+  it("runs the rendered kafka-topics Job twice as its own identity: the topic is created once, with its partitions, min ISR and retention", () => {
+    const [script, ...args] = topicArgs;
     const main = KAFKA_MAIN[path.basename(script!) as "kafka-topics.sh"];
     assert.ok(main, `the Job runs ${script}, which this test does not know`);
     for (let attempt = 0; attempt < 2; attempt += 1) {
       const result = java(main, args);
       assert.equal(result.status, 0, result.output);
     }
-    const described = java(main, ["--bootstrap-server", bootstrap, "--describe", "--topic", "app-logs"]);
+    const described = java(main, ["--bootstrap-server", bootstrap, "--command-config", clients.acls, "--describe", "--topic", TOPIC]);
     assert.equal(described.status, 0, described.output);
     const option = (name: string) => args[args.indexOf(name) + 1];
     const configs = args.filter((_, index) => args[index - 1] === "--config");
@@ -74,50 +286,41 @@ describe(`Kafka ${VERSIONS.KAFKA_VERSION} (Maven Central jars, KRaft) on the sta
     assert.ok(configs.includes(`retention.ms=${Number(env.KAFKA_LOG_RETENTION_HOURS) * 3600 * 1000}`));
   });
 
-  it("carries one JSON log line as the Vector agent writes it (key pod_uid, zstd, acks=all) to the aggregator's group", () => {
-    const agent = (render.object("ConfigMap", "log-agent", "vector-agent-config").data as Any)["vector.yaml"] as string;
+  it("lets the topic Job's identity neither write nor read the topic, nor change its configuration", () => {
+    const before = endOffsets();
+    assert.match(produce(clients.topics).output, WRITE_REFUSED);
+    assert.equal(endOffsets(), before, "nothing was written");
+    assertReadRefused(consume(clients.topics, GROUP));
+    // It cannot even see the topic (no DESCRIBE), so kafka-topics.sh gives up before asking to alter it.
+    const describe = () => java(KAFKA_MAIN["kafka-topics.sh"], ["--bootstrap-server", bootstrap, "--command-config", clients.acls, "--describe", "--topic", TOPIC]).output.split("\n")[0];
+    const described = describe();
+    const altered = java(KAFKA_MAIN["kafka-topics.sh"], ["--bootstrap-server", bootstrap, "--command-config", clients.topics, "--alter", "--topic", TOPIC, "--partitions", "4"]);
+    assert.notEqual(altered.status, 0, altered.output);
+    assert.match(altered.output, /does not exist as expected|TopicAuthorizationException/);
+    assert.equal(describe(), described, "the topic is unchanged");
+  });
+
+  it("carries one JSON log line as the Vector agent writes it (its certificate, key pod_uid, zstd, acks=all) to the aggregator's group", () => {
+    const agent = render.configMapData("log-agent", "vector-agent-config", "vector.yaml");
     assert.match(agent, /key_field: \.kubernetes\.pod_uid[\s\S]*compression: zstd[\s\S]*codec: json[\s\S]*acks: all/);
-    const podUid = "0b3c6a52-5d4e-4f7e-9a3c-1d2e3f4a5b6c";
-    // An app line after the agent's remap: the service's own JSON fields, the kubernetes_logs metadata, and
-    // the two fields the agent adds (source, pipeline).
-    const line = {
-      timestamp: "2026-11-30T10:00:00.000Z",
-      level: "info",
-      logger: "http",
-      event: "request_completed",
-      service: "items-api",
-      version: "0.1.0",
-      environment: "staging",
-      request_id: "systems-kafka-1",
-      method: "GET",
-      route: "/api/v1/items/",
-      status_code: 200,
-      duration_ms: 1.2,
-      file: `/var/log/pods/apps_items-api-0_${podUid}/api/0.log`,
-      kubernetes: { pod_name: "items-api-0", pod_namespace: "apps", pod_uid: podUid, container_name: "api", pod_labels: { "app.kubernetes.io/name": "items-api" } },
-      source_type: "kubernetes_logs",
-      stream: "stdout",
-      source: "vector-agent",
-      pipeline: "app-logs",
-    };
-    const produced = run(
-      "java",
-      kafkaJava(
-        KAFKA_MAIN.producer,
-        ["--bootstrap-server", bootstrap, "--topic", "app-logs", "--property", "parse.key=true", "--property", "key.separator=\t", "--producer-property", "acks=all", "--producer-property", "compression.type=zstd"],
-        { log4jConfig: jvm.log4jConfig },
-      ),
-      { input: `${podUid}\t${JSON.stringify(line)}\n` },
-    );
+    const aggregator = parse(render.configMapData(NS, "vector-aggregator-config", "vector.yaml")) as Any;
+    assert.equal(aggregator.sources.app_logs.group_id, GROUP);
+    const produced = produce(clients.agent);
     assert.equal(produced.status, 0, produced.output);
-    const consumed = java(KAFKA_MAIN.consumer, [
-      "--bootstrap-server", bootstrap, "--topic", "app-logs", "--group", "vector-aggregator", "--from-beginning",
-      "--max-messages", "1", "--timeout-ms", "60000", "--property", "print.key=true", "--property", "key.separator=\t",
-    ]);
+    assert.doesNotMatch(produced.output, /Exception/);
+    const consumed = consume(clients.aggregator, GROUP);
     assert.equal(consumed.status, 0, consumed.output);
     const record = consumed.output.split("\n").find((text) => text.startsWith(`${podUid}\t`));
     assert.ok(record, consumed.output);
-    assert.deepEqual(JSON.parse(record.slice(podUid.length + 1)), line);
+    assert.deepEqual(JSON.parse(record.slice(podUid.length + 1)), LINE);
+  });
+
+  it("refuses the agent every read, and the aggregator every write and any other group", () => {
+    assertReadRefused(consume(clients.agent, GROUP));
+    const before = endOffsets();
+    assert.match(produce(clients.aggregator).output, WRITE_REFUSED);
+    assert.equal(endOffsets(), before, "nothing was written");
+    assertReadRefused(consume(clients.aggregator, "another-group"), /GroupAuthorizationException: Not authorized to access group: another-group/);
   });
 
   it("refuses a config broken on purpose, with Kafka's message", () => {

@@ -1,43 +1,25 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { clusterHost } from "../../platformEndpoints";
 import { declareSecret } from "../../k8s/controllers";
 import type { WorkloadIdentity } from "../../k8s/objectMeta";
+import { CERT_FILES, CERT_ORGANIZATION, type CertificateAuthority, issueCert, statefulSetDnsNames } from "../certificates";
+
+export { CERT_FILES, type CertificateAuthority } from "../certificates";
 
 /** Secret with the node's key pair and the CA (mounted by Elasticsearch) and one with the CA only (for clients). */
 export const CERT_SECRETS = { node: "elasticsearch-certs", ca: "elasticsearch-ca", kibana: "kibana-certs" } as const;
 
-/** The private CA's key and certificate, to sign further server certificates (Kibana's). */
-export interface CertificateAuthority {
-  keyPem: pulumi.Output<string>;
-  certPem: pulumi.Output<string>;
-}
-export const CERT_FILES = { ca: "ca.crt", cert: "tls.crt", key: "tls.key" } as const;
-
 const CA_VALIDITY_HOURS = 10 * 365 * 24;
-const NODE_VALIDITY_HOURS = 2 * 365 * 24;
-// `pulumi up` re-issues the node certificate once it is within 30 days of expiry.
-const NODE_EARLY_RENEWAL_HOURS = 30 * 24;
 
-/**
- * Every name a client or a peer may use for a node: the client Service in its short and full forms, each
- * pod behind the headless Service, and localhost for the node's own readiness probe.
- */
+/** Every name a client or a peer may use for a node (statefulSetDnsNames). */
 export function elasticsearchDnsNames(serviceName: string, headlessServiceName: string, namespace: string): string[] {
-  return [
-    serviceName,
-    `${serviceName}.${namespace}`,
-    `${serviceName}.${namespace}.svc`,
-    clusterHost(serviceName, namespace),
-    clusterHost(headlessServiceName, namespace),
-    `*.${clusterHost(headlessServiceName, namespace)}`,
-    "localhost",
-  ];
+  return statefulSetDnsNames(serviceName, headlessServiceName, namespace);
 }
 
 /**
- * A private CA and one node certificate (HTTP and transport), generated in the stack: the keys stay
- * Pulumi secrets and reach the pods only through Kubernetes Secrets.
+ * The platform's private CA (certificates.ts) and one node certificate (HTTP and transport), generated in the
+ * stack: the keys stay Pulumi secrets and reach the pods only through Kubernetes Secrets. The CA is returned so
+ * Kibana and Kafka have their certificates signed by it too.
  */
 export function declareElasticsearchCerts(identity: WorkloadIdentity, dnsNames: string[], parent: pulumi.Resource): CertificateAuthority {
   const opts = { parent };
@@ -49,7 +31,7 @@ export function declareElasticsearchCerts(identity: WorkloadIdentity, dnsNames: 
       isCaCertificate: true,
       validityPeriodHours: CA_VALIDITY_HOURS,
       allowedUses: ["cert_signing", "crl_signing"],
-      subject: { commonName: `${identity.name}-ca`, organization: "production-blueprint" },
+      subject: { commonName: `${identity.name}-ca`, organization: CERT_ORGANIZATION },
     },
     opts,
   );
@@ -60,39 +42,6 @@ export function declareElasticsearchCerts(identity: WorkloadIdentity, dnsNames: 
   declareSecret(identity, CERT_SECRETS.node, files, { ...opts, resourceName: `${CERT_SECRETS.node}-secret` });
   declareSecret(identity, CERT_SECRETS.ca, { [CERT_FILES.ca]: caCert.certPem }, { ...opts, resourceName: `${CERT_SECRETS.ca}-secret` });
   return ca;
-}
-
-/**
- * A key and a certificate signed by the CA, for `dnsNames` and 127.0.0.1 (the pod's own probes), re-issued by
- * `pulumi up` within 30 days of expiry. The key stays a Pulumi secret.
- */
-function issueCert(
-  resourcePrefix: string,
-  commonName: string,
-  dnsNames: string[],
-  ca: CertificateAuthority,
-  usages: string[],
-  opts: pulumi.CustomResourceOptions,
-): { certPem: pulumi.Output<string>; keyPem: pulumi.Output<string> } {
-  const key = new tls.PrivateKey(`${resourcePrefix}-key`, { algorithm: "RSA", rsaBits: 2048 }, opts);
-  const request = new tls.CertRequest(
-    `${resourcePrefix}-csr`,
-    { privateKeyPem: key.privateKeyPem, subject: { commonName, organization: "production-blueprint" }, dnsNames, ipAddresses: ["127.0.0.1"] },
-    opts,
-  );
-  const cert = new tls.LocallySignedCert(
-    `${resourcePrefix}-cert`,
-    {
-      certRequestPem: request.certRequestPem,
-      caPrivateKeyPem: ca.keyPem,
-      caCertPem: ca.certPem,
-      validityPeriodHours: NODE_VALIDITY_HOURS,
-      earlyRenewalHours: NODE_EARLY_RENEWAL_HOURS,
-      allowedUses: ["digital_signature", "key_encipherment", ...usages],
-    },
-    opts,
-  );
-  return { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPemPkcs8) };
 }
 
 /**

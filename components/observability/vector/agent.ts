@@ -8,7 +8,8 @@ import type { RunAs } from "../../k8s/podSpec";
 import { declareClusterRoleForWorkload } from "../../k8s/rbac";
 import { declareWorkload } from "../../k8s/workload";
 import { withResourceErrors } from "../../resourceErrors";
-import { type VectorRoleArgs, assertScratchFits, dataDirScratch, declareVectorConfigMap, vectorConfigMount, vectorContainer, vectorPodTemplate } from "./container";
+import { KAFKA_PRINCIPALS } from "../kafka/kafkaConfig";
+import { KAFKA_CERT_DIR, type VectorRoleArgs, assertScratchFits, dataDirScratch, declareVectorConfigMap, declareVectorKafkaCert, vectorConfigMount, vectorContainer, vectorPodTemplate } from "./container";
 import { vectorAgentConfig } from "./vectorConfig";
 
 const POD_LOGS_DIR = "/var/log/pods";
@@ -39,6 +40,7 @@ export class VectorAgent extends pulumi.ComponentResource {
     const identity: WorkloadIdentity = { name: "vector-agent", component: "log-agent", namespace: args.namespace };
     const config = vectorAgentConfig({
       kafkaBootstrap: args.kafka.bootstrap,
+      kafkaCertDir: KAFKA_CERT_DIR,
       topic: args.kafka.topic,
       ownNamespace: endpoint.namespace,
       metricsPort: endpoint.metricsPort,
@@ -47,6 +49,8 @@ export class VectorAgent extends pulumi.ComponentResource {
     withResourceErrors(this, () => assertScratchFits("observability.vectorAgent", resources, scratch));
 
     // Read-only: the agent only reads what the kubelet writes.
+    // Its Kafka identity may only write app-logs: the one thing a node's agent needs, and all a compromised node gets.
+    const kafkaCert = declareVectorKafkaCert(identity, KAFKA_PRINCIPALS.agent, args.ca, this);
     const podLogs = mountOf({ name: "pod-logs", hostPath: { path: POD_LOGS_DIR, type: "Directory" } }, POD_LOGS_DIR);
     const fieldEnv = (envName: string, fieldPath: string) => ({ name: envName, valueFrom: { fieldRef: { fieldPath } } });
     const exemption = Object.values(AGENT_EXEMPTIONS).join(" ");
@@ -61,14 +65,14 @@ export class VectorAgent extends pulumi.ComponentResource {
           resources,
           metricsPort: endpoint.metricsPort,
           scratch,
-          mounts: [vectorConfigMount(declareVectorConfigMap(identity, config, this)), podLogs],
+          mounts: [vectorConfigMount(declareVectorConfigMap(identity, config, this)), podLogs, kafkaCert.mount],
           // kubernetes_logs reads the node's name to watch only the pods scheduled on it.
           env: [fieldEnv("VECTOR_SELF_NODE_NAME", "spec.nodeName"), fieldEnv("VECTOR_SELF_POD_NAME", "metadata.name"), fieldEnv("VECTOR_SELF_POD_NAMESPACE", "metadata.namespace")],
         }),
       ],
       apiToken: true,
       // The scrape annotations bring the enrolment label with them: Prometheus discovers the agent by it.
-      template: { ...vectorPodTemplate(config, endpoint.metricsPort), annotations: { [POD_SECURITY_EXEMPTION]: exemption } },
+      template: { ...vectorPodTemplate(config, endpoint.metricsPort, kafkaCert.checksum), annotations: { [POD_SECURITY_EXEMPTION]: exemption } },
       annotations: { [POD_SECURITY_EXEMPTION]: exemption },
       // The manifest checks flag exactly the departures written down in AGENT_EXEMPTIONS, with the same reasons.
       lintExemptions: [

@@ -6,7 +6,8 @@ import { DEFAULT_RUN_AS } from "../../k8s/podSpec";
 import { declareWorkload } from "../../k8s/workload";
 import { withResourceErrors } from "../../resourceErrors";
 import { CERT_FILES, CERT_SECRETS, credentialsMount } from "../elasticsearch";
-import { type VectorRoleArgs, assertScratchFits, dataDirScratch, declareVectorConfigMap, vectorConfigMount, vectorContainer, vectorPodTemplate } from "./container";
+import { KAFKA_PRINCIPALS } from "../kafka/kafkaConfig";
+import { KAFKA_CERT_DIR, type VectorRoleArgs, assertScratchFits, dataDirScratch, declareVectorConfigMap, declareVectorKafkaCert, vectorConfigMount, vectorContainer, vectorPodTemplate } from "./container";
 import { vectorAggregatorConfig } from "./vectorConfig";
 
 const CA_DIR = "/etc/blueprint/elasticsearch-ca";
@@ -30,6 +31,7 @@ export class VectorAggregator extends pulumi.ComponentResource {
     const identity: WorkloadIdentity = { name: "vector-aggregator", component: "log-aggregator", namespace: args.namespace };
     const config = vectorAggregatorConfig({
       kafkaBootstrap: args.kafka.bootstrap,
+      kafkaCertDir: KAFKA_CERT_DIR,
       topic: args.kafka.topic,
       elasticsearchUrl: args.elasticsearchUrl,
       caFile: `${CA_DIR}/${CERT_FILES.ca}`,
@@ -39,6 +41,8 @@ export class VectorAggregator extends pulumi.ComponentResource {
     const scratch = [dataDirScratch(config)];
     withResourceErrors(this, () => assertScratchFits("observability.vectorAggregator", sizing.resources, scratch));
 
+    // Its Kafka identity may only read app-logs through its own consumer group.
+    const kafkaCert = declareVectorKafkaCert(identity, KAFKA_PRINCIPALS.aggregator, args.ca, this);
     const workload = declareWorkload({
       identity,
       parent: this,
@@ -55,10 +59,11 @@ export class VectorAggregator extends pulumi.ComponentResource {
             secretMount("elasticsearch-ca", CERT_SECRETS.ca, CA_DIR),
             // Only the writer's password, as the file `writer` the config's SECRET[...] names.
             credentialsMount("elasticsearch-credentials", ["writer"], CREDENTIALS_DIR),
+            kafkaCert.mount,
           ],
         }),
       ],
-      template: vectorPodTemplate(config, endpoint.metricsPort),
+      template: vectorPodTemplate(config, endpoint.metricsPort, kafkaCert.checksum),
       flows: args.flows,
       dependsOn: args.dependsOn,
     });

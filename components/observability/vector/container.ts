@@ -3,18 +3,24 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { ResourcesConfig } from "../../configPrimitives";
 import { parseQuantity } from "../../k8s/quantity";
 import { declareConfigMap } from "../../k8s/controllers";
-import { DEFAULT_SCRATCH_SIZE, type Mount, type ScratchDir, configMapMount, withTmp } from "../../k8s/mounts";
+import { DEFAULT_SCRATCH_SIZE, type Mount, type ScratchDir, configMapMount, secretMount, withTmp } from "../../k8s/mounts";
 import { type PodTemplateArgs, type WorkloadIdentity, checksumOf } from "../../k8s/objectMeta";
 import type { SecureContainerArgs } from "../../k8s/podSpec";
 import type { WorkloadFlows } from "../../k8s/network";
 import { PROBE_TIMINGS, httpProbe, tcpProbe } from "../../k8s/probes";
 import type { PlatformEndpoints } from "../../platformEndpoints";
+import type { CertificateAuthority } from "../certificates";
 import type { SystemArgs } from "../componentArgs";
+import { declareKafkaCert } from "../kafka/clientCerts";
 import { API_PORT, CONFIG_DIR, CONFIG_FILE, DATA_DIR, DISK_BUFFER_BYTES, type VectorConfig, toVectorYaml } from "./vectorConfig";
 
-/** What both Vector roles receive: their own part, the Kafka they read or write, their flows and what they wait for. */
+/**
+ * What both Vector roles receive: their own part, the Kafka they read or write, the CA that signs their Kafka
+ * certificate, their flows and what they wait for.
+ */
 export interface VectorRoleArgs<K extends "vectorAgent" | "vectorAggregator"> extends SystemArgs<K> {
   kafka: PlatformEndpoints["kafka"];
+  ca: CertificateAuthority;
   flows: WorkloadFlows;
   dependsOn: pulumi.Resource[];
 }
@@ -45,9 +51,12 @@ export function declareVectorConfigMap(identity: WorkloadIdentity, config: Vecto
   return declareConfigMap(identity, `${identity.name}-config`, { [CONFIG_FILE]: toVectorYaml(config) }, { parent: parent });
 }
 
-/** Scrape annotations for the prometheus_exporter sink, and a checksum that rolls the pods on a config change. */
-export function vectorPodTemplate(config: VectorConfig, metricsPort: number): PodTemplateArgs {
-  return { metrics: { port: metricsPort, path: "/metrics" }, checksums: { config: checksumOf(config) } };
+/**
+ * Scrape annotations for the prometheus_exporter sink, and checksums that roll the pods on a config change or a
+ * re-issued Kafka certificate.
+ */
+export function vectorPodTemplate(config: VectorConfig, metricsPort: number, kafkaCertChecksum: pulumi.Input<string>): PodTemplateArgs {
+  return { metrics: { port: metricsPort, path: "/metrics" }, checksums: { config: checksumOf(config), "kafka-certificate": kafkaCertChecksum } };
 }
 
 export interface VectorContainerArgs {
@@ -82,6 +91,18 @@ export function vectorContainer(args: VectorContainerArgs): SecureContainerArgs 
     scratch: args.scratch,
     mounts: args.mounts,
   };
+}
+
+/** Where a Vector role mounts its own Kafka certificate Secret. */
+export const KAFKA_CERT_DIR = "/etc/blueprint/kafka-tls";
+
+/**
+ * A Vector role's Kafka identity: its certificate (common name = its principal), the mount of its Secret, and
+ * a checksum that rolls the pods when `pulumi up` re-issues it (librdkafka reads the files only at start).
+ */
+export function declareVectorKafkaCert(identity: WorkloadIdentity, principal: string, ca: CertificateAuthority, parent: pulumi.Resource): { mount: Mount; checksum: pulumi.Output<string> } {
+  const cert = declareKafkaCert(identity, { principal }, ca, parent);
+  return { mount: secretMount("kafka-tls", cert.secretName, KAFKA_CERT_DIR), checksum: cert.certPem.apply(checksumOf) };
 }
 
 export function vectorConfigMount(configMap: k8s.core.v1.ConfigMap): Mount {

@@ -1,5 +1,7 @@
 import { stringify } from "yaml";
+import { CERT_FILES } from "../certificates";
 import { DAILY_SUFFIX, INDEX_FAMILIES, WRITER } from "../elasticsearch";
+import { KAFKA_CONSUMER_GROUP } from "../kafka/kafkaConfig";
 
 // Typed subset of Vector's configuration (https://vector.dev/docs/reference/configuration/): a wrong key
 // is a compile error, and the tests read fields instead of grepping text.
@@ -11,7 +13,6 @@ export const CONFIG_DIR = "/etc/vector";
 export const CONFIG_FILE = "vector.yaml";
 export const API_PORT = 8686;
 const PIPELINE = "app-logs";
-const CONSUMER_GROUP = "vector-aggregator";
 /** Access logs of these paths (probes, scrapes) are noise: dropped before they cost Kafka or Elasticsearch. */
 const DROPPED_PATHS = ["/health", "/ready", "/metrics"];
 /** Levels routed to the app-errors indices; pino says fatal where the Python service said critical. */
@@ -30,9 +31,23 @@ export interface KubernetesLogsSource {
   type: "kubernetes_logs";
   extra_field_selector?: string;
 }
+/**
+ * TLS with a client certificate (Vector's kafka `tls.*`, handed to librdkafka): `enabled` makes the protocol SSL,
+ * the key and certificate are the identity Kafka authorizes, the CA is the only one trusted, and the broker's
+ * certificate must name the host dialled.
+ */
+export interface KafkaTls {
+  enabled: true;
+  ca_file: string;
+  crt_file: string;
+  key_file: string;
+  verify_certificate: true;
+  verify_hostname: true;
+}
 export interface KafkaSource {
   type: "kafka";
   bootstrap_servers: string;
+  tls: KafkaTls;
   group_id: string;
   topics: string[];
   auto_offset_reset: "earliest" | "latest";
@@ -64,6 +79,7 @@ export interface KafkaSink {
   type: "kafka";
   inputs: string[];
   bootstrap_servers: string;
+  tls: KafkaTls;
   topic: string;
   key_field?: string;
   compression: "zstd" | "none";
@@ -142,8 +158,22 @@ const KEEP_UNLESS_PROBE_VRL = `path = string(.route) ?? string(.path) ?? string(
 path = replace(path, r'\\?.*$', "")
 !includes(${quoted(DROPPED_PATHS)}, path)`;
 
+/** The mounted directory of the role's own Kafka certificate Secret (ca.crt, tls.crt, tls.key). */
+export function kafkaTls(certDir: string): KafkaTls {
+  return {
+    enabled: true,
+    ca_file: `${certDir}/${CERT_FILES.ca}`,
+    crt_file: `${certDir}/${CERT_FILES.cert}`,
+    key_file: `${certDir}/${CERT_FILES.key}`,
+    verify_certificate: true,
+    verify_hostname: true,
+  };
+}
+
 export interface AgentConfigArgs {
   kafkaBootstrap: string;
+  /** Where the agent's own Kafka certificate Secret is mounted. */
+  kafkaCertDir: string;
   topic: string;
   /** The agent's own namespace: its logs (about shipping logs) are not shipped. */
   ownNamespace: string;
@@ -162,6 +192,7 @@ export function vectorAgentConfig(args: AgentConfigArgs): VectorConfig {
         type: "kafka",
         inputs: ["drop_probe_logs"],
         bootstrap_servers: args.kafkaBootstrap,
+        tls: kafkaTls(args.kafkaCertDir),
         topic: args.topic,
         // One pod's lines share a partition, so they stay in order.
         key_field: ".kubernetes.pod_uid",
@@ -190,6 +221,8 @@ const IS_ERROR_VRL = `includes(${quoted(ERROR_LEVELS)}, downcase(string(.level) 
 
 export interface AggregatorConfigArgs {
   kafkaBootstrap: string;
+  /** Where the aggregator's own Kafka certificate Secret is mounted. */
+  kafkaCertDir: string;
   topic: string;
   elasticsearchUrl: string;
   caFile: string;
@@ -226,7 +259,9 @@ export function vectorAggregatorConfig(args: AggregatorConfigArgs): VectorConfig
       app_logs: {
         type: "kafka",
         bootstrap_servers: args.kafkaBootstrap,
-        group_id: CONSUMER_GROUP,
+        tls: kafkaTls(args.kafkaCertDir),
+        // The one group the aggregator's READ ACL names.
+        group_id: KAFKA_CONSUMER_GROUP,
         topics: [args.topic],
         auto_offset_reset: "earliest",
         decoding: { codec: "json" },

@@ -41,16 +41,19 @@ for (const stack of ["staging", "production"] as const) {
       const vars = env(kafka(run).spec.template.spec.containers[0]);
       const voters = Array.from({ length: expected.replicas }, (_, n) => `${n}@kafka-${n}.kafka-headless.${NS}.svc.cluster.local:9093`);
       assert.equal(vars.KAFKA_CONTROLLER_QUORUM_VOTERS, voters.join(","));
-      assert.equal(vars.KAFKA_ADVERTISED_LISTENERS, `PLAINTEXT://$(POD_NAME).kafka-headless.${NS}.svc.cluster.local:9092`);
+      assert.equal(vars.KAFKA_ADVERTISED_LISTENERS, `CLIENT://$(POD_NAME).kafka-headless.${NS}.svc.cluster.local:9092`);
+      // The image's start script demands password-protected JKS stores as soon as it sees `SSL://` there.
+      assert.ok(!vars.KAFKA_ADVERTISED_LISTENERS.includes("SSL://"));
       const names = kafka(run).spec.template.spec.containers[0].env.map((variable: Any) => variable.name);
       assert.ok(names.indexOf("POD_NAME") < names.indexOf("KAFKA_ADVERTISED_LISTENERS"), "POD_NAME must be defined before it is referenced");
     });
 
     it("sets replication, min.insync.replicas, partitions and 168 h retention explicitly, with listeners on an empty host", () => {
       const vars = env(kafka(run).spec.template.spec.containers[0]);
-      assert.equal(vars.KAFKA_LISTENERS, "PLAINTEXT://:9092,CONTROLLER://:9093");
+      assert.equal(vars.KAFKA_LISTENERS, "CLIENT://:9092,CONTROLLER://:9093");
       assert.equal(vars.KAFKA_CONTROLLER_LISTENER_NAMES, "CONTROLLER");
-      assert.equal(vars.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP, "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+      assert.equal(vars.KAFKA_INTER_BROKER_LISTENER_NAME, "CLIENT");
+      assert.equal(vars.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP, "CLIENT:SSL,CONTROLLER:SSL");
       assert.equal(vars.KAFKA_NUM_PARTITIONS, expected.partitions);
       for (const key of ["KAFKA_DEFAULT_REPLICATION_FACTOR", "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR"]) {
         assert.equal(vars[key], expected.replication, key);
@@ -100,21 +103,21 @@ for (const stack of ["staging", "production"] as const) {
       assert.equal(pod.enableServiceLinks, false);
       assert.equal(pod.automountServiceAccountToken, false);
       const mounts = Object.fromEntries(pod.containers[0].volumeMounts.map((mount: Any) => [mount.mountPath, mount.name]));
-      assert.deepEqual(mounts, { "/tmp": "tmp", "/opt/kafka/config": "config", "/opt/kafka/logs": "logs", "/var/lib/kafka/data": "data" });
+      assert.deepEqual(mounts, { "/tmp": "tmp", "/opt/kafka/config": "config", "/opt/kafka/logs": "logs", "/var/lib/kafka/data": "data", "/etc/kafka/tls": "kafka-tls", "/etc/kafka/client": "client-config" });
       for (const name of ["tmp", "config", "logs"]) assert.ok(pod.volumes.find((volume: Any) => volume.name === name).emptyDir, name);
       const claim = kafka(run).spec.volumeClaimTemplates[0];
       assert.equal(claim.metadata.name, "data");
       assert.equal(claim.spec.resources.requests.storage, expected.volume);
     });
 
-    it("probes the PLAINTEXT and CONTROLLER listeners and exposes 9092 and 9093", () => {
+    it("probes the client and controller listeners with TCP connects (no certificate needed) and exposes 9092 and 9093", () => {
       const container = kafka(run).spec.template.spec.containers[0];
       assert.deepEqual(
         container.ports.map((port: Any) => `${port.name}:${port.containerPort}`),
-        ["plaintext:9092", "controller:9093"],
+        ["client:9092", "controller:9093"],
       );
-      assert.deepEqual(container.startupProbe.tcpSocket, { port: "plaintext" });
-      assert.deepEqual(container.readinessProbe.tcpSocket, { port: "plaintext" });
+      assert.deepEqual(container.startupProbe.tcpSocket, { port: "client" });
+      assert.deepEqual(container.readinessProbe.tcpSocket, { port: "client" });
       assert.deepEqual(container.livenessProbe.tcpSocket, { port: "controller" });
     });
 
@@ -122,10 +125,10 @@ for (const stack of ["staging", "production"] as const) {
       const headless = findObject(run, "Service", "kafka-headless", NS) as Any;
       assert.equal(headless.spec.clusterIP, "None");
       assert.equal(headless.spec.publishNotReadyAddresses, true);
-      assert.deepEqual(headless.spec.ports.map((port: Any) => port.port), [9092, 9093]);
+      assert.deepEqual(headless.spec.ports.map((port: Any) => `${port.name}:${port.port}`), ["client:9092", "controller:9093"]);
       assert.equal(kafka(run).spec.serviceName, "kafka-headless");
       const client = findObject(run, "Service", "kafka", NS) as Any;
-      assert.deepEqual(client.spec.ports.map((port: Any) => port.port), [9092]);
+      assert.deepEqual(client.spec.ports.map((port: Any) => `${port.name}:${port.port}:${port.targetPort}`), ["client:9092:client"]);
       const pdb = findObject(run, "PodDisruptionBudget", "kafka", NS) as Any;
       assert.deepEqual(pdb.spec.selector.matchLabels, { "app.kubernetes.io/name": "kafka" });
       assert.equal(pdb.spec.maxUnavailable, 1);
@@ -143,6 +146,7 @@ for (const stack of ["staging", "production"] as const) {
       assert.ok(command.includes("--create") && command.includes("--if-not-exists"));
       assert.equal(flag("--topic"), "app-logs");
       assert.equal(flag("--bootstrap-server"), `kafka.${NS}.svc.cluster.local:9092`);
+      assert.equal(flag("--command-config"), "/etc/kafka/client/client.properties");
       assert.equal(flag("--partitions"), expected.partitions);
       assert.equal(flag("--replication-factor"), expected.replication);
       const configs = command.filter((_, index) => command[index - 1] === "--config");

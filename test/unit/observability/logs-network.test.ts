@@ -20,6 +20,7 @@ const EXPECTED_FLOWS: Record<string, { namespace: string; ingress: string[]; egr
       `from ${peer(AGENT_NS, "vector-agent")} TCP/9092`,
       `from ${peer(NS, "kafka")} TCP/9092`,
       `from ${peer(NS, "kafka")} TCP/9093`,
+      `from ${peer(NS, "kafka-acls")} TCP/9092`,
       `from ${peer(NS, "kafka-topics")} TCP/9092`,
       `from ${peer(NS, "vector-aggregator")} TCP/9092`,
     ],
@@ -46,6 +47,7 @@ const EXPECTED_FLOWS: Record<string, { namespace: string; ingress: string[]; egr
     ingress: [`from ${peer(NS, "prometheus")} TCP/9598`],
     egress: [...DNS, `to ${peer(NS, "elasticsearch")} TCP/9200`, `to ${peer(NS, "kafka")} TCP/9092`],
   },
+  "kafka-acls": { namespace: NS, ingress: [], egress: [...DNS, `to ${peer(NS, "kafka")} TCP/9092`] },
   "kafka-topics": { namespace: NS, ingress: [], egress: [...DNS, `to ${peer(NS, "kafka")} TCP/9092`] },
   "elasticsearch-setup": { namespace: NS, ingress: [], egress: [...DNS, `to ${peer(NS, "elasticsearch")} TCP/9200`] },
   "kibana-setup": { namespace: NS, ingress: [], egress: [...DNS, `to ${peer(NS, "kibana")} TCP/5601`] },
@@ -61,6 +63,7 @@ const PODS = {
   kibana: pod(NS, "kibana"),
   prometheus: pod(NS, "prometheus"),
   jaeger: pod(NS, "jaeger"),
+  aclJob: pod(NS, "kafka-acls"),
   topicJob: pod(NS, "kafka-topics"),
   esSetup: pod(NS, "elasticsearch-setup"),
   kibanaSetup: pod(NS, "kibana-setup"),
@@ -90,6 +93,7 @@ for (const stack of ["staging", "production"] as const) {
         ["elasticsearch", "elasticsearch", 9300],
         ["kafka", "kafka", 9093],
         ["kafka", "kafka", 9092],
+        ["aclJob", "kafka", 9092],
         ["topicJob", "kafka", 9092],
         ["esSetup", "elasticsearch", 9200],
         ["kibanaSetup", "kibana", 5601],
@@ -114,6 +118,8 @@ for (const stack of ["staging", "production"] as const) {
         ["aggregator", "elasticsearch", 9300],
         ["prometheus", "elasticsearch", 9200],
         ["esSetup", "kafka", 9092],
+        ["aclJob", "kafka", 9093],
+        ["topicJob", "kafka", 9093],
       ];
       const open = forbidden.filter(([from, to, port]) => model.canConnect(PODS[from], PODS[to], port)).map(([from, to, port]) => `${from}→${to}:${port}`);
       assert.deepEqual(open, []);
