@@ -6,10 +6,11 @@ import type { WorkloadIdentity } from "../k8s/objectMeta";
 import { clusterHost } from "../platformEndpoints";
 
 /**
- * The platform's private CA and the certificates it signs. One CA (declared with Elasticsearch's certificates)
- * signs every server and client certificate of the log pipeline: Elasticsearch's nodes, Kibana, Kafka's brokers
- * and every Kafka client. Keys are generated in the stack, stay Pulumi secrets and reach pods only through
- * Kubernetes Secrets, which pods mount as files.
+ * The platform's private CAs and the certificates they sign: one per trust domain. Elasticsearch's CA signs its
+ * nodes and Kibana; Kafka's signs its brokers and every Kafka client. Two, because Elasticsearch's transport
+ * layer admits any node certificate its CA signed (`verification_mode: certificate`): a Kafka client's
+ * certificate from the same CA would pass it. Keys are generated in the stack, stay Pulumi secrets and reach
+ * pods only through Kubernetes Secrets, which pods mount as files.
  */
 export interface CertificateAuthority {
   keyPem: pulumi.Output<string>;
@@ -22,6 +23,7 @@ export const CERT_FILES = { ca: "ca.crt", cert: "tls.crt", key: "tls.key" } as c
 /** Every certificate's organization: Kafka maps only subjects under it to principals (kafkaConfig.ts). */
 export const CERT_ORGANIZATION = "production-blueprint";
 
+const CA_VALIDITY_HOURS = 10 * 365 * 24;
 const CERT_VALIDITY_HOURS = 2 * 365 * 24;
 // `pulumi up` re-issues a certificate once it is within 30 days of expiry.
 const CERT_EARLY_RENEWAL_HOURS = 30 * 24;
@@ -46,6 +48,24 @@ export function statefulSetDnsNames(serviceName: string, headlessServiceName: st
     `*.${clusterHost(headlessServiceName, namespace)}`,
     "localhost",
   ];
+}
+
+/** A CA: its key (`<name>-ca-key`, a Pulumi secret) and its self-signed certificate (`<name>-ca-cert`), ten years. */
+export function declareCertificateAuthority(name: string, parent: pulumi.Resource): CertificateAuthority {
+  const opts = { parent };
+  const caKey = new tls.PrivateKey(`${name}-ca-key`, { algorithm: "RSA", rsaBits: 4096 }, opts);
+  const caCert = new tls.SelfSignedCert(
+    `${name}-ca-cert`,
+    {
+      privateKeyPem: caKey.privateKeyPem,
+      isCaCertificate: true,
+      validityPeriodHours: CA_VALIDITY_HOURS,
+      allowedUses: ["cert_signing", "crl_signing"],
+      subject: { commonName: `${name}-ca`, organization: CERT_ORGANIZATION },
+    },
+    opts,
+  );
+  return { keyPem: pulumi.secret(caKey.privateKeyPem), certPem: caCert.certPem };
 }
 
 /**

@@ -27,10 +27,9 @@ export function declareLogPipeline(args: ObservabilityComponentArgs, parent: pul
   });
   const opts = { parent };
   const { kafka: kafkaEndpoint, elasticsearch: elasticsearchEndpoint } = args.endpoints;
-  // Elasticsearch declares the platform's private CA, which signs Kafka's and its clients' certificates too.
+  // Elasticsearch and Kafka each declare their own private CA (certificates.ts): the Vector roles get Kafka's.
   const elasticsearch = new Elasticsearch("elasticsearch", { ...systemArgs(args, "elasticsearch"), flows: { nodes: flows.elasticsearch, setupJob: flows.elasticsearchSetup } }, opts);
-  const { ca } = elasticsearch;
-  const kafka = new Kafka("kafka", { ...systemArgs(args, "kafka"), ca, flows: { broker: flows.kafka, aclJob: flows.kafkaAcls, topicJob: flows.kafkaTopics } }, opts);
+  const kafka = new Kafka("kafka", { ...systemArgs(args, "kafka"), flows: { broker: flows.kafka, aclJob: flows.kafkaAcls, topicJob: flows.kafkaTopics } }, opts);
   const kibana = new Kibana(
     "kibana",
     {
@@ -45,7 +44,7 @@ export function declareLogPipeline(args: ObservabilityComponentArgs, parent: pul
   );
   const vectorAgent = new VectorAgent(
     "vector-agent",
-    { ...systemArgs(args, "vectorAgent", args.namespaces.logAgent), kafka: kafkaEndpoint, ca, flows: flows.vectorAgent, dependsOn: [kafka.topicJob] },
+    { ...systemArgs(args, "vectorAgent", args.namespaces.logAgent), kafka: kafkaEndpoint, ca: kafka.ca, flows: flows.vectorAgent, dependsOn: [kafka.topicJob] },
     opts,
   );
   const vectorAggregator = new VectorAggregator(
@@ -53,7 +52,7 @@ export function declareLogPipeline(args: ObservabilityComponentArgs, parent: pul
     {
       ...systemArgs(args, "vectorAggregator"),
       kafka: kafkaEndpoint,
-      ca,
+      ca: kafka.ca,
       elasticsearchUrl: elasticsearchEndpoint.url,
       flows: flows.vectorAggregator,
       dependsOn: [kafka.topicJob, elasticsearch.setupJob],

@@ -1,15 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as tls from "@pulumi/tls";
 import { declareSecret } from "../../k8s/controllers";
 import type { WorkloadIdentity } from "../../k8s/objectMeta";
-import { CERT_FILES, CERT_ORGANIZATION, type CertificateAuthority, issueCert, statefulSetDnsNames } from "../certificates";
+import { CERT_FILES, type CertificateAuthority, declareCertificateAuthority, issueCert, statefulSetDnsNames } from "../certificates";
 
 export { CERT_FILES, type CertificateAuthority } from "../certificates";
 
 /** Secret with the node's key pair and the CA (mounted by Elasticsearch) and one with the CA only (for clients). */
 export const CERT_SECRETS = { node: "elasticsearch-certs", ca: "elasticsearch-ca", kibana: "kibana-certs" } as const;
 
-const CA_VALIDITY_HOURS = 10 * 365 * 24;
 
 /** Every name a client or a peer may use for a node (statefulSetDnsNames). */
 export function elasticsearchDnsNames(serviceName: string, headlessServiceName: string, namespace: string): string[] {
@@ -17,30 +15,19 @@ export function elasticsearchDnsNames(serviceName: string, headlessServiceName: 
 }
 
 /**
- * The platform's private CA (certificates.ts) and one node certificate (HTTP and transport), generated in the
- * stack: the keys stay Pulumi secrets and reach the pods only through Kubernetes Secrets. The CA is returned so
- * Kibana and Kafka have their certificates signed by it too.
+ * Elasticsearch's private CA (certificates.ts: one per trust domain) and one node certificate (HTTP and
+ * transport), generated in the stack: the keys stay Pulumi secrets and reach the pods only through Kubernetes
+ * Secrets. The CA is returned so Kibana has its server certificate signed by it too.
  */
 export function declareElasticsearchCerts(identity: WorkloadIdentity, dnsNames: string[], parent: pulumi.Resource): CertificateAuthority {
   const opts = { parent };
-  const caKey = new tls.PrivateKey(`${identity.name}-ca-key`, { algorithm: "RSA", rsaBits: 4096 }, opts);
-  const caCert = new tls.SelfSignedCert(
-    `${identity.name}-ca-cert`,
-    {
-      privateKeyPem: caKey.privateKeyPem,
-      isCaCertificate: true,
-      validityPeriodHours: CA_VALIDITY_HOURS,
-      allowedUses: ["cert_signing", "crl_signing"],
-      subject: { commonName: `${identity.name}-ca`, organization: CERT_ORGANIZATION },
-    },
-    opts,
-  );
-  const ca = { keyPem: pulumi.secret(caKey.privateKeyPem), certPem: caCert.certPem };
+  // The resource names are the ones this CA has always had (`elasticsearch-ca-key`, `elasticsearch-ca-cert`).
+  const ca = declareCertificateAuthority(identity.name, parent);
   // Transport TLS is mutual: every node is both server and client of its peers.
   const node = issueCert(`${identity.name}-node`, identity.name, dnsNames, ca, ["server_auth", "client_auth"], opts);
-  const files = { [CERT_FILES.ca]: caCert.certPem, [CERT_FILES.cert]: node.certPem, [CERT_FILES.key]: node.keyPem };
+  const files = { [CERT_FILES.ca]: ca.certPem, [CERT_FILES.cert]: node.certPem, [CERT_FILES.key]: node.keyPem };
   declareSecret(identity, CERT_SECRETS.node, files, { ...opts, resourceName: `${CERT_SECRETS.node}-secret` });
-  declareSecret(identity, CERT_SECRETS.ca, { [CERT_FILES.ca]: caCert.certPem }, { ...opts, resourceName: `${CERT_SECRETS.ca}-secret` });
+  declareSecret(identity, CERT_SECRETS.ca, { [CERT_FILES.ca]: ca.certPem }, { ...opts, resourceName: `${CERT_SECRETS.ca}-secret` });
   return ca;
 }
 

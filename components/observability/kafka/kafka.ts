@@ -7,7 +7,7 @@ import type { WorkloadFlows } from "../../k8s/network";
 import { declareFlowPolicy } from "../../k8s/network";
 import { type WorkloadIdentity, checksumOf } from "../../k8s/objectMeta";
 import { declareWorkload, quorumMembers } from "../../k8s/workload";
-import { type CertificateAuthority, statefulSetDnsNames } from "../certificates";
+import { type CertificateAuthority, declareCertificateAuthority, statefulSetDnsNames } from "../certificates";
 import type { SystemArgs } from "../componentArgs";
 import { SETUP_JOB_NAMES } from "../logPipelineFlows";
 import { declareKafkaCert, kafkaTlsMount } from "./clientCerts";
@@ -28,8 +28,6 @@ import {
 
 export interface KafkaArgs extends SystemArgs<"kafka"> {
   flows: { broker: WorkloadFlows; aclJob: WorkloadFlows; topicJob: WorkloadFlows };
-  /** The platform's private CA: it signs the brokers' certificate and every client's, and is the only one trusted. */
-  ca: CertificateAuthority;
 }
 
 /**
@@ -41,11 +39,19 @@ export class Kafka extends pulumi.ComponentResource {
   readonly statefulSet: k8s.apps.v1.StatefulSet;
   readonly aclJob: k8s.batch.v1.Job;
   readonly topicJob: k8s.batch.v1.Job;
+  /**
+   * Kafka's own private CA: it signs the brokers' certificate and every client's (the Vector roles' too), and
+   * is the only one the brokers trust. Not Elasticsearch's: a Kafka client's certificate must never pass
+   * Elasticsearch's transport check (certificates.ts).
+   */
+  readonly ca: CertificateAuthority;
 
   constructor(name: string, args: KafkaArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("blueprint:observability:Kafka", name, {}, opts);
-    const { endpoint, config: sizing, ca } = args;
+    const { endpoint, config: sizing } = args;
     const identity: WorkloadIdentity = { name: endpoint.serviceName, component: "log-broker", namespace: args.namespace };
+    const ca = declareCertificateAuthority(identity.name, this);
+    this.ca = ca;
     const topology: KafkaTopology = { ...endpoint, namespace: endpoint.namespace };
 
     // 16 random bytes in URL-safe base64 without padding: the 22-character form `kafka-storage random-uuid` prints.

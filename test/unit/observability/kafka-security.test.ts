@@ -29,7 +29,17 @@ for (const stack of ["staging", "production"] as const) {
     before(async () => (run = await stackRun(stack)));
     const resource = (type: string, name: string) => run.resources.find((entry) => entry.type === type && entry.name === name)?.inputs as Any;
 
-    it("requires a certificate from the platform CA on both listeners, maps subjects to short principals, and authorizes with ACLs only", () => {
+    it("signs with Elasticsearch's CA only Elasticsearch's node and Kibana's server certificate, so no Kafka identity passes its transport check", () => {
+      const signedBy = (ca: RegExp) =>
+        run.resources
+          .filter((entry) => entry.type === "tls:index/locallySignedCert:LocallySignedCert" && ca.test(String((entry.inputs as Any).caCertPem)))
+          .map((entry) => entry.name)
+          .sort();
+      assert.deepEqual(signedBy(/mock-elasticsearch-ca-cert/), ["elasticsearch-node-cert", "kibana-server-cert"]);
+      assert.deepEqual(signedBy(/mock-kafka-ca-cert/), IDENTITIES.map((identity) => `${identity.secret}-cert`).sort());
+    });
+
+    it("requires a certificate from Kafka's own CA on both listeners, maps subjects to short principals, and authorizes with ACLs only", () => {
       const vars = env(run);
       assert.equal(vars.KAFKA_SSL_CLIENT_AUTH, "required");
       assert.equal(vars.KAFKA_SSL_PRINCIPAL_MAPPING_RULES, MAPPING_RULE);
@@ -52,7 +62,7 @@ for (const stack of ["staging", "production"] as const) {
 
     for (const identity of IDENTITIES) {
       const [kind, name, namespace] = identity.workload;
-      it(`gives ${kind} ${name} its own certificate (CN=${identity.commonName}, ${identity.usages.join(" + ")}) from the platform CA, mounted at ${identity.dir}`, () => {
+      it(`gives ${kind} ${name} its own certificate (CN=${identity.commonName}, ${identity.usages.join(" + ")}) from Kafka's own CA (never Elasticsearch's, whose transport would trust it), mounted at ${identity.dir}`, () => {
         const secret = findObject(run, "Secret", identity.secret, namespace) as Any;
         assert.deepEqual(Object.keys(secret.stringData).sort(), ["ca.crt", "tls.crt", "tls.key"]);
         const pod = (findObject(run, kind, name, namespace) as Any).spec.template.spec;
@@ -65,8 +75,8 @@ for (const stack of ["staging", "production"] as const) {
         assert.deepEqual(request.subject, { commonName: identity.commonName, organization: "production-blueprint" });
         const cert = resource("tls:index/locallySignedCert:LocallySignedCert", `${identity.secret}-cert`);
         assert.deepEqual(cert.allowedUses, ["digital_signature", "key_encipherment", ...identity.usages]);
-        // One CA for the whole platform: the one Elasticsearch's certificates come from.
-        assert.match(cert.caCertPem, /mock-elasticsearch-ca-cert/);
+        // Kafka's own CA, never Elasticsearch's: its transport admits any certificate its CA signed (certificates.ts).
+        assert.match(cert.caCertPem, /mock-kafka-ca-cert/);
         assert.deepEqual([cert.validityPeriodHours, cert.earlyRenewalHours], [2 * 365 * 24, 30 * 24]);
         if (identity.usages.length === 1) assert.equal(request.dnsNames, undefined, "a client certificate names no host");
       });
