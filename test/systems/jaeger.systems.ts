@@ -11,7 +11,7 @@ import { toLoopback } from "./support/loopback";
 import { programs, VERSIONS } from "./support/programs";
 import { assertPortsFree, httpJson, Processes, run, waitFor } from "./support/processes";
 import { stagingRender, type StagingRender } from "./support/render";
-import { mountDirs, SERVICE, serviceEnv } from "./support/serviceEnv";
+import { mountDirs, SERVICE, serviceEnv, writePlaceholderLogin } from "./support/serviceEnv";
 import { startService } from "./support/service";
 
 type Any = Record<string, any>;
@@ -46,8 +46,8 @@ describe(`Jaeger ${VERSIONS.JAEGER_VERSION} (Go module ${VERSIONS.JAEGER_MODULE_
 
   it("receives the built service's spans over the rendered OTLP endpoint and finds them by service and request ID", async () => {
     const mounts = mountDirs();
-    // Vault is not part of this test: placeholder credentials satisfy the service's config check.
-    for (const name of ["role-id", "secret-id"]) fs.writeFileSync(path.join(mounts.vaultDir, name), "placeholder\n");
+    // Vault is not part of this test: placeholder login files satisfy the service's config check.
+    writePlaceholderLogin(mounts);
     const env = serviceEnv(render, mounts);
     assert.equal(env.OTEL_EXPORTER_OTLP_ENDPOINT, "http://127.0.0.1:4318");
     await assertPortsFree([Number(env.APP_PORT)]);

@@ -15,7 +15,7 @@ import { podDiscoveryFromFile, podTargetGroup } from "./support/prometheusDiscov
 import { assertPortsFree, httpJson, Processes, run, waitFor } from "./support/processes";
 import { SECOND_SERVICE, stagingRender, type StagingRender } from "./support/render";
 import { SLO_RECORD, sloGroupName } from "../../components/observability/prometheus";
-import { mountDirs, SERVICE, serviceEnv } from "./support/serviceEnv";
+import { mountDirs, SERVICE, serviceEnv, writePlaceholderLogin } from "./support/serviceEnv";
 import { startService } from "./support/service";
 
 type Any = Record<string, any>;
@@ -105,8 +105,8 @@ describe(`Prometheus ${version} (Debian's package) on the staging render with a 
 
   it("scrapes the built service through the rendered relabeling, and answers http_requests_total", async () => {
     const mounts = mountDirs();
-    // Vault is not part of this test: placeholder credentials satisfy the service's config check.
-    for (const name of ["role-id", "secret-id"]) fs.writeFileSync(path.join(mounts.vaultDir, name), "placeholder\n");
+    // Vault is not part of this test: placeholder login files satisfy the service's config check.
+    writePlaceholderLogin(mounts);
     const env = serviceEnv(render, mounts);
     await assertPortsFree([Number(env.APP_PORT)]);
     service = await startService(processes, env);

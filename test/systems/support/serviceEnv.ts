@@ -42,3 +42,12 @@ export function serviceEnv(render: StagingRender, mounts: MountedFiles, namespac
   });
   return JSON.parse(text) as Record<string, string>;
 }
+
+/**
+ * Placeholder login files, for a test Vault is not part of: they satisfy the service's config check (the files
+ * must be readable at start) whichever login the render uses, the projected token's or the AppRole's.
+ */
+export function writePlaceholderLogin(mounts: MountedFiles): void {
+  fs.writeFileSync(path.join(mounts.tokenDir, "token"), "placeholder\n");
+  for (const name of ["role-id", "secret-id"]) fs.writeFileSync(path.join(mounts.vaultDir, name), "placeholder\n");
+}
