@@ -98,9 +98,12 @@ export function deployPolicyDocument(environment: CiEnvironment, mounts: Platfor
       capabilities: ["create", "read", "update"],
       // Where Vault reviews tokens and with which CA. Never a reviewer JWT (a long-lived credential stored in
       // Vault) nor public keys to verify tokens offline (a key the deployer chose would let it mint any
-      // ServiceAccount's token). Alias metadata from annotations needs no rule: the plugin refuses an
-      // annotation that names a key it sets itself, such as service_account_name, which the services' policy reads.
-      deniedParameters: { token_reviewer_jwt: [], pem_keys: [] },
+      // ServiceAccount's token). The Vault provider sends `pem_keys` as "" (its empty list joined) on every
+      // update, so only that value is allowed; it sends `token_reviewer_jwt` only when one is set. Alias
+      // metadata from annotations needs no rule: the plugin refuses an annotation that names a key it sets
+      // itself, such as service_account_name, which the services' policy reads.
+      allowedParameters: { "*": [], pem_keys: [""] },
+      deniedParameters: { token_reviewer_jwt: [] },
       why: "The Kubernetes auth mount's config: the API server that reviews the services' tokens, and its CA.",
     },
     {

@@ -423,6 +423,9 @@ describe(`CI identity (ci-identity/) on Vault ${VERSIONS.VAULT_VERSION} with JWT
       const host = { kubernetes_host: OUTSIDE_CLUSTER.host, kubernetes_ca_cert: OUTSIDE_CLUSTER.caCert, disable_local_ca_jwt: true };
       assertDenied(await vault.api("POST", config, { ...host, token_reviewer_jwt: "a.b.c" }, token));
       assertDenied(await vault.api("POST", config, { ...host, pem_keys: ["-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----"] }, token));
+      assertDenied(await vault.api("POST", config, { ...host, pem_keys: "-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----" }, token));
+      // What the Vault provider sends on every update: pem_keys as its empty list joined, and the two flags.
+      expectOk(await vault.api("POST", config, { ...host, pem_keys: "", disable_iss_validation: true, use_annotations_as_alias_metadata: false }, token), "the provider's update");
       const role = `auth/${PRODUCTION_MOUNTS.kubernetes}/role/blueprint-z`;
       const binding = { bound_service_account_names: ["z"], bound_service_account_namespaces: ["apps"] };
       assertDenied(await vault.api("POST", role, { ...binding, token_policies: ["root"] }, token));

@@ -45,9 +45,12 @@ ${SERVICE_ROLES("auth/kubernetes/role/blueprint-*", "The services' Kubernetes au
 # The Kubernetes auth mount's config: the API server that reviews the services' tokens, and its CA.
 path "auth/kubernetes/config" {
   capabilities = ["create", "read", "update"]
+  allowed_parameters = {
+    "*" = []
+    "pem_keys" = [""]
+  }
   denied_parameters = {
     "token_reviewer_jwt" = []
-    "pem_keys" = []
   }
 }
 
