@@ -177,7 +177,10 @@ function loginMethodOf(credential: string): VaultAuthMethod | undefined {
   return undefined;
 }
 
-/** An env entry may name only a credential this stack delivers: the AppRole's with Vault on, the API key's without. */
+/**
+ * An env entry may name only a credential this stack delivers: with Vault on, those of its `vault.authMethod`
+ * (and the address, KV path and CA every login shares); without, the API key's.
+ */
 function credentialChecks(name: string, env: z.infer<typeof configSchema>["services"][string]["env"], vault: z.infer<typeof configSchema>["vault"]): string[] {
   return Object.entries(env).flatMap(([key, value]) => {
     if (typeof value === "string") return [];

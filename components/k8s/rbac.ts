@@ -19,14 +19,26 @@ export function declareClusterRoleForWorkload(args: ClusterRoleForWorkloadArgs, 
   const { identity } = args;
   const metadata = { name: args.clusterRoleName, labels: labelsOf(identity) };
   const role = new k8s.rbac.v1.ClusterRole(args.resourceNames.role, { metadata, rules: args.rules }, { parent });
-  new k8s.rbac.v1.ClusterRoleBinding(
-    args.resourceNames.binding,
+  bindClusterRoleToWorkload(identity, { name: args.clusterRoleName, clusterRole: role.metadata.name, resourceName: args.resourceNames.binding }, parent);
+  return role;
+}
+
+/**
+ * A ClusterRoleBinding of a ClusterRole (the workload's own, or a built-in such as system:auth-delegator) to
+ * the workload's own ServiceAccount, which is named after the workload.
+ */
+export function bindClusterRoleToWorkload(
+  identity: WorkloadIdentity,
+  binding: { name: pulumi.Input<string>; clusterRole: pulumi.Input<string>; resourceName: string },
+  parent: pulumi.Resource,
+): k8s.rbac.v1.ClusterRoleBinding {
+  return new k8s.rbac.v1.ClusterRoleBinding(
+    binding.resourceName,
     {
-      metadata,
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
+      metadata: { name: binding.name, labels: labelsOf(identity) },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: binding.clusterRole },
       subjects: [{ kind: "ServiceAccount", name: identity.name, namespace: identity.namespace }],
     },
     { parent },
   );
-  return role;
 }

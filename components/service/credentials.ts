@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { declareConfigMap, declareSecret } from "../k8s/controllers";
@@ -7,7 +7,7 @@ import type { Flow } from "../k8s/network";
 import { asResourceError } from "../resourceErrors";
 import { APPROLE_SECRET_KEYS, VaultAppRole } from "../vault/appRole";
 import { VaultKubernetesRole } from "../vault/kubernetesRole";
-import { labelsOf } from "../k8s/objectMeta";
+import { bindClusterRoleToWorkload } from "../k8s/rbac";
 import type { ServiceVaultConfig, ServiceVaultEnabledConfig } from "../vault/serviceVault";
 import type { CredentialRef } from "./workloadSchema";
 import { randomApiKey } from "../vault/serviceSecrets";
@@ -157,15 +157,11 @@ export function vaultTokenMount(token: { audience: string; expirationSeconds: nu
  * create TokenReviews (system:auth-delegator, the built-in role for exactly that and SubjectAccessReviews).
  */
 function declareReviewBinding(args: CredentialsArgs, parent: pulumi.Resource): k8s.rbac.v1.ClusterRoleBinding {
-  const identity = { name: args.serviceName, component: "vault-token-review", namespace: args.namespace };
-  return new k8s.rbac.v1.ClusterRoleBinding(
-    `${args.serviceName}-vault-token-review`,
-    {
-      metadata: { name: pulumi.interpolate`${args.namespace}-${args.serviceName}-vault-token-review`, labels: labelsOf(identity) },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:auth-delegator" },
-      subjects: [{ kind: "ServiceAccount", name: args.serviceAccountName, namespace: args.namespace }],
-    },
-    { parent },
+  const identity = { name: args.serviceAccountName, component: "vault-token-review", namespace: args.namespace };
+  return bindClusterRoleToWorkload(
+    identity,
+    { name: pulumi.interpolate`${args.namespace}-${args.serviceName}-vault-token-review`, clusterRole: "system:auth-delegator", resourceName: `${args.serviceName}-vault-token-review` },
+    parent,
   );
 }
 

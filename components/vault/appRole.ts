@@ -23,6 +23,9 @@ export interface VaultAppRoleArgs {
   approlePath: pulumi.Input<string>;
 }
 
+/** The component's type; a service that moves to Kubernetes auth names it to keep its secret (kubernetesRole.ts). */
+export const APPROLE_COMPONENT_TYPE = "blueprint:vault:AppRole";
+
 /** File names inside the mounted Secret volume; the service reads them through VAULT_*_FILE. */
 export const APPROLE_SECRET_KEYS = { roleId: "role-id", secretId: "secret-id" } as const;
 
@@ -77,7 +80,7 @@ export class VaultAppRole extends pulumi.ComponentResource {
   readonly roleName: pulumi.Output<string>;
 
   constructor(name: string, args: VaultAppRoleArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("blueprint:vault:AppRole", name, {}, opts);
+    super(APPROLE_COMPONENT_TYPE, name, {}, opts);
     const parent = { parent: this };
     const service = args.serviceName;
     const secretIdConfig = args.secretId;

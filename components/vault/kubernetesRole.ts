@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { withResourceErrors } from "../resourceErrors";
+import { APPROLE_COMPONENT_TYPE } from "./appRole";
 import { SERVICE_POLICY_NAME, serviceRoleName, serviceSecretPath } from "./names";
 import { declareServiceSecret } from "./serviceSecrets";
 import { serviceTokenArgs } from "./serviceToken";
@@ -15,9 +16,6 @@ export interface VaultKubernetesRoleArgs {
   kvMountPath: pulumi.Input<string>;
   kubernetesPath: pulumi.Input<string>;
 }
-
-/** The component type a service's Vault identity had with AppRole (appRole.ts): its secret moves from there. */
-const APPROLE_COMPONENT_TYPE = "blueprint:vault:AppRole";
 
 /**
  * The role as Vault should hold it: the service's own ServiceAccount in its own namespace, tokens with the
