@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { VaultAuthConfig } from '../src/config/load.js';
 import { VaultClient, VaultError } from '../src/vault/client.js';
 import { startChildService, type ChildService } from './support/child-service.js';
-import { harness, step, type Harness } from './support/secret-manager-harness.js';
+import { assertRevokesOnStop, harness, step, type Harness } from './support/secret-manager-harness.js';
 import { makeTestCertificates } from './support/test-ca.js';
 import { startVaultTestServer, type VaultTestServer } from './support/vault-test-server.js';
 
@@ -199,13 +199,7 @@ describe('VaultSecretManager with Kubernetes auth (projected ServiceAccount toke
   it('revokes the token it logged in for on stop(), so it does not outlive the pod', async () => {
     const token = projectedToken(FIRST_JWT);
     const h = harness(vault, kubernetes(token.file));
-    h.manager.start();
-    await h.manager.settled();
-    assert.equal(vault.liveTokenCount(), 1);
-    await h.manager.stop();
-    assert.equal(vault.liveTokenCount(), 0);
-    assert.equal(vault.countRequests('POST', '/v1/auth/token/revoke-self'), 1);
-    assert.equal(h.logs.events('vault_token_revoked').length, 1);
+    await assertRevokesOnStop(vault, h);
   });
 
   it('logs in on the configured mount, with X-Vault-Namespace, through the configured CA', async () => {

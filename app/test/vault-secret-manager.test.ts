@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VaultAuthConfig } from '../src/config/load.js';
-import { harness, step, type Harness } from './support/secret-manager-harness.js';
+import { assertRevokesOnStop, harness, step, type Harness } from './support/secret-manager-harness.js';
 import { startVaultTestServer, type VaultTestServer } from './support/vault-test-server.js';
 
 const ROLE = { roleId: 'role-abc', secretId: 'secret-id-do-not-log-42', tokenTtl: 3600, tokenMaxTtl: 7200 };
@@ -170,13 +170,7 @@ describe('VaultSecretManager (login, KV read, renewal, re-login, retry) against 
 
   it('revokes its AppRole token on stop(), so the token does not outlive the pod', async () => {
     const h = harness(vault, appRole());
-    h.manager.start();
-    await h.manager.settled();
-    assert.equal(vault.liveTokenCount(), 1);
-    await h.manager.stop();
-    assert.equal(vault.liveTokenCount(), 0);
-    assert.equal(vault.countRequests('POST', '/v1/auth/token/revoke-self'), 1);
-    assert.equal(h.logs.events('vault_token_revoked').length, 1);
+    await assertRevokesOnStop(vault, h);
   });
 
   it('leaves a given token (token method) unrevoked on stop(): it is not the service\'s own', async () => {

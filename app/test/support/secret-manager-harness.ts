@@ -3,6 +3,7 @@
  * (renewals and retries fire when the test says), captured debug logs, and the secrets and login results it
  * reported.
  */
+import assert from 'node:assert/strict';
 import { nodeFileAccess, type VaultAuthConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { VaultClient, type VaultClientOptions } from '../../src/vault/client.js';
@@ -50,4 +51,18 @@ export async function step(h: Harness): Promise<number> {
   const delay = h.scheduler.fireNext();
   await h.manager.settled();
   return delay;
+}
+
+/**
+ * Starts the manager, lets it log in, stops it, and asserts that stopping revoked the one token it held:
+ * whichever login issued it, a token must not outlive the pod.
+ */
+export async function assertRevokesOnStop(vault: VaultTestServer, h: Harness): Promise<void> {
+  h.manager.start();
+  await h.manager.settled();
+  assert.equal(vault.liveTokenCount(), 1);
+  await h.manager.stop();
+  assert.equal(vault.liveTokenCount(), 0);
+  assert.equal(vault.countRequests('POST', '/v1/auth/token/revoke-self'), 1);
+  assert.equal(h.logs.events('vault_token_revoked').length, 1);
 }
