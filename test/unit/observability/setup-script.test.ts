@@ -13,7 +13,7 @@ interface Received {
   url: string;
   body: string;
   authorization: string;
-  /** Whether any process on this machine showed the setup password in its argv while the request was served. */
+  /** Whether any process on the host running the test showed the setup password in its argv while the request was served. */
   passwordOnArgv: boolean;
 }
 
