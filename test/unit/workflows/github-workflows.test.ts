@@ -413,8 +413,8 @@ describe("GitHub workflows", () => {
             expectSame("environment", job.environment, githubEnvironment(stack, kind));
             expectSame("Vault role (shared setup's vault-role)", inputs["vault-role"], ciRoleName(stack, kind));
             expectSame("Vault audience (shared setup's vault-audience)", inputs["vault-audience"], ciAudience(stack, kind));
-            const pulumi = stepsOf(job).find((step) => step.uses?.startsWith("pulumi/actions@"));
-            if (pulumi?.with?.["stack-name"] !== undefined) expectSame("pulumi/actions stack-name", pulumi.with["stack-name"], stack);
+            // rollback.yml's pulumi/actions only installs the CLI; a job that runs a command names its stack.
+            if (runsPulumi(job)) expectSame("pulumi/actions stack-name", pulumiStep(job).with?.["stack-name"], stack);
             covered.add(stack);
           }
         }
