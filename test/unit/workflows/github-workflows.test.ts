@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { isScalar, parse, parseDocument } from "yaml";
+import { isScalar, parseDocument } from "yaml";
 import {
   CI_ENVIRONMENTS,
   CI_JOBS,
@@ -13,26 +13,7 @@ import {
   type CiEnvironment,
   type CiJob,
 } from "../../../ci-identity/names";
-
-const ROOT = path.join(__dirname, "..", "..", "..");
-
-type Yaml = Record<string, any>;
-interface Step {
-  name?: string;
-  uses?: string;
-  run?: string;
-  if?: string;
-  with?: Yaml;
-  env?: Record<string, string>;
-}
-
-function read(file: string): string {
-  return fs.readFileSync(path.join(ROOT, file), "utf8");
-}
-
-function load(file: string): Yaml {
-  return parse(read(file)) as Yaml;
-}
+import { load, read, ROOT, stepsOf, type Step, type Yaml } from "./support/workflowFiles";
 
 const SETUP_ACTION = "./.github/actions/pulumi-setup";
 const SETUP_FILE = ".github/actions/pulumi-setup/action.yml";
@@ -50,10 +31,6 @@ const deploy = load(".github/workflows/deploy.yml");
 const rollbackWorkflow = load(".github/workflows/rollback.yml");
 const packageJson = JSON.parse(read("package.json")) as { scripts: Record<string, string> };
 const setup = load(SETUP_FILE);
-
-function stepsOf(job: Yaml): Step[] {
-  return (job.steps ?? []) as Step[];
-}
 
 /** A step with where it is, so a failure names the file, the job and the step. */
 interface LocatedStep {
@@ -91,11 +68,25 @@ function logsIn(job: Yaml): boolean {
   );
 }
 
+/** A job's pulumi/actions step that runs a command (without one, the action only installs the CLI). */
 function pulumiStep(job: Yaml): Step {
-  const steps = stepsOf(job).filter((step) => step.uses?.startsWith("pulumi/actions@"));
-  assert.equal(steps.length, 1, "one pulumi/actions step per job");
+  const steps = stepsOf(job).filter((step) => step.uses?.startsWith("pulumi/actions@") && step.with?.command !== undefined);
+  assert.equal(steps.length, 1, "one pulumi/actions step that runs a command per job");
   return steps[0];
 }
+
+/** A job that deploys or previews a stack: it runs a pulumi/actions command. */
+function runsPulumi(job: Yaml): boolean {
+  return stepsOf(job).some((step) => step.uses?.startsWith("pulumi/actions@") && step.with?.command !== undefined);
+}
+
+/** A job that signs with cosign keyless, whose certificate comes from the job's GitHub OIDC token. */
+function signsKeyless(job: Yaml): boolean {
+  return stepsOf(job).some((step) => step.uses?.startsWith("sigstore/cosign-installer@"));
+}
+
+/** The one job allowed to write packages: it pushes the service's image to GHCR. */
+const IMAGE_PUBLISHER = { file: ".github/workflows/deploy.yml", job: "image" };
 
 function setupStep(job: Yaml): Step {
   const step = stepsOf(job).find((candidate) => candidate.uses === SETUP_ACTION);
@@ -235,8 +226,14 @@ describe("GitHub workflows", () => {
       assert.deepEqual(deploy.on.workflow_run, { workflows: ["ci"], types: ["completed"], branches: ["main"] });
       for (const job of Object.values(deploy.jobs) as Yaml[]) {
         assert.equal(stepsOf(job).find((step) => step.uses?.startsWith("actions/checkout@"))?.with?.ref, "${{ github.event.workflow_run.head_sha }}");
-        assert.equal(pulumiStep(job).with?.refresh, true);
+        if (runsPulumi(job)) assert.equal(pulumiStep(job).with?.refresh, true);
       }
+      assert.deepEqual(
+        jobsOf(".github/workflows/deploy.yml")
+          .filter(([, job]) => runsPulumi(job))
+          .map(([name]) => name),
+        ["staging", "production"],
+      );
     });
     it("guards every job: CI succeeded, on a push, from this repository, on main", () => {
       const required = [
@@ -252,19 +249,22 @@ describe("GitHub workflows", () => {
         for (const clause of required) assert.ok(clauses.includes(clause), `.github/workflows/deploy.yml job ${name}: its if: lacks \`${clause}\` (has: ${JSON.stringify(job.if)})`);
       }
     });
-    it("takes the state role, kubeconfig and Vault address from each job's environment", () => {
-      for (const [name, job] of jobsOf(".github/workflows/deploy.yml")) assertEnvironmentScopedSetup(".github/workflows/deploy.yml", name, job);
+    it("takes the state role, kubeconfig and Vault address from each deploy job's environment", () => {
+      for (const [name, job] of jobsOf(".github/workflows/deploy.yml")) {
+        if (runsPulumi(job)) assertEnvironmentScopedSetup(".github/workflows/deploy.yml", name, job);
+      }
     });
     it("never runs two deploys at once and never cancels one halfway", () => {
       assert.equal(deploy.concurrency.group, "deploy");
       assert.equal(deploy.concurrency["cancel-in-progress"], false);
-      for (const job of Object.values(deploy.jobs) as Yaml[]) assert.equal(job.concurrency?.["cancel-in-progress"], false);
+      // The image job changes no stack: the workflow's group alone keeps it in order.
+      for (const job of Object.values(deploy.jobs) as Yaml[]) if (runsPulumi(job)) assert.equal(job.concurrency?.["cancel-in-progress"], false);
     });
     it("updates staging first, then production behind the 'production' environment's reviewers", () => {
       const { staging, production } = deploy.jobs;
       assert.deepEqual([pulumiStep(staging).with?.command, pulumiStep(staging).with?.["stack-name"]], ["up", "staging"]);
       assert.deepEqual([pulumiStep(production).with?.command, pulumiStep(production).with?.["stack-name"]], ["up", "production"]);
-      assert.equal(production.needs, "staging");
+      assert.deepEqual(production.needs, ["image", "staging"]);
       assert.equal(staging.environment, githubEnvironment("staging", "deploy"));
       assert.equal(production.environment, githubEnvironment("production", "deploy"));
       for (const job of [staging, production]) {
@@ -364,17 +364,21 @@ describe("GitHub workflows", () => {
         assert.deepEqual(workflow.permissions, {}, `${file}: workflow-level permissions must be {} (each job declares its own), got ${JSON.stringify(workflow.permissions)}`);
       }
     });
-    it("gives each job exactly what it needs: contents: read; id-token: write only where it logs in; pull-requests: write only to the preview", () => {
+    it("gives each job exactly what it needs: contents: read; id-token: write only where it logs in or signs; pull-requests: write only to the preview; packages: write only to the image's publisher", () => {
       for (const file of WORKFLOW_FILES) {
         for (const [name, job] of jobsOf(file)) {
           const where = `${file} job ${name}`;
           assert.ok(job.permissions !== undefined, `${where}: declares no permissions`);
           if (job.permissions["id-token"] !== undefined) {
-            assert.ok(logsIn(job), `${where}: has id-token: ${job.permissions["id-token"]} but never logs in (no ${SETUP_ACTION}, Vault or AWS login step)`);
+            assert.ok(
+              logsIn(job) || signsKeyless(job),
+              `${where}: has id-token: ${job.permissions["id-token"]} but neither logs in (no ${SETUP_ACTION}, Vault or AWS login step) nor signs with cosign`,
+            );
           }
           const expected: Record<string, string> = { contents: "read" };
-          if (logsIn(job)) expected["id-token"] = "write";
+          if (logsIn(job) || signsKeyless(job)) expected["id-token"] = "write";
           if (file === ".github/workflows/preview.yml" && name === "preview") expected["pull-requests"] = "write";
+          if (file === IMAGE_PUBLISHER.file && name === IMAGE_PUBLISHER.job) expected.packages = "write";
           assert.deepEqual(job.permissions, expected, `${where}: permissions`);
         }
       }
@@ -409,8 +413,8 @@ describe("GitHub workflows", () => {
             expectSame("environment", job.environment, githubEnvironment(stack, kind));
             expectSame("Vault role (shared setup's vault-role)", inputs["vault-role"], ciRoleName(stack, kind));
             expectSame("Vault audience (shared setup's vault-audience)", inputs["vault-audience"], ciAudience(stack, kind));
-            const pulumi = stepsOf(job).find((step) => step.uses?.startsWith("pulumi/actions@"));
-            if (pulumi?.with?.["stack-name"] !== undefined) expectSame("pulumi/actions stack-name", pulumi.with["stack-name"], stack);
+            // rollback.yml's pulumi/actions only installs the CLI; a job that runs a command names its stack.
+            if (runsPulumi(job)) expectSame("pulumi/actions stack-name", pulumiStep(job).with?.["stack-name"], stack);
             covered.add(stack);
           }
         }
