@@ -88,7 +88,8 @@ function main(): number {
   const file = values.file ? path.resolve(values.file) : SERVICE_DOCKERFILE;
   const result = checkDockerfile(file);
   console.log(`checkov ${toolVersion("checkov")}, frameworks ${DOCKERFILE_FRAMEWORKS.join(", ")}`);
-  console.log(reportLines(path.relative(PROJECT_ROOT, file) || file, result).join("\n"));
+  const inRepository = !path.relative(PROJECT_ROOT, file).startsWith("..");
+  console.log(reportLines(inRepository ? path.relative(PROJECT_ROOT, file) : file, result).join("\n"));
   return result.failed.length ? 1 : 0;
 }
 
