@@ -4,10 +4,12 @@ import { QUANTITY_PATTERN, parseQuantity } from "./k8s/quantity";
 // RFC 1123 label: what Kubernetes accepts for namespace and Service names.
 export const dnsLabel = z
   .string()
+  // eslint-disable-next-line security/detect-unsafe-regex -- the optional group is bounded (at most 62 characters): no unbounded nested repetition
   .regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, "expected a DNS label: lowercase letters, digits and '-', at most 63 characters");
 
 export const hostname = z
   .string()
+  // eslint-disable-next-line security/detect-unsafe-regex -- the lookahead bounds the input to 253 characters and each repeated label starts with '.', which the label's classes exclude
   .regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, "expected a fully qualified host name");
 
 // zod's own validators: every octet and prefix length is checked (a hand-written pattern let 999.999.999.999/8 through).
@@ -25,6 +27,7 @@ export const hostCidr = cidr.refine(isSingleHost, "expected a single address: a 
 export const quantity = z.string().regex(QUANTITY_PATTERN, "expected a Kubernetes quantity such as 500m, 256Mi or 1Gi");
 
 // An image reference must be pinned: a tag other than "latest", a digest, or both.
+// eslint-disable-next-line security/detect-unsafe-regex -- each repeated group starts with a separator ('.', '_', '-' or '/') its inner class excludes: one way to split, linear time
 const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 export const imageRef = z
   .string()

@@ -13,6 +13,7 @@ const SUFFIX_FACTORS: Record<string, number> = {
   Ti: 2 ** 40,
 };
 
+// eslint-disable-next-line security/detect-unsafe-regex -- no nested repetition: each optional group matches at most once (safe-regex counts '?' as a repetition)
 export const QUANTITY_PATTERN = /^([0-9]+(?:\.[0-9]+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/;
 
 export function parseQuantity(quantity: string): number {

@@ -17,6 +17,7 @@ export interface SetupRequest {
   body: object | pulumi.Output<object>;
 }
 
+// eslint-disable-next-line security/detect-non-literal-fs-filename -- a script shipped beside this module, found from __dirname
 export const APPLY_SCRIPT = fs.readFileSync(path.join(__dirname, "scripts", "apply-requests.sh"), "utf8");
 const SCRIPT_FILE = "apply-requests.sh";
 const PLAN_FILE = "plan.tsv";

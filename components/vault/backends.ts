@@ -76,6 +76,7 @@ function declareKubernetesAuth(config: VaultEnabledConfig, parent: pulumi.Resour
     ? new vault.AuthBackend("kubernetes", { type: "kubernetes", path: config.kubernetesMount.path, description: "production-blueprint service identities (ServiceAccount tokens)" }, { parent }).path
     : pulumi.output(config.kubernetesMount.path);
   const auth = config.kubernetesAuth;
+  // eslint-disable-next-line security/detect-possible-timing-attacks -- compares a config object with undefined, not a secret with a guess
   if (auth === undefined) return path;
   const authConfig = new vault.kubernetes.AuthBackendConfig("kubernetes-config", kubernetesAuthConfigArgs(auth, path), { parent });
   // The roles wait for the config: a login before it exists would be refused.

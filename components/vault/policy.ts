@@ -4,6 +4,7 @@ import { VAULT_NAME_PREFIX } from "./names";
 // template would be a path the operators did not mean.
 const ACCESSOR = { approle: /^auth_approle_[0-9a-f]+$/, kubernetes: /^auth_kubernetes_[0-9a-f]+$/ } as const;
 // Vault policy paths treat `*` (prefix) and `+` (segment) as globs; a mount carrying one would widen the grant.
+// eslint-disable-next-line security/detect-unsafe-regex -- each repetition starts with '/', which the segment's class excludes: one way to split, linear time
 const PLAIN_PATH = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
 function checkedAccessor(kind: keyof typeof ACCESSOR, accessor: string): string {
@@ -50,6 +51,7 @@ export function servicePolicyTemplate(kvMount: string, approleAccessor: string, 
 }
 
 /** Go-style durations as Vault accepts them ("24h", "30m", "1h30m"). */
+// eslint-disable-next-line security/detect-unsafe-regex -- each repetition ends with a unit letter the digit class excludes: one way to split, linear time
 export const DURATION_PATTERN = /^([0-9]+(h|m|s))+$/;
 
 /** Vault's Go-style durations in seconds, as the provider's TTL fields expect. */

@@ -87,6 +87,7 @@ export interface FileAccess {
 }
 
 export const nodeFileAccess: FileAccess = {
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- paths come from the service's environment (API_KEY_FILE, VAULT_CA_CERT_FILE, credential files), set by the operator, never from a request
   read: (path) => readFileSync(path, 'utf8'),
   isReadable: (path) => {
     try {

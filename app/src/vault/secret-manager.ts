@@ -66,6 +66,7 @@ export const RENEW_AT_FRACTION = 2 / 3;
 export function parseAppSecrets(data: Record<string, unknown>): AppSecrets {
   const optional = (key: string) => (typeof data[key] === 'string' && data[key] !== '' ? (data[key] as string) : undefined);
   const apiKey = optional('api_key');
+  // eslint-disable-next-line security/detect-possible-timing-attacks -- tests whether the key is present, not its value; presented keys are compared in constant time (auth/api-key-guard.ts)
   if (apiKey === undefined) throw new Error('secret_invalid: api_key is missing or empty');
   return { apiKey, jwtSecret: optional('jwt_secret'), databaseUrl: optional('database_url') };
 }
