@@ -12,6 +12,11 @@ export type ScanKind = (typeof SCANS)[number];
 /** The rules (gitleaks' defaults, plus path allowlists) and the fingerprints of known fixtures, at a repository's root. */
 export const GITLEAKS_CONFIG = ".gitleaks.toml";
 export const GITLEAKS_IGNORE = ".gitleaksignore";
+/**
+ * The tree scan's configuration: the scanned repository's .gitleaks.toml plus the gitignored directories of
+ * generated files, which the history scan must not skip (a file force-committed there is still a leak).
+ */
+export const TREE_CONFIG = path.join(PROJECT_ROOT, "scripts", "scan-secrets.tree.toml");
 export const INSTALL_GITLEAKS = path.join(PROJECT_ROOT, "toolchain", "test-tools", "install-gitleaks.sh");
 
 /**
@@ -33,10 +38,14 @@ export const SCAN_SECRETS_COMMAND = defineCommand({
   },
 });
 
-/** The gitleaks command line for one scan of the current directory. Pure, so the flags the gate relies on are tested. */
+/**
+ * The gitleaks command line for one scan of the current directory, which is `configRoot` for the tree and
+ * history scans (the tree configuration extends the .gitleaks.toml found there). Pure, so the flags the gate
+ * relies on are tested.
+ */
 export function gitleaksArgs(kind: ScanKind, configRoot: string, reportPath: string): string[] {
   const common = [
-    "--config", path.join(configRoot, GITLEAKS_CONFIG),
+    "--config", kind === "tree" ? TREE_CONFIG : path.join(configRoot, GITLEAKS_CONFIG),
     "--gitleaks-ignore-path", path.join(configRoot, GITLEAKS_IGNORE),
     // A `gitleaks:allow` comment would exempt a line with no fingerprint and no review of the value: not honoured.
     "--ignore-gitleaks-allow",

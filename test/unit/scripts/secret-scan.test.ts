@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { GITLEAKS_CONFIG, GITLEAKS_IGNORE, HISTORY_LOG_OPTIONS, INSTALL_GITLEAKS, gitleaksArgs } from "../../../scripts/scan-secrets";
+import { GITLEAKS_CONFIG, GITLEAKS_IGNORE, HISTORY_LOG_OPTIONS, INSTALL_GITLEAKS, TREE_CONFIG, gitleaksArgs } from "../../../scripts/scan-secrets";
 import { PROJECT_ROOT } from "../../../scripts/lib/stackFile";
 import { type CommandRun, runScript } from "../../support/commands";
 
@@ -79,8 +79,10 @@ describe("secret scan: the gate on planted secrets (gitleaks)", function () {
     const history = gitleaksArgs("history", "/repo", "/tmp/report.json");
     const tree = gitleaksArgs("tree", "/repo", "/tmp/report.json");
     assert.deepEqual([history[0], tree[0], gitleaksArgs("renders", "/repo", "/tmp/r.json")[0]], ["git", "dir", "dir"]);
+    assert.equal(history[history.indexOf("--config") + 1], path.join("/repo", GITLEAKS_CONFIG));
+    assert.equal(tree[tree.indexOf("--config") + 1], TREE_CONFIG);
+    assert.ok(fs.readFileSync(TREE_CONFIG, "utf8").includes(`[extend]\npath = "${GITLEAKS_CONFIG}"\n`), `${TREE_CONFIG} must extend the scanned repository's ${GITLEAKS_CONFIG}`);
     for (const args of [history, tree]) {
-      assert.equal(args[args.indexOf("--config") + 1], path.join("/repo", GITLEAKS_CONFIG));
       assert.equal(args[args.indexOf("--gitleaks-ignore-path") + 1], path.join("/repo", GITLEAKS_IGNORE));
       for (const flag of ["--redact", "--ignore-gitleaks-allow"]) assert.ok(args.includes(flag), `${flag} missing from ${args.join(" ")}`);
     }
@@ -125,6 +127,19 @@ describe("secret scan: the gate on planted secrets (gitleaks)", function () {
     const history = scanSecrets("--root", repo, "--scan", "history");
     assertFindings(history, "github-pat", planted);
     assert.match(history.output, new RegExp(`Fingerprint:\\s+${added}:scripts/release\\.sh:github-pat:2`));
+  });
+
+  it("tree and history: a gitignored build directory is skipped in the tree, and found in the history once a file there is committed", () => {
+    const repo = repository();
+    const planted = awsKeyId("dist");
+    write(repo, ".gitignore", "dist/\n");
+    write(repo, "dist/bundle.js", `var config = { accessKeyId: "${planted}" };\n`);
+    const tree = scanSecrets("--root", repo, "--scan", "tree");
+    assert.equal(tree.status, 0, tree.output);
+    git(repo, "add", "-A");
+    git(repo, "add", "--force", "dist/bundle.js");
+    git(repo, "commit", "--quiet", "-m", "build output committed by mistake");
+    assertFindings(scanSecrets("--root", repo, "--scan", "history"), "aws-access-token", planted);
   });
 
   it("history: refuses a shallow clone instead of scanning less", () => {
