@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system tools the test suite runs for real (promtool for the alert rules, amtool and
-# Alertmanager for the Alertmanager config, Sloth for the SLO rules' cross-check). The manifest
+# Alertmanager for the Alertmanager config, Sloth for the SLO rules' cross-check, gitleaks for the secret
+# scan's own tests). The manifest
 # checkers and the Pulumi toolchain install themselves in their own test steps. In CI a missing tool is an
 # error; on a workstation without root it is a warning and the tests that need it say they were skipped.
 set -uo pipefail
@@ -22,5 +23,10 @@ fi
 # The SLO tests compare the generated rules with Sloth's and fail without it, on a workstation too.
 if ! bash install-sloth.sh >/dev/null; then
   echo "test-tools: Sloth could not be built (see the message above); test/unit/observability/slo-sloth.test.ts needs it" >&2
+  exit 1
+fi
+# The secret scan's tests run gitleaks on planted secrets and fail without it, on a workstation too.
+if ! bash install-gitleaks.sh >/dev/null; then
+  echo "test-tools: gitleaks could not be built (see the message above); test/unit/scripts/secret-scan.test.ts needs it" >&2
   exit 1
 fi
