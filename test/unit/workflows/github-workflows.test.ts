@@ -508,7 +508,7 @@ describe("GitHub workflows", () => {
       const matching = rules.filter(({ pattern }) => (pattern.endsWith("/") ? target.startsWith(pattern) : target === pattern));
       return matching.at(-1)?.owners;
     }
-    it("gives the platform owners every sensitive path: CI, policy, production, CI identities, toolchain, exemptions and lockfiles", () => {
+    it("gives the platform owners every sensitive path: CI, policy, production, CI identities, toolchain, exemptions, the release gates' waivers and lockfiles", () => {
       const files = repositoryFiles();
       const exemptions = files.filter((file) => /exemption/i.test(path.posix.basename(file)) && !file.startsWith("test/"));
       assert.ok(exemptions.includes("components/k8s/lintExemptions.ts") && exemptions.includes("docs/exemptions.md"), JSON.stringify(exemptions));
@@ -519,6 +519,12 @@ describe("GitHub workflows", () => {
         "Pulumi.production.yaml",
         "scripts/kube-linter.yaml",
         "scripts/lint-workflows.sh",
+        // The release gates' waivers: what a secret finding, a licence or a Dockerfile check may be waived with.
+        ".gitleaks.toml",
+        ".gitleaksignore",
+        "scripts/scan-secrets.tree.toml",
+        "scripts/licenses.json",
+        "app/Dockerfile",
         ...exemptions,
         ...lockfiles,
       ];
