@@ -32,7 +32,7 @@ describe("every command in scripts/ answers --help and -h, and refuses an unknow
   const all = commands();
 
   it("finds the commands in package.json", () => {
-    assert.deepEqual(all.map(({ name }) => name).sort(), ["bench:rules", "ci-identity", "cluster", "history", "lint-manifests", "new-service", "render", "rollback", "sizing"]);
+    assert.deepEqual(all.map(({ name }) => name).sort(), ["bench:rules", "ci-identity", "cluster", "history", "images", "lint-manifests", "new-service", "render", "rollback", "sizing"]);
   });
 
   for (const { name, script } of commands()) {
