@@ -1,7 +1,8 @@
 /**
  * Every image the platform itself deploys, in one place: `name:tag@sha256:<digest>`. The tag is for people;
  * the digest is what the node pulls, so a tag moved upstream never changes a running pod. Each digest is the
- * multi-arch image index's and names where it was read, so a reader can check it again (and
+ * multi-arch image index's unless its comment says otherwise, and names where it was read, so a reader can
+ * check it again (and
  * `npm run images | xargs -n1 docker buildx imagetools inspect` resolves every one online).
  *
  * An image whose digest has not been read yet is `awaitingDigest`: it deploys by its exact tag, and its
@@ -66,10 +67,13 @@ export const PLATFORM_IMAGES = {
     "sha256:63805ebb8d2b3920190daf1cb14a60871b16fd38bed42b857a3182bc621f4996",
     "public repositories pinning prom/prometheus:v3.5.0@sha256 (code search `prom/prometheus:v3.5.0@sha256`, 7 independent files agree)",
   ),
-  configReloader: awaitingDigest(
+  // The linux/amd64 manifest, not the index (no index digest of this tag is on record): it runs on amd64 nodes
+  // only, as does the service image, which is built for linux/amd64 (service/image.ts).
+  configReloader: pinned(
     "quay.io/prometheus-operator/prometheus-config-reloader",
     "v0.85.0",
-    `${NOT_FOUND} quay.io/prometheus-operator/prometheus-config-reloader:v0.85.0\``,
+    "sha256:e8834beedbd76723ab90964ffcc96ea158710da54bd169cea334d3f11c08eae9",
+    "a public script saving kube-prometheus-stack's linux/amd64 images (code search `prometheus-config-reloader@sha256:e8834bee`); its prom/prometheus v3.5.0 entry is that tag's linux/amd64 manifest, 8672a850…",
   ),
   alertmanager: pinned(
     "prom/alertmanager",
