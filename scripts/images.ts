@@ -26,23 +26,29 @@ export interface PinnedImage {
 }
 
 /**
- * The images a Dockerfile pins: its `# syntax=` frontend, each `ARG …_IMAGE=` default, and each FROM that names
- * an image rather than a stage or a variable.
+ * The images a Dockerfile pins: its `# syntax=` frontend, and what each FROM names: an image, or a variable
+ * whose ARG default is one (reported at the ARG's line, where the pin is written). A FROM of an earlier stage
+ * names no image.
  */
 export function dockerfileImages(text: string, file: string): PinnedImage[] {
   const images: PinnedImage[] = [];
   const stages = new Set<string>();
+  const args = new Map<string, PinnedImage>();
+  const seen = new Set<PinnedImage>();
   text.split("\n").forEach((line, index) => {
     const where = `${file}:${index + 1}`;
     const syntax = /^#\s*syntax=(\S+)\s*$/.exec(line);
     if (syntax && index === 0) images.push({ where, reference: syntax[1] });
-    const arg = /^ARG\s+(\w*IMAGE)=["']?([^"'\s]+)["']?\s*$/.exec(line);
-    if (arg) images.push({ where: `${where} (${arg[1]})`, reference: arg[2] });
+    const arg = /^ARG\s+(\w+)=["']?([^"'\s]+)["']?\s*$/.exec(line);
+    if (arg) args.set(arg[1], { where: `${where} (${arg[1]})`, reference: arg[2] });
     const from = /^FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?\s*$/i.exec(line);
-    if (from) {
-      if (!from[1].includes("$") && !stages.has(from[1])) images.push({ where, reference: from[1] });
-      if (from[2]) stages.add(from[2]);
-    }
+    if (!from) return;
+    const variable = /^\$\{?(\w+)\}?$/.exec(from[1]);
+    // A variable without a default pins nothing: the refusal shows it as written.
+    const named = variable ? (args.get(variable[1]) ?? { where, reference: from[1] }) : stages.has(from[1]) ? undefined : { where, reference: from[1] };
+    if (named && !seen.has(named)) images.push(named);
+    if (named) seen.add(named);
+    if (from[2]) stages.add(from[2]);
   });
   return images;
 }
