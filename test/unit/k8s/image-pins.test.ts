@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { IMAGE_DIGEST_POLICY, PLATFORM_IMAGES, SERVICE_COMPONENT, hasDigest, imageReference } from "../../../components/images";
+import { DIGEST, IMAGE_DIGEST_POLICY, PLATFORM_IMAGES, SERVICE_COMPONENT, hasDigest, imageReference } from "../../../components/images";
 import { exemptionAnnotation } from "../../../policy/exemptions";
 import { type Fields, type KubernetesObject, containersOf, describeObject, podSpecOf } from "../../../policy/kubernetes";
 import { pullPolicyFor, secureContainer, DEFAULT_RUN_AS } from "../../../components/k8s/podSpec";
@@ -23,6 +23,23 @@ function containersOfRender(objects: KubernetesObject[]): RenderedContainer[] {
 
 const PLATFORM_REFS = new Map(Object.values(PLATFORM_IMAGES).map((image) => [imageReference(image), image]));
 const AWAITING = Object.values(PLATFORM_IMAGES).filter((image) => !image.digest);
+
+describe("components/images.ts, the one home of the platform's images", () => {
+  it("records each image as name and tag with a sha256 digest and where it was read, or says why its digest is awaited", () => {
+    for (const [key, image] of Object.entries(PLATFORM_IMAGES)) {
+      assert.match(image.tag, /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, key);
+      assert.notEqual(image.tag, "latest", key);
+      if (image.digest) {
+        assert.match(image.digest, DIGEST, key);
+        assert.ok(image.source && image.source.length > 20 && image.awaiting === undefined, `${key}: names where its digest was read`);
+        assert.equal(imageReference(image), `${image.name}:${image.tag}@${image.digest}`);
+      } else {
+        assert.ok(image.awaiting && image.source === undefined, `${key}: says why its digest is awaited`);
+        assert.equal(imageReference(image), `${image.name}:${image.tag}`);
+      }
+    }
+  });
+});
 
 describe("image pins over the renders", () => {
   for (const stack of STACKS) {
