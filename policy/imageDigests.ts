@@ -25,7 +25,7 @@ export function imagesWithoutDigest(object: KubernetesObject, context: PolicyCon
   return containersOf(podSpec, "all").flatMap((container) => {
     if (typeof container.image !== "string" || hasDigest(container.image)) return [];
     const rule = isService
-      ? `a service's image must carry a digest in production (set services.<name>.image.ref)`
+      ? `a service's image must carry a digest in production (set services.${container.name}.image.ref)`
       : "a platform image must carry a digest in every stack (components/images.ts)";
     return [`container '${container.name}' runs image '${container.image}' without a digest: ${rule}; ${digestHint(container.image)}`];
   });
