@@ -41,14 +41,17 @@ export function dockerfileImages(text: string, file: string): PinnedImage[] {
     if (syntax && index === 0) images.push({ where, reference: syntax[1] });
     const arg = /^ARG\s+(\w+)=["']?([^"'\s]+)["']?\s*$/.exec(line);
     if (arg) args.set(arg[1], { where: `${where} (${arg[1]})`, reference: arg[2] });
-    const from = /^FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?\s*$/i.exec(line);
-    if (!from) return;
-    const variable = /^\$\{?(\w+)\}?$/.exec(from[1]);
+    // FROM [--platform=…] <image> [AS <stage>]
+    const [keyword, ...words] = line.trim().split(/\s+/);
+    if (keyword?.toUpperCase() !== "FROM") return;
+    const [image, as, stage] = words.filter((word) => !word.startsWith("--"));
+    if (!image) return;
+    const variable = /^\$\{?(\w+)\}?$/.exec(image);
     // A variable without a default pins nothing: the refusal shows it as written.
-    const named = variable ? (args.get(variable[1]) ?? { where, reference: from[1] }) : stages.has(from[1]) ? undefined : { where, reference: from[1] };
+    const named = variable ? (args.get(variable[1]) ?? { where, reference: image }) : stages.has(image) ? undefined : { where, reference: image };
     if (named && !seen.has(named)) images.push(named);
     if (named) seen.add(named);
-    if (from[2]) stages.add(from[2]);
+    if (as?.toUpperCase() === "AS" && stage) stages.add(stage);
   });
   return images;
 }
