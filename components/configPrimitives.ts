@@ -31,6 +31,10 @@ export const quantity = z.string().regex(QUANTITY_PATTERN, "expected a Kubernete
 const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 export const imageRef = z
   .string()
+  .refine(
+    (ref) => !ref.includes("@") || /@sha256:[a-f0-9]{64}$/.test(ref),
+    "the digest must be @sha256: and 64 lowercase hex digits, e.g. from `docker buildx imagetools inspect <ref>`",
+  )
   .regex(IMAGE_REF, "expected an image reference such as registry.example.com/items-api:1.2.3 or …@sha256:<digest>")
   .refine((ref) => /:[^/]+$/.test(ref) || ref.includes("@sha256:"), "the image must be pinned with a tag or a digest")
   .refine((ref) => !/:latest(@|$)/.test(ref), "the tag 'latest' is not allowed: pin a version or a digest");

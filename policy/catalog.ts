@@ -1,6 +1,8 @@
 import { namespacesWithoutDefaultDeny } from "./defaultDeny";
 import { replicatedWithoutDisruptionBudget } from "./disruptionBudgets";
 import { productionHpaBelowMinimum } from "./hpaMinimum";
+import { IMAGE_DIGEST_POLICY } from "../components/images";
+import { imagesWithoutDigest } from "./imageDigests";
 import { unpinnedImages } from "./imageTags";
 import type { KubernetesObject } from "./kubernetes";
 import { literalCredentials } from "./literalCredentials";
@@ -53,6 +55,12 @@ export const POLICIES: readonly BlueprintPolicy[] = [
     check: securityContextViolations,
   },
   { scope: "object", name: "images-pinned", description: "Images are pinned by a release tag or digest: never 'latest', never untagged.", check: unpinnedImages },
+  {
+    scope: "object",
+    name: IMAGE_DIGEST_POLICY,
+    description: "Every image carries a digest; a service's own image may be a bare tag outside production.",
+    check: imagesWithoutDigest,
+  },
   {
     scope: "object",
     name: "production-hpa-min-replicas",

@@ -4,6 +4,7 @@
  * that list in step with the renders.
  */
 import type * as k8s from "@pulumi/kubernetes";
+import { IMAGE_DIGEST_POLICY, hasDigest } from "../images";
 import { POLICY_CHECKER, exemptionKey } from "./exemptionKeys";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -32,34 +33,34 @@ export function lintExemptionAnnotations(exemptions: LintExemption[]): Record<st
 }
 
 /**
- * checkov CKV_K8S_43 wants every image pinned by digest. Stack config (or, for the platform's own
- * workloads, the code) may pin by exact tag instead (never `latest`; pulls are Always): the digests of
- * published images cannot be looked up from these offline machines. Such a workload carries this
- * exemption, and a digest in the ref removes it.
+ * checkov CKV_K8S_43 wants every image pinned by digest. A service's image may be a bare tag from stack
+ * config in local and staging (production's must carry a digest: the pack's `images-carry-digests`), and a
+ * platform image may still await its digest in components/images.ts. Such a workload carries this
+ * exemption; a digest in every ref removes it.
  */
 export function imageDigestExemptions(imageRefs: string[], pinnedIn: "stack config" | "code" = "stack config"): LintExemption[] {
-  if (imageRefs.every((ref) => ref.includes("@sha256:"))) return [];
-  const [where, fix] = pinnedIn === "stack config" ? ["from stack config", "configure ref@sha256:<digest>"] : ["in code", "pin image@sha256:<digest> in code"];
-  return [
-    {
-      tool: "checkov",
-      check: "CKV_K8S_43",
-      reason: `the image is pinned by an exact version tag ${where} (never latest); ${fix} to pin the digest and drop this exemption`,
-    },
-  ];
+  if (imageRefs.every(hasDigest)) return [];
+  return [{ tool: "checkov", check: "CKV_K8S_43", reason: digestlessReason(pinnedIn) }];
 }
 
+function digestlessReason(pinnedIn: "stack config" | "code"): string {
+  return pinnedIn === "stack config"
+    ? "the image is pinned by an exact version tag from stack config, allowed outside production; configure ref@sha256:<digest> to drop this exemption"
+    : "an image awaits its digest in components/images.ts and is pinned by its exact version tag until then; record the digest there to drop this exemption";
+}
 
 /**
- * A platform workload's exemption annotations: the digest exemption its code-pinned images need (derived
- * from the pod spec, so it disappears once every image carries a digest) plus the workload's own.
+ * A platform workload's exemption annotations: the digest exemptions an image still awaiting its digest
+ * needs (checkov's, and the pack's `images-carry-digests`; derived from the pod spec, so they disappear once
+ * every image carries a digest) plus the workload's own.
  */
 export function workloadExemptionAnnotations(podSpec: PodSpec, exemptions: LintExemption[] = []): Record<string, string> {
   // securePodSpec builds plain container lists, never Outputs.
   const containers = [...((podSpec.initContainers ?? []) as Container[]), ...(podSpec.containers as Container[])];
   // A computed image (an Output) is a built image, deployed by its digest.
   const refs = containers.map((container) => container.image).filter((image): image is string => typeof image === "string");
-  return lintExemptionAnnotations([...imageDigestExemptions(refs, "code"), ...exemptions]);
+  const awaiting = refs.every(hasDigest) ? {} : { [exemptionKey(POLICY_CHECKER, IMAGE_DIGEST_POLICY)]: digestlessReason("code") };
+  return { ...awaiting, ...lintExemptionAnnotations([...imageDigestExemptions(refs, "code"), ...exemptions]) };
 }
 
 /**

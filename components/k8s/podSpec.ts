@@ -1,5 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import type { ResourcesConfig } from "../configPrimitives";
+import { hasDigest } from "../images";
 
 import { type Mount, type ScratchDir, collectVolumes, containerMounts } from "./mounts";
 import { probesIdentical } from "./probes";
@@ -86,6 +88,20 @@ function mountsOf(args: SecureContainerArgs): Mount[] {
   return containerMounts(args.scratch, args.mounts);
 }
 
+/**
+ * A digest names exactly one image, so the node's cached copy is already the right one: IfNotPresent saves the
+ * registry round-trip and keeps pods starting while the registry is down. A tag may move, so a tag-only
+ * reference (a service's image in local and staging) is pulled Always, to run what the registry holds now.
+ */
+export function pullPolicyFor(image: string): "IfNotPresent" | "Always" {
+  return hasDigest(image) ? "IfNotPresent" : "Always";
+}
+
+/** The pull policy of a plain reference, or of a computed one (a built image's repo digest) once it is known. */
+function pullPolicyOf(image: Container["image"]): Container["imagePullPolicy"] {
+  return typeof image === "string" ? pullPolicyFor(image) : pulumi.output(image).apply((ref) => pullPolicyFor(ref ?? ""));
+}
+
 /** A container locked down to "restricted", with requests, limits and a writable /tmp. */
 export function secureContainer(args: SecureContainerArgs, runAs: RunAs): Container {
   const { liveness, readiness } = args.probes ?? {};
@@ -95,8 +111,7 @@ export function secureContainer(args: SecureContainerArgs, runAs: RunAs): Contai
   return {
     name: args.name,
     image: args.image,
-    // Tags are pinned, so Always costs one registry round-trip and guarantees the node runs what the registry holds.
-    imagePullPolicy: "Always",
+    imagePullPolicy: pullPolicyOf(args.image),
     ...(args.command ? { command: args.command } : {}),
     ...(args.args ? { args: args.args } : {}),
     ...(args.ports ? { ports: args.ports } : {}),

@@ -15,6 +15,7 @@ import type { ServiceVaultConfig, ServiceVaultEnabledConfig } from "../vault/ser
 import { vaultEnvironmentIssues } from "../vault/configSchema";
 import { provisionCredentials } from "./credentials";
 import { serviceEnv } from "./env";
+import { SERVICE_COMPONENT } from "../images";
 import { imageExemptions, resolveImage } from "./image";
 import { SERVICE_PORT, SERVICE_RUN_AS, hpaSpec, ingressSpec, scrapeTarget, serviceContainer, serviceFlows, servicePorts, shutdownTimeline } from "./manifests";
 
@@ -75,7 +76,7 @@ export class ProductionService extends pulumi.ComponentResource implements Produ
     const namespace = args.namespace.create
       ? declareSecureNamespace(args.namespace.name, { level: "restricted" }, { parent: this }, ENROLLED).name
       : pulumi.output(args.namespace.name);
-    const identity: WorkloadIdentity = { name, component: "api", namespace };
+    const identity: WorkloadIdentity = { name, component: SERVICE_COMPONENT, namespace };
     const image = resolveImage(name, config.image, args.projectRoot, this);
     if (args.vault.enabled) checkVaultForEnvironment(args.environment, args.vault, this);
     // The workload's ServiceAccount is named after the workload (k8s/workload.ts): the one a Vault role binds.

@@ -56,6 +56,11 @@ export const KUBE_LINTER_CONFIG = path.join(PROJECT_ROOT, "scripts", "kube-linte
 // purpose: requests below limits let a pod burst, and the sizing sets them apart on purpose.
 export const KUBE_SCORE_OPTIONAL_TESTS = ["container-seccomp-profile", "container-ports-check"];
 
+// kube-score's default tests this platform decides otherwise. container-image-pull-policy wants Always on every
+// container; the pull policy follows the pin instead (components/k8s/podSpec.ts pullPolicyFor): IfNotPresent for a
+// digest, which names exactly one image, Always for a bare tag. The unit tests prove that rule over every render.
+export const KUBE_SCORE_IGNORED_TESTS = ["container-image-pull-policy"];
+
 // kube-score grades: 1 critical, 5 warning, 7 almost OK, 10 OK. Anything below OK is a finding.
 const KUBE_SCORE_OK = 10;
 
@@ -80,6 +85,7 @@ export const CHECKERS: Record<LintTool, Checker> = {
       "--kubernetes-version",
       kubernetesMinor(pins.kubernetes.version),
       ...KUBE_SCORE_OPTIONAL_TESTS.flatMap((test) => ["--enable-optional-test", test]),
+      ...KUBE_SCORE_IGNORED_TESTS.flatMap((test) => ["--ignore-test", test]),
       "--output-format",
       "json",
       ...files,

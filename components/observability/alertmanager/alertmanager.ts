@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ALERTMANAGER_IMAGE } from "../../images";
 import { declareConfigMap, servicePort } from "../../k8s/controllers";
 import { type Mount, claimMount, configMapMount, secretMount } from "../../k8s/mounts";
 import type { Flow } from "../../k8s/network";
@@ -11,7 +12,6 @@ import type { SystemArgs } from "../componentArgs";
 import type { PlatformEndpoints } from "../../platformEndpoints";
 import { ALERTMANAGER_CONFIG_DIR, ALERTMANAGER_CONFIG_FILE, ALERTMANAGER_SECRETS_DIR, alertmanagerConfigYaml } from "./alertmanagerConfig";
 
-const ALERTMANAGER_IMAGE = "prom/alertmanager:v0.28.1";
 // The image's user is `nobody`, like Prometheus's: numeric IDs so runAsNonRoot can verify them.
 const ALERTMANAGER_RUN_AS: RunAs = { uid: 65534, gid: 65534, fsGroup: 65534 };
 const DATA_DIR = "/alertmanager";

@@ -7,12 +7,12 @@ import { type WorkloadFlows, declareFlowPolicy } from "../../k8s/network";
 import { type WorkloadIdentity, checksumOf } from "../../k8s/objectMeta";
 import { declareWorkload, quorumMembers } from "../../k8s/workload";
 import type { SystemArgs } from "../componentArgs";
+import { ELASTICSEARCH_IMAGE } from "../../images";
 import { SETUP_JOB_NAMES } from "../logPipelineFlows";
 import { declareSetupJob, secretBodiesChecksum } from "../setupJob";
 import { CERT_SECRETS, type CertificateAuthority, declareElasticsearchCerts, elasticsearchDnsNames } from "./certs";
 import {
   ELASTICSEARCH_CREDENTIALS,
-  ELASTICSEARCH_IMAGE,
   ELASTICSEARCH_LINT_EXEMPTIONS,
   ELASTICSEARCH_RUN_AS,
   type ElasticsearchTopology,

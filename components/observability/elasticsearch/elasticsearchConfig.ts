@@ -1,4 +1,5 @@
 import type { Input } from "@pulumi/pulumi";
+import { ELASTICSEARCH_IMAGE } from "../../images";
 import { exemptConcern } from "../../k8s/lintExemptions";
 import { type Mount, type ScratchDir, claimMount, configMapMount, secretMount } from "../../k8s/mounts";
 import { ONE_SHOT_RESOURCES, type RunAs, type SecureContainerArgs } from "../../k8s/podSpec";
@@ -9,9 +10,6 @@ import { CERT_FILES, CERT_SECRETS } from "./certs";
 
 type ElasticsearchSizing = ObservabilityConfig["elasticsearch"];
 
-// Kibana must run the same version; both come from here.
-export const ELASTIC_STACK_VERSION = "8.19.4";
-export const ELASTICSEARCH_IMAGE = `docker.elastic.co/elasticsearch/elasticsearch:${ELASTIC_STACK_VERSION}`;
 export const ELASTICSEARCH_RUN_AS: RunAs = { uid: 1000, gid: 1000, fsGroup: 1000 };
 const HOME = "/usr/share/elasticsearch";
 const ELASTICSEARCH_PATHS = { config: `${HOME}/config`, certs: `${HOME}/config/certs`, data: `${HOME}/data`, logs: `${HOME}/logs` } as const;

@@ -1,2 +1,3 @@
 // Jaeger: the trace collector, store and UI in one process.
-export { JAEGER_IMAGE, Jaeger } from "./jaeger";
+export { Jaeger } from "./jaeger";
+export { JAEGER_IMAGE } from "../../images";

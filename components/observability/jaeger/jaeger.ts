@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { JAEGER_IMAGE } from "../../images";
 import { declareConfigMap, servicePort } from "../../k8s/controllers";
 import { ENROLLED_WORKLOADS } from "../../k8s/enrolment";
 import { singleReplicaExemptions } from "../../k8s/lintExemptions";
@@ -12,7 +13,6 @@ import type { SystemArgs } from "../componentArgs";
 import { BADGER_DATA_DIR, JAEGER_HEALTH, type JaegerStorage, jaegerConfigYaml } from "./jaegerConfig";
 
 // The Jaeger v2 image (an OpenTelemetry Collector distribution); its USER is 10001, numeric already.
-export const JAEGER_IMAGE = "jaegertracing/jaeger:2.19.0";
 const JAEGER_RUN_AS: RunAs = DEFAULT_RUN_AS;
 const JAEGER_QUERY_SERVICE = "jaeger-query";
 const CONFIG_DIR = "/etc/jaeger";

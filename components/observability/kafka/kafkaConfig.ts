@@ -1,4 +1,5 @@
 import type { Input } from "@pulumi/pulumi";
+import { KAFKA_IMAGE } from "../../images";
 import { exemptConcern } from "../../k8s/lintExemptions";
 import { type Mount, type ScratchDir, claimMount } from "../../k8s/mounts";
 import { ONE_SHOT_RESOURCES, type RunAs, type SecureContainerArgs } from "../../k8s/podSpec";
@@ -9,7 +10,6 @@ import type { ObservabilityConfig } from "../configSchema";
 
 type KafkaSizing = ObservabilityConfig["kafka"];
 
-export const KAFKA_IMAGE = "apache/kafka:4.1.1";
 // The image's user (appuser) is a name, which runAsNonRoot cannot check; 1000 is its numeric UID and GID.
 export const KAFKA_RUN_AS: RunAs = { uid: 1000, gid: 1000, fsGroup: 1000 };
 // The topic Job runs the image's own scripts too, so it keeps the image's user rather than betting on an arbitrary one.

@@ -1,3 +1,4 @@
 // Kibana: log search on the secured Elasticsearch.
 export { Kibana } from "./kibana";
-export { KIBANA_IMAGE, kibanaSecretSettings } from "./kibanaConfig";
+export { kibanaSecretSettings } from "./kibanaConfig";
+export { KIBANA_IMAGE } from "../../images";

@@ -1,16 +1,16 @@
 import type { Input } from "@pulumi/pulumi";
+import { KIBANA_IMAGE } from "../../images";
 import { exemptConcern, singleReplicaExemptions } from "../../k8s/lintExemptions";
 import { type ScratchDir, configMapMount, secretMount } from "../../k8s/mounts";
 import type { RunAs, SecureContainerArgs } from "../../k8s/podSpec";
 import { PROBE_TIMINGS, httpProbe, tcpProbe } from "../../k8s/probes";
 import { clusterHost } from "../../platformEndpoints";
 import type { ObservabilityConfig } from "../configSchema";
-import { CERT_FILES, CERT_SECRETS, ELASTIC_STACK_VERSION, INDEX_FAMILIES, elasticImageUidReason, indexPattern } from "../elasticsearch";
+import { CERT_FILES, CERT_SECRETS, INDEX_FAMILIES, elasticImageUidReason, indexPattern } from "../elasticsearch";
 import type { SetupRequest } from "../setupJob";
 
 type KibanaSizing = ObservabilityConfig["kibana"];
 
-export const KIBANA_IMAGE = `docker.elastic.co/kibana/kibana:${ELASTIC_STACK_VERSION}`;
 export const KIBANA_RUN_AS: RunAs = { uid: 1000, gid: 1000, fsGroup: 1000 };
 const KIBANA_TIME_FIELD = "timestamp";
 const HOME = "/usr/share/kibana";

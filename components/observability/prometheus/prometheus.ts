@@ -1,5 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_RELOADER_IMAGE, PROMETHEUS_IMAGE } from "../../images";
 import { declareConfigMap, servicePort } from "../../k8s/controllers";
 import { ENROLLED_WORKLOADS, SCRAPE_PORT_NAMES } from "../../k8s/enrolment";
 import { clusterScopedName } from "../../k8s/labels";
@@ -21,7 +22,6 @@ import { CONFIG_DIR, CONFIG_FILE, RULES_DIR, RULES_FILE, prometheusConfigYaml } 
 
 type PrometheusConfig = ObservabilityConfig["prometheus"];
 
-export const PROMETHEUS_IMAGE = "prom/prometheus:v3.5.0";
 // The image's user is `nobody`: non-numeric, so runAsNonRoot cannot verify it unless the IDs are explicit.
 const PROMETHEUS_RUN_AS: RunAs = { uid: 65534, gid: 65534, fsGroup: 65534 };
 const PROMETHEUS_DATA_DIR = "/prometheus";
@@ -30,7 +30,6 @@ const RETENTION_SIZE_SHARE = 0.8;
 
 // Watches the mounted config and rules and calls /-/reload when the kubelet swaps in a new ConfigMap, so a
 // config or rule change never restarts Prometheus (a restart replays the WAL: minutes without alerts).
-const CONFIG_RELOADER_IMAGE = "quay.io/prometheus-operator/prometheus-config-reloader:v0.85.0";
 const RELOADER_PORT = 8080;
 const RELOADER_RESOURCES = {
   requests: { cpu: "10m", memory: "32Mi", ephemeralStorage: "16Mi" },

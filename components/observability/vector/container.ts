@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ResourcesConfig } from "../../configPrimitives";
+import { VECTOR_IMAGE } from "../../images";
 import { parseQuantity } from "../../k8s/quantity";
 import { declareConfigMap } from "../../k8s/controllers";
 import { DEFAULT_SCRATCH_SIZE, type Mount, type ScratchDir, configMapMount, secretMount, withTmp } from "../../k8s/mounts";
@@ -25,7 +26,6 @@ export interface VectorRoleArgs<K extends "vectorAgent" | "vectorAggregator"> ex
   dependsOn: pulumi.Resource[];
 }
 
-export const VECTOR_IMAGE = "timberio/vector:0.50.0-distroless-libc";
 const MiB = 2 ** 20;
 // Room next to the buffers for checkpoints and the buffer's own index files.
 const DATA_DIR_HEADROOM_MIB = 64;

@@ -51,6 +51,16 @@ describe("stack config (components/stackConfig.ts)", () => {
     assert.match(unpinned, /image\.ref: the image must be pinned with a tag or a digest/);
   });
 
+  it("accepts repo:tag@sha256:<64 hex> (production's committed ref) and refuses a malformed digest, saying what a digest is", () => {
+    const ref = loadStackFile("production").values.services as Record<string, { image: { ref: string } }>;
+    assert.match(ref["items-api"].image.ref, /^ghcr\.io\/production-blueprint\/items-api:0\.1\.0@sha256:[a-f0-9]{64}$/);
+    assert.doesNotThrow(() => parseConfig(loadStackFile("production"), "production"));
+    for (const digest of ["sha256:abc", `sha256:${"A".repeat(64)}`, `sha512:${"a".repeat(64)}`, `sha256:${"a".repeat(65)}`]) {
+      const message = problemsOf(edited("production", (v) => (v.services["items-api"].image.ref = `ghcr.io/x/items-api:1.0.0@${digest}`)), "production");
+      assert.match(message, /image\.ref: the digest must be @sha256: and 64 lowercase hex digits, e\.g\. from `docker buildx imagetools inspect <ref>`/, digest);
+    }
+  });
+
   it("rejects HPA bounds where min exceeds max, and fewer than 2 replicas in production", () => {
     const inverted = problemsOf(edited("staging", (v) => (v.services["items-api"].replicas = { min: 5, max: 3 })), "staging");
     assert.match(inverted, /replicas\.min: min 5 is larger than max 3/);

@@ -33,7 +33,7 @@ for (const stack of ["staging", "production"] as const) {
       assert.equal(workload.spec.replicas, 1);
       const container = workload.spec.template.spec.containers[0];
       assert.equal(container.image, JAEGER_IMAGE);
-      assert.match(container.image, /^jaegertracing\/jaeger:2\.\d+\.\d+$/);
+      assert.match(container.image, /^jaegertracing\/jaeger:2\.\d+\.\d+@sha256:[a-f0-9]{64}$/);
       assert.equal(container.resources.requests.cpu, expected.cpuRequest);
       assert.equal(container.resources.limits.memory, expected.memoryLimit);
       assert.ok(container.resources.requests["ephemeral-storage"] && container.resources.limits["ephemeral-storage"]);

@@ -30,7 +30,7 @@ for (const stack of ["staging", "production"] as const) {
       assert.equal(set.spec.podManagementPolicy, "Parallel");
       const container = set.spec.template.spec.containers[0];
       assert.equal(container.image, KAFKA_IMAGE);
-      assert.match(container.image, /^apache\/kafka:\d+\.\d+\.\d+$/);
+      assert.match(container.image, /^apache\/kafka:\d+\.\d+\.\d+@sha256:[a-f0-9]{64}$/);
       assert.equal(container.resources.requests.cpu, expected.cpuRequest);
       assert.equal(container.resources.limits.memory, expected.memoryLimit);
       assert.ok(container.resources.requests["ephemeral-storage"] && container.resources.limits["ephemeral-storage"]);

@@ -61,7 +61,7 @@ for (const stack of ["staging", "production"] as const) {
       assert.equal(set.spec.replicas, 1);
       const container = set.spec.template.spec.containers[0];
       assert.equal(container.image, PROMETHEUS_IMAGE);
-      assert.match(container.image, /^prom\/prometheus:v3\.\d+\.\d+$/);
+      assert.match(container.image, /^prom\/prometheus:v3\.\d+\.\d+@sha256:[a-f0-9]{64}$/);
       assert.equal(container.resources.requests.cpu, expected.cpuRequest);
       assert.equal(container.resources.limits.memory, expected.memoryLimit);
       assert.ok(container.resources.limits["ephemeral-storage"]);

@@ -32,7 +32,7 @@ describe("every command in scripts/ answers --help and -h, and refuses an unknow
   const all = commands();
 
   it("finds the commands in package.json", () => {
-    assert.deepEqual(all.map(({ name }) => name).sort(), ["bench:rules", "ci-identity", "cluster", "history", "lint-manifests", "lint:dockerfile", "new-service", "render", "rollback", "sizing", "test:sbom", "test:secrets"]);
+    assert.deepEqual(all.map(({ name }) => name).sort(), ["bench:rules", "ci-identity", "cluster", "history", "images", "lint-manifests", "lint:dockerfile", "new-service", "render", "rollback", "sizing", "test:sbom", "test:secrets"]);
   });
 
   for (const { name, script } of commands()) {

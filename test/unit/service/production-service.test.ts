@@ -255,11 +255,13 @@ for (const stack of ["staging", "production"] as const) {
 
     it("exports the namespace, service name, URL, image and HPA bounds", () => {
       const outputs = run.outputs as Any;
+      assert.match(outputs.services[SERVICE].image, stack === "production" ? /^ghcr\.io\/production-blueprint\/items-api:0\.1\.0@sha256:[a-f0-9]{64}$/ : /^ghcr\.io\/production-blueprint\/items-api:0\.1\.0$/);
       assert.deepEqual(outputs.services[SERVICE], {
         namespace: APPS,
         serviceName: SERVICE,
         url: `http://${SERVICE}.${APPS}.svc.cluster.local:80`,
-        image: "ghcr.io/production-blueprint/items-api:0.1.0",
+        // The stack file's ref as configured: a bare tag in staging, a digest in production.
+        image: run.config.services[SERVICE].image.build ? undefined : run.config.services[SERVICE].image.ref,
         hpa: { minReplicas: run.config.services[SERVICE].replicas.min, maxReplicas: run.config.services[SERVICE].replicas.max },
       });
     });

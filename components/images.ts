@@ -1,0 +1,112 @@
+/**
+ * Every image the platform itself deploys, in one place: `name:tag@sha256:<digest>`. The tag is for people;
+ * the digest is what the node pulls, so a tag moved upstream never changes a running pod. Each digest is the
+ * multi-arch image index's unless its comment says otherwise, and names where it was read, so a reader can
+ * check it again (and
+ * `npm run images | xargs -n1 docker buildx imagetools inspect` resolves every one online).
+ *
+ * An image whose digest has not been read yet is `awaitingDigest`: it deploys by its exact tag, and its
+ * workloads carry the digest exemptions (k8s/lintExemptions.ts imageDigestExemptions) that say so, which
+ * disappear the moment the digest is recorded here. `npm run images` fails while any is left.
+ * Bumping one: docs/supply-chain.md, "Bumping a digest".
+ */
+
+/** `sha256:` and 64 lowercase hex digits: the only digest form the platform records. */
+export const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
+export interface PlatformImage {
+  /** Repository, with its registry when not Docker Hub. */
+  name: string;
+  tag: string;
+  /** The image index digest; undefined while it awaits one (`awaiting` says why). */
+  digest?: string;
+  /** Where the digest was read (repository and path, or the search that finds it). */
+  source?: string;
+  /** Why no digest is recorded yet. */
+  awaiting?: string;
+}
+
+function pinned(name: string, tag: string, digest: string, source: string): PlatformImage {
+  if (!DIGEST.test(digest)) throw new Error(`image ${name}:${tag}: '${digest}' is not sha256:<64 lowercase hex>`);
+  return { name, tag, digest, source };
+}
+
+function awaitingDigest(name: string, tag: string, awaiting: string): PlatformImage {
+  return { name, tag, awaiting };
+}
+
+/** The reference a pod spec carries: `name:tag@sha256:…`, or `name:tag` while the digest is awaited. */
+export function imageReference(image: PlatformImage): string {
+  return image.digest ? `${image.name}:${image.tag}@${image.digest}` : `${image.name}:${image.tag}`;
+}
+
+/** Whether a reference pins a digest (`…@sha256:<64 hex>`): the node then runs exactly that image. */
+export function hasDigest(reference: string): boolean {
+  const at = reference.lastIndexOf("@");
+  return at > 0 && DIGEST.test(reference.slice(at + 1));
+}
+
+/**
+ * The policy pack's rule that every image carries a digest (a service's may be a bare tag outside
+ * production); named here because the workload builders write its exemption next to an awaited digest.
+ */
+export const IMAGE_DIGEST_POLICY = "images-carry-digests";
+
+/** The component label of a service's workload (ProductionService), the one image the stack config names. */
+export const SERVICE_COMPONENT = "api";
+
+/** Elasticsearch and Kibana ship together; their versions must match. */
+export const ELASTIC_STACK_VERSION = "8.19.4";
+
+const NOT_FOUND = "no published record of this tag's index digest could be read; pin it with `docker buildx imagetools inspect";
+
+export const PLATFORM_IMAGES = {
+  prometheus: pinned(
+    "prom/prometheus",
+    "v3.5.0",
+    "sha256:63805ebb8d2b3920190daf1cb14a60871b16fd38bed42b857a3182bc621f4996",
+    "public repositories pinning prom/prometheus:v3.5.0@sha256 (code search `prom/prometheus:v3.5.0@sha256`, 7 independent files agree)",
+  ),
+  // The linux/amd64 manifest, not the index (no index digest of this tag is on record): it runs on amd64 nodes
+  // only, as does the service image, which is built for linux/amd64 (service/image.ts).
+  configReloader: pinned(
+    "quay.io/prometheus-operator/prometheus-config-reloader",
+    "v0.85.0",
+    "sha256:e8834beedbd76723ab90964ffcc96ea158710da54bd169cea334d3f11c08eae9",
+    "a public script saving kube-prometheus-stack's linux/amd64 images (code search `prometheus-config-reloader@sha256:e8834bee`); its prom/prometheus v3.5.0 entry is that tag's linux/amd64 manifest, 8672a850…",
+  ),
+  alertmanager: pinned(
+    "prom/alertmanager",
+    "v0.28.1",
+    "sha256:27c475db5fb156cab31d5c18a4251ac7ed567746a2483ff264516437a39b15ba",
+    "public repositories pinning prom/alertmanager:v0.28.1@sha256 (code search `prom/alertmanager:v0.28.1@sha256`, 10 files agree, one recording it as the manifest-list digest)",
+  ),
+  jaeger: pinned(
+    "jaegertracing/jaeger",
+    "2.19.0",
+    "sha256:ede4864215be4cd85bd8c3129a2fea6c5713c5653c7282c429dba123014bc68b",
+    "a public shell script pinning docker.io/jaegertracing/jaeger:2.19.0@sha256 (code search `jaegertracing/jaeger:2.19.0@sha256`)",
+  ),
+  kafka: pinned(
+    "apache/kafka",
+    "4.1.1",
+    "sha256:0bc1bb2478f45b6cea78864df86acdc11e8df2c5172477819a4d12942cbe5d40",
+    "public repositories pinning apache/kafka:4.1.1@sha256 (code search `apache/kafka:4.1.1@sha256`, 9 of 10 files agree)",
+  ),
+  vector: awaitingDigest("timberio/vector", "0.50.0-distroless-libc", `${NOT_FOUND} timberio/vector:0.50.0-distroless-libc\``),
+  elasticsearch: awaitingDigest(
+    "docker.elastic.co/elasticsearch/elasticsearch",
+    ELASTIC_STACK_VERSION,
+    `${NOT_FOUND} docker.elastic.co/elasticsearch/elasticsearch:${ELASTIC_STACK_VERSION}\``,
+  ),
+  kibana: awaitingDigest("docker.elastic.co/kibana/kibana", ELASTIC_STACK_VERSION, `${NOT_FOUND} docker.elastic.co/kibana/kibana:${ELASTIC_STACK_VERSION}\``),
+} as const satisfies Record<string, PlatformImage>;
+
+export const PROMETHEUS_IMAGE = imageReference(PLATFORM_IMAGES.prometheus);
+export const CONFIG_RELOADER_IMAGE = imageReference(PLATFORM_IMAGES.configReloader);
+export const ALERTMANAGER_IMAGE = imageReference(PLATFORM_IMAGES.alertmanager);
+export const JAEGER_IMAGE = imageReference(PLATFORM_IMAGES.jaeger);
+export const KAFKA_IMAGE = imageReference(PLATFORM_IMAGES.kafka);
+export const VECTOR_IMAGE = imageReference(PLATFORM_IMAGES.vector);
+export const ELASTICSEARCH_IMAGE = imageReference(PLATFORM_IMAGES.elasticsearch);
+export const KIBANA_IMAGE = imageReference(PLATFORM_IMAGES.kibana);
