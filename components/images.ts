@@ -2,12 +2,7 @@
  * Every image the platform itself deploys, in one place: `name:tag@sha256:<digest>`. The tag is for people;
  * the digest is what the node pulls, so a tag moved upstream never changes a running pod. Each digest is the
  * multi-arch image index's unless its comment says otherwise, and names where it was read, so a reader can
- * check it again (and
- * `npm run images | xargs -n1 docker buildx imagetools inspect` resolves every one online).
- *
- * An image whose digest has not been read yet is `awaitingDigest`: it deploys by its exact tag, and its
- * workloads carry the digest exemptions (k8s/lintExemptions.ts imageDigestExemptions) that say so, which
- * disappear the moment the digest is recorded here. `npm run images` fails while any is left.
+ * check it again (and ci.yml's `image` job resolves every one online with `docker buildx imagetools inspect`).
  * Bumping one: docs/supply-chain.md, "Bumping a digest".
  */
 
@@ -18,12 +13,10 @@ export interface PlatformImage {
   /** Repository, with its registry when not Docker Hub. */
   name: string;
   tag: string;
-  /** The image index digest; undefined while it awaits one (`awaiting` says why). */
-  digest?: string;
+  /** The image index digest. */
+  digest: string;
   /** Where the digest was read (repository and path, or the search that finds it). */
-  source?: string;
-  /** Why no digest is recorded yet. */
-  awaiting?: string;
+  source: string;
 }
 
 function pinned(name: string, tag: string, digest: string, source: string): PlatformImage {
@@ -31,13 +24,9 @@ function pinned(name: string, tag: string, digest: string, source: string): Plat
   return { name, tag, digest, source };
 }
 
-function awaitingDigest(name: string, tag: string, awaiting: string): PlatformImage {
-  return { name, tag, awaiting };
-}
-
-/** The reference a pod spec carries: `name:tag@sha256:…`, or `name:tag` while the digest is awaited. */
+/** The reference a pod spec carries: `name:tag@sha256:…`. */
 export function imageReference(image: PlatformImage): string {
-  return image.digest ? `${image.name}:${image.tag}@${image.digest}` : `${image.name}:${image.tag}`;
+  return `${image.name}:${image.tag}@${image.digest}`;
 }
 
 /** Whether a reference pins a digest (`…@sha256:<64 hex>`): the node then runs exactly that image. */
@@ -48,7 +37,7 @@ export function hasDigest(reference: string): boolean {
 
 /**
  * The policy pack's rule that every image carries a digest (a service's may be a bare tag outside
- * production); named here because the workload builders write its exemption next to an awaited digest.
+ * production); named here beside the images it holds to that.
  */
 export const IMAGE_DIGEST_POLICY = "images-carry-digests";
 
@@ -58,7 +47,14 @@ export const SERVICE_COMPONENT = "api";
 /** Elasticsearch and Kibana ship together; their versions must match. */
 export const ELASTIC_STACK_VERSION = "8.19.4";
 
-const NOT_FOUND = "no published record of this tag's index digest could be read; pin it with `docker buildx imagetools inspect";
+/**
+ * Elasticsearch and Kibana come from their Docker Official Images (`library/elasticsearch`, `library/kibana`),
+ * which Elastic maintains from the same Dockerfiles as docker.elastic.co's (the same user 1000 and paths):
+ * docker-library/repo-info publishes every digest of those, and no record of docker.elastic.co's digests for
+ * this version could be read. Their tags are rebuilt when the base image is patched; the pinned digest is the
+ * rebuild of 2025-10-02, the latest on record.
+ */
+const REPO_INFO = (image: string) => `docker-library/repo-info, repos/${image}/tag-details.md, section \`${image}:${ELASTIC_STACK_VERSION}\` (its 2025-10-02 rebuild)`;
 
 export const PLATFORM_IMAGES = {
   prometheus: pinned(
@@ -93,13 +89,15 @@ export const PLATFORM_IMAGES = {
     "sha256:0bc1bb2478f45b6cea78864df86acdc11e8df2c5172477819a4d12942cbe5d40",
     "public repositories pinning apache/kafka:4.1.1@sha256 (code search `apache/kafka:4.1.1@sha256`, 9 of 10 files agree)",
   ),
-  vector: awaitingDigest("timberio/vector", "0.50.0-distroless-libc", `${NOT_FOUND} timberio/vector:0.50.0-distroless-libc\``),
-  elasticsearch: awaitingDigest(
-    "docker.elastic.co/elasticsearch/elasticsearch",
-    ELASTIC_STACK_VERSION,
-    `${NOT_FOUND} docker.elastic.co/elasticsearch/elasticsearch:${ELASTIC_STACK_VERSION}\``,
+  // The distroless build (no shell, no package manager) of the release whose digest is on record.
+  vector: pinned(
+    "timberio/vector",
+    "0.58.0-distroless-libc",
+    "sha256:6c93dfe2554cc7e38316d618961cd657d5271c7a7aa727e0007502b28cb82c2e",
+    "a public repository's Renovate-managed pin of docker.io/timberio/vector:0.58.0-distroless-libc@sha256 (code search `distroless-libc@sha256`)",
   ),
-  kibana: awaitingDigest("docker.elastic.co/kibana/kibana", ELASTIC_STACK_VERSION, `${NOT_FOUND} docker.elastic.co/kibana/kibana:${ELASTIC_STACK_VERSION}\``),
+  elasticsearch: pinned("elasticsearch", ELASTIC_STACK_VERSION, "sha256:5b2a4763ba7fa7a3495989733973a231e5061434d0d695373b0f702857428399", REPO_INFO("elasticsearch")),
+  kibana: pinned("kibana", ELASTIC_STACK_VERSION, "sha256:81dbd2365e45667006f12462fbf8c578e2b1e6c1667badb41cd61b017a72706e", REPO_INFO("kibana")),
 } as const satisfies Record<string, PlatformImage>;
 
 export const PROMETHEUS_IMAGE = imageReference(PLATFORM_IMAGES.prometheus);

@@ -4,7 +4,7 @@
  * that list in step with the renders.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import { IMAGE_DIGEST_POLICY, hasDigest } from "../images";
+import { hasDigest } from "../images";
 import { POLICY_CHECKER, exemptionKey } from "./exemptionKeys";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -34,33 +34,35 @@ export function lintExemptionAnnotations(exemptions: LintExemption[]): Record<st
 
 /**
  * checkov CKV_K8S_43 wants every image pinned by digest. A service's image may be a bare tag from stack
- * config in local and staging (production's must carry a digest: the pack's `images-carry-digests`), and a
- * platform image may still await its digest in components/images.ts. Such a workload carries this
- * exemption; a digest in every ref removes it.
+ * config in local and staging (production's must carry a digest: the pack's `images-carry-digests`); such a
+ * workload carries this exemption, and a digest in its ref removes it.
  */
-export function imageDigestExemptions(imageRefs: string[], pinnedIn: "stack config" | "code" = "stack config"): LintExemption[] {
+export function imageDigestExemptions(imageRefs: string[]): LintExemption[] {
   if (imageRefs.every(hasDigest)) return [];
-  return [{ tool: "checkov", check: "CKV_K8S_43", reason: digestlessReason(pinnedIn) }];
-}
-
-function digestlessReason(pinnedIn: "stack config" | "code"): string {
-  return pinnedIn === "stack config"
-    ? "the image is pinned by an exact version tag from stack config, allowed outside production; configure ref@sha256:<digest> to drop this exemption"
-    : "an image awaits its digest in components/images.ts and is pinned by its exact version tag until then; record the digest there to drop this exemption";
+  return [
+    {
+      tool: "checkov",
+      check: "CKV_K8S_43",
+      reason: "the image is pinned by an exact version tag from stack config, allowed outside production; configure ref@sha256:<digest> to drop this exemption",
+    },
+  ];
 }
 
 /**
- * A platform workload's exemption annotations: the digest exemptions an image still awaiting its digest
- * needs (checkov's, and the pack's `images-carry-digests`; derived from the pod spec, so they disappear once
- * every image carries a digest) plus the workload's own.
+ * A platform workload's exemption annotations. Its images all come from components/images.ts, each pinned by
+ * digest, so it needs no digest exemption: one without a digest is a mistake, refused here before any checker
+ * or the policy pack would.
  */
 export function workloadExemptionAnnotations(podSpec: PodSpec, exemptions: LintExemption[] = []): Record<string, string> {
   // securePodSpec builds plain container lists, never Outputs.
   const containers = [...((podSpec.initContainers ?? []) as Container[]), ...(podSpec.containers as Container[])];
-  // A computed image (an Output) is a built image, deployed by its digest.
-  const refs = containers.map((container) => container.image).filter((image): image is string => typeof image === "string");
-  const awaiting = refs.every(hasDigest) ? {} : { [exemptionKey(POLICY_CHECKER, IMAGE_DIGEST_POLICY)]: digestlessReason("code") };
-  return { ...awaiting, ...lintExemptionAnnotations([...imageDigestExemptions(refs, "code"), ...exemptions]) };
+  for (const container of containers) {
+    // A computed image (an Output) is a built image, deployed by its digest.
+    if (typeof container.image === "string" && !hasDigest(container.image)) {
+      throw new Error(`container ${container.name}: platform image '${container.image}' carries no digest; pin it in components/images.ts`);
+    }
+  }
+  return lintExemptionAnnotations(exemptions);
 }
 
 /**

@@ -3,6 +3,7 @@ import { DIGEST, IMAGE_DIGEST_POLICY, PLATFORM_IMAGES, SERVICE_COMPONENT, hasDig
 import { exemptionAnnotation } from "../../../policy/exemptions";
 import { type Fields, type KubernetesObject, containersOf, describeObject, podSpecOf } from "../../../policy/kubernetes";
 import { pullPolicyFor, secureContainer, DEFAULT_RUN_AS } from "../../../components/k8s/podSpec";
+import { workloadExemptionAnnotations } from "../../../components/k8s/lintExemptions";
 import * as pulumi from "@pulumi/pulumi";
 import { STACKS, objectsOf, stackRun } from "../../support/runs";
 
@@ -22,36 +23,35 @@ function containersOfRender(objects: KubernetesObject[]): RenderedContainer[] {
 }
 
 const PLATFORM_REFS = new Map(Object.values(PLATFORM_IMAGES).map((image) => [imageReference(image), image]));
-const AWAITING = Object.values(PLATFORM_IMAGES).filter((image) => !image.digest);
 
 describe("components/images.ts, the one home of the platform's images", () => {
-  it("records each image as name and tag with a sha256 digest and where it was read, or says why its digest is awaited", () => {
+  it("records each image as name and tag with a sha256 digest and where it was read", () => {
     for (const [key, image] of Object.entries(PLATFORM_IMAGES)) {
       assert.match(image.tag, /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, key);
       assert.notEqual(image.tag, "latest", key);
-      if (image.digest) {
-        assert.match(image.digest, DIGEST, key);
-        assert.ok(image.source && image.source.length > 20 && image.awaiting === undefined, `${key}: names where its digest was read`);
-        assert.equal(imageReference(image), `${image.name}:${image.tag}@${image.digest}`);
-      } else {
-        assert.ok(image.awaiting && image.source === undefined, `${key}: says why its digest is awaited`);
-        assert.equal(imageReference(image), `${image.name}:${image.tag}`);
-      }
+      assert.match(image.digest, DIGEST, key);
+      assert.ok(image.source.length > 20, `${key}: names where its digest was read`);
+      assert.equal(imageReference(image), `${image.name}:${image.tag}@${image.digest}`);
     }
+  });
+
+  it("refuses a platform workload whose image carries no digest, naming the container and the image", () => {
+    const podSpec = { containers: [{ name: "prometheus", image: "prom/prometheus:v3.5.0" }] };
+    assert.throws(() => workloadExemptionAnnotations(podSpec), /container prometheus: platform image 'prom\/prometheus:v3\.5\.0' carries no digest; pin it in components\/images\.ts/);
   });
 });
 
 describe("image pins over the renders", () => {
   for (const stack of STACKS) {
-    it(`${stack}: every platform container runs an image of components/images.ts, by digest unless it awaits one (and then says so)`, async () => {
+    it(`${stack}: every platform container runs an image of components/images.ts, by digest`, async () => {
       const platform = containersOfRender(objectsOf(await stackRun(stack))).filter(({ isService }) => !isService);
       assert.ok(platform.length > 10, `${stack}: the render holds the platform's containers`);
       for (const { object, container } of platform) {
         const where = `${stack}: ${describeObject(object)} container ${container.name}`;
         const image = PLATFORM_REFS.get(container.image);
         assert.ok(image, `${where} runs '${container.image}', which is not in components/images.ts`);
-        if (image.digest) assert.ok(hasDigest(container.image), where);
-        else assert.ok(object.metadata.annotations?.[exemptionAnnotation(IMAGE_DIGEST_POLICY)], `${where} awaits its digest without the exemption`);
+        assert.ok(hasDigest(container.image), where);
+        assert.equal(object.metadata.annotations?.[exemptionAnnotation(IMAGE_DIGEST_POLICY)], undefined, `${where}: exempt from ${IMAGE_DIGEST_POLICY}`);
       }
       const used = new Set(platform.map(({ container }) => container.image));
       assert.deepEqual([...PLATFORM_REFS.keys()].filter((ref) => !used.has(ref)), [], `${stack}: components/images.ts lists an image no workload runs`);
@@ -66,16 +66,14 @@ describe("image pins over the renders", () => {
     });
   }
 
-  it("production: every container carries a digest, the service's included, but the platform images components/images.ts lists as awaiting one", async () => {
+  it("production: every container carries a digest, the service's included", async () => {
     const all = containersOfRender(objectsOf(await stackRun("production")));
-    const withoutDigest = all.filter(({ container }) => !hasDigest(container.image));
     assert.ok(all.some(({ isService, container }) => isService && hasDigest(container.image)), "production's service runs by digest");
     assert.deepEqual(
-      [...new Set(withoutDigest.map(({ container }) => container.image))].sort(),
-      AWAITING.map(imageReference).sort(),
-      "a container without a digest that components/images.ts does not list as awaiting one",
+      all.filter(({ container }) => !hasDigest(container.image)).map(({ object, container }) => `${describeObject(object)} ${container.name} ${container.image}`),
+      [],
+      "production containers without a digest",
     );
-    for (const image of AWAITING) assert.ok(image.awaiting && image.awaiting.length > 20, `${image.name}: says why its digest is awaited`);
   });
 
   it("staging: the service runs by its bare tag, pulled Always", async () => {

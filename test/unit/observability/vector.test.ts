@@ -124,7 +124,7 @@ for (const stack of ["staging", "production"] as const) {
       const pod = agent(run).spec.template.spec;
       const container = pod.containers[0];
       assert.equal(container.image, VECTOR_IMAGE);
-      assert.match(VECTOR_IMAGE, /^timberio\/vector:\d+\.\d+\.\d+-distroless-libc$/);
+      assert.match(VECTOR_IMAGE, /^timberio\/vector:\d+\.\d+\.\d+-distroless-libc@sha256:[a-f0-9]{64}$/);
       assert.equal(container.resources.limits.memory, expected.agentMemoryLimit);
       assert.ok(container.resources.limits["ephemeral-storage"]);
       assert.equal(mountsOf(container)["/vector-data-dir"].name, "data");
