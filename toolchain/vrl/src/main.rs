@@ -18,7 +18,8 @@ use vrl::compiler::runtime::{Runtime, Terminate};
 use vrl::compiler::state::ExternalEnv;
 use vrl::compiler::{CompileConfig, Program, TargetValue, TimeZone, TypeState, compile_with_state};
 use vrl::diagnostic::{DiagnosticList, Formatter};
-use vrl::path::{OwnedSegment, OwnedTargetPath, OwnedValuePath, owned_value_path};
+use vrl::owned_value_path;
+use vrl::path::{OwnedSegment, OwnedTargetPath, OwnedValuePath};
 use vrl::value::{Secrets, Value};
 
 #[derive(Deserialize)]
