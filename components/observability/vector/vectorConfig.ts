@@ -142,11 +142,16 @@ function base(sources: Record<string, Source>, transforms: Record<string, Transf
 const quoted = (values: string[]) => `[${values.map((value) => JSON.stringify(value)).join(", ")}]`;
 
 // JSON lines become fields; anything else is kept whole in raw_message. The original line is dropped
-// before the merge, so an app field called `message` survives.
+// before the merge, so an app field called `message` survives. The line's own `timestamp` text is made a
+// timestamp: the Kafka sink stamps the record with `timestamp` only when it is one, and the aggregator's kafka
+// source replaces `timestamp` with the record's time, so text here would become the time the agent sent it.
 const PARSE_VRL = `parsed, err = parse_json(string!(.message))
 if err == null && is_object(parsed) {
   del(.message)
   . = merge(., object!(parsed))
+  if !is_timestamp(.timestamp) {
+    .timestamp = parse_timestamp(string(.timestamp) ?? "", format: "%+") ?? .timestamp
+  }
 } else {
   .raw_message = del(.message)
 }
@@ -208,8 +213,9 @@ export function vectorAgentConfig(args: AgentConfigArgs): VectorConfig {
   );
 }
 
-// Kafka hands the JSON `timestamp` over as a string; index names and Kibana need a real timestamp, and
-// data streams require `@timestamp`.
+// The kafka source sets `timestamp` from the record's time (the line's own, see PARSE_VRL); should a record
+// carry none, the JSON text is parsed here. Index names and Kibana need a real timestamp, and data streams
+// require `@timestamp`.
 const ENRICH_VRL = `if !is_timestamp(.timestamp) {
   .timestamp = parse_timestamp(string(.timestamp) ?? "", format: "%+") ?? now()
 }
