@@ -69,13 +69,13 @@ function serviceLines(): Record<string, string> {
   take("error", () => logger.child({ logger: "http", request_id: "req-error" }).error({ err: { type: "Error", message: "store unreachable", stack: STACK_TRACE }, method: "GET" }, "request_failed"));
   take("warning", () => logger.warn({ dropped_lines: 3 }, "log_lines_dropped"));
   take("fatal", () => logger.fatal({ logger: "lifecycle", reason: "Error: boom" }, "unhandled_rejection"));
-  const manager = new AsyncLocalStorageContextManager().enable();
-  context.setGlobalContextManager(manager);
+  // The mixin reads the active span, which needs a context manager; one registered elsewhere is left alone.
+  const registered = context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   try {
     const span = trace.wrapSpanContext({ ...TRACE, traceFlags: TraceFlags.SAMPLED });
     take("traced", () => context.with(trace.setSpan(context.active(), span), () => record(access("/api/v1/items", 201, false))));
   } finally {
-    context.disable();
+    if (registered) context.disable();
   }
   // The file source hands over text: an invalid UTF-8 byte arrives as U+FFFD.
   take("invalid-utf8", () => logger.info({ name: "caf\uFFFD" }, "item_created"));
@@ -133,13 +133,14 @@ describe("Vector's VRL in the real VRL engine", function () {
   }
 
   describe("a pod's lines, followed from the agent through Kafka to Elasticsearch (staging)", () => {
-    const lines = serviceLines();
+    let lines: Record<string, string>;
     const parsedLine = (name: string): Json => JSON.parse(lines[name]);
     let agent: Flow;
     let aggregator: Flow;
     let indexed: Map<string, { sink: string; event: Json; timestamps: string[][] }>;
 
     before(async () => {
+      lines = serviceLines();
       const run = await stackRun("staging");
       const agentConfig = vectorConfig(run, "vector-agent");
       const aggregatorConfig = vectorConfig(run, "vector-aggregator");
