@@ -40,5 +40,7 @@ if ! with_build_lock bash -c 'start=$SECONDS; cargo build --release --locked --m
   exit 1
 fi
 cp "$CARGO_TARGET_DIR/release/vrl-runner" "$BIN.tmp" && mv "$BIN.tmp" "$BIN"
+# Binaries of earlier sources are not kept: another one is a build of seconds from the kept target directory.
+find "$DEST/bin" -name 'vrl-runner-*' ! -name "${BIN##*/}" -delete
 log "vrl-runner with vrl $VRL_VERSION built into $BIN in $(cat "$DEST/logs/build-seconds") s"
 echo "$BIN"

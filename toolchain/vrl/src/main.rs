@@ -113,23 +113,27 @@ fn to_event(input: EventInput) -> (String, Value) {
 }
 
 fn check(input: ProgramInput, functions: &[Box<dyn vrl::compiler::Function>], events: &[(String, Value)]) -> ProgramOutput {
-    let format = |diagnostics: DiagnosticList| Formatter::new(&input.source, diagnostics).to_string();
     let mut output = ProgramOutput { name: input.name.clone(), kind: input.kind, diagnostics: None, warnings: None, runs: vec![] };
     match compile(&input.source, input.kind, functions) {
-        Err(diagnostics) => output.diagnostics = Some(format(diagnostics)),
-        Ok(Err(message)) => output.diagnostics = Some(message),
-        Ok(Ok((program, warnings))) => {
-            output.warnings = (!warnings.is_empty()).then(|| format(warnings));
+        Err(diagnostics) => output.diagnostics = Some(diagnostics),
+        Ok((program, warnings)) => {
+            output.warnings = (!warnings.is_empty()).then(|| format(&input.source, warnings));
             output.runs = events.iter().map(|(name, event)| run(&program, input.kind, name, event)).collect();
         }
     }
     output
 }
 
-/// Compiles as Vector does (lib/vector-core/src/vrl.rs, src/transforms/remap.rs, src/conditions/vrl.rs):
-/// the `vector` metadata is read-only; a remap program sees an event of any shape; a condition may change
-/// nothing and must return a boolean (checked on the program's type, with Vector's message).
-fn compile(source: &str, kind: Kind, functions: &[Box<dyn vrl::compiler::Function>]) -> Result<Result<(Program, DiagnosticList), String>, DiagnosticList> {
+/// VRL's diagnostics as Vector prints them (its `format_vrl_diagnostics`, without colour).
+fn format(source: &str, diagnostics: DiagnosticList) -> String {
+    Formatter::new(source, diagnostics).to_string()
+}
+
+/// Compiles as Vector does (in Vector's source: lib/vector-core/src/vrl.rs, src/transforms/remap.rs,
+/// src/conditions/vrl.rs): the `vector` metadata is read-only; a remap program sees an event of any shape; a
+/// condition may change nothing and must return a boolean (checked on the program's type, with Vector's
+/// message). Returns the program and its warnings, or the formatted errors.
+fn compile(source: &str, kind: Kind, functions: &[Box<dyn vrl::compiler::Function>]) -> Result<(Program, DiagnosticList), String> {
     let mut config = CompileConfig::default();
     config.set_read_only_path(OwnedTargetPath::metadata(owned_value_path!("vector")), true);
     let state = match kind {
@@ -139,11 +143,11 @@ fn compile(source: &str, kind: Kind, functions: &[Box<dyn vrl::compiler::Functio
             TypeState::default()
         }
     };
-    let result = compile_with_state(source, functions, &state, config)?;
+    let result = compile_with_state(source, functions, &state, config).map_err(|errors| format(source, errors))?;
     if kind == Kind::Condition && !result.program.final_type_info().result.is_boolean() {
-        return Ok(Err("VRL conditions must return a boolean.".to_string()));
+        return Err("VRL conditions must return a boolean.".to_string());
     }
-    Ok(Ok((result.program, result.warnings)))
+    Ok((result.program, result.warnings))
 }
 
 fn run(program: &Program, kind: Kind, name: &str, event: &Value) -> RunOutput {
