@@ -45,6 +45,14 @@ const PRODUCED_AT = "2026-11-22T10:00:07Z";
 const TRACE = { traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7" };
 const STACK_TRACE = "Error: store unreachable\n    at ItemRepository.get (/app/dist/items/repository.js:42:11)\n    at async handler (/app/dist/routes/items.js:17:5)";
 const NON_JSON = "node: --max-old-space-size is set twice; using the last value";
+/**
+ * JSON lines of other programs, whose field names the configs name too: `message`, kept beside the parsed
+ * fields, and a probe logged by its full `url`, query string and all.
+ */
+const FOREIGN = {
+  "foreign-message": JSON.stringify({ level: "warn", timestamp: "2026-11-22T09:59:59.250Z", message: "disk almost full" }),
+  "foreign-probe": JSON.stringify({ level: "info", timestamp: "2026-11-22T09:59:59.500Z", message: "probe", url: "/ready?verbose=1" }),
+};
 
 /**
  * Lines written by the service's own logger (app/src/logging/logger.ts), as it writes them: access lines by
@@ -80,7 +88,7 @@ function serviceLines(): Record<string, string> {
   // The file source hands over text: an invalid UTF-8 byte arrives as U+FFFD.
   take("invalid-utf8", () => logger.info({ name: "caf\uFFFD" }, "item_created"));
   take("oversized", () => logger.info({ detail: "x".repeat(64 * 1024) }, "item_imported"));
-  return { ...lines, "non-json": NON_JSON };
+  return { ...lines, ...FOREIGN, "non-json": NON_JSON };
 }
 
 /** A line as the kubernetes_logs source delivers it: the text in `message`, the pod's metadata, the kubelet's time. */
@@ -106,7 +114,7 @@ function podEvent(name: string, message: string): VrlEvent {
   };
 }
 
-const PROBES = ["health", "ready", "metrics"];
+const PROBES = ["health", "ready", "metrics", "foreign-probe"];
 const ERRORS = ["error", "fatal"];
 
 describe("Vector's VRL in the real VRL engine", function () {
@@ -194,12 +202,13 @@ describe("Vector's VRL in the real VRL engine", function () {
       for (const [name, { event }] of indexed) {
         assert.deepEqual([event.kubernetes.pod_name, event.kubernetes.pod_namespace], [`${workload.name}-7d9f8b6c5-x2x9q`, workload.namespace], name);
         assert.deepEqual([event.source, event.pipeline], ["vector-agent", "app-logs"], name);
-        if (name === "non-json") continue;
+        if (name === "non-json" || name in FOREIGN) continue;
         const line = parsedLine(name);
         for (const field of ["level", "event", "service", "environment"]) assert.equal(event[field], line[field], `${name}: ${field}`);
         assert.equal(event.service, workload.name);
         assert.equal(event.message, undefined, `${name}: the raw line is not kept beside its fields`);
       }
+      assert.deepEqual([indexed.get("foreign-message")!.event.message, indexed.get("foreign-message")!.event.level], ["disk almost full", "warn"]);
       assert.equal(indexed.get("access")!.event.request_id, "req-/api/v1/items/:id");
       assert.equal(indexed.get("access")!.event.status_code, 200);
       assert.deepEqual(indexed.get("error")!.event.err, parsedLine("error").err);
