@@ -43,7 +43,7 @@ for (const stack of ["staging", "production"] as const) {
       assert.equal(set.spec.replicas, expected.nodes);
       const container = set.spec.template.spec.containers[0];
       assert.equal(container.image, ELASTICSEARCH_IMAGE);
-      assert.match(container.image, /^docker\.elastic\.co\/elasticsearch\/elasticsearch:8\.\d+\.\d+$/);
+      assert.match(container.image, /^elasticsearch:8\.\d+\.\d+@sha256:[a-f0-9]{64}$/);
       assert.equal(container.env.find((variable: Any) => variable.name === "ES_JAVA_OPTS").value, `-Xms${expected.heap} -Xmx${expected.heap}`);
       assert.equal(container.resources.requests.cpu, expected.cpuRequest);
       assert.ok(container.resources.limits["ephemeral-storage"]);
