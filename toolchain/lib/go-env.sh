@@ -20,3 +20,28 @@ mkdir -p "$GOMODCACHE" "$GOCACHE"
 with_build_lock() {
   flock "$PRODUCTION_BLUEPRINT_CACHE/go/build.lock" nice -n 10 "$@"
 }
+
+# go_install_tool NAME PACKAGE VERSION LDFLAGS VERSION_ARG...: builds the Go command PACKAGE at VERSION with
+# `go install` (the module's own go.mod and go.sum) into $PRODUCTION_BLUEPRINT_CACHE/NAME/VERSION/NAME, once:
+# a binary there whose `NAME VERSION_ARG...` prints exactly VERSION on its first line is kept. The build goes
+# through a temporary GOBIN and is moved into place, so an interrupted one never leaves a half binary, and it
+# runs under the build lock. Logs to stderr; prints the binary's path on its last line.
+go_install_tool() {
+  local name="$1" package="$2" version="$3" ldflags="$4"
+  shift 4
+  local dest="$PRODUCTION_BLUEPRINT_CACHE/$name/$version"
+  local bin="$dest/$name"
+  if [[ -x "$bin" ]] && [[ "$("$bin" "$@" 2>/dev/null | head -n 1)" == "$version" ]]; then
+    printf '[%s] already installed: %s\n' "$name" "$bin" >&2
+    printf '%s\n' "$bin"
+    return 0
+  fi
+  command -v go >/dev/null || { printf '[%s] ERROR: go is not on PATH; install Go 1.26 or newer (CI: actions/setup-go)\n' "$name" >&2; return 1; }
+  mkdir -p "$dest"
+  printf '[%s] building %s@%s\n' "$name" "$package" "$version" >&2
+  GOBIN="$dest/gobin.tmp" with_build_lock go install -ldflags "$ldflags" "$package@$version" || return 1
+  mv "$dest/gobin.tmp/$name" "$bin" && rm -rf "$dest/gobin.tmp"
+  [[ "$("$bin" "$@" | head -n 1)" == "$version" ]] || { printf '[%s] ERROR: %s does not report %s\n' "$name" "$bin" "$version" >&2; return 1; }
+  printf '[%s] installed: %s\n' "$name" "$bin" >&2
+  printf '%s\n' "$bin"
+}
