@@ -94,6 +94,17 @@ export const observabilitySchema = z.strictObject({
       message: "must be at most 75% of resources.limits.memory (the rest is off-heap memory)",
     }),
   kibana: workloadSizing.extend({ uiAllowFrom }),
+  grafana: workloadSizing
+    .extend({
+      // Off: no Grafana objects at all, and no Elasticsearch user for it.
+      enabled: z.boolean().default(true),
+      uiAllowFrom,
+    })
+    .refine((grafana) => grafana.replicas === 1, {
+      path: ["replicas"],
+      // Grafana keeps sign-in sessions in its database; each pod's own SQLite would sign people out at random.
+      message: "must be 1: each Grafana pod keeps sessions in its own SQLite database (docs/observability.md, Grafana)",
+    }),
   vectorAgent: z.strictObject({ resources: resourcesSchema }),
   vectorAggregator: workloadSizing,
 });
