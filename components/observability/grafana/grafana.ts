@@ -20,7 +20,7 @@ import {
   grafanaContainer,
   grafanaDatasources,
   grafanaIni,
-  grafanaLintExemptions,
+  GRAFANA_LINT_EXEMPTIONS,
   grafanaSettings,
 } from "./grafanaConfig";
 
@@ -81,7 +81,7 @@ export class Grafana extends pulumi.ComponentResource {
       ],
       // Grafana reads its settings and provisioning at start only: a change rolls the pod.
       template: { checksums: { settings: checksumOf(settings), provisioning: checksumOf(provisioning), dashboards: checksumOf(dashboards.map((dashboard) => dashboard.json)) } },
-      lintExemptions: grafanaLintExemptions(sizing.replicas),
+      lintExemptions: GRAFANA_LINT_EXEMPTIONS,
       services: [{ ports: [servicePort("http", endpoint.port)] }],
       flows: args.flows.grafana,
       dependsOn: args.dependsOn,

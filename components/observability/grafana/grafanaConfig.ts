@@ -2,7 +2,7 @@ import type { Input } from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { GRAFANA_IMAGE } from "../../images";
 import { assertConfigMapFits } from "../../k8s/controllers";
-import { singleReplicaExemptions } from "../../k8s/lintExemptions";
+import type { LintExemption } from "../../k8s/lintExemptions";
 import { type Mount, type ScratchDir, configMapMount, mountOf, secretMount } from "../../k8s/mounts";
 import type { RunAs, SecureContainerArgs } from "../../k8s/podSpec";
 import { PROBE_TIMINGS, httpProbe, tcpProbe } from "../../k8s/probes";
@@ -37,11 +37,16 @@ const HEALTH_PATH = "/api/health";
 // The database, plugins and sessions, all rebuilt from the provisioning files when the pod starts.
 const GRAFANA_SCRATCH: ScratchDir[] = [{ name: "data", mountPath: GRAFANA_PATHS.data, sizeLimit: "256Mi" }];
 
+/** A file's contents, read by Grafana when it loads grafana.ini or a provisioning file (`$__file{}`): the secret stays in its mounted file. */
+function fileValue(path: string): string {
+  return `$__file{${path}}`;
+}
+
 export type GrafanaSettings = Record<string, Record<string, string | number | boolean>>;
 
 /**
- * grafana.ini as data (everything but the two secrets, which the container reads from files through the
- * `__FILE` variables). Defaults that already say what is wanted are written anyway where they are a security
+ * grafana.ini as data; its two secrets are read from the mounted Secret's files (the admin password through
+ * GF_SECURITY_ADMIN_PASSWORD__FILE, the secret key through `$__file{}`). Defaults that already say what is wanted are written anyway where they are a security
  * property, so a reader sees them and a test holds them.
  */
 export function grafanaSettings(port: number): GrafanaSettings {
@@ -52,6 +57,9 @@ export function grafanaSettings(port: number): GrafanaSettings {
     log: { mode: "console" },
     security: {
       admin_user: GRAFANA_ADMIN_USER,
+      // Encrypts the datasources' secrets in the database; Grafana's built-in default is public. Read from the
+      // mounted Secret at start (`$__file{}` expansion), so the key is in no ConfigMap and no environment.
+      secret_key: fileValue(`${GRAFANA_PATHS.secrets}/${GRAFANA_SECRET_KEYS.secretKey}`),
       // Grafana creates the admin at its first start from the password file: the one way in, nothing else signs up.
       disable_initial_admin_creation: false,
       // Gravatar would send every user's e-mail hash to a third party.
@@ -90,10 +98,6 @@ function literalDollars(text: string): string {
   return text.replaceAll("$", "$$$$");
 }
 
-/** A file's contents at provisioning time (Grafana's `$__file{}`): the secret stays in its mounted file. */
-function fileValue(path: string): string {
-  return `$__file{${path}}`;
-}
 
 export interface DatasourceTargets {
   endpoints: Pick<PlatformEndpoints, "prometheus" | "alertmanager" | "jaeger" | "elasticsearch">;
@@ -199,8 +203,13 @@ export function dashboardProviderYaml(): string {
   return stringify({ apiVersion: 1, providers: [provider] }, { lineWidth: 0 });
 }
 
-/** A UID that is also a ConfigMap name's suffix, a volume name's and a file name: lowercase DNS label characters. */
-const DASHBOARD_UID = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
+/**
+ * A UID that is also a ConfigMap name's suffix, a volume name's and a file name: lowercase DNS label characters,
+ * short enough that `grafana-dashboard-<uid>` stays a valid volume name (63).
+ */
+function validDashboardUid(uid: string): boolean {
+  return uid.length >= 1 && uid.length <= 40 && /^[a-z0-9-]+$/.test(uid) && !uid.startsWith("-") && !uid.endsWith("-");
+}
 
 export interface DashboardConfigMap {
   uid: string;
@@ -221,7 +230,7 @@ export function dashboardObjectName(uid: string): string {
 export function dashboardConfigMaps(dashboards: DashboardModel[]): DashboardConfigMap[] {
   const seen = new Set<string>();
   return dashboards.map((dashboard) => {
-    if (!DASHBOARD_UID.test(dashboard.uid)) throw new Error(`dashboard '${dashboard.title}': uid '${dashboard.uid}' must be 1 to 40 lowercase letters, digits and '-' (it names its ConfigMap and file)`);
+    if (!validDashboardUid(dashboard.uid)) throw new Error(`dashboard '${dashboard.title}': uid '${dashboard.uid}' must be 1 to 40 lowercase letters, digits and '-' (it names its ConfigMap and file)`);
     if (seen.has(dashboard.uid)) throw new Error(`dashboard '${dashboard.title}': uid '${dashboard.uid}' is used by another dashboard`);
     seen.add(dashboard.uid);
     const objectName = dashboardObjectName(dashboard.uid);
@@ -274,7 +283,6 @@ export function grafanaContainer(sizing: GrafanaSizing, port: number, files: Gra
       { name: "GF_PATHS_CONFIG", value: GRAFANA_PATHS.config },
       // Grafana reads each `<VARIABLE>__FILE` setting from the file it names: only the path is in the pod spec.
       { name: "GF_SECURITY_ADMIN_PASSWORD__FILE", value: `${GRAFANA_PATHS.secrets}/${GRAFANA_SECRET_KEYS.adminPassword}` },
-      { name: "GF_SECURITY_SECRET_KEY__FILE", value: `${GRAFANA_PATHS.secrets}/${GRAFANA_SECRET_KEYS.secretKey}` },
     ],
     probes: {
       // Grafana migrates its (empty) database and provisions before it answers: seconds, as a native server.
@@ -288,6 +296,14 @@ export function grafanaContainer(sizing: GrafanaSizing, port: number, files: Gra
   };
 }
 
-export function grafanaLintExemptions(replicas: number) {
-  return singleReplicaExemptions(replicas);
-}
+/**
+ * kube-score's deployment-replicas, in every environment (production too): the config schema allows one replica
+ * only, since each pod keeps sign-in sessions in its own SQLite database (docs/observability.md, Grafana).
+ */
+export const GRAFANA_LINT_EXEMPTIONS: LintExemption[] = [
+  {
+    tool: "kube-score",
+    check: "deployment-replicas",
+    reason: "one replica in every environment: each Grafana pod keeps sign-in sessions in its own SQLite database, so a second pod would sign people out; everything it shows is provisioned, so a restart loses nothing else",
+  },
+];

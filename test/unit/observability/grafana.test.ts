@@ -130,13 +130,14 @@ for (const stack of ["staging", "production"] as const) {
       assert.equal(ini.news.news_feed_enabled, "false");
       assert.equal(ini.snapshots.external_enabled, "false");
       assert.ok(!("admin_password" in ini.security), "no password in grafana.ini");
+      assert.equal(ini.security.secret_key, "$__file{/etc/grafana/secrets/secret-key}");
     });
 
-    it("reads the admin password and secret key from a mounted Secret file; no env value carries a secret", () => {
+    it("reads the admin password from a mounted Secret file; no env value carries a secret", () => {
       const env = Object.fromEntries(container(run).env.map((entry: Any) => [entry.name, entry]));
       assert.equal(env.GF_SECURITY_ADMIN_PASSWORD__FILE.value, "/etc/grafana/secrets/admin-password");
-      assert.equal(env.GF_SECURITY_SECRET_KEY__FILE.value, "/etc/grafana/secrets/secret-key");
       assert.ok(!("GF_SECURITY_ADMIN_PASSWORD" in env));
+      assert.deepEqual(Object.keys(env).sort(), ["GF_PATHS_CONFIG", "GF_SECURITY_ADMIN_PASSWORD__FILE"]);
       const mount = container(run).volumeMounts.find((entry: Any) => entry.mountPath === "/etc/grafana/secrets");
       const volume = deployment(run).spec.template.spec.volumes.find((entry: Any) => entry.name === mount.name);
       assert.equal(volume.secret.secretName, "grafana-secrets");
