@@ -1,8 +1,8 @@
-import type * as k8s from "@pulumi/kubernetes";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { declareConfigMap, declareSecret, servicePort } from "../../k8s/controllers";
-import { type WorkloadIdentity, checksumOf } from "../../k8s/objectMeta";
+import { type WorkloadIdentity, checksumOf, metadataOf } from "../../k8s/objectMeta";
 import { declareWorkload } from "../../k8s/workload";
 import type { SystemArgs } from "../componentArgs";
 import type { DashboardModel } from "./datasources";
@@ -20,6 +20,7 @@ import {
   grafanaContainer,
   grafanaDatasources,
   grafanaIni,
+  grafanaIngressSpec,
   GRAFANA_LINT_EXEMPTIONS,
   grafanaSettings,
 } from "./grafanaConfig";
@@ -54,7 +55,7 @@ export class Grafana extends pulumi.ComponentResource {
     const secretData = { [GRAFANA_SECRET_KEYS.adminPassword]: this.adminPassword, [GRAFANA_SECRET_KEYS.secretKey]: pulumi.secret(generated("secret-key")) };
     declareSecret(identity, secretName, secretData, { parent: this, resourceName: `${secretName}-secret` });
 
-    const settings = grafanaSettings(endpoint.port);
+    const settings = grafanaSettings(endpoint.port, sizing.ingress?.host);
     const settingsConfigMap = declareConfigMap(identity, `${identity.name}-settings`, { "grafana.ini": grafanaIni(settings) }, { parent: this });
     const provisioning = { [PROVISIONING_FILES.datasources]: datasourcesYaml(grafanaDatasources(args.datasources)), [PROVISIONING_FILES.dashboards]: dashboardProviderYaml() };
     const provisioningConfigMap = declareConfigMap(identity, `${identity.name}-provisioning`, provisioning, { parent: this });
@@ -87,6 +88,9 @@ export class Grafana extends pulumi.ComponentResource {
       dependsOn: args.dependsOn,
     });
     for (const target of args.flows.targets) declareTargetPolicy(target, args.namespace, this);
+    if (sizing.ingress) {
+      new k8s.networking.v1.Ingress(`${identity.name}-ingress`, { metadata: metadataOf(identity), spec: grafanaIngressSpec(endpoint.serviceName, sizing.ingress) }, { parent: this });
+    }
     this.deployment = grafana.controller as k8s.apps.v1.Deployment;
     this.registerOutputs({ adminPassword: this.adminPassword });
   }

@@ -1,3 +1,4 @@
+import type * as k8s from "@pulumi/kubernetes";
 import type { Input } from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { GRAFANA_IMAGE } from "../../images";
@@ -49,9 +50,10 @@ export type GrafanaSettings = Record<string, Record<string, string | number | bo
  * GF_SECURITY_ADMIN_PASSWORD__FILE, the secret key through `$__file{}`). Defaults that already say what is wanted are written anyway where they are a security
  * property, so a reader sees them and a test holds them.
  */
-export function grafanaSettings(port: number): GrafanaSettings {
+export function grafanaSettings(port: number, ingressHost?: string): GrafanaSettings {
   return {
-    server: { http_port: port, protocol: "http" },
+    // Behind the Ingress, links and redirects name its HTTPS address; without one, the port-forward's.
+    server: { http_port: port, protocol: "http", ...(ingressHost ? { domain: ingressHost, root_url: `https://${ingressHost}/` } : {}) },
     paths: { data: GRAFANA_PATHS.data, provisioning: GRAFANA_PATHS.provisioning },
     // The container's output is the log: no file logs on an emptyDir nobody reads.
     log: { mode: "console" },
@@ -307,3 +309,14 @@ export const GRAFANA_LINT_EXEMPTIONS: LintExemption[] = [
     reason: "one replica in every environment: each Grafana pod keeps sign-in sessions in its own SQLite database, so a second pod would sign people out; everything it shows is provisioned, so a restart loses nothing else",
   },
 ];
+
+type GrafanaIngress = NonNullable<GrafanaSizing["ingress"]>;
+
+/** The optional Ingress: every path to Grafana's Service, over TLS with the configured certificate. */
+export function grafanaIngressSpec(serviceName: string, ingress: GrafanaIngress): k8s.types.input.networking.v1.IngressSpec {
+  return {
+    ingressClassName: ingress.className,
+    rules: [{ host: ingress.host, http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: serviceName, port: { name: "http" } } } }] } }],
+    tls: [{ hosts: [ingress.host], secretName: ingress.tlsSecretName }],
+  };
+}

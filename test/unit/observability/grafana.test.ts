@@ -14,7 +14,7 @@ import { restrictedViolations } from "../../../policy/checks/podSecurity";
 import { writeRender } from "../../../scripts/lib/manifests";
 import { openedFlows } from "../../support/policyFlows";
 import { findObject, objectsOf, runWith, stackRun, type MockRun } from "../../support/runs";
-import { edited } from "../../support/stackEdits";
+import { edited, problemsOf } from "../../support/stackEdits";
 
 type Any = Record<string, any>;
 const NS = "observability";
@@ -191,6 +191,26 @@ describe("Grafana turned off (observability.grafana.enabled: false)", () => {
     assert.ok(plan.includes("/_security/user/logs-reader"), "the setup plan is there");
     assert.ok(!plan.includes("grafana"), "and names no Grafana user");
     assert.ok(!run.resources.some((resource) => resource.name.includes("grafana")), "no Grafana resource at all (passwords included)");
+  });
+});
+
+describe("Grafana behind an Ingress (observability.grafana.ingress)", () => {
+  const controller = { namespace: "ingress-nginx", podLabels: { "app.kubernetes.io/name": "ingress-nginx" } };
+  const ingress = { host: "grafana.example.com", tlsSecretName: "grafana-tls" };
+
+  it("routes the host to Grafana's Service over TLS, names the HTTPS address as root_url, and admits only the listed controller", async () => {
+    const run = await runWith("staging", edited("staging", (values) => Object.assign(values.observability.grafana, { ingress, uiAllowFrom: [controller] })));
+    const spec = (findObject(run, "Ingress", "grafana", NS) as Any).spec;
+    assert.deepEqual(spec.tls, [{ hosts: ["grafana.example.com"], secretName: "grafana-tls" }]);
+    assert.deepEqual(spec.rules[0].http.paths[0].backend, { service: { name: "grafana", port: { name: "http" } } });
+    const ini = iniValues((findObject(run, "ConfigMap", "grafana-settings", NS) as Any).data["grafana.ini"]);
+    assert.equal(ini.server.root_url, "https://grafana.example.com/");
+    assert.deepEqual(openedFlows(objectsOf(run), NS, GRAFANA).ingress, ["from ingress-nginx/app.kubernetes.io/name=ingress-nginx TCP/3000"]);
+  });
+
+  it("refuses an Ingress without the controller in uiAllowFrom, and more than one replica", () => {
+    assert.match(problemsOf(edited("staging", (values) => (values.observability.grafana.ingress = ingress)), "staging"), /observability\.grafana\.uiAllowFrom: must list the ingress controller's pods/);
+    assert.match(problemsOf(edited("staging", (values) => (values.observability.grafana.replicas = 2)), "staging"), /observability\.grafana\.replicas: must be 1: each Grafana pod keeps sessions in its own SQLite database/);
   });
 });
 
