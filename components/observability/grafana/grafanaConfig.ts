@@ -38,7 +38,10 @@ const HEALTH_PATH = "/api/health";
 // The database, plugins and sessions, all rebuilt from the provisioning files when the pod starts.
 const GRAFANA_SCRATCH: ScratchDir[] = [{ name: "data", mountPath: GRAFANA_PATHS.data, sizeLimit: "256Mi" }];
 
-/** A file's contents, read by Grafana when it loads grafana.ini or a provisioning file (`$__file{}`): the secret stays in its mounted file. */
+/**
+ * A file's contents, read by Grafana when it loads grafana.ini or a provisioning file (`$__file{}`): the secret
+ * stays in its mounted file.
+ */
 function fileValue(path: string): string {
   return `$__file{${path}}`;
 }
@@ -47,8 +50,8 @@ export type GrafanaSettings = Record<string, Record<string, string | number | bo
 
 /**
  * grafana.ini as data; its two secrets are read from the mounted Secret's files (the admin password through
- * GF_SECURITY_ADMIN_PASSWORD__FILE, the secret key through `$__file{}`). Defaults that already say what is wanted are written anyway where they are a security
- * property, so a reader sees them and a test holds them.
+ * GF_SECURITY_ADMIN_PASSWORD__FILE, the secret key through `$__file{}`). Defaults that already say what is
+ * wanted are written anyway where they are a security property, so a reader sees them and a test holds them.
  */
 export function grafanaSettings(port: number, ingressHost?: string): GrafanaSettings {
   return {
