@@ -96,6 +96,15 @@ export const PLATFORM_IMAGES = {
     "sha256:6c93dfe2554cc7e38316d618961cd657d5271c7a7aa727e0007502b28cb82c2e",
     "a public repository's Renovate-managed pin of docker.io/timberio/vector:0.58.0-distroless-libc@sha256 (code search `distroless-libc@sha256`)",
   ),
+  // The OSS image (grafana/grafana, not grafana-enterprise). One other pin of this tag is on record (e68a7df1…,
+  // in a Nix expression for x86_64-linux only, so likely a platform manifest); the index digest is taken to be
+  // the one four files agree on, which ci.yml's `image` job confirms online.
+  grafana: pinned(
+    "grafana/grafana",
+    "12.3.0",
+    "sha256:70d9599b186ce287be0d2c5ba9a78acb2e86c1a68c9c41449454d0fc3eeb84e8",
+    "public repositories pinning grafana/grafana:12.3.0@sha256 (code search `grafana/grafana:12.3.0@sha256`, 4 files of 3 repositories agree)",
+  ),
   elasticsearch: pinned("elasticsearch", ELASTIC_STACK_VERSION, "sha256:5b2a4763ba7fa7a3495989733973a231e5061434d0d695373b0f702857428399", REPO_INFO("elasticsearch")),
   kibana: pinned("kibana", ELASTIC_STACK_VERSION, "sha256:81dbd2365e45667006f12462fbf8c578e2b1e6c1667badb41cd61b017a72706e", REPO_INFO("kibana")),
 } as const satisfies Record<string, PlatformImage>;
@@ -106,5 +115,6 @@ export const ALERTMANAGER_IMAGE = imageReference(PLATFORM_IMAGES.alertmanager);
 export const JAEGER_IMAGE = imageReference(PLATFORM_IMAGES.jaeger);
 export const KAFKA_IMAGE = imageReference(PLATFORM_IMAGES.kafka);
 export const VECTOR_IMAGE = imageReference(PLATFORM_IMAGES.vector);
+export const GRAFANA_IMAGE = imageReference(PLATFORM_IMAGES.grafana);
 export const ELASTICSEARCH_IMAGE = imageReference(PLATFORM_IMAGES.elasticsearch);
 export const KIBANA_IMAGE = imageReference(PLATFORM_IMAGES.kibana);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cidr, dnsLabel, hostCidr, quantity, resourcesSchema } from "../configPrimitives";
+import { cidr, dnsLabel, hostCidr, hostname, quantity, resourcesSchema } from "../configPrimitives";
 import { QUANTITY_PATTERN, parseQuantity } from "../k8s/quantity";
 
 // The JVM's -Xmx units: m and g are binary (MiB, GiB).
@@ -94,6 +94,24 @@ export const observabilitySchema = z.strictObject({
       message: "must be at most 75% of resources.limits.memory (the rest is off-heap memory)",
     }),
   kibana: workloadSizing.extend({ uiAllowFrom }),
+  grafana: workloadSizing
+    .extend({
+      // Off: no Grafana objects at all, and no Elasticsearch user for it.
+      enabled: z.boolean().default(true),
+      uiAllowFrom,
+      // Grafana behind the cluster's ingress controller, over TLS only: its sign-in form posts a password.
+      ingress: z.strictObject({ host: hostname, className: z.string().min(1).default("nginx"), tlsSecretName: dnsLabel }).optional(),
+    })
+    // The NetworkPolicy admits only uiAllowFrom: without the controller's pods there, the Ingress would lead nowhere.
+    .refine((grafana) => grafana.ingress === undefined || grafana.uiAllowFrom.length > 0, {
+      path: ["uiAllowFrom"],
+      message: "must list the ingress controller's pods when ingress is set (the NetworkPolicy admits nobody else)",
+    })
+    .refine((grafana) => grafana.replicas === 1, {
+      path: ["replicas"],
+      // Grafana keeps sign-in sessions in its database; each pod's own SQLite would sign people out at random.
+      message: "must be 1: each Grafana pod keeps sessions in its own SQLite database (docs/observability.md, Grafana)",
+    }),
   vectorAgent: z.strictObject({ resources: resourcesSchema }),
   vectorAggregator: workloadSizing,
 });
