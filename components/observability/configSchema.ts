@@ -24,14 +24,16 @@ const apiServerSchema = z.strictObject({
   ports: z.array(z.number().int().min(1).max(65535)).min(1),
 });
 
-// kube-state-metrics: one replica is enough (Prometheus keeps the last values while it restarts); two would
-// only serve the same series twice. Small by default: it holds the watched objects, not time series.
+// kube-state-metrics: every replica watches the same objects and serves the same series, so Prometheus may
+// scrape whichever the Service picks; a second replica keeps the series while one is drained. Small by
+// default: it holds the watched objects, not time series.
+const KUBE_STATE_METRICS_RESOURCES = {
+  requests: { cpu: "20m", memory: "64Mi", ephemeralStorage: "16Mi" },
+  limits: { cpu: "200m", memory: "256Mi", ephemeralStorage: "64Mi" },
+};
 const kubeStateMetricsSchema = z
-  .strictObject({ replicas: z.number().int().min(1).default(1), resources: resourcesSchema })
-  .default({
-    replicas: 1,
-    resources: { requests: { cpu: "20m", memory: "64Mi", ephemeralStorage: "16Mi" }, limits: { cpu: "200m", memory: "256Mi", ephemeralStorage: "64Mi" } },
-  });
+  .strictObject({ replicas: z.number().int().min(1).default(1), resources: resourcesSchema.default(KUBE_STATE_METRICS_RESOURCES) })
+  .default({ replicas: 1, resources: KUBE_STATE_METRICS_RESOURCES });
 
 // The kubelets (cAdvisor's container metrics) are not pods either: the nodes' addresses, as ranges (a node
 // subnet), and the kubelet's port. Unset, Prometheus does not scrape cAdvisor: no container CPU or memory.

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KUBE_STATE_METRICS_IMAGE } from "../../images";
 import { servicePort } from "../../k8s/controllers";
 import { clusterScopedName } from "../../k8s/labels";
-import { exemptConcern } from "../../k8s/lintExemptions";
+import { exemptConcern, singleReplicaExemptions } from "../../k8s/lintExemptions";
 import type { Flow, PodPeer } from "../../k8s/network";
 import type { WorkloadIdentity } from "../../k8s/objectMeta";
 import type { RunAs, SecureContainerArgs } from "../../k8s/podSpec";
@@ -121,7 +121,10 @@ export class KubeStateMetrics extends pulumi.ComponentResource {
       runAs: RUN_AS,
       containers: [kubeStateMetricsContainer(args.config)],
       apiToken: true,
-      lintExemptions: exemptConcern("serviceAccountToken", "mounts its token on purpose: kube-state-metrics lists and watches pods, workloads and autoscalers through the API"),
+      lintExemptions: [
+        ...exemptConcern("serviceAccountToken", "mounts its token on purpose: kube-state-metrics lists and watches pods, workloads and autoscalers through the API"),
+        ...singleReplicaExemptions(args.config.replicas),
+      ],
       services: [{ ports: [servicePort(PORT_NAMES.metrics, KUBE_STATE_METRICS_PORTS.metrics)] }],
       flows: { pods: kubeStateMetricsPods(args.namespace), ...kubeStateMetricsFlows(args) },
     });

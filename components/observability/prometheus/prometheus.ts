@@ -62,7 +62,8 @@ export function prometheusEgressFlows(args: Pick<PrometheusArgs, "targets" | "co
   ];
   const { cidrs, ports } = args.config.apiServer;
   // The kubelets listen on the nodes' addresses, outside the pod network: admitted by the configured ranges.
-  const kubelets = args.config.kubelet ? args.config.kubelet.cidrs.map((cidr) => ({ peer: { cidr }, ports: [{ port: args.config.kubelet!.port }] })) : [];
+  const kubelet = args.config.kubelet;
+  const kubelets = kubelet ? kubelet.cidrs.map((cidr) => ({ peer: { cidr }, ports: [{ port: kubelet.port }] })) : [];
   return [...targets, ...cidrs.map((cidr) => ({ peer: { cidr }, ports: ports.map((port) => ({ port })) })), ...kubelets];
 }
 

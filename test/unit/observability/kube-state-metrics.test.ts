@@ -11,6 +11,8 @@ const NS = "observability";
 const KSM = { "app.kubernetes.io/name": "kube-state-metrics" };
 const DNS = ["to kube-system/k8s-app=kube-dns TCP/53", "to kube-system/k8s-app=kube-dns UDP/53"];
 const API_SERVER = { staging: "192.0.2.10/32", production: "192.0.2.20/32" };
+// Staging's default one; production's two, so a drain never leaves the panels without series.
+const REPLICAS = { staging: 1, production: 2 };
 
 const scrapeJobs = (run: MockRun): Any[] => parse((findObject(run, "ConfigMap", "prometheus-config", NS) as Any).data["prometheus.yml"]).scrape_configs;
 const job = (run: MockRun, name: string): Any | undefined => scrapeJobs(run).find((entry) => entry.job_name === name);
@@ -20,9 +22,9 @@ for (const stack of ["staging", "production"] as const) {
     let run: MockRun;
     before(async () => (run = await stackRun(stack)));
 
-    it("runs one replica of the pinned image, watching exactly pods, deployments, statefulsets, daemonsets and HPAs", () => {
+    it(`runs ${REPLICAS[stack]} replica(s) of the pinned image, watching exactly pods, deployments, statefulsets, daemonsets and HPAs`, () => {
       const deployment = findObject(run, "Deployment", "kube-state-metrics", NS) as Any;
-      assert.equal(deployment.spec.replicas, 1);
+      assert.equal(deployment.spec.replicas, REPLICAS[stack]);
       const container = deployment.spec.template.spec.containers[0];
       assert.equal(container.image, KUBE_STATE_METRICS_IMAGE);
       assert.match(container.image, /^registry\.k8s\.io\/kube-state-metrics\/kube-state-metrics:v2\.20\.0@sha256:[a-f0-9]{64}$/);
