@@ -23,7 +23,7 @@ import { PROJECT_ROOT } from "../../scripts/lib/stackFile";
 import { edited } from "../support/stackEdits";
 import { toLoopback } from "../systems/support/loopback";
 import { programs } from "../systems/support/programs";
-import { assertPortsFree, httpJson, Processes, waitFor } from "../systems/support/processes";
+import { assertPortsFree, freePort, httpJson, Processes, waitFor } from "../systems/support/processes";
 import { renderStack, type StackRender } from "../systems/support/render";
 
 type Any = Record<string, any>;
@@ -164,12 +164,15 @@ describe("kube-state-metrics: the staging render against the local cluster's API
     assert.equal(config.scrape_configs.length, 1, "the render has no kube-state-metrics job");
     fs.writeFileSync(path.join(dir, "prometheus.yml"), stringify(config));
     const prometheusContainer = render.object("StatefulSet", PLATFORM_NAMESPACE, "prometheus").spec.template.spec.containers[0];
+    // Prometheus's own port is not what this test is about (the systems test keeps it): any free one, so a
+    // Prometheus already running on this host does not stop it.
+    const prometheusPort = await freePort();
     const prometheusArgs = toLoopback((prometheusContainer.args as string[]).join("\n"), {
-      hosts: ["0.0.0.0"],
       paths: { "/etc/prometheus/config/prometheus.yml": path.join(dir, "prometheus.yml"), "/prometheus": path.join(dir, "data") },
-    }).split("\n");
-    prometheusUrl = `http://${prometheusArgs.find((arg) => arg.startsWith("--web.listen-address="))!.split("=")[1]!}`;
-    await assertPortsFree([Number(new URL(prometheusUrl).port)]);
+    })
+      .split("\n")
+      .map((arg) => (arg.startsWith("--web.listen-address=") ? `--web.listen-address=127.0.0.1:${prometheusPort}` : arg));
+    prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
     const prometheus = processes.start("prometheus", "prometheus", prometheusArgs);
     await waitFor("Prometheus /-/ready", async () => ((await fetch(`${prometheusUrl}/-/ready`).catch(() => undefined))?.ok ? true : undefined), { running: prometheus });
   });
