@@ -105,6 +105,14 @@ export const PLATFORM_IMAGES = {
     "sha256:70d9599b186ce287be0d2c5ba9a78acb2e86c1a68c9c41449454d0fc3eeb84e8",
     "public repositories pinning grafana/grafana:12.3.0@sha256 (code search `grafana/grafana:12.3.0@sha256`, 4 files of 3 repositories agree)",
   ),
+  // The version test/e2e builds from the Go module proxy and runs against a real API server
+  // (toolchain/systems/versions.env, KUBE_STATE_METRICS_VERSION).
+  kubeStateMetrics: pinned(
+    "registry.k8s.io/kube-state-metrics/kube-state-metrics",
+    "v2.20.0",
+    "sha256:42cfe3723a5f058171c627537fb57a3ea0f26e4380fa18555a95cb1a1b4cfc5b",
+    "public repositories pinning registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.20.0@sha256 (code search `kube-state-metrics:v2.20.0@sha256`): Stuhlmuller/homelab's image audit records it as the index (linux/amd64 manifest 01171220…), and a second package manifest pins the same index",
+  ),
   elasticsearch: pinned("elasticsearch", ELASTIC_STACK_VERSION, "sha256:5b2a4763ba7fa7a3495989733973a231e5061434d0d695373b0f702857428399", REPO_INFO("elasticsearch")),
   kibana: pinned("kibana", ELASTIC_STACK_VERSION, "sha256:81dbd2365e45667006f12462fbf8c578e2b1e6c1667badb41cd61b017a72706e", REPO_INFO("kibana")),
 } as const satisfies Record<string, PlatformImage>;
@@ -118,3 +126,4 @@ export const VECTOR_IMAGE = imageReference(PLATFORM_IMAGES.vector);
 export const GRAFANA_IMAGE = imageReference(PLATFORM_IMAGES.grafana);
 export const ELASTICSEARCH_IMAGE = imageReference(PLATFORM_IMAGES.elasticsearch);
 export const KIBANA_IMAGE = imageReference(PLATFORM_IMAGES.kibana);
+export const KUBE_STATE_METRICS_IMAGE = imageReference(PLATFORM_IMAGES.kubeStateMetrics);

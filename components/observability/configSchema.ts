@@ -24,6 +24,25 @@ const apiServerSchema = z.strictObject({
   ports: z.array(z.number().int().min(1).max(65535)).min(1),
 });
 
+// kube-state-metrics: every replica watches the same objects and serves the same series, so Prometheus may
+// scrape whichever the Service picks; a second replica keeps the series while one is drained. Small by
+// default: it holds the watched objects, not time series.
+const KUBE_STATE_METRICS_RESOURCES = {
+  requests: { cpu: "20m", memory: "64Mi", ephemeralStorage: "16Mi" },
+  limits: { cpu: "200m", memory: "256Mi", ephemeralStorage: "64Mi" },
+};
+const kubeStateMetricsSchema = z
+  .strictObject({ replicas: z.number().int().min(1).default(1), resources: resourcesSchema.default(KUBE_STATE_METRICS_RESOURCES) })
+  .default({ replicas: 1, resources: KUBE_STATE_METRICS_RESOURCES });
+
+// The kubelets (cAdvisor's container metrics) are not pods either: the nodes' addresses, as ranges (a node
+// subnet), and the kubelet's port. Unset, Prometheus does not scrape cAdvisor: no container CPU or memory.
+// 0.0.0.0/0 would open every address on that port, so a range must name a network.
+const kubeletSchema = z.strictObject({
+  cidrs: z.array(cidr.refine((value) => !/\/0$/.test(value), "expected the nodes' subnet, not every address (/0)")).min(1),
+  port: z.number().int().min(1).max(65535).default(10250),
+});
+
 // A key of the receivers' Secret, mounted as a file of that name.
 const secretKey = z.string().regex(/^[A-Za-z0-9._-]{1,253}$/, "expected a Secret key such as pagerduty-routing-key");
 const receiverSchema = z.discriminatedUnion("kind", [
@@ -57,6 +76,8 @@ export const observabilitySchema = z.strictObject({
     volumeSize: quantity,
     uiAllowFrom,
     apiServer: apiServerSchema,
+    kubeStateMetrics: kubeStateMetricsSchema,
+    kubelet: kubeletSchema.optional(),
     // Where every alert's runbook_url points: the docs/runbooks directory as your git host or wiki serves it.
     // Absolute, so the link works from a phone at 3 am, not only from a checkout.
     runbookBaseUrl: z.url({ protocol: /^https?$/, error: "expected an absolute http(s) URL of the docs/runbooks directory" }).transform((url) => url.replace(/\/+$/, "")),

@@ -49,7 +49,7 @@ for (const stack of ["staging", "production"] as const) {
       assert.ok(egress.includes("to observability/app.kubernetes.io/name=jaeger TCP/4318"), egress.join("\n"));
     });
 
-    it("let Prometheus reach exactly the enrolled pods' metrics port, Vector, Alertmanager and the one API server address, and accept Grafana's queries only", () => {
+    it("let Prometheus reach exactly the enrolled pods' metrics port, Vector, Alertmanager, kube-state-metrics, the one API server address and the kubelets, and accept Grafana's queries only", () => {
       const flows = openedFlows(objectsOf(run), NS, PROMETHEUS);
       assert.deepEqual(flows.ingress, [`${FROM_GRAFANA} TCP/9090`]);
       assert.deepEqual(
@@ -62,6 +62,8 @@ for (const stack of ["staging", "production"] as const) {
           "to observability/app.kubernetes.io/name=alertmanager TCP/9093",
           "to log-agent/app.kubernetes.io/name=vector-agent TCP/9598",
           "to observability/app.kubernetes.io/name=vector-aggregator TCP/9598",
+          "to observability/app.kubernetes.io/name=kube-state-metrics TCP/8080",
+          "to cidr:198.51.100.0/24 TCP/10250",
         ].sort(),
       );
     });
