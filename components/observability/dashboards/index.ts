@@ -18,3 +18,4 @@ export function platformDashboards(scope: DashboardScope): DashboardModel[] {
   return [serviceDashboard({ logs: scope.logs }), platformDashboard(), ...(scope.logs ? [logPipelineDashboard()] : [])];
 }
 export { PROVEN_BY_NAME, provenByNameIn, readsMetric, type ProvenByName } from "./provenByName";
+export { CONFIGMAP_LIMIT_BYTES, dashboardProblems } from "./checks";

@@ -153,7 +153,13 @@ export function dashboardQueries(dashboard: DashboardModel): DashboardQuery[] {
   return [...fromPanels, ...fromVariables];
 }
 
-/** Every datasource UID a dashboard names anywhere: panels, targets, variables, annotations. */
+/** The panes of an Explore link (exploreLink's URL), so the datasources it opens are checked like a panel's. */
+function explorePanes(url: string): unknown {
+  const panes = new URLSearchParams(url.slice(url.indexOf("?") + 1)).get("panes");
+  return panes === null ? {} : (JSON.parse(panes) as unknown);
+}
+
+/** Every datasource UID a dashboard names anywhere: panels, targets, variables, annotations, Explore links. */
 export function datasourceUidsOf(model: unknown): string[] {
   const found: string[] = [];
   const walk = (value: unknown, key?: string): void => {
@@ -162,6 +168,7 @@ export function datasourceUidsOf(model: unknown): string[] {
       if (key === "datasource" && typeof (value as Json).uid === "string") found.push((value as Json).uid as string);
       for (const [child, inner] of Object.entries(value as Json)) walk(inner, child);
     } else if (key === "datasource" && typeof value === "string") found.push(value);
+    else if (typeof value === "string" && value.startsWith("/explore?")) walk(explorePanes(value));
   };
   walk(model);
   return found;
