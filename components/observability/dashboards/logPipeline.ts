@@ -21,22 +21,16 @@ const rows: RowSpec[] = [
       {
         title: "Events in per component",
         description: "Events each Vector component received, per second (agent: pod logs; aggregator: from Kafka).",
-        kind: "timeseries",
-        unit: "short",
         queries: [{ expr: `sum by (app, component_id) (${rate("component_received_events_total")})`, legend: "{{app}} {{component_id}}" }],
       },
       {
         title: "Events out per component",
         description: "Events each Vector component sent on, per second (agent: to Kafka; aggregator: to Elasticsearch).",
-        kind: "timeseries",
-        unit: "short",
         queries: [{ expr: `sum by (app, component_id) (${rate("component_sent_events_total")})`, legend: "{{app}} {{component_id}}" }],
       },
       {
         title: "Errors and discarded events",
         description: "Component errors by type, and events discarded (filtered on purpose, or lost on an error).",
-        kind: "timeseries",
-        unit: "short",
         queries: [
           { expr: `sum by (app, component_id, error_type) (${rate("component_errors_total")})`, legend: "error {{component_id}} {{error_type}}" },
           { expr: `sum by (app, component_id) (${rate("component_discarded_events_total")})`, legend: "discarded {{component_id}}" },
@@ -45,7 +39,6 @@ const rows: RowSpec[] = [
       {
         title: "Buffer use",
         description: "Bytes held in each sink's buffer (the agent's disk buffer ahead of Kafka) against its maximum.",
-        kind: "timeseries",
         unit: "bytes",
         queries: [
           { expr: `sum by (app, component_id) (vector_buffer_size_bytes${VECTOR})`, legend: "used {{app}} {{component_id}}" },
@@ -60,15 +53,11 @@ const rows: RowSpec[] = [
       {
         title: "Kafka consumer lag",
         description: "Messages the aggregator's consumer group is behind, per partition, as Vector's Kafka source reports it.",
-        kind: "timeseries",
-        unit: "short",
         queries: [{ expr: `sum by (topic_id, partition_id) (vector_kafka_consumer_lag${VECTOR})`, legend: "{{topic_id}}/{{partition_id}}" }],
       },
       {
         title: "Elasticsearch sink errors and answers",
         description: "The aggregator's Elasticsearch sink: its errors by type, and Elasticsearch's HTTP answers by status.",
-        kind: "timeseries",
-        unit: "short",
         queries: [
           { expr: `sum by (component_id, error_type) (${rate("component_errors_total", { component_type: "elasticsearch" })})`, legend: "error {{error_type}}" },
           { expr: `sum by (status) (${rate("http_client_responses_total", { component_type: "elasticsearch" })})`, legend: "HTTP {{status}}" },

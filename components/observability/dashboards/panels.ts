@@ -39,10 +39,10 @@ export interface QuerySpec {
 export interface PanelSpec {
   title: string;
   description: string;
-  /** timeseries for rates over time, stat for one number per series, table for a list (firing alerts). */
-  kind: "timeseries" | "stat" | "table";
-  /** A Grafana unit id: reqps, percentunit, s, bytes, short. */
-  unit: string;
+  /** timeseries (the default) for rates over time, stat for one number per series, table for a list (firing alerts). */
+  kind?: "timeseries" | "stat" | "table";
+  /** A Grafana unit id: reqps, percentunit, s, bytes; short (a plain number) by default. */
+  unit?: string;
   queries: QuerySpec[];
   /** Grid columns out of 24. */
   width?: number;
@@ -75,16 +75,16 @@ function target(spec: QuerySpec, index: number, instant: boolean): DataqueryBuil
 }
 
 function panelBuilder(spec: PanelSpec): cog.Builder<Panel> {
-  const builder =
-    spec.kind === "timeseries" ? new TimeseriesPanelBuilder().fillOpacity(10) : spec.kind === "stat" ? new StatPanelBuilder() : new TablePanelBuilder();
+  const kind = spec.kind ?? "timeseries";
+  const builder = kind === "timeseries" ? new TimeseriesPanelBuilder().fillOpacity(10) : kind === "stat" ? new StatPanelBuilder() : new TablePanelBuilder();
   builder
     .title(spec.title)
     .description(spec.description)
     .datasource(DATASOURCES.prometheus)
-    .unit(spec.unit)
+    .unit(spec.unit ?? "short")
     .height(PANEL_HEIGHT)
     .span(spec.width ?? DEFAULT_WIDTH)
-    .targets(spec.queries.map((query, index) => target(query, index, spec.kind === "table")));
+    .targets(spec.queries.map((query, index) => target(query, index, kind === "table")));
   if (spec.links) builder.dataLinks(spec.links);
   return builder;
 }

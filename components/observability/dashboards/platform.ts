@@ -18,14 +18,12 @@ const rows: RowSpec[] = [
         title: "Firing alerts by severity",
         description: "Alerts firing now (Prometheus's ALERTS series), counted per severity.",
         kind: "stat",
-        unit: "short",
         queries: [{ expr: 'sum by (severity) (ALERTS{alertstate="firing"})', legend: "{{severity}}" }],
       },
       {
         title: "Firing alerts",
         description: "Every firing alert with its labels.",
         kind: "table",
-        unit: "short",
         queries: [{ expr: 'ALERTS{alertstate="firing"}' }],
       },
     ],
@@ -36,8 +34,6 @@ const rows: RowSpec[] = [
       {
         title: "Targets down per job",
         description: "Scrape targets whose last scrape failed, per job; 0 when every target answers.",
-        kind: "timeseries",
-        unit: "short",
         queries: [
           { expr: "sum by (job) (1 - up)", legend: "down {{job}}" },
           { expr: "count by (job) (up)", legend: "targets {{job}}" },
@@ -46,7 +42,6 @@ const rows: RowSpec[] = [
       {
         title: "Scrape duration per job",
         description: "The slowest target's scrape per job; near scrape_timeout (10s), scrapes start to fail.",
-        kind: "timeseries",
         unit: "s",
         queries: [{ expr: "max by (job) (scrape_duration_seconds)", legend: "{{job}}" }],
       },
@@ -58,8 +53,6 @@ const rows: RowSpec[] = [
       {
         title: "Rule evaluation failures",
         description: "Failed rule evaluations and missed group iterations per rule group: an alert that cannot evaluate cannot fire.",
-        kind: "timeseries",
-        unit: "short",
         queries: [
           { expr: `sum by (rule_group) (${rate("prometheus_rule_evaluation_failures_total")})`, legend: "failures {{rule_group}}" },
           { expr: `sum by (rule_group) (${rate("prometheus_rule_group_iterations_missed_total")})`, legend: "missed {{rule_group}}" },
@@ -69,7 +62,6 @@ const rows: RowSpec[] = [
         title: "Prometheus health",
         description: "Whether the last config reload succeeded (1), and the series in the head block.",
         kind: "stat",
-        unit: "short",
         queries: [
           { expr: "min(prometheus_config_last_reload_successful)", legend: "config reload ok" },
           { expr: "sum(prometheus_tsdb_head_series)", legend: "head series" },
@@ -79,14 +71,11 @@ const rows: RowSpec[] = [
         title: "Alertmanagers discovered",
         description: "Alertmanagers Prometheus sends alerts to; fewer than the replicas deployed means a lost peer.",
         kind: "stat",
-        unit: "short",
         queries: [{ expr: "max(prometheus_notifications_alertmanagers_discovered)", legend: "discovered" }],
       },
       {
         title: "Alert notifications failed or dropped",
         description: "Alerts Prometheus failed to send per Alertmanager, and alerts dropped (queue full or no Alertmanager).",
-        kind: "timeseries",
-        unit: "short",
         queries: [
           { expr: `sum by (alertmanager) (${rate("prometheus_notifications_errors_total")})`, legend: "errors {{alertmanager}}" },
           { expr: `sum(${rate("prometheus_notifications_dropped_total")})`, legend: "dropped" },

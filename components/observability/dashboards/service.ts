@@ -86,7 +86,6 @@ function trafficRow(links: ReturnType<typeof tracesLink>[]): RowSpec {
     {
       title: "Request rate by status",
       description: `API requests per second (${requests}), probes and /metrics excluded.`,
-      kind: "timeseries",
       unit: "reqps",
       queries: [{ expr: `sum by (status_code) (${rate(`${requests}${serviceSelector()}`)})`, legend: "{{status_code}}" }],
       links,
@@ -94,7 +93,6 @@ function trafficRow(links: ReturnType<typeof tracesLink>[]): RowSpec {
     {
       title: "Error ratio",
       description: "Share of requests answered 5xx (server errors, the availability objective's bad events) and 4xx (client errors).",
-      kind: "timeseries",
       unit: "percentunit",
       queries: [
         { expr: ratio("5.."), legend: "5xx" },
@@ -105,7 +103,6 @@ function trafficRow(links: ReturnType<typeof tracesLink>[]): RowSpec {
     {
       title: "Latency p50 / p95 / p99 by route",
       description: `Quantiles of ${duration} by route template.`,
-      kind: "timeseries",
       unit: "s",
       width: 24,
       queries: [quantile(0.5), quantile(0.95), quantile(0.99)],
@@ -115,7 +112,6 @@ function trafficRow(links: ReturnType<typeof tracesLink>[]): RowSpec {
       title: "Shed or unavailable requests (503)",
       description:
         "Requests answered 503: shed under overload (event-loop delay or heap above the threshold; logged as load_shed) or refused while credentials are not loaded.",
-      kind: "timeseries",
       unit: "reqps",
       queries: [{ expr: `sum by (route) (${rate(`${requests}${serviceSelector({ status_code: "503" })}`)})`, legend: "{{route}}" }],
     },
@@ -129,22 +125,17 @@ function resourcesRow(): RowSpec {
     {
       title: "CPU against the limit",
       description: "CPU cores used per pod (cAdvisor) and the pod's CPU limit (kube-state-metrics).",
-      kind: "timeseries",
-      unit: "short",
       queries: [{ expr: `sum by (pod) (${rate(`container_cpu_usage_seconds_total${CONTAINERS}`)})`, legend: "used {{pod}}" }, limit("cpu")],
     },
     {
       title: "Memory against the limit",
       description: "Working set per pod (cAdvisor; what the OOM killer compares) and the pod's memory limit (kube-state-metrics).",
-      kind: "timeseries",
       unit: "bytes",
       queries: [{ expr: `sum by (pod) (container_memory_working_set_bytes${CONTAINERS})`, legend: "used {{pod}}" }, limit("memory")],
     },
     {
       title: "Replicas against the autoscaler's bounds",
       description: "The HorizontalPodAutoscaler (named as the service): current and desired replicas, its minimum and maximum.",
-      kind: "timeseries",
-      unit: "short",
       queries: (["status_current_replicas", "status_desired_replicas", "spec_min_replicas", "spec_max_replicas"] as const).map((metric) => ({
         expr: `max(kube_horizontalpodautoscaler_${metric}${selector({ namespace: ref("namespace"), horizontalpodautoscaler: ref("service") })})`,
         legend: metric.replace(/^(status|spec)_/, "").replace("_replicas", ""),
@@ -154,7 +145,6 @@ function resourcesRow(): RowSpec {
       title: "Restarts in the time range",
       description: "Container restarts per pod (kube-state-metrics), and process starts seen by the service's own process_start_time_seconds.",
       kind: "stat",
-      unit: "short",
       queries: [
         { expr: `sum by (pod) (increase(kube_pod_container_status_restarts_total${podSelector()}[$__range]))`, legend: "restarts {{pod}}" },
         { expr: `sum by (pod) (changes(${SERVICE_METRICS.processStart}${serviceSelector()}[$__range]))`, legend: "process starts {{pod}}" },
@@ -163,14 +153,11 @@ function resourcesRow(): RowSpec {
     {
       title: "Scrape health per pod",
       description: "1 when Prometheus's last scrape of the pod's /metrics succeeded.",
-      kind: "timeseries",
-      unit: "short",
       queries: [{ expr: `up${serviceSelector()}`, legend: "{{pod}}" }],
     },
     {
       title: "Event-loop delay",
       description: "Node.js event-loop delay (prom-client's default metrics); sustained delay is what load shedding reacts to.",
-      kind: "timeseries",
       unit: "s",
       queries: [
         { expr: `max by (pod) (${SERVICE_METRICS.eventLoopLagP50}${serviceSelector()})`, legend: "p50 {{pod}}" },
@@ -187,14 +174,11 @@ function dependenciesRow(): RowSpec {
       title: "Vault logins by result",
       description: "Vault login attempts in the time range by result: failures with no success mean the service runs without its credentials.",
       kind: "stat",
-      unit: "short",
       queries: [{ expr: `sum by (result) (increase(${SERVICE_METRICS.vaultLogins}${serviceSelector()}[$__range]))`, legend: "{{result}}" }],
     },
     {
       title: "Log lines dropped",
       description: "Log lines the service dropped because its stdout was not read fast enough: these lines are in no log store.",
-      kind: "timeseries",
-      unit: "short",
       queries: [{ expr: `sum by (pod) (increase(${SERVICE_METRICS.logLinesDropped}${serviceSelector()}[$__rate_interval]))`, legend: "{{pod}}" }],
     },
   ];
