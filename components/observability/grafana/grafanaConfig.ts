@@ -10,6 +10,7 @@ import { PROBE_TIMINGS, httpProbe, tcpProbe } from "../../k8s/probes";
 import { type PlatformEndpoints, clusterHost } from "../../platformEndpoints";
 import type { ObservabilityConfig } from "../configSchema";
 import { CERT_FILES, CERT_SECRETS, GRAFANA_READER, GRAFANA_READER_CREDENTIALS, INDEX_FAMILIES, LOG_FIELDS, indexPattern } from "../elasticsearch";
+import { SCRAPE_INTERVAL } from "../prometheus/prometheusConfig";
 import { DATASOURCE_UIDS, type DashboardModel } from "./datasources";
 
 type GrafanaSizing = ObservabilityConfig["grafana"];
@@ -126,7 +127,7 @@ export function grafanaDatasources(targets: DatasourceTargets): Datasource[] {
       uid: DATASOURCE_UIDS.prometheus,
       url: httpUrl(prometheus),
       isDefault: true,
-      jsonData: { httpMethod: "POST", prometheusType: "Prometheus" },
+      jsonData: { httpMethod: "POST", prometheusType: "Prometheus", timeInterval: SCRAPE_INTERVAL },
     },
     {
       ...common,

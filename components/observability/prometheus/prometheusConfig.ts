@@ -38,6 +38,12 @@ export interface PrometheusConfigFile {
   scrape_configs: ScrapeConfig[];
 }
 
+/**
+ * How often Prometheus scrapes and evaluates its rules. Grafana's Prometheus datasource is told the same
+ * (`timeInterval`), so its `$__rate_interval` always spans at least four scrapes.
+ */
+export const SCRAPE_INTERVAL = "30s";
+
 export const PODS_JOB = "kubernetes-pods";
 export const KUBE_STATE_METRICS_JOB = "kube-state-metrics";
 export const CADVISOR_JOB = "kubelet-cadvisor";
@@ -135,7 +141,7 @@ export interface PrometheusConfigArgs {
 
 export function prometheusConfig(args: PrometheusConfigArgs): PrometheusConfigFile {
   return {
-    global: { scrape_interval: "30s", scrape_timeout: "10s", evaluation_interval: "30s", external_labels: { environment: args.environment } },
+    global: { scrape_interval: SCRAPE_INTERVAL, scrape_timeout: "10s", evaluation_interval: SCRAPE_INTERVAL, external_labels: { environment: args.environment } },
     // Every Alertmanager replica by name: they deduplicate among themselves, so each alert goes to all.
     ...(args.alertmanagers.length ? { alerting: { alertmanagers: [{ api_version: "v2" as const, static_configs: [{ targets: args.alertmanagers }] }] } } : {}),
     rule_files: [`${RULES_DIR}/${RULES_FILE}`],
