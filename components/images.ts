@@ -29,6 +29,16 @@ export function imageReference(image: PlatformImage): string {
   return `${image.name}:${image.tag}@${image.digest}`;
 }
 
+/**
+ * A reference's tag, or undefined when it has none: what follows the last colon of the name (the part before
+ * any `@digest`) when that colon is after the last slash. One before it is a registry's port (host:5000/app).
+ */
+export function imageTag(reference: string): string | undefined {
+  const name = reference.split("@")[0];
+  const colon = name.lastIndexOf(":");
+  return colon > name.lastIndexOf("/") ? name.slice(colon + 1) : undefined;
+}
+
 /** Whether a reference pins a digest (`…@sha256:<64 hex>`): the node then runs exactly that image. */
 export function hasDigest(reference: string): boolean {
   const at = reference.lastIndexOf("@");

@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PLATFORM_IMAGES, hasDigest, imageReference } from "../components/images";
+import { PLATFORM_IMAGES, hasDigest, imageReference, imageTag } from "../components/images";
 import { PROJECT_ROOT } from "./lib/stackFile";
 import { commandLine, defineCommand } from "./lib/usage";
 
@@ -56,15 +56,9 @@ export function dockerfileImages(text: string, file: string): PinnedImage[] {
   return images;
 }
 
-/** Whether a reference carries a tag: a colon after its last slash (one before it is a registry's port). */
-function hasTag(reference: string): boolean {
-  const name = reference.split("@")[0];
-  return name.lastIndexOf(":") > name.lastIndexOf("/");
-}
-
 /** Why a reference is not `name:tag@sha256:<64 hex>`, or undefined when it is. */
 export function pinProblem(reference: string): string | undefined {
-  const missing = [hasTag(reference) ? undefined : "tag", hasDigest(reference) ? undefined : "digest"].filter(Boolean);
+  const missing = [imageTag(reference) !== undefined ? undefined : "tag", hasDigest(reference) ? undefined : "digest"].filter(Boolean);
   return missing.length === 0 ? undefined : `'${reference}' has no ${missing.join(" and no ")}`;
 }
 
