@@ -45,15 +45,6 @@ export function hasDigest(reference: string): boolean {
   return at > 0 && DIGEST.test(reference.slice(at + 1));
 }
 
-/**
- * The policy pack's rule that every image carries a digest (a service's may be a bare tag outside
- * production); named here beside the images it holds to that.
- */
-export const IMAGE_DIGEST_POLICY = "images-carry-digests";
-
-/** The component label of a service's workload (ProductionService), the one image the stack config names. */
-export const SERVICE_COMPONENT = "api";
-
 /** Elasticsearch and Kibana ship together; their versions must match. */
 export const ELASTIC_STACK_VERSION = "8.19.4";
 
