@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { knownStacks, PROJECT_ROOT } from "./lib/stackFile";
-import { commandLine, defineCommand, usageError } from "./lib/usage";
+import { commandLine, defineCommand, runCheck, usageError } from "./lib/usage";
 
 /** The three things scanned: the working tree, every commit reachable from HEAD, and fresh renders of every stack. */
 export const SCANS = ["tree", "history", "renders"] as const;
@@ -136,12 +136,4 @@ async function main(): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (error: Error) => {
-      console.error(`scan-secrets failed: ${error.message}`);
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) runCheck("scan-secrets", main);
