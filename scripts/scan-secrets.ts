@@ -17,7 +17,12 @@ export const GITLEAKS_IGNORE = ".gitleaksignore";
  * generated files, which the history scan must not skip (a file force-committed there is still a leak).
  */
 export const TREE_CONFIG = path.join(PROJECT_ROOT, "scripts", "scan-secrets.tree.toml");
-export const INSTALL_GITLEAKS = path.join(PROJECT_ROOT, "toolchain", "test-tools", "install-gitleaks.sh");
+const INSTALL_GITLEAKS = path.join(PROJECT_ROOT, "toolchain", "test-tools", "install-gitleaks.sh");
+
+/** The pinned gitleaks' path: installed on first use (a Go build), at once from the cache after that. */
+export function installGitleaks(): string {
+  return execFileSync("bash", [INSTALL_GITLEAKS], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").at(-1) as string;
+}
 
 /**
  * The history scan's `git log` options. HEAD, not gitleaks' default `--all`: the gate judges the commit under
@@ -120,7 +125,7 @@ async function main(): Promise<number> {
   const problem = kinds.includes("history") ? historyProblem(root) : undefined;
   if (problem) throw new Error(problem);
 
-  const gitleaks = execFileSync("bash", [INSTALL_GITLEAKS], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").at(-1) as string;
+  const gitleaks = installGitleaks();
   console.log(`secret scan with ${gitleaks} ${execFileSync(gitleaks, ["version"], { encoding: "utf8" }).trim()}`);
   const rendersDir = kinds.includes("renders") && !values.renders ? fs.mkdtempSync(path.join(os.tmpdir(), "scan-secrets-renders-")) : undefined;
   try {
