@@ -29,20 +29,21 @@ export function imageReference(image: PlatformImage): string {
   return `${image.name}:${image.tag}@${image.digest}`;
 }
 
+/**
+ * A reference's tag, or undefined when it has none: what follows the last colon of the name (the part before
+ * any `@digest`) when that colon is after the last slash. One before it is a registry's port (host:5000/app).
+ */
+export function imageTag(reference: string): string | undefined {
+  const name = reference.split("@")[0];
+  const colon = name.lastIndexOf(":");
+  return colon > name.lastIndexOf("/") ? name.slice(colon + 1) : undefined;
+}
+
 /** Whether a reference pins a digest (`…@sha256:<64 hex>`): the node then runs exactly that image. */
 export function hasDigest(reference: string): boolean {
   const at = reference.lastIndexOf("@");
   return at > 0 && DIGEST.test(reference.slice(at + 1));
 }
-
-/**
- * The policy pack's rule that every image carries a digest (a service's may be a bare tag outside
- * production); named here beside the images it holds to that.
- */
-export const IMAGE_DIGEST_POLICY = "images-carry-digests";
-
-/** The component label of a service's workload (ProductionService), the one image the stack config names. */
-export const SERVICE_COMPONENT = "api";
 
 /** Elasticsearch and Kibana ship together; their versions must match. */
 export const ELASTIC_STACK_VERSION = "8.19.4";

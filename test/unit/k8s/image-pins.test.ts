@@ -1,5 +1,7 @@
 import { strict as assert } from "node:assert";
-import { DIGEST, IMAGE_DIGEST_POLICY, PLATFORM_IMAGES, SERVICE_COMPONENT, hasDigest, imageReference } from "../../../components/images";
+import { DIGEST, PLATFORM_IMAGES, hasDigest, imageReference } from "../../../components/images";
+import { COMPONENT_LABEL, SERVICE_COMPONENT } from "../../../components/k8s/labels";
+import { IMAGE_DIGEST_POLICY } from "../../../policy/imageDigests";
 import { exemptionAnnotation } from "../../../policy/exemptions";
 import { type Fields, type KubernetesObject, containersOf, describeObject, podSpecOf } from "../../../policy/kubernetes";
 import { pullPolicyFor, secureContainer, DEFAULT_RUN_AS } from "../../../components/k8s/podSpec";
@@ -16,7 +18,7 @@ interface RenderedContainer {
 function containersOfRender(objects: KubernetesObject[]): RenderedContainer[] {
   return objects.flatMap((object) => {
     const podSpec = podSpecOf(object);
-    const isService = object.metadata.labels?.["app.kubernetes.io/component"] === SERVICE_COMPONENT;
+    const isService = object.metadata.labels?.[COMPONENT_LABEL] === SERVICE_COMPONENT;
     return podSpec ? containersOf(podSpec, "all").map((container) => ({ object, container, isService })) : [];
   });
 }

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { exemptionKey } from "../../../components/k8s/exemptionKeys";
 import { exemptConcern, imageDigestExemptions, lintExemptionAnnotations, singleReplicaExemptions } from "../../../components/k8s/lintExemptions";
-import { SERVICE_COMPONENT } from "../../../components/images";
+import { COMPONENT_LABEL, SERVICE_COMPONENT } from "../../../components/k8s/labels";
 import { EXEMPTIONS_DOC, LINTED_STACKS } from "../../../scripts/lint-manifests";
 import { type KubernetesObject, describeObject } from "../../../policy/kubernetes";
 import { type AnnotatedLintExemption, applyExemptions, exemptionsMarkdown, exemptionsOf, type LintFinding } from "../../../scripts/lib/exemptions";
@@ -47,7 +47,7 @@ describe("manifest check exemptions", () => {
 
   it("exempts no platform workload from checkov's digest check: every platform image carries its digest", async () => {
     for (const stack of ["staging", "production"]) {
-      const platform = objectsOf(await stackRun(stack)).filter((object) => object.metadata.labels?.["app.kubernetes.io/component"] !== SERVICE_COMPONENT);
+      const platform = objectsOf(await stackRun(stack)).filter((object) => object.metadata.labels?.[COMPONENT_LABEL] !== SERVICE_COMPONENT);
       assert.ok(platform.some((object) => object.metadata.name === "vector-aggregator"), stack);
       assert.deepEqual(
         platform.filter((object) => exemptionsOf(object).some((exemption) => exemption.check === "CKV_K8S_43")).map((object) => `${object.kind}/${object.metadata.name}`),
