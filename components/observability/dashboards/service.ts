@@ -20,6 +20,7 @@ const SCRAPE_LABEL = { namespace: "namespace", service: "app", pod: "pod" } as c
  */
 export const SERVICE_METRICS = {
   requests: "http_requests_total",
+  shed: "http_requests_shed_total",
   duration: "http_request_duration_seconds",
   vaultLogins: "vault_logins_total",
   logLinesDropped: "log_lines_dropped_total",
@@ -109,11 +110,10 @@ function trafficRow(links: ReturnType<typeof tracesLink>[]): RowSpec {
       links,
     },
     {
-      title: "Shed or unavailable requests (503)",
-      description:
-        "Requests answered 503: shed under overload (event-loop delay or heap above the threshold; logged as load_shed) or refused while credentials are not loaded.",
+      title: "Shed requests by overload",
+      description: `Requests answered 503 with Retry-After because the process was overloaded (${SERVICE_METRICS.shed}), by the threshold crossed: event-loop delay or utilization, heap, RSS. Other 503s (writes refused while credentials are not loaded) are in the request rate by status.`,
       unit: "reqps",
-      queries: [{ expr: `sum by (route) (${rate(`${requests}${serviceSelector({ status_code: "503" })}`)})`, legend: "{{route}}" }],
+      queries: [{ expr: `sum by (pressure_type) (${rate(`${SERVICE_METRICS.shed}${serviceSelector()}`)})`, legend: "{{pressure_type}}" }],
     },
   ];
   return { title: "Traffic (needs the documented request metrics)", panels };
