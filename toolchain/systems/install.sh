@@ -83,7 +83,7 @@ install_jaeger() {
   local src="$SYSTEMS/src/jaeger-$JAEGER_MODULE_VERSION"
   go_copy "github.com/jaegertracing/jaeger@$JAEGER_MODULE_VERSION" "$src"
   (cd "$src" && with_build_lock go build -o "$bin.tmp" \
-    -ldflags "-X github.com/jaegertracing/jaeger/internal/version.latestVersion=$JAEGER_VERSION" ./cmd/jaeger) \
+    -ldflags "$GO_LDFLAGS -X github.com/jaegertracing/jaeger/internal/version.latestVersion=$JAEGER_VERSION" ./cmd/jaeger) \
     >"$SYSTEMS/logs/jaeger-build.log" 2>&1 || die "jaeger build failed; see $SYSTEMS/logs/jaeger-build.log"
   mv "$bin.tmp" "$bin"
   log "jaeger: $JAEGER_VERSION built into $bin"
@@ -117,7 +117,7 @@ install_kube_state_metrics() {
   # The version goes where upstream's Makefile puts it, so `version` and the build_info metric name it.
   rm -rf "$SYSTEMS/gobin.tmp"
   GOBIN="$SYSTEMS/gobin.tmp" with_build_lock go install \
-    -ldflags "-X github.com/prometheus/common/version.Version=$KUBE_STATE_METRICS_VERSION" \
+    -ldflags "$GO_LDFLAGS -X github.com/prometheus/common/version.Version=$KUBE_STATE_METRICS_VERSION" \
     "k8s.io/kube-state-metrics/v2@$KUBE_STATE_METRICS_VERSION" \
     >"$SYSTEMS/logs/kube-state-metrics-build.log" 2>&1 || die "kube-state-metrics build failed; see $SYSTEMS/logs/kube-state-metrics-build.log"
   mv "$SYSTEMS/gobin.tmp/kube-state-metrics" "$bin" && rm -rf "$SYSTEMS/gobin.tmp"

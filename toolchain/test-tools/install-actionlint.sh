@@ -13,4 +13,4 @@ ACTIONLINT_VERSION="v1.7.12"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/go-env.sh"
 # The version string is what `actionlint -version` prints, as in upstream's release builds.
 go_install_tool actionlint "$ACTIONLINT_MODULE/cmd/actionlint" "$ACTIONLINT_VERSION" \
-  "-s -w -X $ACTIONLINT_MODULE.version=$ACTIONLINT_VERSION" -version
+  "-X $ACTIONLINT_MODULE.version=$ACTIONLINT_VERSION" -version

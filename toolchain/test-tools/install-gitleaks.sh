@@ -17,4 +17,4 @@ GITLEAKS_VERSION="v8.30.1"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/go-env.sh"
 # The version string is what `gitleaks version` prints.
 go_install_tool gitleaks "$GITLEAKS_MODULE" "$GITLEAKS_VERSION" \
-  "-s -w -X=$GITLEAKS_MODULE/version.Version=$GITLEAKS_VERSION" version
+  "-X=$GITLEAKS_MODULE/version.Version=$GITLEAKS_VERSION" version
