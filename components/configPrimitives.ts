@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hasDigest } from "./images";
 import { QUANTITY_PATTERN, parseQuantity } from "./k8s/quantity";
 
 // RFC 1123 label: what Kubernetes accepts for namespace and Service names.
@@ -32,7 +33,7 @@ const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-]+[a-z0
 export const imageRef = z
   .string()
   .refine(
-    (ref) => !ref.includes("@") || /@sha256:[a-f0-9]{64}$/.test(ref),
+    (ref) => !ref.includes("@") || hasDigest(ref),
     "the digest must be @sha256: and 64 lowercase hex digits, e.g. from `docker buildx imagetools inspect <ref>`",
   )
   .regex(IMAGE_REF, "expected an image reference such as registry.example.com/items-api:1.2.3 or …@sha256:<digest>")

@@ -29,20 +29,21 @@ export function imageReference(image: PlatformImage): string {
   return `${image.name}:${image.tag}@${image.digest}`;
 }
 
+/**
+ * A reference's tag, or undefined when it has none: what follows the last colon of the name (the part before
+ * any `@digest`) when that colon is after the last slash. One before it is a registry's port (host:5000/app).
+ */
+export function imageTag(reference: string): string | undefined {
+  const name = reference.split("@")[0];
+  const colon = name.lastIndexOf(":");
+  return colon > name.lastIndexOf("/") ? name.slice(colon + 1) : undefined;
+}
+
 /** Whether a reference pins a digest (`…@sha256:<64 hex>`): the node then runs exactly that image. */
 export function hasDigest(reference: string): boolean {
   const at = reference.lastIndexOf("@");
   return at > 0 && DIGEST.test(reference.slice(at + 1));
 }
-
-/**
- * The policy pack's rule that every image carries a digest (a service's may be a bare tag outside
- * production); named here beside the images it holds to that.
- */
-export const IMAGE_DIGEST_POLICY = "images-carry-digests";
-
-/** The component label of a service's workload (ProductionService), the one image the stack config names. */
-export const SERVICE_COMPONENT = "api";
 
 /** Elasticsearch and Kibana ship together; their versions must match. */
 export const ELASTIC_STACK_VERSION = "8.19.4";
@@ -96,6 +97,23 @@ export const PLATFORM_IMAGES = {
     "sha256:6c93dfe2554cc7e38316d618961cd657d5271c7a7aa727e0007502b28cb82c2e",
     "a public repository's Renovate-managed pin of docker.io/timberio/vector:0.58.0-distroless-libc@sha256 (code search `distroless-libc@sha256`)",
   ),
+  // The OSS image (grafana/grafana, not grafana-enterprise). One other pin of this tag is on record (e68a7df1…,
+  // in a Nix expression for x86_64-linux only, so likely a platform manifest); the index digest is taken to be
+  // the one four files agree on, which ci.yml's `image` job confirms online.
+  grafana: pinned(
+    "grafana/grafana",
+    "12.3.0",
+    "sha256:70d9599b186ce287be0d2c5ba9a78acb2e86c1a68c9c41449454d0fc3eeb84e8",
+    "public repositories pinning grafana/grafana:12.3.0@sha256 (code search `grafana/grafana:12.3.0@sha256`, 4 files of 3 repositories agree)",
+  ),
+  // The version test/e2e builds from the Go module proxy and runs against a real API server
+  // (toolchain/systems/versions.env, KUBE_STATE_METRICS_VERSION).
+  kubeStateMetrics: pinned(
+    "registry.k8s.io/kube-state-metrics/kube-state-metrics",
+    "v2.20.0",
+    "sha256:42cfe3723a5f058171c627537fb57a3ea0f26e4380fa18555a95cb1a1b4cfc5b",
+    "public repositories pinning registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.20.0@sha256 (code search `kube-state-metrics:v2.20.0@sha256`): Stuhlmuller/homelab's image audit records it as the index (linux/amd64 manifest 01171220…), and a second package manifest pins the same index",
+  ),
   elasticsearch: pinned("elasticsearch", ELASTIC_STACK_VERSION, "sha256:5b2a4763ba7fa7a3495989733973a231e5061434d0d695373b0f702857428399", REPO_INFO("elasticsearch")),
   kibana: pinned("kibana", ELASTIC_STACK_VERSION, "sha256:81dbd2365e45667006f12462fbf8c578e2b1e6c1667badb41cd61b017a72706e", REPO_INFO("kibana")),
 } as const satisfies Record<string, PlatformImage>;
@@ -106,5 +124,7 @@ export const ALERTMANAGER_IMAGE = imageReference(PLATFORM_IMAGES.alertmanager);
 export const JAEGER_IMAGE = imageReference(PLATFORM_IMAGES.jaeger);
 export const KAFKA_IMAGE = imageReference(PLATFORM_IMAGES.kafka);
 export const VECTOR_IMAGE = imageReference(PLATFORM_IMAGES.vector);
+export const GRAFANA_IMAGE = imageReference(PLATFORM_IMAGES.grafana);
 export const ELASTICSEARCH_IMAGE = imageReference(PLATFORM_IMAGES.elasticsearch);
 export const KIBANA_IMAGE = imageReference(PLATFORM_IMAGES.kibana);
+export const KUBE_STATE_METRICS_IMAGE = imageReference(PLATFORM_IMAGES.kubeStateMetrics);

@@ -19,13 +19,15 @@ export type PlatformPods = PodPeer & { namespace: string };
  * wiring (env, NetworkPolicies) and the observability components agree without typing a name twice.
  */
 export interface PlatformEndpoints {
-  jaeger: PlatformPods & { serviceName: string; otlpGrpcPort: number; otlpHttpPort: number; uiPort: number; otlpHttpEndpoint: string };
+  /** queryServiceName: the Service of the UI and its HTTP API (uiPort), which Grafana queries. */
+  jaeger: PlatformPods & { serviceName: string; queryServiceName: string; otlpGrpcPort: number; otlpHttpPort: number; uiPort: number; otlpHttpEndpoint: string };
   prometheus: PlatformPods & { serviceName: string; port: number };
   /** clusterPort: the replicas gossip (silences, notification log) over TCP and UDP. */
   alertmanager: PlatformPods & { serviceName: string; headlessServiceName: string; port: number; clusterPort: number };
   kafka: PlatformPods & { serviceName: string; headlessServiceName: string; port: number; controllerPort: number; bootstrap: string; topic: string };
   elasticsearch: PlatformPods & { serviceName: string; port: number; transportPort: number; url: string };
   kibana: PlatformPods & { serviceName: string; port: number };
+  grafana: PlatformPods & { serviceName: string; port: number };
   /** metricsPort: Vector's prometheus_exporter sink, scraped for the log-pipeline alerts (annotate the pods). */
   vectorAgent: PlatformPods & { metricsPort: number };
   vectorAggregator: PlatformPods & { metricsPort: number };
@@ -103,6 +105,7 @@ export function platformEndpoints(namespaces: { observability: string; logAgent:
     jaeger: {
       ...placement("jaeger", obs),
       serviceName: JAEGER_COLLECTOR,
+      queryServiceName: "jaeger-query",
       ...OTLP_PORTS,
       uiPort: 16686,
       otlpHttpEndpoint: otlpHttpEndpoint(obs),
@@ -126,6 +129,7 @@ export function platformEndpoints(namespaces: { observability: string; logAgent:
       url: `https://${clusterHost("elasticsearch", obs)}:${ELASTICSEARCH_PORT}`,
     },
     kibana: { ...placement("kibana", obs), serviceName: "kibana", port: 5601 },
+    grafana: { ...placement("grafana", obs), serviceName: "grafana", port: 3000 },
     vectorAgent: { ...placement("vector-agent", namespaces.logAgent), metricsPort: VECTOR_METRICS_PORT },
     vectorAggregator: { ...placement("vector-aggregator", obs), metricsPort: VECTOR_METRICS_PORT },
   };

@@ -1,8 +1,7 @@
 import { namespacesWithoutDefaultDeny } from "./defaultDeny";
 import { replicatedWithoutDisruptionBudget } from "./disruptionBudgets";
 import { productionHpaBelowMinimum } from "./hpaMinimum";
-import { IMAGE_DIGEST_POLICY } from "../components/images";
-import { imagesWithoutDigest } from "./imageDigests";
+import { IMAGE_DIGEST_POLICY, imagesWithoutDigest } from "./imageDigests";
 import { unpinnedImages } from "./imageTags";
 import type { KubernetesObject } from "./kubernetes";
 import { literalCredentials } from "./literalCredentials";

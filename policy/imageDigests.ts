@@ -1,9 +1,10 @@
-import { SERVICE_COMPONENT, hasDigest } from "../components/images";
+import { hasDigest } from "../components/images";
+import { COMPONENT_LABEL, SERVICE_COMPONENT } from "../components/k8s/labels";
 import { type KubernetesObject, containersOf, podSpecOf } from "./kubernetes";
 import type { PolicyContext } from "./types";
 
-/** The label that tells a service's workload (its image comes from stack config) from the platform's. */
-const COMPONENT_LABEL = "app.kubernetes.io/component";
+/** The pack's rule that every image carries a digest; a service's may be a bare tag outside production. */
+export const IMAGE_DIGEST_POLICY = "images-carry-digests";
 
 /** How to find the digest a reference lacks, for the person reading the refusal. */
 function digestHint(reference: string): string {

@@ -1,3 +1,4 @@
+import { imageTag } from "../components/images";
 import { type KubernetesObject, containersOf, podSpecOf } from "./kubernetes";
 
 /**
@@ -6,10 +7,9 @@ import { type KubernetesObject, containersOf, podSpecOf } from "./kubernetes";
  */
 export function imageReferenceProblem(reference: string): string | undefined {
   if (reference.includes("@")) return undefined;
-  // A colon after the last slash separates the tag; one before it is a registry port (host:5000/app).
-  const tagStart = reference.lastIndexOf(":");
-  if (tagStart <= reference.lastIndexOf("/")) return `image '${reference}' has no tag, so it means 'latest'`;
-  return reference.slice(tagStart + 1) === "latest" ? `image '${reference}' is tagged 'latest'` : undefined;
+  const tag = imageTag(reference);
+  if (tag === undefined) return `image '${reference}' has no tag, so it means 'latest'`;
+  return tag === "latest" ? `image '${reference}' is tagged 'latest'` : undefined;
 }
 
 /** Every container image is pinned by a release tag or a digest. Values still unknown at preview pass. */

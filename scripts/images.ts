@@ -6,16 +6,19 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PLATFORM_IMAGES, hasDigest, imageReference } from "../components/images";
+import { PLATFORM_IMAGES, hasDigest, imageReference, imageTag } from "../components/images";
 import { PROJECT_ROOT } from "./lib/stackFile";
 import { commandLine, defineCommand } from "./lib/usage";
+import { SERVICE_DOCKERFILE } from "./lint-dockerfile";
+
+const DEFAULT_DOCKERFILE = path.relative(PROJECT_ROOT, SERVICE_DOCKERFILE);
 
 export const IMAGES_COMMAND = defineCommand({
   command: "npm run images --",
   summary: "Prints every image the platform pins (name:tag@sha256:<digest>), and fails naming any without a tag or digest.",
   doc: "docs/policy.md",
   options: {
-    dockerfile: { type: "string", value: "FILE", default: "app/Dockerfile", help: "the service's Dockerfile whose frontend and base image are listed" },
+    dockerfile: { type: "string", value: "FILE", default: DEFAULT_DOCKERFILE, help: "the service's Dockerfile whose frontend and base image are listed" },
   },
 });
 
@@ -56,15 +59,9 @@ export function dockerfileImages(text: string, file: string): PinnedImage[] {
   return images;
 }
 
-/** Whether a reference carries a tag: a colon after its last slash (one before it is a registry's port). */
-function hasTag(reference: string): boolean {
-  const name = reference.split("@")[0];
-  return name.lastIndexOf(":") > name.lastIndexOf("/");
-}
-
 /** Why a reference is not `name:tag@sha256:<64 hex>`, or undefined when it is. */
 export function pinProblem(reference: string): string | undefined {
-  const missing = [hasTag(reference) ? undefined : "tag", hasDigest(reference) ? undefined : "digest"].filter(Boolean);
+  const missing = [imageTag(reference) !== undefined ? undefined : "tag", hasDigest(reference) ? undefined : "digest"].filter(Boolean);
   return missing.length === 0 ? undefined : `'${reference}' has no ${missing.join(" and no ")}`;
 }
 
@@ -81,7 +78,7 @@ export function pinnedImages(dockerfile: PinnedImage[]): { references: string[];
 
 if (require.main === module) {
   const { values } = commandLine(IMAGES_COMMAND);
-  const file = values.dockerfile ?? "app/Dockerfile";
+  const file = values.dockerfile ?? DEFAULT_DOCKERFILE;
   const absolute = path.resolve(PROJECT_ROOT, file);
   if (!fs.existsSync(absolute)) {
     console.error(`images: no Dockerfile at ${file}`);

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { INSTALL_HINT, runTool, toolBinary, toolVersion } from "../toolchain/manifest-tools/manifestTools";
 import { PROJECT_ROOT } from "./lib/stackFile";
-import { commandLine, defineCommand } from "./lib/usage";
+import { commandLine, defineCommand, runCheck } from "./lib/usage";
 
 export const SERVICE_DOCKERFILE = path.join(PROJECT_ROOT, "app", "Dockerfile");
 /** checkov's Dockerfile checks (USER, HEALTHCHECK, tags, ADD, apt, TLS switches, ...) and its secret detectors. */
@@ -93,11 +93,4 @@ function main(): number {
   return result.failed.length ? 1 : 0;
 }
 
-if (require.main === module) {
-  try {
-    process.exit(main());
-  } catch (error) {
-    console.error(`lint:dockerfile failed: ${(error as Error).message}`);
-    process.exit(2);
-  }
-}
+if (require.main === module) runCheck("lint:dockerfile", main);

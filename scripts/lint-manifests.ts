@@ -8,7 +8,7 @@ import { INSTALL_HINT, loadPins, missingTools, toolVersion } from "../toolchain/
 import { kubernetesObjects, writeRender } from "./lib/manifests";
 import { runBlueprint } from "./lib/mockRun";
 import { PROJECT_ROOT } from "./lib/stackFile";
-import { commandLine, defineCommand } from "./lib/usage";
+import { commandLine, defineCommand, runCheck } from "./lib/usage";
 
 export const LINTED_STACKS = ["staging", "production"];
 export const EXEMPTIONS_DOC = path.join(PROJECT_ROOT, "docs", "exemptions.md");
@@ -100,12 +100,4 @@ async function main(): Promise<number> {
   return failures ? 1 : 0;
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (error: Error) => {
-      console.error(`lint-manifests failed: ${error.message}`);
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) runCheck("lint-manifests", main);

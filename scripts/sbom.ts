@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { Spec, Validation } from "@cyclonedx/cyclonedx-library";
 import { type LicensePolicy, type SbomDocument, licenseViolations, loadLicensePolicy, unusedReviews, violationLine } from "./lib/licenses";
 import { PROJECT_ROOT } from "./lib/stackFile";
-import { commandLine, defineCommand } from "./lib/usage";
+import { commandLine, defineCommand, runCheck } from "./lib/usage";
 
 /** The license allow-list: SPDX ids with a reason each, and packages whose license was read by hand. */
 export const LICENSE_POLICY_FILE = path.join(PROJECT_ROOT, "scripts", "licenses.json");
@@ -97,12 +97,4 @@ async function main(): Promise<number> {
   return problems.length ? 1 : 0;
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (error: Error) => {
-      console.error(`sbom failed: ${error.message}`);
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) runCheck("sbom", main);

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { knownStacks, PROJECT_ROOT } from "./lib/stackFile";
-import { commandLine, defineCommand, usageError } from "./lib/usage";
+import { commandLine, defineCommand, runCheck, usageError } from "./lib/usage";
 
 /** The three things scanned: the working tree, every commit reachable from HEAD, and fresh renders of every stack. */
 export const SCANS = ["tree", "history", "renders"] as const;
@@ -17,7 +17,12 @@ export const GITLEAKS_IGNORE = ".gitleaksignore";
  * generated files, which the history scan must not skip (a file force-committed there is still a leak).
  */
 export const TREE_CONFIG = path.join(PROJECT_ROOT, "scripts", "scan-secrets.tree.toml");
-export const INSTALL_GITLEAKS = path.join(PROJECT_ROOT, "toolchain", "test-tools", "install-gitleaks.sh");
+const INSTALL_GITLEAKS = path.join(PROJECT_ROOT, "toolchain", "test-tools", "install-gitleaks.sh");
+
+/** The pinned gitleaks' path: installed on first use (a Go build), at once from the cache after that. */
+export function installGitleaks(): string {
+  return execFileSync("bash", [INSTALL_GITLEAKS], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").at(-1) as string;
+}
 
 /**
  * The history scan's `git log` options. HEAD, not gitleaks' default `--all`: the gate judges the commit under
@@ -120,7 +125,7 @@ async function main(): Promise<number> {
   const problem = kinds.includes("history") ? historyProblem(root) : undefined;
   if (problem) throw new Error(problem);
 
-  const gitleaks = execFileSync("bash", [INSTALL_GITLEAKS], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").at(-1) as string;
+  const gitleaks = installGitleaks();
   console.log(`secret scan with ${gitleaks} ${execFileSync(gitleaks, ["version"], { encoding: "utf8" }).trim()}`);
   const rendersDir = kinds.includes("renders") && !values.renders ? fs.mkdtempSync(path.join(os.tmpdir(), "scan-secrets-renders-")) : undefined;
   try {
@@ -136,12 +141,4 @@ async function main(): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (error: Error) => {
-      console.error(`scan-secrets failed: ${error.message}`);
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) runCheck("scan-secrets", main);

@@ -32,9 +32,9 @@ describe('Dockerfile (checked by inspection: no Docker engine in the test enviro
   const runtime = all.slice(fromIndexes.at(-1));
   const baseImage = all.find((instruction) => instruction.keyword === 'ARG' && instruction.args.startsWith('NODE_IMAGE='))?.args.split('=')[1];
 
-  it('is multi-stage on a pinned Node 24 slim base image', () => {
+  it('is multi-stage on a Node 24 slim base image pinned by tag and digest', () => {
     assert.ok(fromIndexes.length >= 2, 'at least a build and a runtime stage');
-    assert.match(baseImage ?? '', /^node:24\.\d+\.\d+-[a-z]+-slim$/);
+    assert.match(baseImage ?? '', /^node:24\.\d+\.\d+-[a-z]+-slim@sha256:[a-f0-9]{64}$/);
     for (const index of fromIndexes) assert.match(all[index]!.args, /^\$\{NODE_IMAGE\} AS \w+$/);
   });
 

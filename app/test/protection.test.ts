@@ -90,5 +90,14 @@ describe('protection: body limit, security headers, load shedding, error shape',
       assert.equal(body.request_id, response.headers.get('x-request-id'));
       assert.equal((await fetch(`${service.baseUrl}/health`)).status, 200, 'liveness is never shed');
     });
+
+    it('counts each shed request by its pressure type in http_requests_shed_total', async () => {
+      const shedBefore = service.logs.events('load_shed').length;
+      for (let request = 0; request < 3; request += 1) assert.equal((await fetch(`${service.baseUrl}/api/v1/items/`)).status, 503);
+      const shed = service.logs.events('load_shed').length;
+      assert.equal(shed - shedBefore, 3);
+      const exposition = await (await fetch(`${service.baseUrl}/metrics`)).text();
+      assert.match(exposition, new RegExp(`^http_requests_shed_total\\{pressure_type="heapUsedBytes"\\} ${shed}$`, 'm'));
+    });
   });
 });

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { withResourceErrors } from "../resourceErrors";
 import { selectorLabels } from "./labels";
-import { type LintExemption, PULUMI_OWNS_JOB, workloadExemptionAnnotations } from "./lintExemptions";
+import { type LintExemption, PULUMI_OWNS_JOB, lintExemptionAnnotations } from "./lintExemptions";
 import { type WorkloadIdentity, labelsOf, metadataOf, podTemplateMetadata } from "./objectMeta";
 import { type RunAs, type SecureContainerArgs, securePodSpec } from "./podSpec";
 
@@ -114,7 +114,7 @@ export function declareOneShotJob(args: OneShotJobArgs, opts: pulumi.CustomResou
   return new k8s.batch.v1.Job(
     `${identity.name}-job`,
     {
-      metadata: { ...metadataOf(identity), annotations: workloadExemptionAnnotations(podSpec, [PULUMI_OWNS_JOB, ...(args.lintExemptions ?? [])]) },
+      metadata: { ...metadataOf(identity), annotations: lintExemptionAnnotations([PULUMI_OWNS_JOB, ...(args.lintExemptions ?? [])]) },
       spec: {
         backoffLimit: args.backoffLimit,
         activeDeadlineSeconds: 900,

@@ -3,6 +3,12 @@ export const PART_OF = "production-blueprint";
 /** The one label a workload's pods are selected by; every selector, peer and spread constraint uses it. */
 export const NAME_LABEL = "app.kubernetes.io/name";
 
+/** The label that says what part of the platform a workload is. */
+export const COMPONENT_LABEL = "app.kubernetes.io/component";
+
+/** The component of a service's workload (ProductionService): the one whose image the stack config names. */
+export const SERVICE_COMPONENT = "api";
+
 /** Labels that select a workload's pods. Kept minimal because a Deployment's selector is immutable. */
 export function selectorLabels(name: string): Record<string, string> {
   return { [NAME_LABEL]: name };
@@ -12,7 +18,7 @@ export function selectorLabels(name: string): Record<string, string> {
 export function standardLabels(name: string, component: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     ...selectorLabels(name),
-    "app.kubernetes.io/component": component,
+    [COMPONENT_LABEL]: component,
     "app.kubernetes.io/part-of": PART_OF,
     "app.kubernetes.io/managed-by": "pulumi",
     ...extra,

@@ -3,12 +3,8 @@
  * the object they concern, each with its one-line reason. docs/exemptions.md lists them all; a test keeps
  * that list in step with the renders.
  */
-import type * as k8s from "@pulumi/kubernetes";
 import { hasDigest } from "../images";
 import { POLICY_CHECKER, exemptionKey } from "./exemptionKeys";
-
-type PodSpec = k8s.types.input.core.v1.PodSpec;
-type Container = k8s.types.input.core.v1.Container;
 
 /**
  * Where a workload or namespace departs from Pod Security "restricted" on purpose, the annotation that says
@@ -48,22 +44,6 @@ export function imageDigestExemptions(imageRefs: string[]): LintExemption[] {
   ];
 }
 
-/**
- * A platform workload's exemption annotations. Its images all come from components/images.ts, each pinned by
- * digest, so it needs no digest exemption: one without a digest is a mistake, refused here before any checker
- * or the policy pack would.
- */
-export function workloadExemptionAnnotations(podSpec: PodSpec, exemptions: LintExemption[] = []): Record<string, string> {
-  // securePodSpec builds plain container lists, never Outputs.
-  const containers = [...((podSpec.initContainers ?? []) as Container[]), ...(podSpec.containers as Container[])];
-  for (const container of containers) {
-    // A computed image (an Output) is a built image, deployed by its digest.
-    if (typeof container.image === "string" && !hasDigest(container.image)) {
-      throw new Error(`container ${container.name}: platform image '${container.image}' carries no digest; pin it in components/images.ts`);
-    }
-  }
-  return lintExemptionAnnotations(exemptions);
-}
 
 /**
  * kube-linter's job-ttl-seconds-after-finished wants finished Jobs deleted by a TTL. Pulumi owns these

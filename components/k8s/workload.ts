@@ -3,7 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { withResourceErrors } from "../resourceErrors";
 import { declareClusterIpService, declarePdb, declareServiceAccount, headlessServiceName } from "./controllers";
 import { selectorLabels } from "./labels";
-import { type LintExemption, workloadExemptionAnnotations } from "./lintExemptions";
+import { type LintExemption, lintExemptionAnnotations } from "./lintExemptions";
 import { type WorkloadFlows, declareFlowPolicy } from "./network";
 import { type PodTemplateArgs, type WorkloadIdentity, metadataOf, podTemplateMetadata } from "./objectMeta";
 import { type RunAs, type SecureContainerArgs, securePodSpec } from "./podSpec";
@@ -137,7 +137,7 @@ export function declareWorkload(args: WorkloadArgs): Workload {
     if (controller.kind !== "StatefulSet" && pod.claims.length > 0) throw new Error(`${identity.name}: only a StatefulSet can hold claim mounts`);
     return pod;
   });
-  const metadata = { ...metadataOf(identity), annotations: { ...(args.annotations ?? {}), ...workloadExemptionAnnotations(podSpec, args.lintExemptions) } };
+  const metadata = { ...metadataOf(identity), annotations: { ...(args.annotations ?? {}), ...lintExemptionAnnotations(args.lintExemptions ?? []) } };
   const template = { metadata: podTemplateMetadata(identity, args.template), spec: podSpec };
   const opts: pulumi.CustomResourceOptions = { parent, ...(args.dependsOn ? { dependsOn: args.dependsOn } : {}) };
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cidr, dnsLabel, hostCidr, quantity, resourcesSchema } from "../configPrimitives";
+import { cidr, dnsLabel, hostCidr, hostname, quantity, resourcesSchema } from "../configPrimitives";
 import { QUANTITY_PATTERN, parseQuantity } from "../k8s/quantity";
 
 // The JVM's -Xmx units: m and g are binary (MiB, GiB).
@@ -22,6 +22,25 @@ const uiAllowFrom = z.array(z.strictObject({ namespace: dnsLabel, podLabels: z.r
 const apiServerSchema = z.strictObject({
   cidrs: z.array(hostCidr).min(1),
   ports: z.array(z.number().int().min(1).max(65535)).min(1),
+});
+
+// kube-state-metrics: every replica watches the same objects and serves the same series, so Prometheus may
+// scrape whichever the Service picks; a second replica keeps the series while one is drained. Small by
+// default: it holds the watched objects, not time series.
+const KUBE_STATE_METRICS_RESOURCES = {
+  requests: { cpu: "20m", memory: "64Mi", ephemeralStorage: "16Mi" },
+  limits: { cpu: "200m", memory: "256Mi", ephemeralStorage: "64Mi" },
+};
+const kubeStateMetricsSchema = z
+  .strictObject({ replicas: z.number().int().min(1).default(1), resources: resourcesSchema.default(KUBE_STATE_METRICS_RESOURCES) })
+  .default({ replicas: 1, resources: KUBE_STATE_METRICS_RESOURCES });
+
+// The kubelets (cAdvisor's container metrics) are not pods either: the nodes' addresses, as ranges (a node
+// subnet), and the kubelet's port. Unset, Prometheus does not scrape cAdvisor: no container CPU or memory.
+// 0.0.0.0/0 would open every address on that port, so a range must name a network.
+const kubeletSchema = z.strictObject({
+  cidrs: z.array(cidr.refine((value) => !/\/0$/.test(value), "expected the nodes' subnet, not every address (/0)")).min(1),
+  port: z.number().int().min(1).max(65535).default(10250),
 });
 
 // A key of the receivers' Secret, mounted as a file of that name.
@@ -57,6 +76,8 @@ export const observabilitySchema = z.strictObject({
     volumeSize: quantity,
     uiAllowFrom,
     apiServer: apiServerSchema,
+    kubeStateMetrics: kubeStateMetricsSchema,
+    kubelet: kubeletSchema.optional(),
     // Where every alert's runbook_url points: the docs/runbooks directory as your git host or wiki serves it.
     // Absolute, so the link works from a phone at 3 am, not only from a checkout.
     runbookBaseUrl: z.url({ protocol: /^https?$/, error: "expected an absolute http(s) URL of the docs/runbooks directory" }).transform((url) => url.replace(/\/+$/, "")),
@@ -94,6 +115,24 @@ export const observabilitySchema = z.strictObject({
       message: "must be at most 75% of resources.limits.memory (the rest is off-heap memory)",
     }),
   kibana: workloadSizing.extend({ uiAllowFrom }),
+  grafana: workloadSizing
+    .extend({
+      // Off: no Grafana objects at all, and no Elasticsearch user for it.
+      enabled: z.boolean().default(true),
+      uiAllowFrom,
+      // Grafana behind the cluster's ingress controller, over TLS only: its sign-in form posts a password.
+      ingress: z.strictObject({ host: hostname, className: z.string().min(1).default("nginx"), tlsSecretName: dnsLabel }).optional(),
+    })
+    // The NetworkPolicy admits only uiAllowFrom: without the controller's pods there, the Ingress would lead nowhere.
+    .refine((grafana) => grafana.ingress === undefined || grafana.uiAllowFrom.length > 0, {
+      path: ["uiAllowFrom"],
+      message: "must list the ingress controller's pods when ingress is set (the NetworkPolicy admits nobody else)",
+    })
+    .refine((grafana) => grafana.replicas === 1, {
+      path: ["replicas"],
+      // Grafana keeps sign-in sessions in its database; each pod's own SQLite would sign people out at random.
+      message: "must be 1: each Grafana pod keeps sessions in its own SQLite database (docs/observability.md, Grafana)",
+    }),
   vectorAgent: z.strictObject({ resources: resourcesSchema }),
   vectorAggregator: workloadSizing,
 });

@@ -28,7 +28,11 @@ export function declareLogPipeline(args: ObservabilityComponentArgs, parent: pul
   const opts = { parent };
   const { kafka: kafkaEndpoint, elasticsearch: elasticsearchEndpoint } = args.endpoints;
   // Elasticsearch and Kafka each declare their own private CA (certificates.ts): the Vector roles get Kafka's.
-  const elasticsearch = new Elasticsearch("elasticsearch", { ...systemArgs(args, "elasticsearch"), flows: { nodes: flows.elasticsearch, setupJob: flows.elasticsearchSetup } }, opts);
+  const elasticsearch = new Elasticsearch(
+    "elasticsearch",
+    { ...systemArgs(args, "elasticsearch"), flows: { nodes: flows.elasticsearch, setupJob: flows.elasticsearchSetup }, grafanaReader: args.config.grafana.enabled },
+    opts,
+  );
   const kafka = new Kafka("kafka", { ...systemArgs(args, "kafka"), flows: { broker: flows.kafka, aclJob: flows.kafkaAcls, topicJob: flows.kafkaTopics } }, opts);
   const kibana = new Kibana(
     "kibana",

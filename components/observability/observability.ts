@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Alertmanager, alertmanagerTargets } from "./alertmanager";
 import { type ObservabilityComponentArgs, systemArgs } from "./componentArgs";
+import { platformDashboards } from "./dashboards";
+import { Grafana, grafanaFlows } from "./grafana";
 import { Jaeger } from "./jaeger";
 import { declareLogPipeline } from "./logPipeline";
 import { Prometheus } from "./prometheus";
@@ -43,7 +45,25 @@ export class Observability extends pulumi.ComponentResource {
 
     // The log pipeline: Kafka, Elasticsearch, Kibana, the Vector agent and aggregator. One call, because the
     // five depend on each other in a fixed order (topic, users, then writers).
-    declareLogPipeline(args, this);
+    const logPipeline = declareLogPipeline(args, this);
+
+    // Dashboards on all of it. Every stack runs the log pipeline today; the flag keeps Grafana's Elasticsearch
+    // datasource, its flow and the log dashboards tied to it.
+    if (args.config.grafana.enabled) {
+      const logs = logPipeline !== undefined;
+      new Grafana(
+        "grafana",
+        {
+          ...systemArgs(args, "grafana"),
+          datasources: { endpoints, logs },
+          dashboards: platformDashboards({ logs }),
+          flows: grafanaFlows({ endpoints, uiAllowFrom: args.config.grafana.uiAllowFrom, logs }),
+          // Grafana's Elasticsearch user exists once the setup Job has run.
+          dependsOn: logs ? [logPipeline.elasticsearch.setupJob] : [],
+        },
+        { parent: this },
+      );
+    }
 
     this.collectorEndpoint = args.endpoints.jaeger.otlpHttpEndpoint;
     this.registerOutputs({ collectorEndpoint: this.collectorEndpoint });

@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
 import type { ImageConfig } from "../configSchema";
+import { imageTag } from "../images";
 import { imageDigestExemptions, type LintExemption } from "../k8s/lintExemptions";
 
 export interface ResolvedImage {
@@ -12,11 +13,8 @@ export interface ResolvedImage {
 }
 
 export function imageVersion(ref: string): string {
-  const [name, digest] = ref.split("@sha256:");
-  // The tag is after the last ':' of the last path segment (a registry's ':port' sits in the first one).
-  const lastSegment = name.slice(name.lastIndexOf("/") + 1);
-  const tag = lastSegment.includes(":") ? lastSegment.slice(lastSegment.indexOf(":") + 1) : undefined;
-  return tag ?? `sha256-${(digest ?? "unknown").slice(0, 12)}`;
+  const digest = ref.split("@sha256:")[1];
+  return imageTag(ref) ?? `sha256-${(digest ?? "unknown").slice(0, 12)}`;
 }
 
 /** A built image is deployed by its repo digest; a configured one may be pinned by tag only. */

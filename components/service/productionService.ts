@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Environment, ServiceConfig } from "../configSchema";
 import { declareConfigMap } from "../k8s/controllers";
 import { ENROLLED } from "../k8s/enrolment";
-import { selectorLabels } from "../k8s/labels";
+import { SERVICE_COMPONENT, selectorLabels } from "../k8s/labels";
 import { declareSecureNamespace } from "../k8s/namespace";
 import type { Flow, NetworkPeer, PodPeer } from "../k8s/network";
 import { type WorkloadIdentity, checksumOf, metadataOf } from "../k8s/objectMeta";
@@ -15,7 +15,6 @@ import type { ServiceVaultConfig, ServiceVaultEnabledConfig } from "../vault/ser
 import { vaultEnvironmentIssues } from "../vault/configSchema";
 import { provisionCredentials } from "./credentials";
 import { serviceEnv } from "./env";
-import { SERVICE_COMPONENT } from "../images";
 import { imageExemptions, resolveImage } from "./image";
 import { SERVICE_PORT, SERVICE_RUN_AS, hpaSpec, ingressSpec, scrapeTarget, serviceContainer, serviceFlows, servicePorts, shutdownTimeline } from "./manifests";
 

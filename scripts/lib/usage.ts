@@ -133,3 +133,19 @@ export function commandLine<O extends Record<string, OptionSpec>>(spec: CommandS
   }
   return line;
 }
+
+/**
+ * For a check's entry point (a lint or a gate): exits with what `main` returns (0 clean, 1 findings), or with
+ * 2 naming the error when the check itself could not run, so CI tells a finding from a broken check.
+ */
+export function runCheck(name: string, main: () => number | Promise<number>): void {
+  Promise.resolve()
+    .then(main)
+    .then(
+      (code) => process.exit(code),
+      (error: Error) => {
+        console.error(`${name} failed: ${error.message}`);
+        process.exit(2);
+      },
+    );
+}

@@ -137,6 +137,11 @@ describe(`pulumi up, preview, rollback and destroy of a staging-shaped stack in 
       assert.equal(live.status.readyReplicas, live.spec.replicas, `Deployment apps/${name}: every replica ready`);
       console.log(`      ${name}: ${live.status.readyReplicas}/${live.spec.replicas} ready, command ${JSON.stringify(live.spec.template.spec.containers[0].command ?? "(the image's entrypoint)")}`);
     }
+    // Grafana, provisioned by the program (docs/observability.md, Grafana): admitted under "restricted" and ready.
+    const grafana = (await readLive(kube, { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "grafana", namespace: "observability" } })) as any;
+    assert.ok(grafana, "Deployment observability/grafana is in the cluster");
+    assert.equal(notReady(grafana), undefined, "Deployment observability/grafana is ready");
+    console.log(`      grafana: ${grafana.status.readyReplicas}/${grafana.spec.replicas} ready`);
     const workloads = firstObjects.filter((object) => ["Deployment", "StatefulSet", "DaemonSet", "Job"].includes(object.kind));
     console.log(`      ${firstObjects.length} objects in the cluster; ${workloads.length} workloads ready`);
   });

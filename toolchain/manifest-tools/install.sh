@@ -85,7 +85,7 @@ install_go_tool() {
   if [[ -n "$declared" ]]; then
     grep -qx "module $declared" "$dir/go.mod" || die "$module@$version does not declare module $declared"
   fi
-  (cd "$dir" && with_build_lock go build -o "$BIN_DIR/$name" -ldflags "-s -w -X $version_var=$version" "$package") \
+  (cd "$dir" && with_build_lock go build -o "$BIN_DIR/$name" -ldflags "$GO_LDFLAGS -X $version_var=$version" "$package") \
     >"$LOG_DIR/$name.log" 2>&1 || die "building $name failed; see $LOG_DIR/$name.log"
   printf '%s' "$stamp" >"$STAMP_DIR/$name"
 }

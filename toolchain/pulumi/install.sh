@@ -172,7 +172,7 @@ build_binary() {
         apply_patches "$name" "v${release#v}" "$module" "$source" "$dir" &&
         go mod tidy &&
         (cd "$dir/$generated" && VERSION="${release#v}" go run -mod=mod generate.go) &&
-        with_build_lock go build -mod=mod -ldflags "-s -w -X $version_var=$release" -o "$out.tmp" "./$generated" &&
+        with_build_lock go build -mod=mod -ldflags "$GO_LDFLAGS -X $version_var=$release" -o "$out.tmp" "./$generated" &&
         mv "$out.tmp" "$out"
     ) >"$logfile" 2>&1 || { tail -n 20 "$logfile" >&2; return 1; }
     return 0
@@ -182,7 +182,7 @@ build_binary() {
   (
     cd "$dir" &&
       go get "$main_pkg@$version" &&
-      with_build_lock go build -ldflags "-s -w -X $version_var=$release" -o "$out.tmp" "$main_pkg" &&
+      with_build_lock go build -ldflags "$GO_LDFLAGS -X $version_var=$release" -o "$out.tmp" "$main_pkg" &&
       mv "$out.tmp" "$out"
   ) >"$logfile" 2>&1 || { tail -n 20 "$logfile" >&2; return 1; }
 }
@@ -233,7 +233,7 @@ build_nodejs_host_front() {
   log "building the Node.js language host front against sdk/v3@$CLI_VERSION (log: $logfile)"
   (
     cd "$dir" &&
-      with_build_lock go build -mod=mod -ldflags "-s -w" -o "$out.tmp" . &&
+      with_build_lock go build -mod=mod -ldflags "$GO_LDFLAGS" -o "$out.tmp" . &&
       mv "$out.tmp" "$out"
   ) >"$logfile" 2>&1 || { tail -n 20 "$logfile" >&2; return 1; }
   echo "$source_hash" >"$STAMP_DIR/nodejs-host-front.sha256"
@@ -364,7 +364,7 @@ install_standin() {
   log "$name: building the stand-in plugin from toolchain/pulumi/standin-providers (log: $logfile)"
   (
     cd "$STANDIN_SOURCE" &&
-      with_build_lock go build -ldflags "-s -w -X main.version=$version" -o "$out.tmp" "./cmd/pulumi-resource-$name" &&
+      with_build_lock go build -ldflags "$GO_LDFLAGS -X main.version=$version" -o "$out.tmp" "./cmd/pulumi-resource-$name" &&
       mv "$out.tmp" "$out"
   ) >"$logfile" 2>&1 || { tail -n 20 "$logfile" >&2; return 1; }
   install_plugin resource "$name" "$version" "$out" >>"$logfile" 2>&1 || { tail -n 20 "$logfile" >&2; return 1; }

@@ -4,11 +4,14 @@
 #   kafka       Apache Kafka's jars from Maven Central (mvn dependency:copy-dependencies on toolchain/systems/kafka/pom.xml)
 #   jaeger      Jaeger v2 (cmd/jaeger) built from the Go module proxy
 #   vault       Vault built from the Go module proxy, against a patched copy of its sdk (see the .patch file)
+#   kube-state-metrics  built from the Go module proxy with its own go.mod and go.sum; only by name, for
+#               `npm run test:engine` (test/e2e/kube-state-metrics.e2e.ts), which runs it against the local cluster
 # Idempotent: each program is skipped when its versioned binary or jar directory is already there, so a warm
 # run takes seconds. Every Go build goes through toolchain/lib/go-env.sh: the project's shared module and build
 # cache, CGO off, and the one build lock (two large builds on 2 cores would starve each other).
 #
-# Usage: bash toolchain/systems/install.sh [prometheus] [kafka] [jaeger] [vault]   (default: all four)
+# Usage: bash toolchain/systems/install.sh [prometheus] [kafka] [jaeger] [vault] [kube-state-metrics]
+#        (default: the four test:systems runs)
 # Env:   PRODUCTION_BLUEPRINT_CACHE moves the cache (see go-env.sh); the programs land in $it/systems.
 set -euo pipefail
 
@@ -80,7 +83,7 @@ install_jaeger() {
   local src="$SYSTEMS/src/jaeger-$JAEGER_MODULE_VERSION"
   go_copy "github.com/jaegertracing/jaeger@$JAEGER_MODULE_VERSION" "$src"
   (cd "$src" && with_build_lock go build -o "$bin.tmp" \
-    -ldflags "-X github.com/jaegertracing/jaeger/internal/version.latestVersion=$JAEGER_VERSION" ./cmd/jaeger) \
+    -ldflags "$GO_LDFLAGS -X github.com/jaegertracing/jaeger/internal/version.latestVersion=$JAEGER_VERSION" ./cmd/jaeger) \
     >"$SYSTEMS/logs/jaeger-build.log" 2>&1 || die "jaeger build failed; see $SYSTEMS/logs/jaeger-build.log"
   mv "$bin.tmp" "$bin"
   log "jaeger: $JAEGER_VERSION built into $bin"
@@ -107,11 +110,25 @@ install_vault() {
   log "vault: $("$bin" version) built into $bin"
 }
 
+install_kube_state_metrics() {
+  local bin="$SYSTEMS/bin/kube-state-metrics-$KUBE_STATE_METRICS_VERSION"
+  if [ -x "$bin" ]; then log "kube-state-metrics: $("$bin" version 2>&1 | head -n 1) (already installed)"; return; fi
+  # go install module@version: the module has no replace directives, so its own go.mod and go.sum build it.
+  # The version goes where upstream's Makefile puts it, so `version` and the build_info metric name it.
+  rm -rf "$SYSTEMS/gobin.tmp"
+  GOBIN="$SYSTEMS/gobin.tmp" with_build_lock go install \
+    -ldflags "$GO_LDFLAGS -X github.com/prometheus/common/version.Version=$KUBE_STATE_METRICS_VERSION" \
+    "k8s.io/kube-state-metrics/v2@$KUBE_STATE_METRICS_VERSION" \
+    >"$SYSTEMS/logs/kube-state-metrics-build.log" 2>&1 || die "kube-state-metrics build failed; see $SYSTEMS/logs/kube-state-metrics-build.log"
+  mv "$SYSTEMS/gobin.tmp/kube-state-metrics" "$bin" && rm -rf "$SYSTEMS/gobin.tmp"
+  log "kube-state-metrics: $("$bin" version 2>&1 | head -n 1) built into $bin"
+}
+
 PROGRAMS=("$@")
 if [ ${#PROGRAMS[@]} -eq 0 ]; then PROGRAMS=(prometheus kafka jaeger vault); fi
 for program in "${PROGRAMS[@]}"; do
   case "$program" in
-    prometheus | kafka | jaeger | vault) timed "$program" "install_$program" ;;
-    *) die "unknown program '$program' (prometheus, kafka, jaeger, vault)" ;;
+    prometheus | kafka | jaeger | vault | kube-state-metrics) timed "$program" "install_${program//-/_}" ;;
+    *) die "unknown program '$program' (prometheus, kafka, jaeger, vault, kube-state-metrics)" ;;
   esac
 done

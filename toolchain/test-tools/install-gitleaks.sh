@@ -15,25 +15,6 @@ GITLEAKS_VERSION="v8.30.1"
 
 # shellcheck source=toolchain/lib/go-env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/go-env.sh"
-DEST="$PRODUCTION_BLUEPRINT_CACHE/gitleaks/$GITLEAKS_VERSION"
-BIN="$DEST/gitleaks"
-log() { printf '[gitleaks] %s\n' "$*" >&2; }
-
-# The version directory is the stamp: the binary must also report exactly the pinned version.
-if [[ -x "$BIN" ]] && [[ "$("$BIN" version 2>/dev/null)" == "$GITLEAKS_VERSION" ]]; then
-  log "already installed: $BIN"
-  printf '%s\n' "$BIN"
-  exit 0
-fi
-command -v go >/dev/null || { log "ERROR: go is not on PATH; install Go 1.24 or newer (CI: actions/setup-go)"; exit 1; }
-mkdir -p "$DEST"
-log "building $GITLEAKS_MODULE@$GITLEAKS_VERSION"
-# Installed into a temporary GOBIN and moved into place, so an interrupted build never leaves a half binary
-# at $BIN. The version string is what `gitleaks version` prints.
-GOBIN="$DEST/gobin.tmp" with_build_lock go install \
-  -ldflags "-s -w -X=$GITLEAKS_MODULE/version.Version=$GITLEAKS_VERSION" \
-  "$GITLEAKS_MODULE@$GITLEAKS_VERSION"
-mv "$DEST/gobin.tmp/gitleaks" "$BIN" && rm -rf "$DEST/gobin.tmp"
-[[ "$("$BIN" version)" == "$GITLEAKS_VERSION" ]] || { log "ERROR: $BIN does not report $GITLEAKS_VERSION"; exit 1; }
-log "installed: $BIN"
-printf '%s\n' "$BIN"
+# The version string is what `gitleaks version` prints.
+go_install_tool gitleaks "$GITLEAKS_MODULE" "$GITLEAKS_VERSION" \
+  "-X=$GITLEAKS_MODULE/version.Version=$GITLEAKS_VERSION" version

@@ -54,8 +54,13 @@ export type ShedCheck = (request: FastifyRequest, reply: FastifyReply) => boolea
  * thresholds, under-pressure adds its own onRequest hook, which reads Fastify's `request.routeOptions` (a getter
  * that builds and freezes a 12-field object) on every request to find a per-route handler this service never
  * sets. The app's one onRequest hook calls the returned check instead: a variable read per request.
+ * `onShed` hears each shed request with its pressure type (the app counts them).
  */
-export async function registerProtection(app: FastifyInstance, shedding: LoadSheddingOptions): Promise<ShedCheck> {
+export async function registerProtection(
+  app: FastifyInstance,
+  shedding: LoadSheddingOptions,
+  onShed: (pressure: PressureType) => void = () => undefined,
+): Promise<ShedCheck> {
   const { warmupSeconds = 0, ...thresholds } = shedding;
   const warmupEndsAt = performance.now() + warmupSeconds * 1000;
   const sampleInterval = thresholds.sampleInterval ?? DEFAULT_SAMPLE_INTERVAL_MS;
@@ -72,6 +77,7 @@ export async function registerProtection(app: FastifyInstance, shedding: LoadShe
   return (request, reply) => {
     if (pressure === undefined || isInternalRequest(request)) return false;
     request.log.warn({ pressure_type: pressure }, 'load_shed');
+    onShed(pressure);
     reply
       .code(503)
       .header('retry-after', String(RETRY_AFTER_SECONDS))

@@ -11,6 +11,8 @@ export interface AppMetrics {
   itemsCreatedTotal: Counter;
   itemsDeletedTotal: Counter;
   vaultLoginsTotal: Counter<'result'>;
+  /** Requests answered 503 by load shedding, by the kind of overload (http/protection.ts PressureType). */
+  requestsShedTotal: Counter<'pressure_type'>;
 }
 
 /** One registry per app instance, so tests can build several apps in one process without clashes. */
@@ -34,6 +36,14 @@ export function createMetrics(countItems: () => number, droppedLogLines: () => n
       name: 'vault_logins_total',
       help: 'Vault login attempts by result (success or failure)',
       labelNames: ['result'] as const,
+      registers,
+    }),
+    // Its own counter, not only a 503 in http_requests_total: a write refused while the API key is not loaded
+    // is a 503 too, and the dashboard must tell overload from missing credentials.
+    requestsShedTotal: new Counter({
+      name: 'http_requests_shed_total',
+      help: 'API requests shed under overload (answered 503 with Retry-After), by pressure_type',
+      labelNames: ['pressure_type'] as const,
       registers,
     }),
   };

@@ -88,7 +88,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     maxHeapUsedBytes: heapThresholdBytes(config.limits.maxHeapUsedPercent),
     warmupSeconds: config.limits.loadShedWarmupSeconds,
     ...deps.loadShedding,
-  });
+  }, (pressure) => deps.metrics.requestsShedTotal.inc({ pressure_type: pressure }));
   app.addHook('onRequest', (request, reply, done) => {
     applyHeaders(request, reply);
     if (debugEnabled) request.log.debug({ method: request.method, route: routeLabel(request) }, 'request_started');

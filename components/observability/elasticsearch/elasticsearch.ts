@@ -22,7 +22,7 @@ import {
   elasticsearchSettings,
 } from "./elasticsearchConfig";
 import { FILE_REALM_USERS, curlUserConfig, fileRolesYaml, usersFile, usersRolesFile } from "./fileRealm";
-import { KIBANA_SETUP, READER, elasticsearchSetupRequests } from "./setup";
+import { GRAFANA_READER, KIBANA_SETUP, READER, elasticsearchSetupRequests } from "./setup";
 
 /** Every generated password; the resource names are their identity in state (a new name is a new password). */
 const PASSWORD_RESOURCES = {
@@ -41,6 +41,8 @@ type Hashes = Record<PasswordKey, pulumi.Output<string>>;
 
 /** The Secret people are given read access to, alone, to get the log reader's sign-in. */
 export const READER_CREDENTIALS_SECRET = "logs-reader-credentials";
+/** Grafana's sign-in to Elasticsearch: Grafana mounts this Secret's `password` key as a file. */
+export const GRAFANA_READER_CREDENTIALS = { secretName: "grafana-reader-credentials", passwordKey: "password" } as const;
 
 function generatePasswords(name: string, parent: pulumi.Resource): { passwords: Passwords; hashes: Hashes } {
   const generated = Object.entries(PASSWORD_RESOURCES).map(([key, resource]) => [key, new random.RandomPassword(`${name}-${resource}-password`, { length: 32, special: false }, { parent })] as const);
@@ -90,6 +92,16 @@ function declareFileRealm(identity: WorkloadIdentity, passwords: Passwords, hash
 
 export interface ElasticsearchArgs extends SystemArgs<"elasticsearch"> {
   flows: { nodes: WorkloadFlows; setupJob: WorkloadFlows };
+  /** Grafana runs: create its read-only user and the Secret it reads the password from. */
+  grafanaReader: boolean;
+}
+
+/** Grafana's read-only user's password (its own resource: it exists only while Grafana does) and its Secret. */
+function declareGrafanaReader(name: string, identity: WorkloadIdentity, parent: pulumi.Resource): pulumi.Output<string> {
+  const password = new random.RandomPassword(`${name}-grafana-reader-password`, { length: 32, special: false }, { parent }).result;
+  const { secretName, passwordKey } = GRAFANA_READER_CREDENTIALS;
+  declareSecret(identity, secretName, { username: GRAFANA_READER.user, [passwordKey]: password }, { parent, resourceName: `${secretName}-secret` });
+  return password;
 }
 
 /** Elasticsearch 8: secured, TLS everywhere, its credentials and its setup Job. */
@@ -110,6 +122,7 @@ export class Elasticsearch extends pulumi.ComponentResource {
 
     const { passwords, hashes } = generatePasswords(name, this);
     declareCredentials(identity, passwords, this);
+    const grafanaReaderPassword = args.grafanaReader ? declareGrafanaReader(name, identity, this) : undefined;
     this.kibanaSystemPassword = passwords.kibanaSystem;
     this.ca = declareElasticsearchCerts(identity, elasticsearchDnsNames(endpoint.serviceName, headlessServiceName, endpoint.namespace), this);
     const fileRealmChecksum = declareFileRealm(identity, passwords, hashes, this);
@@ -151,6 +164,7 @@ export class Elasticsearch extends pulumi.ComponentResource {
           kibanaSystemPassword: passwords.kibanaSystem,
           kibanaSetupPassword: passwords.kibanaSetup,
           readerPassword: passwords.reader,
+          ...(grafanaReaderPassword ? { grafanaReaderPassword } : {}),
         }),
         dependsOn: [this.statefulSet, service],
       },

@@ -27,6 +27,12 @@ function ilmPolicy(deleteAfterDays: number): object {
 }
 
 /**
+ * The mapped fields a log reader queries by name: the app's time field (its logger's `timestamp`), the line's
+ * message (the logger's messageKey, `event`), its level, and the trace it belongs to.
+ */
+export const LOG_FIELDS = { time: "timestamp", message: "event", level: "level", traceId: "trace_id" } as const;
+
+/**
  * A data-stream template: the first write to `app-logs-2026-11-22` creates that data stream, rolled over
  * and deleted by the ILM policy. `timestamp` (the app's field, Kibana's time field) and `@timestamp` (what
  * data streams require) are both dates.
@@ -48,14 +54,14 @@ function indexTemplate(family: string, nodes: number): object {
       mappings: {
         properties: {
           "@timestamp": { type: "date" },
-          timestamp: { type: "date" },
+          [LOG_FIELDS.time]: { type: "date" },
           aggregator_processed_at: { type: "date" },
-          level: keyword,
-          event: keyword,
+          [LOG_FIELDS.level]: keyword,
+          [LOG_FIELDS.message]: keyword,
           service: keyword,
           environment: keyword,
           request_id: keyword,
-          trace_id: keyword,
+          [LOG_FIELDS.traceId]: keyword,
           span_id: keyword,
           source: keyword,
           pipeline: keyword,
@@ -89,6 +95,16 @@ function readerRole(): object {
   };
 }
 
+/**
+ * Grafana's Elasticsearch datasource: searching the log data streams and reading their mappings (its field
+ * list), nothing else. Its own role rather than logs-reader's, which also grants Kibana features Grafana never uses.
+ */
+export const GRAFANA_READER = { user: "grafana-reader", role: "grafana-reader" } as const;
+
+function grafanaReaderRole(): object {
+  return { cluster: [], indices: [{ names: Object.values(INDEX_FAMILIES).map(indexPattern), privileges: READER_INDEX_PRIVILEGES }] };
+}
+
 function writerRole(): object {
   return {
     cluster: [],
@@ -115,6 +131,8 @@ export interface ElasticsearchSetupArgs {
   kibanaSystemPassword: pulumi.Output<string>;
   kibanaSetupPassword: pulumi.Output<string>;
   readerPassword: pulumi.Output<string>;
+  /** Set when Grafana runs: its read-only user is created too. */
+  grafanaReaderPassword?: pulumi.Output<string>;
 }
 
 /** The setup plan, in order. Every call is an upsert (PUT, or the password change), so a rerun changes nothing. */
@@ -140,6 +158,19 @@ export function elasticsearchSetupRequests(args: ElasticsearchSetupArgs): SetupR
       method: "PUT",
       path: `/_security/user/${READER.user}`,
       body: args.readerPassword.apply((password) => ({ password, roles: [READER.role], full_name: "Log reader (people: Kibana and search, read only)" })),
+    },
+    ...grafanaReaderRequests(args.grafanaReaderPassword),
+  ];
+}
+
+function grafanaReaderRequests(password: pulumi.Output<string> | undefined): SetupRequest[] {
+  if (!password) return [];
+  return [
+    { method: "PUT", path: `/_security/role/${GRAFANA_READER.role}`, body: grafanaReaderRole() },
+    {
+      method: "PUT",
+      path: `/_security/user/${GRAFANA_READER.user}`,
+      body: password.apply((value) => ({ password: value, roles: [GRAFANA_READER.role], full_name: "Grafana's Elasticsearch datasource (read only)" })),
     },
   ];
 }

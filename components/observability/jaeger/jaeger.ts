@@ -14,7 +14,6 @@ import { BADGER_DATA_DIR, JAEGER_HEALTH, type JaegerStorage, jaegerConfigYaml } 
 
 // The Jaeger v2 image (an OpenTelemetry Collector distribution); its USER is 10001, numeric already.
 const JAEGER_RUN_AS: RunAs = DEFAULT_RUN_AS;
-const JAEGER_QUERY_SERVICE = "jaeger-query";
 const CONFIG_DIR = "/etc/jaeger";
 const CONFIG_FILE = "config.yaml";
 // Staging keeps the newest traces in memory, bounded so the pod stays under its memory limit.
@@ -94,7 +93,7 @@ export class Jaeger extends pulumi.ComponentResource {
             { ...servicePort("otlp-http", endpoint.otlpHttpPort), appProtocol: "http" },
           ],
         },
-        { name: JAEGER_QUERY_SERVICE, ports: [servicePort("ui", endpoint.uiPort)] },
+        { name: endpoint.queryServiceName, ports: [servicePort("ui", endpoint.uiPort)] },
       ],
       flows: { pods: endpoint, ingress: jaegerIngressFlows(args), egress: [] },
       dependsOn: [configMap],

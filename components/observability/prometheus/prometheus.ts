@@ -17,6 +17,7 @@ import type { SystemArgs } from "../componentArgs";
 import type { AppWorkload, PlatformEndpoints } from "../../platformEndpoints";
 import type { Environment } from "../../configSchema";
 import type { ObservabilityConfig } from "../configSchema";
+import { KUBE_STATE_METRICS_PORTS, KubeStateMetrics, kubeStateMetricsPods, kubeStateMetricsTarget } from "../kube-state-metrics";
 import { alertRulesYaml } from "./alertRules";
 import { CONFIG_DIR, CONFIG_FILE, RULES_DIR, RULES_FILE, prometheusConfigYaml } from "./prometheusConfig";
 
@@ -51,15 +52,19 @@ export interface PrometheusArgs extends SystemArgs<"prometheus"> {
  * Vector pods on theirs, the Alertmanager replicas, and the API server for discovery. No list of services:
  * another project's service is admitted by its labels.
  */
-function prometheusEgressFlows(args: PrometheusArgs): Flow[] {
+export function prometheusEgressFlows(args: Pick<PrometheusArgs, "targets" | "config" | "endpoint">): Flow[] {
   const { vectorAgent, vectorAggregator, alertmanager } = args.targets;
   const targets: Flow[] = [
     { peer: ENROLLED_WORKLOADS, ports: SCRAPE_PORT_NAMES.map((port) => ({ port })) },
     ...[vectorAgent, vectorAggregator].map(({ namespace, podLabels, metricsPort }) => ({ peer: { namespace, podLabels }, ports: [{ port: metricsPort }] })),
     { peer: { namespace: alertmanager.namespace, podLabels: alertmanager.podLabels }, ports: [{ port: alertmanager.port }] },
+    { peer: kubeStateMetricsPods(args.endpoint.namespace), ports: [{ port: KUBE_STATE_METRICS_PORTS.metrics }] },
   ];
   const { cidrs, ports } = args.config.apiServer;
-  return [...targets, ...cidrs.map((cidr) => ({ peer: { cidr }, ports: ports.map((port) => ({ port })) }))];
+  // The kubelets listen on the nodes' addresses, outside the pod network: admitted by the configured ranges.
+  const kubelet = args.config.kubelet;
+  const kubelets = kubelet ? kubelet.cidrs.map((cidr) => ({ peer: { cidr }, ports: [{ port: kubelet.port }] })) : [];
+  return [...targets, ...cidrs.map((cidr) => ({ peer: { cidr }, ports: ports.map((port) => ({ port })) })), ...kubelets];
 }
 
 function prometheusIngressFlows(args: PrometheusArgs): Flow[] {
@@ -72,11 +77,17 @@ function retentionSize(volumeSize: string): string {
 }
 
 /**
- * What `role: pod` discovery calls, and nothing else: list and watch pods. Cluster-wide, because enrolled
- * services live in namespaces the platform does not know (a namespaced Role per namespace would bring the
- * list back); no services, endpoints, nodes or endpointslices, which this discovery never reads.
+ * What `role: pod` discovery calls: list and watch pods. Cluster-wide, because enrolled services live in
+ * namespaces the platform does not know (a namespaced Role per namespace would bring the list back). With the
+ * kubelets scraped, `role: node` discovery's list and watch of nodes, and `get nodes/metrics`, which the
+ * kubelet checks before it serves /metrics/cadvisor. No services, endpoints or endpointslices, and no
+ * nodes/proxy (it reaches the kubelet's exec too).
  */
-const DISCOVERY_RULES: k8s.types.input.rbac.v1.PolicyRule[] = [{ apiGroups: [""], resources: ["pods"], verbs: ["list", "watch"] }];
+export function discoveryRules(scrapesKubelets: boolean): k8s.types.input.rbac.v1.PolicyRule[] {
+  const pods = { apiGroups: [""], resources: ["pods"], verbs: ["list", "watch"] };
+  if (!scrapesKubelets) return [pods];
+  return [pods, { apiGroups: [""], resources: ["nodes"], verbs: ["list", "watch"] }, { apiGroups: [""], resources: ["nodes/metrics"], verbs: ["get"] }];
+}
 
 function prometheusContainer(config: PrometheusConfig, port: number, mounts: Mount[]): SecureContainerArgs {
   return {
@@ -124,7 +135,16 @@ export class Prometheus extends pulumi.ComponentResource {
     super("blueprint:observability:Prometheus", name, {}, opts);
     const { endpoint, config } = args;
     const identity: WorkloadIdentity = { name: "prometheus", component: "metrics", namespace: args.namespace };
-    const configData = { [CONFIG_FILE]: prometheusConfigYaml({ environment: args.environment, port: endpoint.port, alertmanagers: args.alertmanagers }) };
+    const scrapesKubelets = config.kubelet !== undefined;
+    const configData = {
+      [CONFIG_FILE]: prometheusConfigYaml({
+        environment: args.environment,
+        port: endpoint.port,
+        alertmanagers: args.alertmanagers,
+        kubeStateMetrics: kubeStateMetricsTarget(endpoint.namespace),
+        scrapesKubelets,
+      }),
+    };
     const rulesData = { [RULES_FILE]: alertRulesYaml(args.appWorkloads, config.runbookBaseUrl) };
     const configMap = declareConfigMap(identity, "prometheus-config", configData, { parent: this, resourceName: "prometheus-config-configmap" });
     const rulesMap = declareConfigMap(identity, "prometheus-rules", rulesData, {
@@ -144,10 +164,10 @@ export class Prometheus extends pulumi.ComponentResource {
         prometheusContainer(config, endpoint.port, [configFiles, ruleFiles, claimMount("data", config.volumeSize, PROMETHEUS_DATA_DIR)]),
         reloaderContainer(endpoint.port, [configFiles, ruleFiles]),
       ],
-      // On purpose: Kubernetes service discovery reads the API with this token. No checksum of the config or
-      // rules on the pods: a change reaches the running pod through the reloader.
+      // On purpose: Kubernetes service discovery reads the API with this token, and the kubelets accept it for
+      // cAdvisor. No checksum of the config or rules on the pods: a change reaches the running pod through the reloader.
       apiToken: true,
-      lintExemptions: exemptConcern("serviceAccountToken", "mounts its token on purpose: Kubernetes service discovery lists and watches pods through the API"),
+      lintExemptions: exemptConcern("serviceAccountToken", "mounts its token on purpose: Kubernetes service discovery lists and watches pods and nodes through the API, and the kubelets accept it for cAdvisor"),
       services: [{ name: endpoint.serviceName, ports: [servicePort("web", endpoint.port)] }],
       flows: { pods: endpoint, ingress: prometheusIngressFlows(args), egress: prometheusEgressFlows(args) },
       dependsOn: [configMap, rulesMap],
@@ -156,10 +176,16 @@ export class Prometheus extends pulumi.ComponentResource {
       {
         identity,
         clusterRoleName: clusterScopedName(endpoint.namespace, "prometheus-discovery"),
-        rules: DISCOVERY_RULES,
+        rules: discoveryRules(scrapesKubelets),
         resourceNames: { role: "prometheus-clusterrole", binding: "prometheus-clusterrolebinding" },
       },
       this,
+    );
+    // Its own workload beside Prometheus, which alone scrapes it and shares its API server addresses.
+    new KubeStateMetrics(
+      "kube-state-metrics",
+      { namespace: endpoint.namespace, config: config.kubeStateMetrics, prometheus: { namespace: endpoint.namespace, podLabels: endpoint.podLabels }, apiServer: config.apiServer },
+      { parent: this },
     );
     this.registerOutputs({});
   }

@@ -38,6 +38,7 @@ export const programs = {
   kafkaClasspath: () => `${required(path.join(SYSTEMS_DIR, `kafka-${VERSIONS.KAFKA_VERSION}`, "libs"), "Kafka")}/*`,
   jaeger: () => required(path.join(SYSTEMS_DIR, "bin", `jaeger-${VERSIONS.JAEGER_MODULE_VERSION}`), "Jaeger"),
   vault: () => required(path.join(SYSTEMS_DIR, "bin", `vault-${VERSIONS.VAULT_VERSION}`), "Vault"),
+  kubeStateMetrics: () => required(path.join(SYSTEMS_DIR, "bin", `kube-state-metrics-${VERSIONS.KUBE_STATE_METRICS_VERSION}`), "kube-state-metrics"),
 };
 
 /** The built service (app/dist), as the container runs it: `node dist/src/main.js`. */

@@ -42,6 +42,10 @@ export function selects(selector: string, labels: Record<string, string>): boole
  */
 export function podDiscoveryFromFile(configYaml: string, targetsFile: string, pod: { namespace: string; labels: Record<string, string> }): string {
   const config = parse(configYaml) as Any;
+  // Node discovery finds kubelets (cAdvisor), and none runs here; its job also reads the pod's mounted token
+  // and CA, which do not exist on the test host. It is left out; the unit tests check it.
+  const nodeOnly = (job: Any) => (job.kubernetes_sd_configs ?? []).length > 0 && job.kubernetes_sd_configs.every((sd: Any) => sd.role === "node");
+  config.scrape_configs = (config.scrape_configs ?? []).filter((job: Any) => !nodeOnly(job));
   let replaced = 0;
   for (const job of config.scrape_configs ?? []) {
     if (job.kubernetes_sd_configs === undefined) continue;

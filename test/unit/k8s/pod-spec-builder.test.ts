@@ -1,10 +1,8 @@
 import * as assert from "node:assert/strict";
-import { workloadExemptionAnnotations } from "../../../components/k8s/lintExemptions";
 import { claimMount, configMapMount, scratchMount } from "../../../components/k8s/mounts";
 import { DEFAULT_RUN_AS, secureContainer, securePodSpec } from "../../../components/k8s/podSpec";
 import { PROBE_TIMINGS, httpProbe, probesIdentical, tcpProbe } from "../../../components/k8s/probes";
 import { objectsOf, stackRun } from "../../support/runs";
-import { exemptionKey } from "../../../components/k8s/exemptionKeys";
 
 type Any = any;
 
@@ -83,12 +81,6 @@ describe("the secure workload builder", () => {
     }
   });
 
-  it("derives the digest exemption from the pod's images: present for a tag, gone once every image has a digest", () => {
-    const digest = `@sha256:${"a".repeat(64)}`;
-    const key = exemptionKey("checkov", "CKV_K8S_43");
-    assert.ok(workloadExemptionAnnotations({ containers: [{ name: "a", image: "x:1" }], initContainers: [{ name: "b", image: `x:1${digest}` }] })[key]);
-    assert.equal(workloadExemptionAnnotations({ containers: [{ name: "a", image: `x:1${digest}` }] })[key], undefined);
-  });
 
   for (const stack of ["staging", "production"]) {
     it(`gives every StatefulSet on ${stack} a headless Service of its own name that selects its pods`, async () => {

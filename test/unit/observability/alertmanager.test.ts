@@ -67,13 +67,13 @@ for (const stack of ["staging", "production"] as const) {
       for (const target of targets) assert.match(target, new RegExp(`^alertmanager-\\d\\.alertmanager-headless\\.${NS}\\.svc\\.cluster\\.local:9093$`));
     });
 
-    it("opens exactly its flows: Prometheus in on 9093, gossip among replicas, receivers out on 443 outside private ranges", () => {
+    it("opens exactly its flows: Prometheus and Grafana in on 9093, gossip among replicas, receivers out on 443 outside private ranges", () => {
       const objects = objectsOf(run);
       assert.deepEqual(enforcedDirections(objects, NS, ALERTMANAGER), ["Egress", "Ingress"]);
       const flows = openedFlows(objects, NS, ALERTMANAGER);
       const self = `${NS}/app.kubernetes.io/name=alertmanager`;
       const gossip = EXPECTED[stack].replicas > 1 ? [`${self} TCP/9094`, `${self} UDP/9094`] : [];
-      assert.deepEqual(flows.ingress, [`from ${NS}/app.kubernetes.io/name=prometheus TCP/9093`, ...gossip.map((flow) => `from ${flow}`)].sort());
+      assert.deepEqual(flows.ingress, [`from ${NS}/app.kubernetes.io/name=prometheus TCP/9093`, `from ${NS}/app.kubernetes.io/name=grafana TCP/9093`, ...gossip.map((flow) => `from ${flow}`)].sort());
       const dns = ["to kube-system/k8s-app=kube-dns TCP/53", "to kube-system/k8s-app=kube-dns UDP/53"];
       assert.deepEqual(flows.egress, [...dns, ...gossip.map((flow) => `to ${flow}`), "to cidr:0.0.0.0/0 except 10.0.0.0/8,172.16.0.0/12,192.168.0.0/16 TCP/443"].sort());
     });

@@ -43,7 +43,7 @@ for (const stack of ["staging", "production"] as const) {
       assert.equal(set.spec.replicas, expected.nodes);
       const container = set.spec.template.spec.containers[0];
       assert.equal(container.image, ELASTICSEARCH_IMAGE);
-      assert.match(container.image, /^docker\.elastic\.co\/elasticsearch\/elasticsearch:8\.\d+\.\d+$/);
+      assert.match(container.image, /^elasticsearch:8\.\d+\.\d+@sha256:[a-f0-9]{64}$/);
       assert.equal(container.env.find((variable: Any) => variable.name === "ES_JAVA_OPTS").value, `-Xms${expected.heap} -Xmx${expected.heap}`);
       assert.equal(container.resources.requests.cpu, expected.cpuRequest);
       assert.ok(container.resources.limits["ephemeral-storage"]);
@@ -135,7 +135,7 @@ for (const stack of ["staging", "production"] as const) {
       ]);
     });
 
-    it("keeps the seven generated passwords, the setup Jobs' curl configs and the node key secret in the manifests", () => {
+    it("keeps the eight generated passwords (Grafana's reader's among them), the setup Jobs' curl configs and the node key secret in the manifests", () => {
       const credentials = findObject(run, "Secret", "elasticsearch-credentials", NS) as Any;
       assert.deepEqual(credentials.stringData, {
         elastic: SECRET_PLACEHOLDER,
@@ -147,6 +147,7 @@ for (const stack of ["staging", "production"] as const) {
       const passwords = run.resources.filter((resource) => resource.type === "random:index/randomPassword:RandomPassword" && resource.name.startsWith("elasticsearch-"));
       assert.deepEqual(passwords.map((resource) => resource.name).sort(), [
         "elasticsearch-elastic-password",
+        "elasticsearch-grafana-reader-password",
         "elasticsearch-kibana-setup-password",
         "elasticsearch-kibana-system-password",
         "elasticsearch-logs-reader-password",
@@ -177,7 +178,7 @@ for (const stack of ["staging", "production"] as const) {
       assert.equal((findObject(run, "PodDisruptionBudget", "elasticsearch", NS) as Any).spec.maxUnavailable, 1);
     });
 
-    it(`sets up ILM (10gb or 1d, delete after ${expected.deleteAfter}), both templates, the writer and kibana-setup roles and users, and kibana_system — all upserts`, () => {
+    it(`sets up ILM (10gb or 1d, delete after ${expected.deleteAfter}), both templates, the writer, kibana-setup, logs-reader and grafana-reader roles and users, and kibana_system — all upserts`, () => {
       const plan = setupPlan(run, "elasticsearch-setup");
       assert.deepEqual(
         plan.map((step) => `${step.method} ${step.path}`),
@@ -192,6 +193,8 @@ for (const stack of ["staging", "production"] as const) {
           "PUT /_security/user/kibana-setup",
           "PUT /_security/role/logs-reader",
           "PUT /_security/user/logs-reader",
+          "PUT /_security/role/grafana-reader",
+          "PUT /_security/user/grafana-reader",
         ],
       );
       // Kibana's data-view feature in the default space, and nothing in Elasticsearch itself.
@@ -217,8 +220,9 @@ for (const stack of ["staging", "production"] as const) {
       assert.equal(plan[5].body, undefined);
       assert.equal(plan[7].body, undefined);
       assert.equal(plan[9].body, undefined);
+      assert.equal(plan[11].body, undefined);
       const secretBodies = findObject(run, "Secret", "elasticsearch-setup-secret-bodies", NS) as Any;
-      assert.deepEqual(Object.values(secretBodies.stringData), [SECRET_PLACEHOLDER, SECRET_PLACEHOLDER, SECRET_PLACEHOLDER, SECRET_PLACEHOLDER]);
+      assert.deepEqual(Object.values(secretBodies.stringData), [SECRET_PLACEHOLDER, SECRET_PLACEHOLDER, SECRET_PLACEHOLDER, SECRET_PLACEHOLDER, SECRET_PLACEHOLDER]);
     });
 
     it("runs the setup as a restricted Job (UID 10001) with the fixed script, as the file-realm user elasticsearch-setup (not elastic) over TLS with a curl config file, once Elasticsearch is reachable", () => {

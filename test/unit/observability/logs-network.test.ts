@@ -31,6 +31,8 @@ const EXPECTED_FLOWS: Record<string, { namespace: string; ingress: string[]; egr
     ingress: [
       `from ${peer(NS, "elasticsearch")} TCP/9300`,
       `from ${peer(NS, "elasticsearch-setup")} TCP/9200`,
+      // Grafana's Elasticsearch datasource, admitted by a policy of Grafana's own (grafana.test.ts).
+      `from ${peer(NS, "grafana")} TCP/9200`,
       `from ${peer(NS, "kibana")} TCP/9200`,
       `from ${peer(NS, "vector-aggregator")} TCP/9200`,
     ],

@@ -91,14 +91,15 @@ for (const stack of ["staging", "production"] as const) {
       );
     });
 
-    it("mounts a service-account token on purpose, bound to a ClusterRole that grants only what pod discovery calls", () => {
+    it("mounts a service-account token on purpose, bound to a ClusterRole that grants only what pod and node discovery and the kubelets' cAdvisor call", () => {
       const pod = statefulSet(run).spec.template.spec;
       assert.equal(pod.serviceAccountName, "prometheus");
       assert.equal(pod.automountServiceAccountToken, true);
       const role = findObject(run, "ClusterRole", "observability-prometheus-discovery") as Any;
       const granted = role.rules.flatMap((rule: Any) => rule.resources.map((resource: string) => `${rule.apiGroups[0]}/${resource}:${[...rule.verbs].sort().join(",")}`));
-      // role: pod lists and watches pods; nothing reads services, endpoints, nodes or endpointslices.
-      assert.deepEqual(granted.sort(), ["/pods:list,watch"]);
+      // role: pod and role: node list and watch; the kubelet checks get nodes/metrics. Nothing reads services,
+      // endpoints or endpointslices, and nothing gets nodes/proxy.
+      assert.deepEqual(granted.sort(), ["/nodes/metrics:get", "/nodes:list,watch", "/pods:list,watch"]);
       const binding = findObject(run, "ClusterRoleBinding", "observability-prometheus-discovery") as Any;
       assert.deepEqual(binding.subjects, [{ kind: "ServiceAccount", name: "prometheus", namespace: NS }]);
       assert.equal(binding.roleRef.name, role.metadata.name);

@@ -8,6 +8,8 @@ const NS = "observability";
 const JAEGER = { "app.kubernetes.io/name": "jaeger" };
 const PROMETHEUS = { "app.kubernetes.io/name": "prometheus" };
 const ITEMS_API = { "app.kubernetes.io/name": "items-api" };
+// Grafana queries Jaeger's query port and Prometheus (observability.md, Grafana); its own policies admit it.
+const FROM_GRAFANA = "from observability/app.kubernetes.io/name=grafana";
 const DNS = ["to kube-system/k8s-app=kube-dns TCP/53", "to kube-system/k8s-app=kube-dns UDP/53"];
 // Every enrolled pod in every enrolled namespace: how the platform admits services it does not know by name.
 const ENROLLED = "ns[observability.blueprint.io/enrolled=true]/observability.blueprint.io/enrolled=true";
@@ -35,9 +37,9 @@ for (const stack of ["staging", "production"] as const) {
       assert.deepEqual(enforcedDirections(objectsOf(run), NS, PROMETHEUS), ["Egress", "Ingress"]);
     });
 
-    it("let Jaeger receive OTLP (4317, 4318) from enrolled pods and nothing else; its UI stays closed; it connects nowhere but DNS", () => {
+    it("let Jaeger receive OTLP (4317, 4318) from enrolled pods and nothing else; its UI is open to Grafana only; it connects nowhere but DNS", () => {
       const flows = openedFlows(objectsOf(run), NS, JAEGER);
-      assert.deepEqual(flows.ingress, [`from ${ENROLLED} TCP/4317`, `from ${ENROLLED} TCP/4318`]);
+      assert.deepEqual(flows.ingress, [`from ${ENROLLED} TCP/4317`, `from ${ENROLLED} TCP/4318`, `${FROM_GRAFANA} TCP/16686`].sort());
       assert.deepEqual(flows.egress, DNS);
     });
 
@@ -47,9 +49,9 @@ for (const stack of ["staging", "production"] as const) {
       assert.ok(egress.includes("to observability/app.kubernetes.io/name=jaeger TCP/4318"), egress.join("\n"));
     });
 
-    it("let Prometheus reach exactly the enrolled pods' metrics port, Vector, Alertmanager and the one API server address, and accept no connection", () => {
+    it("let Prometheus reach exactly the enrolled pods' metrics port, Vector, Alertmanager, kube-state-metrics, the one API server address and the kubelets, and accept Grafana's queries only", () => {
       const flows = openedFlows(objectsOf(run), NS, PROMETHEUS);
-      assert.deepEqual(flows.ingress, []);
+      assert.deepEqual(flows.ingress, [`${FROM_GRAFANA} TCP/9090`]);
       assert.deepEqual(
         flows.egress,
         [
@@ -60,6 +62,8 @@ for (const stack of ["staging", "production"] as const) {
           "to observability/app.kubernetes.io/name=alertmanager TCP/9093",
           "to log-agent/app.kubernetes.io/name=vector-agent TCP/9598",
           "to observability/app.kubernetes.io/name=vector-aggregator TCP/9598",
+          "to observability/app.kubernetes.io/name=kube-state-metrics TCP/8080",
+          "to cidr:198.51.100.0/24 TCP/10250",
         ].sort(),
       );
     });
@@ -75,7 +79,7 @@ describe("UI access from config", () => {
   it("opens the Jaeger UI (16686) and the Prometheus UI (9090) to exactly the configured pods, and nothing more", async () => {
     const run = await withUiClients("staging");
     const jaeger = openedFlows(objectsOf(run), NS, JAEGER).ingress;
-    assert.deepEqual(jaeger, [`from ${ENROLLED} TCP/4317`, `from ${ENROLLED} TCP/4318`, "from ingress-nginx/app.kubernetes.io/name=ingress-nginx TCP/16686"].sort());
-    assert.deepEqual(openedFlows(objectsOf(run), NS, PROMETHEUS).ingress, ["from grafana/app.kubernetes.io/name=grafana TCP/9090"]);
+    assert.deepEqual(jaeger, [`from ${ENROLLED} TCP/4317`, `from ${ENROLLED} TCP/4318`, `${FROM_GRAFANA} TCP/16686`, "from ingress-nginx/app.kubernetes.io/name=ingress-nginx TCP/16686"].sort());
+    assert.deepEqual(openedFlows(objectsOf(run), NS, PROMETHEUS).ingress, [`${FROM_GRAFANA} TCP/9090`, "from grafana/app.kubernetes.io/name=grafana TCP/9090"].sort());
   });
 });

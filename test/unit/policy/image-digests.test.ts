@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
-import { IMAGE_DIGEST_POLICY, SERVICE_COMPONENT } from "../../../components/images";
+import { COMPONENT_LABEL, SERVICE_COMPONENT } from "../../../components/k8s/labels";
+import { IMAGE_DIGEST_POLICY } from "../../../policy/imageDigests";
 import { exemptionAnnotation } from "../../../policy/exemptions";
 import { evaluatePolicies } from "../../../policy/evaluate";
 import { imagesWithoutDigest } from "../../../policy/imageDigests";
@@ -14,7 +15,7 @@ const PINNED = `${TAG_ONLY}@sha256:${"ab".repeat(32)}`;
 /** A workload running one container of this image, labelled as a service's (component api) or the platform's. */
 function running(image: string, owner: "service" | "platform", kind = "Deployment"): KubernetesObject {
   const object = workload(kind, compliantPodSpec([compliantContainer({ image })]));
-  if (owner === "service") object.metadata.labels = { "app.kubernetes.io/component": SERVICE_COMPONENT };
+  if (owner === "service") object.metadata.labels = { [COMPONENT_LABEL]: SERVICE_COMPONENT };
   return object;
 }
 

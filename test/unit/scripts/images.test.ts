@@ -4,15 +4,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { PLATFORM_IMAGES, imageReference } from "../../../components/images";
 import { dockerfileImages, pinProblem, pinnedImages } from "../../../scripts/images";
-import { PROJECT_ROOT } from "../../../scripts/lib/stackFile";
+import { SERVICE_DOCKERFILE } from "../../../scripts/lint-dockerfile";
 import { runScript } from "../../support/commands";
 
 const PINNED_LINE = /^[a-z0-9][a-z0-9./_-]*(:[0-9]+)?(\/[a-z0-9./_-]+)*:[A-Za-z0-9_][A-Za-z0-9_.-]*@sha256:[a-f0-9]{64}$/;
-const APP_DOCKERFILE = path.join(PROJECT_ROOT, "app", "Dockerfile");
 
 describe("npm run images (scripts/images.ts)", () => {
   it("reads app/Dockerfile's frontend and base image, both pinned as name:tag@sha256:<64 hex>", () => {
-    const images = dockerfileImages(fs.readFileSync(APP_DOCKERFILE, "utf8"), "app/Dockerfile");
+    const images = dockerfileImages(fs.readFileSync(SERVICE_DOCKERFILE, "utf8"), "app/Dockerfile");
     assert.deepEqual(
       images.map(({ where }) => where),
       ["app/Dockerfile:1", "app/Dockerfile:6 (NODE_IMAGE)"],
@@ -23,7 +22,7 @@ describe("npm run images (scripts/images.ts)", () => {
   });
 
   it("lists every platform image then the Dockerfile's, each pinned by tag and digest", () => {
-    const { references, problems } = pinnedImages(dockerfileImages(fs.readFileSync(APP_DOCKERFILE, "utf8"), "app/Dockerfile"));
+    const { references, problems } = pinnedImages(dockerfileImages(fs.readFileSync(SERVICE_DOCKERFILE, "utf8"), "app/Dockerfile"));
     assert.deepEqual(references.slice(0, Object.keys(PLATFORM_IMAGES).length), Object.values(PLATFORM_IMAGES).map(imageReference));
     assert.equal(references.length, Object.keys(PLATFORM_IMAGES).length + 2);
     assert.deepEqual(problems, []);
@@ -48,7 +47,7 @@ describe("npm run images (scripts/images.ts)", () => {
   });
 
   it("as a command: prints the list and exits 0 when all are pinned, else exits 1 naming each one, printing nothing", () => {
-    const { references, problems } = pinnedImages(dockerfileImages(fs.readFileSync(APP_DOCKERFILE, "utf8"), "app/Dockerfile"));
+    const { references, problems } = pinnedImages(dockerfileImages(fs.readFileSync(SERVICE_DOCKERFILE, "utf8"), "app/Dockerfile"));
     const run = runScript("images", []);
     if (problems.length === 0) {
       assert.deepEqual([run.status, run.stdout, run.stderr], [0, `${references.join("\n")}\n`, ""]);

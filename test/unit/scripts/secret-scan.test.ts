@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { GITLEAKS_CONFIG, GITLEAKS_IGNORE, HISTORY_LOG_OPTIONS, INSTALL_GITLEAKS, TREE_CONFIG, gitleaksArgs } from "../../../scripts/scan-secrets";
+import { GITLEAKS_CONFIG, GITLEAKS_IGNORE, HISTORY_LOG_OPTIONS, TREE_CONFIG, gitleaksArgs, installGitleaks } from "../../../scripts/scan-secrets";
 import { PROJECT_ROOT } from "../../../scripts/lib/stackFile";
 import { type CommandRun, runScript } from "../../support/commands";
 
@@ -53,7 +53,7 @@ describe("secret scan: the gate on planted secrets (gitleaks)", function () {
 
   before(() => {
     // Idempotent: prints the cached binary's path at once, builds it first on a cold cache; fails loudly if it cannot.
-    const gitleaks = execFileSync("bash", [INSTALL_GITLEAKS], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+    const gitleaks = installGitleaks();
     assert.match(execFileSync(gitleaks, ["version"], { encoding: "utf8" }), /^v8\./);
   });
   beforeEach(() => (scratch = fs.mkdtempSync(path.join(os.tmpdir(), "secret-scan-"))));

@@ -68,16 +68,21 @@ function logsIn(job: Yaml): boolean {
   );
 }
 
-/** A job's pulumi/actions step that runs a command (without one, the action only installs the CLI). */
+/** A pulumi/actions step that runs a command (without one, the action only installs the CLI). */
+function isPulumiCommand(step: Step): boolean {
+  return step.uses?.startsWith("pulumi/actions@") === true && step.with?.command !== undefined;
+}
+
+/** A job's one pulumi/actions step that runs a command. */
 function pulumiStep(job: Yaml): Step {
-  const steps = stepsOf(job).filter((step) => step.uses?.startsWith("pulumi/actions@") && step.with?.command !== undefined);
+  const steps = stepsOf(job).filter(isPulumiCommand);
   assert.equal(steps.length, 1, "one pulumi/actions step that runs a command per job");
   return steps[0];
 }
 
 /** A job that deploys or previews a stack: it runs a pulumi/actions command. */
 function runsPulumi(job: Yaml): boolean {
-  return stepsOf(job).some((step) => step.uses?.startsWith("pulumi/actions@") && step.with?.command !== undefined);
+  return stepsOf(job).some(isPulumiCommand);
 }
 
 /** A job that signs with cosign keyless, whose certificate comes from the job's GitHub OIDC token. */
