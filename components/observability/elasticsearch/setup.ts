@@ -1,5 +1,19 @@
+import type { estypes } from "@elastic/elasticsearch";
 import type * as pulumi from "@pulumi/pulumi";
 import type { SetupRequest } from "../setupJob";
+
+/**
+ * A request's body as Elasticsearch's own request specification types it (the client's `estypes`, generated
+ * from the specification): the request type without what travels in the path and the query string. A
+ * misspelt or misplaced key is then a compile error here, not a 400 from the setup Job at deploy time. The
+ * client is a type-only, development dependency: nothing of it is bundled or loaded at run time.
+ */
+type Body<Request extends estypes.RequestBase, PathAndQuery extends keyof Request> = Omit<Request, keyof estypes.RequestBase | PathAndQuery>;
+type IlmPolicyBody = Body<estypes.IlmPutLifecycleRequest, "name" | "master_timeout" | "timeout">;
+type IndexTemplateBody = Body<estypes.IndicesPutIndexTemplateRequest, "name" | "create" | "master_timeout" | "cause">;
+type RoleBody = Body<estypes.SecurityPutRoleRequest, "name" | "refresh">;
+type UserBody = Body<estypes.SecurityPutUserRequest, "username" | "refresh">;
+type PasswordBody = Body<estypes.SecurityChangePasswordRequest, "username" | "refresh">;
 
 /** Index families the aggregator writes (one data stream per family and day) and the setup prepares. */
 export const INDEX_FAMILIES = { logs: "app-logs", errors: "app-errors" } as const;
@@ -15,7 +29,7 @@ export function indexPattern(family: string): string {
 }
 
 /** Roll over at 10 GB or one day, whichever comes first; delete N days after rollover. */
-function ilmPolicy(deleteAfterDays: number): object {
+function ilmPolicy(deleteAfterDays: number): IlmPolicyBody {
   return {
     policy: {
       phases: {
@@ -37,8 +51,8 @@ export const LOG_FIELDS = { time: "timestamp", message: "event", level: "level",
  * and deleted by the ILM policy. `timestamp` (the app's field, Kibana's time field) and `@timestamp` (what
  * data streams require) are both dates.
  */
-function indexTemplate(family: string, nodes: number): object {
-  const keyword = { type: "keyword" };
+function indexTemplate(family: string, nodes: number): IndexTemplateBody {
+  const keyword = { type: "keyword" } as const;
   return {
     index_patterns: [indexPattern(family)],
     data_stream: {},
@@ -74,7 +88,7 @@ function indexTemplate(family: string, nodes: number): object {
 }
 
 /** Kibana's application in Elasticsearch's privilege model, and the one space the platform uses. */
-const KIBANA_APPLICATION = { application: "kibana-.kibana", resources: ["space:default"] } as const;
+const KIBANA_APPLICATION: Omit<estypes.SecurityApplicationPrivileges, "privileges"> = { application: "kibana-.kibana", resources: ["space:default"] };
 
 /** The people who read logs: they sign in to Kibana with it, or query Elasticsearch directly. */
 export const READER = { user: "logs-reader", role: "logs-reader" } as const;
@@ -87,7 +101,7 @@ const READER_INDEX_PRIVILEGES = ["read", "view_index_metadata"];
  */
 const READER_KIBANA_PRIVILEGES = ["feature_discover_v2.read", "feature_dashboard_v2.read"];
 
-function readerRole(): object {
+function readerRole(): RoleBody {
   return {
     cluster: [],
     indices: [{ names: Object.values(INDEX_FAMILIES).map(indexPattern), privileges: READER_INDEX_PRIVILEGES }],
@@ -101,11 +115,11 @@ function readerRole(): object {
  */
 export const GRAFANA_READER = { user: "grafana-reader", role: "grafana-reader" } as const;
 
-function grafanaReaderRole(): object {
+function grafanaReaderRole(): RoleBody {
   return { cluster: [], indices: [{ names: Object.values(INDEX_FAMILIES).map(indexPattern), privileges: READER_INDEX_PRIVILEGES }] };
 }
 
-function writerRole(): object {
+function writerRole(): RoleBody {
   return {
     cluster: [],
     indices: [{ names: Object.values(INDEX_FAMILIES).map(indexPattern), privileges: WRITER_INDEX_PRIVILEGES }],
@@ -116,7 +130,7 @@ function writerRole(): object {
 export const KIBANA_SETUP = { user: "kibana-setup", role: "kibana-data-views" } as const;
 
 /** Kibana's "Data View Management" feature, in the default space; no index or cluster privilege. */
-function kibanaSetupRole(): object {
+function kibanaSetupRole(): RoleBody {
   return {
     cluster: [],
     indices: [],
@@ -144,20 +158,20 @@ export function elasticsearchSetupRequests(args: ElasticsearchSetupArgs): SetupR
     {
       method: "PUT",
       path: `/_security/user/${WRITER.user}`,
-      body: args.writerPassword.apply((password) => ({ password, roles: [WRITER.role], full_name: "Vector aggregator (log writer)" })),
+      body: args.writerPassword.apply((password): UserBody => ({ password, roles: [WRITER.role], full_name: "Vector aggregator (log writer)" })),
     },
-    { method: "POST", path: "/_security/user/kibana_system/_password", body: args.kibanaSystemPassword.apply((password) => ({ password })) },
+    { method: "POST", path: "/_security/user/kibana_system/_password", body: args.kibanaSystemPassword.apply((password): PasswordBody => ({ password })) },
     { method: "PUT", path: `/_security/role/${KIBANA_SETUP.role}`, body: kibanaSetupRole() },
     {
       method: "PUT",
       path: `/_security/user/${KIBANA_SETUP.user}`,
-      body: args.kibanaSetupPassword.apply((password) => ({ password, roles: [KIBANA_SETUP.role], full_name: "kibana-setup Job (data views only)" })),
+      body: args.kibanaSetupPassword.apply((password): UserBody => ({ password, roles: [KIBANA_SETUP.role], full_name: "kibana-setup Job (data views only)" })),
     },
     { method: "PUT", path: `/_security/role/${READER.role}`, body: readerRole() },
     {
       method: "PUT",
       path: `/_security/user/${READER.user}`,
-      body: args.readerPassword.apply((password) => ({ password, roles: [READER.role], full_name: "Log reader (people: Kibana and search, read only)" })),
+      body: args.readerPassword.apply((password): UserBody => ({ password, roles: [READER.role], full_name: "Log reader (people: Kibana and search, read only)" })),
     },
     ...grafanaReaderRequests(args.grafanaReaderPassword),
   ];
@@ -170,7 +184,7 @@ function grafanaReaderRequests(password: pulumi.Output<string> | undefined): Set
     {
       method: "PUT",
       path: `/_security/user/${GRAFANA_READER.user}`,
-      body: password.apply((value) => ({ password: value, roles: [GRAFANA_READER.role], full_name: "Grafana's Elasticsearch datasource (read only)" })),
+      body: password.apply((value): UserBody => ({ password: value, roles: [GRAFANA_READER.role], full_name: "Grafana's Elasticsearch datasource (read only)" })),
     },
   ];
 }
