@@ -71,13 +71,24 @@ export function kibanaSettings(elasticsearchUrl: string): KibanaSettings {
   };
 }
 
+/**
+ * The body of Kibana's "create a data view" request (POST /api/data_views/data_view), the fields this
+ * program sends, spelled as Kibana's published OpenAPI document names them. Kibana ships that document
+ * but no typed client on any registry (unlike Elasticsearch, whose request types come from its client),
+ * so this interface is written by hand from it; it still makes a misspelt key a compile error.
+ */
+interface CreateDataViewBody {
+  data_view: { id?: string; name?: string; title: string; timeFieldName?: string; allowNoIndex?: boolean; namespaces?: string[] };
+  /** Replace a data view of the same title: the create becomes an upsert. */
+  override?: boolean;
+}
+
 /** One data view per index family; `override` makes the create an upsert. */
 export function dataViewRequests(): SetupRequest[] {
-  return Object.values(INDEX_FAMILIES).map((family) => ({
-    method: "POST",
-    path: "/api/data_views/data_view",
-    body: { data_view: { id: family, name: family, title: indexPattern(family), timeFieldName: KIBANA_TIME_FIELD }, override: true },
-  }));
+  return Object.values(INDEX_FAMILIES).map((family) => {
+    const body: CreateDataViewBody = { data_view: { id: family, name: family, title: indexPattern(family), timeFieldName: KIBANA_TIME_FIELD }, override: true };
+    return { method: "POST", path: "/api/data_views/data_view", body };
+  });
 }
 
 export function kibanaLintExemptions(replicas: number) {
