@@ -182,6 +182,10 @@ describe("GitHub workflows", () => {
       const uses = (prefix: string) => steps.find((step) => step.uses?.startsWith(prefix));
       assert.ok(uses("actions/setup-go@"), "setup-go");
       assert.ok(uses("actions/setup-python@"), "setup-python (checkov, zizmor)");
+      // vrl-runner's Rust: the version its Cargo.toml requires, made the default before npm test builds it.
+      const rustVersion = /^rust-version = "([\d.]+)"$/m.exec(read("toolchain/vrl/Cargo.toml"))?.[1];
+      const rust = steps.findIndex((step) => step.run?.startsWith(`rustup toolchain install ${rustVersion}.0 `) && step.run.includes(`rustup default ${rustVersion}.0`));
+      assert.ok(rustVersion !== undefined && rust >= 0 && rust < steps.findIndex((step) => step.run === "npm test"), `rustup installs Rust ${rustVersion} before npm test`);
       assert.equal(uses("actions/setup-node@")?.with?.cache, "npm");
       assert.equal(uses("actions/cache@")?.with?.path, "~/.cache/production-blueprint", "the Go module and build caches and the built tools");
       assert.ok(ci.jobs.check["timeout-minutes"] >= 60, "a cold npm test takes about 60 minutes");
