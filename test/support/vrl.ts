@@ -178,6 +178,9 @@ export interface KafkaRecord {
   /** The record's timestamp (RFC 3339, milliseconds): the event's `timestamp` when that field holds a timestamp, else the time it was produced. */
   timestamp: string;
   value: Json;
+  /** Where a real broker stored it, once consumed; a modelled record has neither. */
+  partition?: number;
+  offset?: number;
 }
 
 /**
@@ -207,7 +210,62 @@ export function kafkaRecords(sink: Json, events: VrlEvent[], producedAt: string)
 export function kafkaSourceEvents(records: KafkaRecord[], topic: string): VrlEvent[] {
   return records.map((record, offset) => ({
     name: record.name,
-    event: { ...record.value, source_type: "kafka", message_key: record.key, timestamp: record.timestamp, topic, partition: 0, offset, headers: {} },
+    event: { ...record.value, source_type: "kafka", message_key: record.key, timestamp: record.timestamp, topic, partition: record.partition ?? 0, offset: record.offset ?? offset, headers: {} },
     timestamps: [["timestamp"]],
   }));
+}
+
+/** Where a line came from, as the kubernetes_logs source names it. */
+export interface PodOfLine {
+  namespace: string;
+  pod: string;
+  uid: string;
+  container: string;
+  labels: Record<string, string>;
+}
+
+/**
+ * A line as the kubernetes_logs source delivers it: the text in `message`, the pod's metadata, the file it
+ * was read from and the kubelet's time (RFC 3339 with nanoseconds).
+ */
+export function podLogEvent(name: string, message: string, pod: PodOfLine, kubeletTime: string): VrlEvent {
+  return {
+    name,
+    event: {
+      message,
+      file: `/var/log/pods/${pod.namespace}_${pod.pod}_${pod.uid}/${pod.container}/0.log`,
+      kubernetes: { pod_name: pod.pod, pod_namespace: pod.namespace, pod_uid: pod.uid, container_name: pod.container, pod_labels: pod.labels },
+      stream: "stdout",
+      timestamp: kubeletTime,
+      source_type: "kubernetes_logs",
+    },
+    timestamps: [["timestamp"]],
+  };
+}
+
+/** What the elasticsearch sink sends for one event: the bulk action, the index and the document. */
+export interface BulkDocument {
+  action: string;
+  index: string;
+  document: Json;
+}
+
+/**
+ * The elasticsearch sink's bulk entry for an event: the index is the sink's `bulk.index` template, whose
+ * strftime fields Vector fills from the event's `timestamp` (UTC); the document is the event as JSON. Only
+ * the date fields the configs use are known here; any other template field is refused.
+ */
+export function bulkDocument(sink: Json, event: VrlEvent): BulkDocument {
+  const bulk = sink.bulk as { action: string; index: string };
+  const stamped = (event.timestamps ?? []).some((field) => samePath(field, ["timestamp"]));
+  if (!stamped) throw new Error(`${event.name}: no timestamp to name the index ${bulk.index} by`);
+  const time = new Date(String(event.event.timestamp));
+  const two = (value: number) => String(value).padStart(2, "0");
+  const fields: Record<string, string> = { Y: String(time.getUTCFullYear()), m: two(time.getUTCMonth() + 1), d: two(time.getUTCDate()) };
+  const index = bulk.index.replace(/%(.)/g, (_, field: string) => {
+    const value = fields[field];
+    if (value === undefined) throw new Error(`bulk.index ${bulk.index}: %${field} is not modelled by test/support/vrl.ts`);
+    return value;
+  });
+  return { action: bulk.action, index, document: event.event };
 }

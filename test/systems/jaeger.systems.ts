@@ -7,9 +7,9 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { toLoopback } from "./support/loopback";
+import { findTraces, jaegerArgs, startJaeger } from "./support/jaeger";
 import { programs, VERSIONS } from "./support/programs";
-import { assertPortsFree, httpJson, Processes, run, waitFor } from "./support/processes";
+import { assertPortsFree, Processes, run } from "./support/processes";
 import { stagingRender, type StagingRender } from "./support/render";
 import { mountDirs, SERVICE, serviceEnv, writePlaceholderLogin } from "./support/serviceEnv";
 import { startService } from "./support/service";
@@ -26,9 +26,7 @@ describe(`Jaeger ${VERSIONS.JAEGER_VERSION} (Go module ${VERSIONS.JAEGER_MODULE_
 
   before(async () => {
     render = await stagingRender();
-    fs.writeFileSync(file("config.yaml"), toLoopback(render.configMapData("observability", "jaeger-config", "config.yaml"), { hosts: ["0.0.0.0"] }));
-    const container = render.object("Deployment", "observability", "jaeger").spec.template.spec.containers[0];
-    args = toLoopback((container.args as string[]).join("\n"), { paths: { "/etc/jaeger/config.yaml": file("config.yaml") } }).split("\n");
+    args = jaegerArgs(render, dir);
   });
   after(() => processes.stopAll());
 
@@ -39,9 +37,7 @@ describe(`Jaeger ${VERSIONS.JAEGER_VERSION} (Go module ${VERSIONS.JAEGER_MODULE_
   });
 
   it("starts with the rendered config and turns healthy on the rendered health endpoint", async () => {
-    await assertPortsFree([4317, 4318, 13133, 16686]);
-    const jaeger = processes.start("jaeger", programs.jaeger(), args);
-    await waitFor("Jaeger's healthcheckv2 /status", async () => ((await fetch("http://127.0.0.1:13133/status")).ok ? true : undefined), { running: jaeger });
+    await startJaeger(processes, args);
   });
 
   it("receives the built service's spans over the rendered OTLP endpoint and finds them by service and request ID", async () => {
@@ -55,15 +51,7 @@ describe(`Jaeger ${VERSIONS.JAEGER_VERSION} (Go module ${VERSIONS.JAEGER_MODULE_
     const requestId = `systems-jaeger-${process.pid}`;
     const response = await fetch(`${service.baseUrl}/api/v1/items/`, { headers: { "x-request-id": requestId } });
     assert.equal(response.status, 200);
-    const tags = encodeURIComponent(JSON.stringify({ "request.id": requestId }));
-    const traces = await waitFor(
-      "the request's trace in Jaeger's query API (spans are exported in batches)",
-      async () => {
-        const found = await httpJson<Any>(`http://127.0.0.1:16686/api/traces?service=${env.OTEL_SERVICE_NAME}&tags=${tags}&lookback=1h`);
-        return found.data.length > 0 ? found.data : undefined;
-      },
-      { attempts: 60, intervalMs: 1000 },
-    );
+    const traces = await findTraces(env.OTEL_SERVICE_NAME!, { "request.id": requestId });
     assert.equal(traces.length, 1);
     const spans: Any[] = traces[0].spans;
     const processOf = (span: Any) => traces[0].processes[span.processID];

@@ -4,17 +4,27 @@
  * ACL Job's ACLs. Every identity the render declares (the brokers', the ACL and topic Jobs', the Vector agent's
  * and aggregator's) gets a real certificate from a CA of the test's own, placed where the rendered settings
  * point; each then does what its ACLs allow and is refused what they do not.
+ *
+ * On that broker, one request of the real service is followed across the three signals: its trace in the real
+ * Jaeger, its log line through the agent's VRL (the real engine), this Kafka and the aggregator's VRL, to the
+ * document the elasticsearch sink would index.
  */
 import * as assert from "node:assert/strict";
+import { randomBytes, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { INDEX_FAMILIES } from "../../components/observability/elasticsearch";
+import { bulkDocument, followEvents, installVrlRunner, type KafkaRecord, kafkaRecords, kafkaSourceEvents, podLogEvent } from "../support/vrl";
+import { findTraces, jaegerArgs, startJaeger } from "./support/jaeger";
 import { type CertSpec, expandPodName, KAFKA_MAIN, kafkaJava, serverProperties, TestCa } from "./support/kafka";
 import { toLoopback } from "./support/loopback";
 import { VERSIONS } from "./support/programs";
 import { assertPortsFree, Processes, run, waitFor } from "./support/processes";
 import { stagingRender, type StagingRender } from "./support/render";
+import { startService } from "./support/service";
+import { mountDirs, SERVICE, serviceEnv, writePlaceholderLogin } from "./support/serviceEnv";
 
 type Any = Record<string, any>;
 
@@ -82,6 +92,11 @@ function secretMountedAt(pod: Any, dir: string): string {
   assert.ok(mount, `nothing is mounted at ${dir}`);
   return pod.volumes.find((volume: Any) => volume.name === mount.name).secret.secretName;
 }
+
+/** Vector hands its kafka settings to librdkafka; the Java producer here names the few the agent sets the same way. */
+const JAVA_PRODUCER_SETTING: Record<string, string> = { acks: "acks" };
+/** Kafka's record producer that sets each record's timestamp, as Vector's sink does (the console producer cannot). */
+const RECORD_PRODUCER = path.join(__dirname, "support", "RecordProducer.java");
 
 const properties = (entries: Record<string, string>) => `${Object.entries(entries).map(([key, value]) => `${key}=${value}`).join("\n")}\n`;
 
@@ -298,6 +313,98 @@ describe(`Kafka ${VERSIONS.KAFKA_VERSION} (Maven Central jars, KRaft) on the sta
     assert.notEqual(altered.status, 0, altered.output);
     assert.match(altered.output, /does not exist as expected|TopicAuthorizationException/);
     assert.equal(describe(), described, "the topic is unchanged");
+  });
+
+  it("follows one request of the real service: its trace in the real Jaeger, its log line through the agent's VRL, this Kafka and the aggregator's VRL, to the document Elasticsearch would index", async () => {
+    // Traces: Jaeger and the service as staging renders them. The request continues a sampled trace of the
+    // test's own, so the trace ID is known before the request and sampling decides nothing.
+    await startJaeger(processes, jaegerArgs(render, dir));
+    const mounts = mountDirs();
+    writePlaceholderLogin(mounts);
+    const serviceSettings = serviceEnv(render, mounts);
+    await assertPortsFree([Number(serviceSettings.APP_PORT)]);
+    const service = await startService(processes, serviceSettings);
+    const traceId = randomBytes(16).toString("hex");
+    const requestId = `systems-signals-${process.pid}`;
+    const response = await fetch(`${service.baseUrl}/api/v1/items/`, { headers: { "x-request-id": requestId, traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-01` } });
+    assert.equal(response.status, 200);
+    const traces = await findTraces(serviceSettings.OTEL_SERVICE_NAME!, { "request.id": requestId }, service.running);
+    assert.deepEqual(traces.map((found) => found.traceID), [traceId]);
+    const spanIds = new Set((traces[0].spans as Any[]).map((span) => span.spanID as string));
+
+    // Logs: the access line exactly as the service wrote it, as the kubernetes_logs source reads it from the pod.
+    const written = await waitFor("the request's access line", () =>
+      service.running.output().split("\n").find((text) => text.includes(`"request_id":"${requestId}"`) && text.includes('"request_completed"')),
+    );
+    const line = JSON.parse(written) as Any;
+    assert.equal(line.trace_id, traceId, `the access line carries the trace: ${written}`);
+    assert.ok(spanIds.has(line.span_id), `the access line's span ${line.span_id} is one of the trace's spans in Jaeger`);
+    const deployment = render.object("Deployment", "apps", SERVICE);
+    const pod = {
+      namespace: "apps",
+      pod: `${SERVICE}-5f7c9d8b6-q4w2z`,
+      uid: randomUUID(),
+      container: deployment.spec.template.spec.containers[0].name as string,
+      labels: deployment.spec.template.metadata.labels as Record<string, string>,
+    };
+    // The kubelet's time, a moment after the service's own (nanoseconds, as CRI logs carry it).
+    const kubeletTime = new Date(Date.parse(line.timestamp) + 2).toISOString().replace("Z", "345678Z");
+    const binary = installVrlRunner();
+    const agentConfig = parse(render.configMapData("log-agent", "vector-agent-config", "vector.yaml")) as Any;
+    const aggregatorConfig = parse(render.configMapData(NS, "vector-aggregator-config", "vector.yaml")) as Any;
+    const agent = followEvents(binary, agentConfig, "pod_logs", [podLogEvent("request", written, pod, kubeletTime)]);
+    assert.deepEqual(agent.steps.filter((step) => step.outcome !== "kept").map((step) => `${step.transform}: ${step.outcome}`), []);
+    assert.equal(agent.sinks.kafka!.length, 1);
+
+    // Kafka: the record the agent's kafka sink makes of it, produced with the agent's certificate and its
+    // rendered producer settings to its rendered topic and brokers, consumed with the aggregator's group.
+    const sink = agentConfig.sinks.kafka as Any;
+    assert.equal(toLoopback(sink.bootstrap_servers, { hosts: [IN_POD_HOSTS[2]!] }), bootstrap);
+    assert.equal(sink.encoding.codec, "json");
+    const [record] = kafkaRecords(sink, agent.sinks.kafka!, new Date().toISOString());
+    assert.equal(record!.key, pod.uid);
+    assert.equal(record!.timestamp, line.timestamp, "the record carries the line's own time");
+    const settings = [
+      `compression.type=${sink.compression}`,
+      ...Object.entries((sink.librdkafka_options ?? {}) as Record<string, string>).map(([name, value]) => {
+        const javaName = JAVA_PRODUCER_SETTING[name];
+        if (javaName === undefined) throw new Error(`the agent sets librdkafka's ${name}, which this test does not know how to hand to the Java producer`);
+        return `${javaName}=${value}`;
+      }),
+    ];
+    const produced = java(RECORD_PRODUCER, [bootstrap, clients.agent, sink.topic, ...settings], `${String(record!.key)}\t${Date.parse(record!.timestamp)}\t${JSON.stringify(record!.value)}\n`);
+    assert.equal(produced.status, 0, produced.output);
+    const source = aggregatorConfig.sources.app_logs as Any;
+    assert.deepEqual([toLoopback(source.bootstrap_servers, { hosts: [IN_POD_HOSTS[2]!] }), source.topics], [bootstrap, [sink.topic]]);
+    const consumed = java(KAFKA_MAIN.consumer, [
+      "--bootstrap-server", bootstrap, "--consumer.config", clients.aggregator, "--topic", source.topics[0], "--group", source.group_id, "--from-beginning",
+      "--max-messages", "1", "--timeout-ms", "60000", "--property", "print.key=true", "--property", "print.timestamp=true",
+      "--property", "print.partition=true", "--property", "print.offset=true", "--property", "key.separator=\t",
+    ]);
+    assert.equal(consumed.status, 0, consumed.output);
+    const fields = /^CreateTime:(\d+)\tPartition:(\d+)\tOffset:(\d+)\t([^\t]+)\t(.*)$/m.exec(consumed.output);
+    assert.ok(fields, consumed.output);
+    const [, createTime, partition, offset, key, value] = fields;
+    assert.equal(key, pod.uid);
+    const received: KafkaRecord = { name: "request", key, timestamp: new Date(Number(createTime)).toISOString(), value: JSON.parse(value!) as Any, partition: Number(partition), offset: Number(offset) };
+    assert.equal(received.timestamp, line.timestamp, "the consumed record's timestamp is the line's own time");
+
+    // The aggregator: its VRL on the consumed record as its kafka source decodes it, then the elasticsearch
+    // sink its route chose.
+    const aggregator = followEvents(binary, aggregatorConfig, "app_logs", kafkaSourceEvents([received], source.topics[0]));
+    assert.deepEqual(aggregator.steps.filter((step) => step.run.terminated !== null).map((step) => `${step.transform}: ${step.run.error}`), []);
+    const indexed = Object.entries(aggregator.sinks).flatMap(([id, events]) => events.map((event) => ({ id, event })));
+    assert.deepEqual(indexed.map((entry) => entry.id), ["elasticsearch_logs"], "an info line goes to the logs stream, by the aggregator's route");
+    const { action, index, document } = bulkDocument(aggregatorConfig.sinks.elasticsearch_logs, indexed[0]!.event) as { action: string; index: string; document: Any };
+    assert.equal(action, "create");
+    assert.equal(index, `${INDEX_FAMILIES.logs}-${line.timestamp.slice(0, 10)}`);
+    assert.deepEqual(
+      [document.trace_id, document.span_id, document.request_id, document.service, document.level, document.event, document.kubernetes.pod_name],
+      [traceId, line.span_id, requestId, SERVICE, line.level, "request_completed", pod.pod],
+    );
+    const iso = (time: unknown) => new Date(String(time)).toISOString();
+    assert.deepEqual([iso(document.timestamp), iso(document["@timestamp"]), document.source, document.pipeline], [line.timestamp, line.timestamp, "vector-agent", "app-logs"]);
+    assert.deepEqual([document.partition, document.offset], [received.partition, received.offset]);
   });
 
   it("carries one JSON log line as the Vector agent writes it (its certificate, key pod_uid, zstd, acks=all) to the aggregator's group", () => {

@@ -17,7 +17,7 @@ import { appWorkloads } from "../../../components/platformEndpoints";
 import { parseConfig } from "../../../components/stackConfig";
 import { loadStackFile } from "../../../scripts/lib/stackFile";
 import { type MockRun, STACKS, objectsOfKind, stackRun } from "../../support/runs";
-import { type Flow, type VrlEvent, followEvents, installVrlRunner, kafkaRecords, kafkaSourceEvents, runVrl, vrlPrograms } from "../../support/vrl";
+import { bulkDocument, type Flow, followEvents, installVrlRunner, kafkaRecords, kafkaSourceEvents, podLogEvent, type PodOfLine, runVrl, vrlPrograms } from "../../support/vrl";
 
 type Json = Record<string, any>;
 
@@ -91,28 +91,14 @@ function serviceLines(): Record<string, string> {
   return { ...lines, ...FOREIGN, "non-json": NON_JSON };
 }
 
-/** A line as the kubernetes_logs source delivers it: the text in `message`, the pod's metadata, the kubelet's time. */
-function podEvent(name: string, message: string): VrlEvent {
-  const pod = `${workload.name}-7d9f8b6c5-x2x9q`;
-  return {
-    name,
-    event: {
-      message,
-      file: `/var/log/pods/${workload.namespace}_${pod}_0b8e4c1a-2f1d-4c3e-9a57-6d0d3f1e2a11/${workload.name}/0.log`,
-      kubernetes: {
-        pod_name: pod,
-        pod_namespace: workload.namespace,
-        pod_uid: "0b8e4c1a-2f1d-4c3e-9a57-6d0d3f1e2a11",
-        container_name: workload.name,
-        pod_labels: { "app.kubernetes.io/name": workload.name },
-      },
-      stream: "stdout",
-      timestamp: KUBELET_TIME,
-      source_type: "kubernetes_logs",
-    },
-    timestamps: [["timestamp"]],
-  };
-}
+/** The pod that writes the lines: the staging service's. */
+const POD: PodOfLine = {
+  namespace: workload.namespace,
+  pod: `${workload.name}-7d9f8b6c5-x2x9q`,
+  uid: "0b8e4c1a-2f1d-4c3e-9a57-6d0d3f1e2a11",
+  container: workload.name,
+  labels: { "app.kubernetes.io/name": workload.name },
+};
 
 const PROBES = ["health", "ready", "metrics", "foreign-probe"];
 const ERRORS = ["error", "fatal"];
@@ -146,13 +132,15 @@ describe("Vector's VRL in the real VRL engine", function () {
     let agent: Flow;
     let aggregator: Flow;
     let indexed: Map<string, { sink: string; event: Json; timestamps: string[][] }>;
+    let aggregatorSinks: Record<string, Json>;
 
     before(async () => {
       lines = serviceLines();
       const run = await stackRun("staging");
       const agentConfig = vectorConfig(run, "vector-agent");
       const aggregatorConfig = vectorConfig(run, "vector-aggregator");
-      agent = followEvents(binary, agentConfig, "pod_logs", Object.entries(lines).map(([name, line]) => podEvent(name, line)));
+      aggregatorSinks = aggregatorConfig.sinks;
+      agent = followEvents(binary, agentConfig, "pod_logs", Object.entries(lines).map(([name, line]) => podLogEvent(name, line, POD, KUBELET_TIME)));
       const records = kafkaRecords(agentConfig.sinks.kafka, agent.sinks.kafka, PRODUCED_AT);
       aggregator = followEvents(binary, aggregatorConfig, "app_logs", kafkaSourceEvents(records, aggregatorConfig.sources.app_logs.topics[0]));
       indexed = new Map();
@@ -178,6 +166,13 @@ describe("Vector's VRL in the real VRL engine", function () {
       assert.deepEqual(bySink("elasticsearch_errors"), [...ERRORS].sort());
       assert.deepEqual(bySink("elasticsearch_logs"), Object.keys(lines).filter((name) => !PROBES.includes(name) && !ERRORS.includes(name)).sort());
       assert.deepEqual(Object.keys(aggregator.sinks).sort(), ["elasticsearch_errors", "elasticsearch_logs", "prometheus"]);
+      // The data stream of the day each line was written (the sink names the index by the event's timestamp).
+      const family = { elasticsearch_errors: INDEX_FAMILIES.errors, elasticsearch_logs: INDEX_FAMILIES.logs } as Record<string, string>;
+      for (const [name, entry] of indexed) {
+        const written = name === "non-json" ? KUBELET_MS : String(parsedLine(name).timestamp);
+        const bulk = bulkDocument(aggregatorSinks[entry.sink]!, { name, event: entry.event, timestamps: entry.timestamps });
+        assert.deepEqual([bulk.action, bulk.index], ["create", `${family[entry.sink]}-${written.slice(0, 10)}`], name);
+      }
     });
 
     it("gives every indexed event the template's date fields as timestamps, the line's own time, and its keyword fields as text", () => {
@@ -200,7 +195,7 @@ describe("Vector's VRL in the real VRL engine", function () {
 
     it("keeps the service's fields from each JSON line, and the pod it came from", () => {
       for (const [name, { event }] of indexed) {
-        assert.deepEqual([event.kubernetes.pod_name, event.kubernetes.pod_namespace], [`${workload.name}-7d9f8b6c5-x2x9q`, workload.namespace], name);
+        assert.deepEqual([event.kubernetes.pod_name, event.kubernetes.pod_namespace], [POD.pod, POD.namespace], name);
         assert.deepEqual([event.source, event.pipeline], ["vector-agent", "app-logs"], name);
         if (name === "non-json" || name in FOREIGN) continue;
         const line = parsedLine(name);
