@@ -5,7 +5,7 @@
 #
 # - The Go tools are built from the Go module proxy: the module zip is downloaded, its checksum compared
 #   with the pinned one, and its main package built with the module's own go.mod/go.sum (what the upstream
-#   release builds), niced because the machine is shared.
+#   release builds), niced (BUILD_NICE, toolchain/lib/go-env.sh) on a shared machine.
 # - kube-linter: the proxy refuses the vanity path golang.stackrox.io/kube-linter (403) but serves the same
 #   module under github.com/stackrox/kube-linter; `go install` rejects the path mismatch, building inside
 #   the downloaded module does not. The script checks the go.mod really declares golang.stackrox.io/kube-linter.
@@ -102,7 +102,7 @@ install_checkov() {
   log "checkov $version: installing from PyPI into $venv (log: $LOG_DIR/checkov.log)"
   rm -rf "$venv"
   python3 -m venv "$venv"
-  nice -n 10 "$venv/bin/pip" install --disable-pip-version-check --no-input \
+  nice -n "$BUILD_NICE" "$venv/bin/pip" install --disable-pip-version-check --no-input \
     -c "$CONSTRAINTS" "checkov==$version" >"$LOG_DIR/checkov.log" 2>&1 ||
     die "pip install checkov==$version failed; see $LOG_DIR/checkov.log"
   ln -sf "$venv/bin/checkov" "$BIN_DIR/checkov"

@@ -14,7 +14,7 @@ set -euo pipefail
 ZIZMOR_VERSION="1.32.0"
 
 # shellcheck source=toolchain/lib/go-env.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../lib/go-env.sh" # for PRODUCTION_BLUEPRINT_CACHE only
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/go-env.sh" # for PRODUCTION_BLUEPRINT_CACHE and BUILD_NICE only
 VENV="$PRODUCTION_BLUEPRINT_CACHE/zizmor/$ZIZMOR_VERSION"
 BIN="$VENV/bin/zizmor"
 LOG="$PRODUCTION_BLUEPRINT_CACHE/zizmor/install-$ZIZMOR_VERSION.log"
@@ -42,7 +42,7 @@ python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' ||
 log "installing zizmor==$ZIZMOR_VERSION from PyPI into $VENV (log: $LOG)"
 rm -rf "$VENV"
 python3 -m venv "$VENV"
-nice -n 10 "$VENV/bin/pip" install --disable-pip-version-check --no-input --only-binary=:all: --no-deps \
+nice -n "$BUILD_NICE" "$VENV/bin/pip" install --disable-pip-version-check --no-input --only-binary=:all: --no-deps \
   "zizmor==$ZIZMOR_VERSION" >"$LOG" 2>&1 ||
   { log "ERROR: pip install zizmor==$ZIZMOR_VERSION failed; see $LOG"; rm -rf "$VENV"; exit 1; }
 [[ "$("$BIN" --version)" == "zizmor $ZIZMOR_VERSION" ]] ||
