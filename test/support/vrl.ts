@@ -170,6 +170,8 @@ export function followEvents(binary: string, config: Json, source: string, event
 
 const valueAt = (event: Json, field: FieldPath): unknown => field.reduce<unknown>((value, key) => (value as Json | undefined)?.[key], event);
 const samePath = (a: FieldPath, b: FieldPath) => a.length === b.length && a.every((key, index) => key === b[index]);
+/** Whether the event's `timestamp` field holds a VRL timestamp (not text): what Vector's sinks key on. */
+const hasTimestamp = (event: VrlEvent) => (event.timestamps ?? []).some((field) => samePath(field, ["timestamp"]));
 
 /** A Kafka record as the kafka sink writes it with the JSON codec. */
 export interface KafkaRecord {
@@ -191,12 +193,11 @@ export interface KafkaRecord {
 export function kafkaRecords(sink: Json, events: VrlEvent[], producedAt: string): KafkaRecord[] {
   const keyField = typeof sink.key_field === "string" ? sink.key_field.replace(/^\./, "").split(".") : undefined;
   return events.map((event) => {
-    const stamped = (event.timestamps ?? []).some((field) => samePath(field, ["timestamp"]));
     return {
       name: event.name,
       key: keyField === undefined ? null : valueAt(event.event, keyField),
       // Kafka keeps milliseconds.
-      timestamp: new Date(stamped ? String(event.event.timestamp) : producedAt).toISOString(),
+      timestamp: new Date(hasTimestamp(event) ? String(event.event.timestamp) : producedAt).toISOString(),
       value: event.event,
     };
   });
@@ -257,8 +258,7 @@ export interface BulkDocument {
  */
 export function bulkDocument(sink: Json, event: VrlEvent): BulkDocument {
   const bulk = sink.bulk as { action: string; index: string };
-  const stamped = (event.timestamps ?? []).some((field) => samePath(field, ["timestamp"]));
-  if (!stamped) throw new Error(`${event.name}: no timestamp to name the index ${bulk.index} by`);
+  if (!hasTimestamp(event)) throw new Error(`${event.name}: no timestamp to name the index ${bulk.index} by`);
   const time = new Date(String(event.event.timestamp));
   const two = (value: number) => String(value).padStart(2, "0");
   const fields: Record<string, string> = { Y: String(time.getUTCFullYear()), m: two(time.getUTCMonth() + 1), d: two(time.getUTCDate()) };

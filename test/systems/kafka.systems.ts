@@ -122,10 +122,12 @@ describe(`Kafka ${VERSIONS.KAFKA_VERSION} (Maven Central jars, KRaft) on the sta
         "--producer-property", "acks=all", "--producer-property", "compression.type=zstd", "--producer-property", "max.block.ms=30000"],
       `${podUid}\t${JSON.stringify(LINE)}\n`,
     );
-  const consume = (client: string, group: string) =>
+  /** One record, printed as `key TAB value`; `withPlacement` prints its CreateTime, partition and offset first. */
+  const consume = (client: string, group: string, options: { topic?: string; withPlacement?: boolean } = {}) =>
     java(KAFKA_MAIN.consumer, [
-      "--bootstrap-server", bootstrap, "--consumer.config", client, "--topic", TOPIC, "--group", group, "--from-beginning",
+      "--bootstrap-server", bootstrap, "--consumer.config", client, "--topic", options.topic ?? TOPIC, "--group", group, "--from-beginning",
       "--max-messages", "1", "--timeout-ms", "60000", "--property", "print.key=true", "--property", "key.separator=\t",
+      ...(options.withPlacement ? ["--property", "print.timestamp=true", "--property", "print.partition=true", "--property", "print.offset=true"] : []),
     ]);
   /**
    * A refused consumer: Kafka's authorization error and no record. The console consumer may exit 0 after
@@ -376,11 +378,7 @@ describe(`Kafka ${VERSIONS.KAFKA_VERSION} (Maven Central jars, KRaft) on the sta
     assert.equal(produced.status, 0, produced.output);
     const source = aggregatorConfig.sources.app_logs as Any;
     assert.deepEqual([toLoopback(source.bootstrap_servers, { hosts: [IN_POD_HOSTS[2]!] }), source.topics], [bootstrap, [sink.topic]]);
-    const consumed = java(KAFKA_MAIN.consumer, [
-      "--bootstrap-server", bootstrap, "--consumer.config", clients.aggregator, "--topic", source.topics[0], "--group", source.group_id, "--from-beginning",
-      "--max-messages", "1", "--timeout-ms", "60000", "--property", "print.key=true", "--property", "print.timestamp=true",
-      "--property", "print.partition=true", "--property", "print.offset=true", "--property", "key.separator=\t",
-    ]);
+    const consumed = consume(clients.aggregator, source.group_id, { topic: source.topics[0], withPlacement: true });
     assert.equal(consumed.status, 0, consumed.output);
     const fields = /^CreateTime:(\d+)\tPartition:(\d+)\tOffset:(\d+)\t([^\t]+)\t(.*)$/m.exec(consumed.output);
     assert.ok(fields, consumed.output);
